@@ -1,0 +1,9 @@
+"""Read automatically by a bare ``gunicorn`` run in this folder; the settings live in gunicorn_config.py."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from gunicorn_config import *  # noqa: F403
+from gunicorn_config import when_ready  # noqa: F401  (hooks are plain names too; keep it explicit)

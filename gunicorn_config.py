@@ -1,0 +1,40 @@
+"""Gunicorn settings for Render and local runs.
+
+Start with ``gunicorn -c gunicorn_config.py "movie_lottery:create_app()"``. A bare ``gunicorn`` start reads
+``gunicorn.conf.py``, which imports this file, so the settings cannot be lost by a forgotten ``-c``
+(that is how the previous deploy ran with a 30 s timeout and kept losing workers).
+"""
+
+import logging
+
+from movie_lottery.config import gunicorn_settings
+
+_env = gunicorn_settings()
+
+bind = _env["bind"]  # 0.0.0.0:$PORT, as Render requires
+workers = _env["workers"]  # WEB_CONCURRENCY, default 2
+worker_class = "gthread"
+threads = 4
+# With gthread the timeout is a heartbeat, not a request limit; 300 s leaves room for slow cold starts.
+timeout = 300
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then, staggered so they never all restart at once.
+max_requests = 1000
+max_requests_jitter = 100
+accesslog = "-"
+errorlog = "-"
+loglevel = "info"
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+
+
+def when_ready(server) -> None:
+    cfg = server.cfg
+    logging.getLogger("gunicorn.error").info(
+        "gunicorn settings in force: timeout=%s workers=%s threads=%s worker_class=%s bind=%s",
+        cfg.timeout,
+        cfg.workers,
+        cfg.threads,
+        cfg.worker_class_str,
+        ",".join(cfg.bind),
+    )

@@ -1,0 +1,95 @@
+"""Movie Lottery: a Flask app where friends put movies into a lottery and one of them spins the reel."""
+
+from __future__ import annotations
+
+import time
+
+_IMPORT_STARTED = time.perf_counter()
+
+import logging  # noqa: E402
+import resource  # noqa: E402
+from collections.abc import Mapping  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+from flask import Flask  # noqa: E402
+
+from .config import (  # noqa: E402
+    engine_options_for,
+    kinopoisk_configured,
+    load_settings,
+    normalize_database_url,
+    qbit_configured,
+)
+from .extensions import csrf, db  # noqa: E402
+
+log = logging.getLogger("movie_lottery")
+
+MAX_REQUEST_BYTES = 4 * 1024 * 1024
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. No network call and no database query happen here, so a worker starts at once."""
+    started = time.perf_counter()
+    app = Flask(__name__, instance_relative_config=True)
+
+    settings = load_settings(Path(app.instance_path))
+    app.config.update(settings.as_flask_config())
+    app.config.update(
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="ml_session",
+        WTF_CSRF_CHECK_DEFAULT=False,  # checked in web.security, where the API rules live
+        WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead; a page left open overnight still works
+    )
+    if config:
+        app.config.update(config)
+        if "SQLALCHEMY_DATABASE_URI" in config:
+            url = normalize_database_url(config["SQLALCHEMY_DATABASE_URI"])
+            app.config["SQLALCHEMY_DATABASE_URI"] = url
+            if "SQLALCHEMY_ENGINE_OPTIONS" not in config:
+                app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options_for(url)
+
+    app.json.sort_keys = False  # keep the documented field order (id first) in API answers
+    _configure_logging()
+    db.init_app(app)
+    csrf.init_app(app)
+
+    from .web import register_web
+
+    register_web(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+
+    _log_startup(app, started)
+    return app
+
+
+def _configure_logging() -> None:
+    if not log.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(name)s] %(message)s"))
+        log.addHandler(handler)
+    log.setLevel(logging.INFO)
+
+
+def _log_startup(app: Flask, started: float) -> None:
+    now = time.perf_counter()
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    qbit = "configured" if qbit_configured(app.config) else "not configured"
+    kinopoisk = "configured" if kinopoisk_configured(app.config) else "not configured"
+    admin = "password set" if app.config.get("ADMIN_PASSWORD") else "open (no ADMIN_PASSWORD)"
+    log.info(
+        "app ready in %.0f ms (%.0f ms since import), peak RSS %.1f MB; database: %s; "
+        "qBittorrent: %s; Kinopoisk: %s; admin: %s",
+        (now - started) * 1000,
+        (now - _IMPORT_STARTED) * 1000,
+        rss_mb,
+        app.config["SQLALCHEMY_DATABASE_URI"].split(":", 1)[0],
+        qbit,
+        kinopoisk,
+        admin,
+    )

@@ -1,0 +1,167 @@
+"""Settings: the one place that reads the environment.
+
+Everything else receives plain values from here (or from ``app.config``), so the rest of the code can be
+tested without touching ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_KINOPOISK_URL = "https://api.kinopoisk.dev"
+DEFAULT_QBIT_CATEGORY = "movie-lottery"
+
+
+def normalize_database_url(url: str) -> str:
+    """Return a URL SQLAlchemy maps to the installed psycopg2 driver.
+
+    Render hands out ``postgres://``; SQLAlchemy 2.1 maps bare ``postgresql://`` to psycopg 3, which is not
+    installed. Both become ``postgresql+psycopg2://``; explicit drivers and other backends pass unchanged.
+    """
+    url = url.strip()
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix) :]
+    return url
+
+
+def engine_options_for(url: str) -> dict:
+    """Engine options that fit the backend: pre-ping and bounded connects for PostgreSQL only."""
+    if url.startswith("postgresql"):
+        return {
+            "pool_pre_ping": True,
+            "pool_recycle": 300,
+            "pool_timeout": 10,
+            "connect_args": {"connect_timeout": 5, "application_name": "movie-lottery"},
+        }
+    if url.startswith("sqlite"):
+        # Threads of one gthread worker share the pool; wait on a locked file rather than fail at once.
+        return {"connect_args": {"timeout": 15}}
+    return {}
+
+
+def _clean(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
+
+
+def _int(value: str | None, default: int | None) -> int | None:
+    value = _clean(value)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ValueError(f"expected a whole number, got {value!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    admin_password: str | None = None
+    api_token: str | None = None
+    kinopoisk_api_token: str | None = None
+    kinopoisk_api_url: str = DEFAULT_KINOPOISK_URL
+    qbit_host: str | None = None
+    qbit_port: int | None = None
+    qbit_username: str | None = None
+    qbit_password: str | None = None
+    qbit_category: str = DEFAULT_QBIT_CATEGORY
+    torrent_search_url: str | None = None
+
+    def as_flask_config(self) -> dict:
+        return {
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options_for(self.database_url),
+            "SECRET_KEY": self.secret_key,
+            "ADMIN_PASSWORD": self.admin_password,
+            "API_TOKEN": self.api_token,
+            "KINOPOISK_API_TOKEN": self.kinopoisk_api_token,
+            "KINOPOISK_API_URL": self.kinopoisk_api_url,
+            "QBIT_HOST": self.qbit_host,
+            "QBIT_PORT": self.qbit_port,
+            "QBIT_USERNAME": self.qbit_username,
+            "QBIT_PASSWORD": self.qbit_password,
+            "QBIT_CATEGORY": self.qbit_category,
+            "TORRENT_SEARCH_URL": self.torrent_search_url,
+        }
+
+
+def qbit_configured(config: Mapping) -> bool:
+    """qBittorrent is on only when host, user name and password are all given: otherwise no call is made."""
+    return bool(config.get("QBIT_HOST") and config.get("QBIT_USERNAME") and config.get("QBIT_PASSWORD"))
+
+
+def kinopoisk_configured(config: Mapping) -> bool:
+    return bool(config.get("KINOPOISK_API_TOKEN"))
+
+
+def running_on_render(environ: Mapping[str, str]) -> bool:
+    return bool(environ.get("RENDER"))
+
+
+def _local_secret_key(instance_path: Path) -> str:
+    """A key generated once per checkout and kept in the instance folder, so sessions survive restarts."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # O_EXCL: two workers starting together must not both write; the loser reads the winner's key.
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def load_settings(instance_path: Path, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read settings from the environment (and ``.env``, loaded by python-dotenv)."""
+    if environ is None:
+        from dotenv import load_dotenv
+
+        load_dotenv(override=False)
+        environ = os.environ
+
+    database_url = _clean(environ.get("DATABASE_URL"))
+    if database_url is None:
+        database_url = f"sqlite:///{instance_path / 'movie_lottery.sqlite3'}"
+        instance_path.mkdir(parents=True, exist_ok=True)
+
+    secret_key = _clean(environ.get("SECRET_KEY"))
+    if secret_key is None:
+        if running_on_render(environ):
+            raise RuntimeError("SECRET_KEY must be set in production (render.yaml generates one).")
+        secret_key = _local_secret_key(instance_path)
+
+    return Settings(
+        database_url=normalize_database_url(database_url),
+        secret_key=secret_key,
+        admin_password=_clean(environ.get("ADMIN_PASSWORD")),
+        api_token=_clean(environ.get("API_TOKEN")),
+        kinopoisk_api_token=_clean(environ.get("KINOPOISK_API_TOKEN")),
+        kinopoisk_api_url=_clean(environ.get("KINOPOISK_API_URL")) or DEFAULT_KINOPOISK_URL,
+        qbit_host=_clean(environ.get("QBIT_HOST")),
+        qbit_port=_int(environ.get("QBIT_PORT"), None),
+        qbit_username=_clean(environ.get("QBIT_USERNAME")),
+        qbit_password=_clean(environ.get("QBIT_PASSWORD")),
+        qbit_category=_clean(environ.get("QBIT_CATEGORY")) or DEFAULT_QBIT_CATEGORY,
+        torrent_search_url=_clean(environ.get("TORRENT_SEARCH_URL")),
+    )
+
+
+def gunicorn_settings(environ: Mapping[str, str] | None = None) -> dict:
+    """The values gunicorn_config.py needs from the environment (PORT, WEB_CONCURRENCY)."""
+    environ = os.environ if environ is None else environ
+    port = _int(environ.get("PORT"), 5000)
+    return {
+        "bind": f"0.0.0.0:{port}",
+        "workers": max(1, _int(environ.get("WEB_CONCURRENCY"), 2) or 2),
+    }

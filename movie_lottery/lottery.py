@@ -1,0 +1,229 @@
+"""The lottery: create it, draw it exactly once, and let anyone verify the draw.
+
+Fairness, in three lines (the README spells it out for checking by hand):
+- at creation the server picks a secret 256-bit ``seed`` and publishes ``commitment = sha256(seed)``;
+- the winner is ``int(sha256(seed + "\\n" + id + "\\n" + "\\n".join(names)), 16) % len(names)``;
+- after the draw the seed is revealed, so anyone can recompute both.
+
+Exactly once: the draw is one conditional UPDATE (``WHERE winner_position IS NULL``), so it holds across
+threads, worker processes and instances. Since the winner is a function of the seed, every concurrent
+drawer computes the same answer anyway; the UPDATE decides only who records it first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from .errors import Forbidden, InvalidInput, NotFound
+from .extensions import db
+from .models import Lottery, LotteryMovie, utcnow
+from .schemas import load_movie
+
+MIN_MOVIES = 2
+MAX_MOVIES = 25
+HISTORY_PAGE_SIZE = 20
+ID_BYTES = 6  # 8 URL-safe characters: short to share, random so ids cannot be walked
+
+
+def commitment_for(seed: str) -> str:
+    """sha256 of the seed's hex text, so ``printf %s SEED | sha256sum`` checks it."""
+    return hashlib.sha256(seed.encode("ascii")).hexdigest()
+
+
+def winner_index(seed: str, lottery_id: str, names: list[str]) -> int:
+    """The documented draw: a deterministic function of the seed, the id and the names in listed order."""
+    if not names:
+        raise ValueError("a lottery needs candidates")
+    message = "\n".join([seed, lottery_id, *names]).encode("utf-8")
+    return int(hashlib.sha256(message).hexdigest(), 16) % len(names)
+
+
+def _normalised_title(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def validate_candidates(raw_movies: object) -> list[dict]:
+    """Check the list as a whole: its size and that no movie appears twice."""
+    if not isinstance(raw_movies, list):
+        raise InvalidInput("Нужен список фильмов", code="invalid_movies")
+    if len(raw_movies) < MIN_MOVIES:
+        raise InvalidInput(f"Нужно хотя бы {MIN_MOVIES} фильма", code="too_few_movies")
+    if len(raw_movies) > MAX_MOVIES:
+        raise InvalidInput(f"Не больше {MAX_MOVIES} фильмов в одной лотерее", code="too_many_movies")
+    movies = []
+    seen_ids: set[int] = set()
+    seen_titles: set[tuple[str, int | None]] = set()
+    for position, raw in enumerate(raw_movies):
+        try:
+            movie = load_movie(raw)
+        except InvalidInput as exc:
+            exc.message = f"Фильм №{position + 1}: {exc.message}"
+            exc.details["index"] = position
+            raise
+        title_key = (_normalised_title(movie["name"]), movie["year"])
+        kp_id = movie["kinopoisk_id"]
+        if (kp_id is not None and kp_id in seen_ids) or title_key in seen_titles:
+            raise InvalidInput(
+                f"«{movie['name']}» уже есть в списке", code="duplicate_movie", details={"index": position}
+            )
+        if kp_id is not None:
+            seen_ids.add(kp_id)
+        seen_titles.add(title_key)
+        movies.append(movie)
+    return movies
+
+
+@dataclass(frozen=True)
+class CreatedLottery:
+    lottery: Lottery
+    play_token: str
+
+
+def create_lottery(raw_movies: object, auto_download: bool = False) -> CreatedLottery:
+    movies = validate_candidates(raw_movies)
+    for _attempt in range(5):
+        seed = secrets.token_hex(32)
+        lottery = Lottery(
+            id=secrets.token_urlsafe(ID_BYTES),
+            seed=seed,
+            commitment=commitment_for(seed),
+            play_token=secrets.token_urlsafe(24),
+            auto_download=bool(auto_download),
+            movies=[LotteryMovie(position=i, **movie) for i, movie in enumerate(movies)],
+        )
+        db.session.add(lottery)
+        try:
+            db.session.commit()
+        except IntegrityError:  # an id collision: astronomically rare, but cheap to survive
+            db.session.rollback()
+            continue
+        return CreatedLottery(lottery=lottery, play_token=lottery.play_token)
+    raise RuntimeError("could not allocate a lottery id")
+
+
+def get_lottery(lottery_id: str) -> Lottery:
+    lottery = db.session.get(Lottery, lottery_id, options=[selectinload(Lottery.movies)])
+    if lottery is None:
+        raise NotFound("Такой лотереи нет — проверьте ссылку", code="lottery_not_found")
+    return lottery
+
+
+def token_matches(lottery: Lottery, token: str | None) -> bool:
+    return bool(token) and hmac.compare_digest(str(token).encode(), lottery.play_token.encode())
+
+
+@dataclass(frozen=True)
+class DrawResult:
+    lottery: Lottery
+    newly_drawn: bool  # False when this call found the lottery already drawn
+
+
+def draw(lottery_id: str, token: str | None, by_admin: bool = False) -> DrawResult:
+    """Draw the winner, or return the one already drawn. The token or an admin is required."""
+    lottery = get_lottery(lottery_id)
+    if not by_admin and not token_matches(lottery, token):
+        raise Forbidden("Крутить барабан может только тот, у кого ссылка для розыгрыша", code="bad_token")
+    if lottery.winner_position is not None:
+        return DrawResult(lottery, newly_drawn=False)
+    index = winner_index(lottery.seed, lottery.id, [m.name for m in lottery.movies])
+    result = db.session.execute(
+        sa.update(Lottery)
+        .where(Lottery.id == lottery.id, Lottery.winner_position.is_(None))
+        .values(winner_position=index, drawn_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    db.session.refresh(lottery)
+    return DrawResult(lottery, newly_drawn=result.rowcount == 1)
+
+
+@dataclass(frozen=True)
+class LotteryPage:
+    lotteries: list[Lottery]
+    page: int
+    pages: int
+    total: int
+
+
+def list_lotteries(page: int = 1, per_page: int = HISTORY_PAGE_SIZE) -> LotteryPage:
+    """Newest first; a fixed number of queries whatever the page holds."""
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Lottery)) or 0
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, page), pages)
+    lotteries = list(
+        db.session.scalars(
+            sa.select(Lottery)
+            .options(selectinload(Lottery.movies))
+            .order_by(Lottery.created_at.desc(), Lottery.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+    return LotteryPage(lotteries=lotteries, page=page, pages=pages, total=total)
+
+
+def delete_lottery(lottery_id: str) -> None:
+    lottery = get_lottery(lottery_id)
+    db.session.delete(lottery)
+    db.session.commit()
+
+
+def recent_winner_posters(limit: int = 12) -> list[str]:
+    """Posters of the latest winners, for the decorative background collage."""
+    rows = db.session.execute(
+        sa.select(LotteryMovie.poster)
+        .join(Lottery, Lottery.id == LotteryMovie.lottery_id)
+        .where(Lottery.winner_position == LotteryMovie.position, LotteryMovie.poster.is_not(None))
+        .order_by(Lottery.drawn_at.desc())
+        .limit(limit)
+    )
+    return [poster for (poster,) in rows]
+
+
+# ---- the API's shapes -------------------------------------------------------------------------------
+
+
+def movie_to_dict(movie: LotteryMovie) -> dict:
+    data = {
+        "kinopoisk_id": movie.kinopoisk_id,
+        "name": movie.name,
+        "year": movie.year,
+        "poster": movie.poster,
+        "description": movie.description,
+        "rating": movie.rating,
+        "genres": list(movie.genres or []),
+        "countries": list(movie.countries or []),
+    }
+    data.update(movie.details or {})
+    if "kinopoisk_url" not in data and movie.kinopoisk_id:
+        data["kinopoisk_url"] = f"https://www.kinopoisk.ru/film/{movie.kinopoisk_id}/"
+    return data
+
+
+def candidates_to_dicts(movies: Iterable[LotteryMovie]) -> list[dict]:
+    return [{**movie_to_dict(m), "position": m.position} for m in movies]
+
+
+def lottery_to_dict(lottery: Lottery) -> dict:
+    """Public view: the seed only once drawn (before that it would give the winner away)."""
+    winner = lottery.winner
+    drawn = lottery.winner_position is not None
+    return {
+        "id": lottery.id,
+        "created_at": lottery.created_at.isoformat(),
+        "movies": candidates_to_dicts(lottery.movies),
+        "winner": {**movie_to_dict(winner), "position": winner.position} if winner else None,
+        "drawn_at": lottery.drawn_at.isoformat() if lottery.drawn_at else None,
+        "commitment": lottery.commitment,
+        "seed": lottery.seed if drawn else None,
+        "auto_download": lottery.auto_download,
+    }

@@ -1,0 +1,145 @@
+"""The schema for the whole product. Constraints live here, so the database enforces them too."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from .extensions import db
+
+DOWNLOAD_STATUSES = ("pending", "sent", "done", "failed")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC on every backend (SQLite stores naive text; we attach UTC on the way out)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class MovieFields:
+    """The movie shape shared by lottery candidates and library movies (the API's movie object)."""
+
+    kinopoisk_id: Mapped[int | None] = mapped_column(sa.Integer)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    year: Mapped[int | None] = mapped_column(sa.Integer)
+    poster: Mapped[str | None] = mapped_column(sa.String(1000))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    rating: Mapped[float | None] = mapped_column(sa.Float)
+    genres: Mapped[list] = mapped_column(sa.JSON, default=list)
+    countries: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # Kinopoisk extras (poster preview, IMDb rating, length, trailer, page URL): shown, never queried.
+    details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+
+class Lottery(db.Model):
+    __tablename__ = "lottery"
+    __table_args__ = (
+        sa.CheckConstraint("(winner_position IS NULL) = (drawn_at IS NULL)", name="drawn_together"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    seed: Mapped[str] = mapped_column(sa.String(64))
+    commitment: Mapped[str] = mapped_column(sa.String(64))
+    play_token: Mapped[str] = mapped_column(sa.String(64))
+    winner_position: Mapped[int | None] = mapped_column(sa.Integer)
+    drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    auto_download: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+
+    movies: Mapped[list[LotteryMovie]] = relationship(
+        back_populates="lottery",
+        order_by="LotteryMovie.position",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+    @property
+    def winner(self) -> LotteryMovie | None:
+        if self.winner_position is None:
+            return None
+        return next((m for m in self.movies if m.position == self.winner_position), None)
+
+
+class LotteryMovie(MovieFields, db.Model):
+    __tablename__ = "lottery_movie"
+    __table_args__ = (
+        sa.UniqueConstraint("lottery_id", "position"),
+        sa.UniqueConstraint("lottery_id", "kinopoisk_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lottery_id: Mapped[str] = mapped_column(sa.ForeignKey("lottery.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(sa.Integer)
+
+    lottery: Mapped[Lottery] = relationship(back_populates="movies")
+
+
+class LibraryMovie(MovieFields, db.Model):
+    __tablename__ = "library_movie"
+    __table_args__ = (sa.UniqueConstraint("kinopoisk_id"), sa.UniqueConstraint("info_hash"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    magnet: Mapped[str | None] = mapped_column(sa.Text)
+    info_hash: Mapped[str | None] = mapped_column(sa.String(40))
+
+    download: Mapped[Download | None] = relationship(
+        back_populates="movie", cascade="all, delete-orphan", passive_deletes=True, uselist=False
+    )
+
+
+class Download(db.Model):
+    """A download the user asked for: stored first, sent to qBittorrent by the background worker."""
+
+    __tablename__ = "download"
+    __table_args__ = (
+        sa.UniqueConstraint("movie_id"),
+        sa.CheckConstraint(
+            "status IN (" + ", ".join(f"'{s}'" for s in DOWNLOAD_STATUSES) + ")", name="known_status"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    movie_id: Mapped[int] = mapped_column(sa.ForeignKey("library_movie.id", ondelete="CASCADE"))
+    info_hash: Mapped[str] = mapped_column(sa.String(40))
+    magnet: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    movie: Mapped[LibraryMovie] = relationship(back_populates="download")
+
+
+class KinopoiskCacheEntry(db.Model):
+    """One Kinopoisk answer per normalised query or id: shared by every worker, survives restarts."""
+
+    __tablename__ = "kinopoisk_cache"
+
+    key: Mapped[str] = mapped_column(sa.String(300), primary_key=True)
+    payload: Mapped[list] = mapped_column(sa.JSON)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

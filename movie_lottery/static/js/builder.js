@@ -1,0 +1,151 @@
+// Builder page: a draft list of candidates (kept in localStorage), manual entry, and "create lottery".
+// Other modules (the Kinopoisk search) add movies by dispatching a `movie:add` event on document.
+
+import { api } from './api.js';
+import { metaText, posterElement, toast } from './common.js';
+
+const DRAFT_KEY = 'ml:draft';
+const MIN = 2;
+const MAX = 25;
+const FIRST_YEAR = 1888;
+const LAST_YEAR = new Date().getFullYear() + 5;
+
+const form = document.getElementById('movie-form');
+const formError = document.getElementById('movie-form-error');
+const list = document.getElementById('candidates');
+const template = document.getElementById('candidate-template');
+const empty = document.getElementById('candidates-empty');
+const counter = document.getElementById('candidate-counter');
+const createButton = document.getElementById('create-lottery');
+const createError = document.getElementById('create-error');
+const createHint = document.getElementById('create-hint');
+
+let movies = loadDraft();
+
+function loadDraft() {
+  try {
+    const saved = JSON.parse(localStorage.getItem(DRAFT_KEY) || '[]');
+    return Array.isArray(saved) ? saved.filter((m) => m && typeof m.name === 'string').slice(0, MAX) : [];
+  } catch {
+    return [];
+  }
+}
+
+function saveDraft() {
+  try { localStorage.setItem(DRAFT_KEY, JSON.stringify(movies)); } catch { /* private mode: the list still works */ }
+}
+
+const titleKey = (movie) => `${movie.name.trim().toLocaleLowerCase('ru').replace(/\s+/g, ' ')}|${movie.year || ''}`;
+
+/** Why this movie cannot join the list, or null when it can. */
+export function refusal(movie) {
+  if (movies.length >= MAX) return `В лотерее может быть не больше ${MAX} фильмов.`;
+  const duplicate = movies.find((m) => (movie.kinopoisk_id && m.kinopoisk_id === movie.kinopoisk_id)
+    || titleKey(m) === titleKey(movie));
+  if (duplicate) return `«${duplicate.name}» уже есть в списке.`;
+  return null;
+}
+
+function addMovie(movie) {
+  const reason = refusal(movie);
+  if (reason) return reason;
+  movies.push(movie);
+  saveDraft();
+  render();
+  return null;
+}
+
+function removeAt(index) {
+  const [removed] = movies.splice(index, 1);
+  saveDraft();
+  render();
+  toast(`«${removed.name}» убран из списка`);
+  const buttons = list.querySelectorAll('.candidate__remove');
+  (buttons[Math.min(index, buttons.length - 1)] || document.getElementById('movie-name')).focus();
+}
+
+function render() {
+  list.replaceChildren(...movies.map((movie, index) => {
+    const item = template.content.firstElementChild.cloneNode(true);
+    item.querySelector('.poster').replaceWith(posterElement(movie, 'thumb'));
+    item.querySelector('.candidate__name').textContent = movie.name;
+    item.querySelector('.candidate__meta').textContent = metaText(movie);
+    const remove = item.querySelector('.candidate__remove');
+    remove.setAttribute('aria-label', `Убрать «${movie.name}»`);
+    remove.addEventListener('click', () => removeAt(index));
+    return item;
+  }));
+  empty.hidden = movies.length > 0;
+  counter.textContent = `${movies.length} из ${MAX}`;
+  createButton.disabled = movies.length < MIN;
+  const missing = MIN - movies.length;
+  createHint.hidden = missing <= 0;
+  createHint.textContent = missing === 1 ? 'Нужен ещё 1 фильм.' : `Нужно ещё ${missing} фильма.`;
+}
+
+function showError(node, message) {
+  node.textContent = message || '';
+  node.hidden = !message;
+}
+
+function readForm() {
+  const data = new FormData(form);
+  const name = String(data.get('name') || '').trim();
+  const yearText = String(data.get('year') || '').trim();
+  const poster = String(data.get('poster') || '').trim();
+  const description = String(data.get('description') || '').trim();
+  if (!name) return { error: 'Укажите название фильма.', field: 'movie-name' };
+  if (name.length > 200) return { error: 'Название — не длиннее 200 символов.', field: 'movie-name' };
+  let year = null;
+  if (yearText) {
+    year = Number(yearText);
+    if (!Number.isInteger(year) || year < FIRST_YEAR || year > LAST_YEAR) {
+      return { error: `Год — число от ${FIRST_YEAR} до ${LAST_YEAR}.`, field: 'movie-year' };
+    }
+  }
+  if (poster && !/^https?:\/\/\S+$/i.test(poster)) {
+    return { error: 'Ссылка на постер должна начинаться с http:// или https://', field: 'movie-poster' };
+  }
+  return { movie: { name, year, poster: poster || null, description: description || null } };
+}
+
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const { movie, error, field } = readForm();
+  if (error) {
+    showError(formError, error);
+    document.getElementById(field).focus();
+    return;
+  }
+  const reason = addMovie(movie);
+  showError(formError, reason);
+  if (!reason) {
+    form.reset();
+    document.getElementById('movie-name').focus();
+  }
+});
+
+document.addEventListener('movie:add', (event) => {
+  const reason = addMovie(event.detail);
+  if (reason) toast(reason, 'error');
+  else toast(`«${event.detail.name}» добавлен`, 'success');
+});
+
+createButton.addEventListener('click', async () => {
+  createButton.disabled = true;
+  createButton.textContent = 'Создаём…';
+  showError(createError, null);
+  try {
+    const { data } = await api('/api/lotteries', { method: 'POST', body: { movies } });
+    try { localStorage.setItem(`ml:play:${data.id}`, data.play_url); } catch { /* shown on this page only */ }
+    movies = [];
+    saveDraft();
+    window.location.assign(data.wait_url);
+  } catch (error) {
+    showError(createError, error.message);
+    createButton.disabled = movies.length < MIN;
+    createButton.textContent = 'Создать лотерею';
+  }
+});
+
+render();

@@ -1,0 +1,39 @@
+// Result page: recompute the commitment and the winner in the browser (Web Crypto) and say if they match.
+
+import { readJsonScript } from './common.js';
+
+const lottery = readJsonScript('lottery-data');
+const verdict = document.getElementById('verdict');
+
+async function sha256Hex(text) {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** The documented formula: int(sha256(seed \n id \n names...), 16) mod n. */
+export async function winnerIndex(seed, id, names) {
+  const hex = await sha256Hex([seed, id, ...names].join('\n'));
+  return Number(BigInt(`0x${hex}`) % BigInt(names.length));
+}
+
+async function verify() {
+  if (!window.crypto || !crypto.subtle) {
+    verdict.textContent = 'Браузер не умеет считать SHA-256 на этой странице (нужен HTTPS). Проверьте вручную — инструкция ниже.';
+    return;
+  }
+  const names = lottery.movies.map((m) => m.name);
+  const commitmentOk = (await sha256Hex(lottery.seed)) === lottery.commitment;
+  const index = await winnerIndex(lottery.seed, lottery.id, names);
+  const winnerOk = index === lottery.winner.position;
+  if (commitmentOk && winnerOk) {
+    verdict.dataset.state = 'ok';
+    verdict.textContent = `✓ Всё сходится: seed совпадает с отпечатком, и формула выбирает «${names[index]}».`;
+  } else {
+    verdict.dataset.state = 'bad';
+    verdict.textContent = commitmentOk
+      ? `✗ Не сходится: по формуле выходит «${names[index]}», а объявлен «${lottery.winner.name}».`
+      : '✗ Не сходится: раскрытый seed не даёт опубликованный отпечаток.';
+  }
+}
+
+verify();

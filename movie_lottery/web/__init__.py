@@ -1,0 +1,19 @@
+"""The web layer: blueprints for pages, the JSON API, health and login, plus the request rules."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_web(app: Flask) -> None:
+    from . import api, auth, errors, filters, health, pages, security
+
+    security.init_app(app)
+    auth.init_app(app)
+    security.init_csrf_checks(app)
+    errors.init_app(app)
+    filters.init_app(app)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)

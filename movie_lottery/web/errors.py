@@ -1,0 +1,92 @@
+"""Error handlers: ``{"error": {"code", "message"}}`` under /api, a friendly Russian page elsewhere."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from ..errors import DomainError
+
+log = logging.getLogger("movie_lottery.web")
+
+HTTP_ERRORS = {
+    400: ("bad_request", "Некорректный запрос"),
+    401: ("unauthorized", "Нужен вход администратора"),
+    403: ("forbidden", "Доступ запрещён"),
+    404: ("not_found", "Такой страницы нет"),
+    405: ("method_not_allowed", "Этот метод здесь не поддерживается"),
+    409: ("conflict", "Конфликт с текущими данными"),
+    413: ("payload_too_large", "Слишком большой запрос"),
+    415: ("unsupported_media_type", "Тело запроса должно быть в формате application/json"),
+    429: ("too_many_requests", "Слишком много запросов, попробуйте позже"),
+    500: ("internal_error", "Что-то сломалось на нашей стороне. Мы уже записали ошибку."),
+    503: ("unavailable", "Сервис временно недоступен, попробуйте через минуту"),
+}
+
+PAGE_TITLES = {
+    404: "Страница не найдена",
+    401: "Нужен вход",
+    403: "Доступ запрещён",
+    429: "Подождите немного",
+    503: "Сервис временно недоступен",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, code: str, message: str, details: dict | None = None):
+    if wants_json():
+        body: dict = {"code": code, "message": message}
+        if details:
+            body["details"] = details
+        return jsonify(error=body), status
+    title = PAGE_TITLES.get(status, "Что-то пошло не так")
+    page = render_template(
+        "error.html", status=status, title=title, message=message, request_id=g.get("request_id")
+    )
+    return page, status
+
+
+def _domain_error(exc: DomainError):
+    return error_response(exc.status, exc.code, exc.message, exc.details)
+
+
+def _csrf_error(exc: CSRFError):
+    message = "Страница устарела: обновите её и повторите действие"
+    return error_response(403, "csrf_failed", message)
+
+
+def _http_error(exc: HTTPException):
+    status = exc.code or 500
+    code, message = HTTP_ERRORS.get(status, ("http_error", exc.description or "Ошибка"))
+    body, status = error_response(status, code, message)
+    allowed = getattr(exc, "valid_methods", None)
+    headers = {"Allow": ", ".join(allowed)} if status == 405 and allowed else {}
+    return body, status, headers
+
+
+def _database_down(exc: OperationalError):
+    log.warning("database unavailable (request %s): %s", g.get("request_id"), exc.orig or exc)
+    return error_response(503, "database_unavailable", "База данных недоступна, попробуйте через минуту")
+
+
+def _unhandled(exc: Exception):
+    if isinstance(exc, HTTPException):
+        return _http_error(exc)
+    log.exception("unhandled error (request %s) on %s %s", g.get("request_id"), request.method, request.path)
+    code, message = HTTP_ERRORS[500]
+    return error_response(500, code, message)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(OperationalError, _database_down)
+    app.register_error_handler(Exception, _unhandled)

@@ -1,0 +1,45 @@
+"""Jinja filters for Russian text. Scripts re-render times in the viewer's zone; these are the fallback."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Flask
+
+MONTHS_GENITIVE = (
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+)
+
+
+def ru_datetime(value: datetime | None) -> str:
+    """'29 ноября 2026, 21:40 UTC' — the server cannot know the viewer's zone, so it says which it uses."""
+    if value is None:
+        return ""
+    value = value.astimezone(UTC)
+    return f"{value.day}\u00a0{MONTHS_GENITIVE[value.month - 1]} {value.year}, {value:%H:%M}\u00a0UTC"
+
+
+def plural(count: int, one: str, few: str, many: str) -> str:
+    """Russian plural form for a count: 1 фильм, 2 фильма, 5 фильмов, 21 фильм."""
+    count = abs(int(count))
+    if count % 10 == 1 and count % 100 != 11:
+        return one
+    if 2 <= count % 10 <= 4 and not 12 <= count % 100 <= 14:
+        return few
+    return many
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(ru_datetime)
+    app.add_template_filter(plural)

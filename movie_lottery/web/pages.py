@@ -1,0 +1,64 @@
+"""HTML pages. Thin: read the request, ask the domain, render. Pages read the database only."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from .. import lottery as lotteries
+from .auth import public, signed_in_admin
+
+bp = Blueprint("pages", __name__)
+
+
+def render_page(template: str, **context):
+    """Render with the decorative backdrop of recent winners' posters."""
+    context.setdefault("collage", lotteries.recent_winner_posters())
+    return render_template(template, **context)
+
+
+@bp.get("/")
+def builder():
+    return render_page("builder.html")
+
+
+@bp.get("/l/<lottery_id>")
+@public
+def lottery_page(lottery_id: str):
+    lottery = lotteries.get_lottery(lottery_id)
+    data = lotteries.lottery_to_dict(lottery)
+    if lottery.winner_position is not None:
+        return render_page("result.html", lottery=lottery, data=data)
+    play_url = None
+    if signed_in_admin():
+        play_url = url_for("pages.play_page", lottery_id=lottery.id, token=lottery.play_token, _external=True)
+    return render_page("waiting.html", lottery=lottery, data=data, play_url=play_url)
+
+
+@bp.get("/l/<lottery_id>/play/<token>")
+@public
+def play_page(lottery_id: str, token: str):
+    lottery = lotteries.get_lottery(lottery_id)
+    if not lotteries.token_matches(lottery, token):
+        abort(404)  # a wrong token looks like no page at all: nothing to probe
+    data = lotteries.lottery_to_dict(lottery)
+    if lottery.winner_position is not None:
+        return render_page("result.html", lottery=lottery, data=data)
+    return render_page("play.html", lottery=lottery, data=data, token=token)
+
+
+@bp.get("/history")
+def history():
+    page = lotteries.list_lotteries(_page_arg())
+    return render_page("history.html", page=page)
+
+
+@bp.post("/history/<lottery_id>/delete")
+def delete_lottery(lottery_id: str):
+    lotteries.delete_lottery(lottery_id)
+    flash("Лотерея удалена", "success")
+    return redirect(url_for("pages.history", page=request.form.get("page", "1")))
+
+
+def _page_arg() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 1_000_000 else 1

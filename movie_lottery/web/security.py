@@ -1,0 +1,95 @@
+"""Request rules that protect every route: proxy headers, request ids, CSRF, JSON-only bodies, headers."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from flask import Flask, abort, current_app, g, request
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from ..extensions import csrf
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        # Posters come from Kinopoisk's image hosts (or any URL a user typed in): images only.
+        "img-src 'self' https: http: data:",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+class RequestAwareSessionInterface(SecureCookieSessionInterface):
+    """Mark the session cookie Secure whenever the request came over HTTPS (Render terminates TLS)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            return True
+        return bool(request) and request.is_secure
+
+
+def has_session_cookie() -> bool:
+    return current_app.config["SESSION_COOKIE_NAME"] in request.cookies
+
+
+def _assign_request_id() -> None:
+    given = request.headers.get("X-Request-ID", "")
+    g.request_id = given if REQUEST_ID_PATTERN.match(given) else secrets.token_hex(8)
+
+
+def _check_body_and_csrf() -> None:
+    if request.method not in UNSAFE_METHODS:
+        return
+    from .auth import bearer_token_valid
+
+    if request.path.startswith("/api/"):
+        # Bodies only as JSON: an HTML form on another site cannot produce them, and scripts are explicit.
+        has_body = request.content_length or request.headers.get("Transfer-Encoding")
+        if has_body and request.mimetype != "application/json":
+            abort(415)
+        # A request that rides on our session cookie could come from a forged page: it must prove itself.
+        # Without the cookie (scripts, bots) there is nothing to forge.
+        if has_session_cookie() and not bearer_token_valid():
+            csrf.protect()
+        return
+    csrf.protect()
+
+
+def _security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    # same-origin: play links carry a token in the path; Flask-WTF needs the same-site Referer on HTTPS.
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if "request_id" in g:
+        headers.setdefault("X-Request-ID", g.request_id)
+    if request.path.startswith("/api/"):
+        headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    # Render (and most PaaS) put one proxy in front; trust exactly one hop of X-Forwarded-*.
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    app.session_interface = RequestAwareSessionInterface()
+    app.before_request_funcs.setdefault(None, []).insert(0, _assign_request_id)
+    app.after_request(_security_headers)
+
+
+def init_csrf_checks(app: Flask) -> None:
+    """Registered after the access guard, so an anonymous write gets 401 rather than a CSRF complaint."""
+    app.before_request(_check_body_and_csrf)
