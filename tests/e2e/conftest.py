@@ -1,0 +1,115 @@
+"""Browser tests: Debian's Chromium driven by Playwright against the app served on loopback.
+
+Chromium is launched only with the flags that keep it off the network (see the project's network rules);
+``playwright install`` is never used.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import build_app, require
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    require(Path(CHROMIUM).exists(), "Chromium (/usr/bin/chromium)")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "ru-RU", "timezone_id": "Europe/Moscow", "viewport": DESKTOP}
+
+
+class LiveServer:
+    """The app on 127.0.0.1:<free port>, in a thread of the test process."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> LiveServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def start_server(database_url) -> Iterator[Callable[..., LiveServer]]:
+    """Start the site with extra settings: ``start_server(ADMIN_PASSWORD="x")``."""
+    servers: list[LiveServer] = []
+
+    def start(**overrides) -> LiveServer:
+        server = LiveServer(build_app(database_url, **overrides)).start()
+        servers.append(server)
+        return server
+
+    yield start
+    from movie_lottery.extensions import db
+
+    for server in servers:
+        server.stop()
+        with server.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(start_server) -> LiveServer:
+    return start_server()
+
+
+@pytest.fixture
+def screenshot(request) -> Callable:
+    """Save a full-page screenshot at desktop and phone width into test-artifacts/screenshots/."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    backend = (
+        request.node.callspec.params.get("database_url", "db") if hasattr(request.node, "callspec") else "db"
+    )
+
+    def take(page, name: str) -> None:
+        original = page.viewport_size
+        for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
+            page.set_viewport_size(size)
+            page.wait_for_timeout(150)
+            page.screenshot(path=str(ARTIFACTS / f"{name}-{label}-{backend}.png"), full_page=True)
+        page.set_viewport_size(original)
+
+    return take
+
+
+@pytest.fixture
+def no_dialogs(page):
+    """Fail the test if any alert/confirm/prompt fires (an injected script would show itself this way)."""
+    fired: list[str] = []
+    page.on("dialog", lambda dialog: (fired.append(dialog.message), dialog.dismiss()))
+    yield fired
+    assert fired == [], f"unexpected dialogs: {fired}"
