@@ -154,3 +154,31 @@ def client(app):
 def app_context(app):
     with app.app_context():
         yield app
+
+
+# ---- Kinopoisk (a local fake: the real one is out of reach) ------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def kinopoisk_server():
+    from tests.fakes.kinopoisk_server import FakeKinopoiskServer
+
+    with FakeKinopoiskServer(token="test-token", hang_seconds=5.0) as server:
+        yield server
+
+
+@pytest.fixture
+def fake_kinopoisk(kinopoisk_server):
+    """The fake Kinopoisk, reset: mode ok, no requests counted."""
+    kinopoisk_server.reset()
+    yield kinopoisk_server
+    kinopoisk_server.reset()
+
+
+def kinopoisk_settings(server) -> dict:
+    return {
+        "KINOPOISK_API_TOKEN": "test-token",
+        "KINOPOISK_API_URL": server.url,
+        "KINOPOISK_CONNECT_TIMEOUT": 0.5,
+        "KINOPOISK_READ_TIMEOUT": 0.5,
+    }

@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from ..errors import DomainError
+from ..integrations.kinopoisk import KinopoiskError
 
 log = logging.getLogger("movie_lottery.web")
 
@@ -57,6 +58,12 @@ def _domain_error(exc: DomainError):
     return error_response(exc.status, exc.code, exc.message, exc.details)
 
 
+def _kinopoisk_error(exc: KinopoiskError):
+    """Kinopoisk trouble is never a crash: a code for scripts, a Russian sentence for people."""
+    log.warning("kinopoisk: %s (%s)", exc.code, getattr(exc, "detail", None))
+    return error_response(503, exc.code, exc.message)
+
+
 def _csrf_error(exc: CSRFError):
     message = "Страница устарела: обновите её и повторите действие"
     return error_response(403, "csrf_failed", message)
@@ -86,6 +93,7 @@ def _unhandled(exc: Exception):
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(KinopoiskError, _kinopoisk_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(OperationalError, _database_down)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from .. import lottery as lotteries
+from ..config import kinopoisk_configured
 from .auth import public, signed_in_admin
 
 bp = Blueprint("pages", __name__)
@@ -18,7 +19,7 @@ def render_page(template: str, **context):
 
 @bp.get("/")
 def builder():
-    return render_page("builder.html")
+    return render_page("builder.html", search_enabled=kinopoisk_configured(current_app.config))
 
 
 @bp.get("/l/<lottery_id>")

@@ -1,0 +1,140 @@
+"""Finding movies on Kinopoisk without wasting the daily quota (about 200 requests on the free key).
+
+Each distinct normalised query or id reaches Kinopoisk at most once per 24 hours: answers are kept in the
+``kinopoisk_cache`` table, shared by every worker and surviving restarts. Picking a result costs nothing more,
+since a search hit already carries everything the lottery and the library store.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from .errors import InvalidInput
+from .extensions import db
+from .integrations.kinopoisk import (
+    KinopoiskClient,
+    KinopoiskQuotaExceeded,
+    normalize_query,
+    parse_kinopoisk_ref,
+)
+from .models import KinopoiskCacheEntry, utcnow
+
+log = logging.getLogger(__name__)
+
+CACHE_TTL = timedelta(hours=24)
+CACHE_MAX_ENTRIES = 5000
+QUERY_MAX = 200
+SEARCH_LIMIT = 10
+QUOTA_PAUSE_SECONDS = 15 * 60
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    movies: list[dict]
+    from_cache: bool
+
+
+class QuotaMemo:
+    """Once Kinopoisk says the day's quota is gone, stop asking for a while (per process)."""
+
+    def __init__(self) -> None:
+        self._until = 0.0
+        self._lock = threading.Lock()
+
+    def exhausted(self) -> bool:
+        return time.monotonic() < self._until
+
+    def mark(self) -> None:
+        with self._lock:
+            self._until = time.monotonic() + QUOTA_PAUSE_SECONDS
+
+
+def validate_query(raw: str | None) -> str:
+    query = " ".join((raw or "").split())
+    if len(query) < 1:
+        raise InvalidInput("Введите название фильма или ссылку на Кинопоиск", code="empty_query")
+    if len(query) > QUERY_MAX:
+        raise InvalidInput(f"Запрос длиннее {QUERY_MAX} символов", code="query_too_long")
+    return query
+
+
+def _cached(key: str) -> list[dict] | None:
+    entry = db.session.get(KinopoiskCacheEntry, key)
+    if entry is None or entry.fetched_at < utcnow() - CACHE_TTL:
+        return None
+    return list(entry.payload)
+
+
+def _store(key: str, movies: list[dict]) -> None:
+    now = utcnow()
+    entry = db.session.get(KinopoiskCacheEntry, key)
+    if entry is None:
+        db.session.add(KinopoiskCacheEntry(key=key, payload=movies, fetched_at=now))
+    else:
+        entry.payload, entry.fetched_at = movies, now
+    # Expired answers are useless; the quota already bounds how many fresh ones a day can bring.
+    db.session.execute(sa.delete(KinopoiskCacheEntry).where(KinopoiskCacheEntry.fetched_at < now - CACHE_TTL))
+    try:
+        db.session.commit()
+    except IntegrityError:  # another worker stored the same key a moment ago: theirs is as good
+        db.session.rollback()
+        return
+    _enforce_size_bound()
+
+
+def _enforce_size_bound() -> None:
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(KinopoiskCacheEntry)) or 0
+    if count <= CACHE_MAX_ENTRIES:
+        return
+    oldest = (
+        sa.select(KinopoiskCacheEntry.key)
+        .order_by(KinopoiskCacheEntry.fetched_at)
+        .limit(count - CACHE_MAX_ENTRIES)
+        .scalar_subquery()
+    )
+    db.session.execute(sa.delete(KinopoiskCacheEntry).where(KinopoiskCacheEntry.key.in_(oldest)))
+    db.session.commit()
+
+
+def _lookup(key: str, fetch, quota: QuotaMemo) -> tuple[list[dict], bool]:
+    cached = _cached(key)
+    if cached is not None:
+        return cached, True
+    if quota.exhausted():
+        raise KinopoiskQuotaExceeded("quota pause still in force")
+    try:
+        movies = fetch()
+    except KinopoiskQuotaExceeded:
+        quota.mark()
+        raise
+    _store(key, movies)
+    return movies, False
+
+
+def search_movies(raw_query: str | None, client: KinopoiskClient, quota: QuotaMemo) -> SearchResult:
+    """Movies for a title, a kinopoisk.ru link or a bare id, in the lottery's movie shape."""
+    query = validate_query(raw_query)
+    kinopoisk_id = parse_kinopoisk_ref(query)
+    if kinopoisk_id is not None:
+
+        def fetch_by_id() -> list[dict]:
+            movie = client.get_by_id(kinopoisk_id)
+            return [movie.to_dict()] if movie else []
+
+        movies, from_cache = _lookup(f"id:{kinopoisk_id}", fetch_by_id, quota)
+        # A bare number may be a title ("1917"): with no such id, search it as a title too.
+        if movies or not query.isdigit():
+            return SearchResult(movies, from_cache)
+
+    def fetch_by_title() -> list[dict]:
+        return [movie.to_dict() for movie in client.search(query, limit=SEARCH_LIMIT)]
+
+    movies, from_cache = _lookup(f"q:{normalize_query(query)}", fetch_by_title, quota)
+    return SearchResult(movies, from_cache)

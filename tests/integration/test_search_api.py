@@ -1,0 +1,195 @@
+"""Kinopoisk search: the lottery's movie shape, one request per query a day, and never a 500."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+
+from movie_lottery.extensions import db
+from movie_lottery.models import KinopoiskCacheEntry, utcnow
+from tests.conftest import kinopoisk_settings
+
+
+@pytest.fixture
+def search_app(make_app, fake_kinopoisk):
+    return make_app(**kinopoisk_settings(fake_kinopoisk))
+
+
+@pytest.fixture
+def search(search_app):
+    client = search_app.test_client()
+
+    def run(q: str):
+        return client.get("/api/search", query_string={"q": q})
+
+    return run
+
+
+def test_title_search_returns_movies_in_the_lottery_shape(search, fake_kinopoisk):
+    response = search("Тихая гавань")
+    assert response.status_code == 200
+    results = response.get_json()["results"]
+    assert [m["name"] for m in results] == ["Тихая гавань", "Тихая гавань 2", "Гавань"]
+    first = results[0]
+    assert first["kinopoisk_id"] == 1000001 and first["year"] == 2019 and first["rating"] == 7.4
+    assert first["genres"] == ["драма", "мелодрама"]
+    assert first["poster"].startswith("https://") and first["poster_preview"].startswith("https://")
+    assert first["kinopoisk_url"] == "https://www.kinopoisk.ru/film/1000001/"
+    assert fake_kinopoisk.requests[0].headers["X-API-KEY"] == "test-token"
+
+
+def test_the_same_query_reaches_kinopoisk_once(search, fake_kinopoisk):
+    search("Тихая гавань")
+    second = search("  тихая   ГАВАНЬ ")
+    assert second.get_json()["results"][0]["name"] == "Тихая гавань"
+    assert second.get_json()["cached"] is True
+    assert fake_kinopoisk.request_count == 1
+
+
+def test_the_cache_is_shared_by_workers_and_survives_restarts(make_app, fake_kinopoisk):
+    make_app(**kinopoisk_settings(fake_kinopoisk)).test_client().get("/api/search?q=гавань")
+    another_process = make_app(**kinopoisk_settings(fake_kinopoisk))
+    response = another_process.test_client().get("/api/search?q=Гавань")
+    assert len(response.get_json()["results"]) == 3
+    assert fake_kinopoisk.request_count == 1
+
+
+def test_a_day_old_answer_is_asked_again(search_app, search, fake_kinopoisk):
+    search("гавань")
+    with search_app.app_context():
+        entry = db.session.get(KinopoiskCacheEntry, "q:гавань")
+        entry.fetched_at = utcnow() - timedelta(hours=25)
+        db.session.commit()
+    search("гавань")
+    assert fake_kinopoisk.request_count == 2
+
+
+def test_expired_entries_are_pruned_so_the_cache_stays_bounded(search_app, search):
+    with search_app.app_context():
+        old = utcnow() - timedelta(days=3)
+        db.session.add_all(
+            KinopoiskCacheEntry(key=f"q:old {i}", payload=[], fetched_at=old) for i in range(30)
+        )
+        db.session.commit()
+    search("гавань")
+    with search_app.app_context():
+        assert db.session.query(KinopoiskCacheEntry).count() == 1
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://www.kinopoisk.ru/film/1000001/",
+        "kinopoisk.ru/film/1000001?utm_source=tg",
+        "http://kinopoisk.ru/film/1000001#top",
+        "1000001",
+    ],
+)
+def test_a_link_or_id_fetches_that_movie_with_its_trailer(search, fake_kinopoisk, link):
+    results = search(link).get_json()["results"]
+    assert [m["kinopoisk_id"] for m in results] == [1000001]
+    assert results[0]["trailer_url"] == "https://www.youtube.com/embed/AAAAAAAAAAA"
+    assert fake_kinopoisk.requests[0].path == "/v1.4/movie/1000001"
+
+
+def test_unknown_id_is_no_results_not_an_error(search, fake_kinopoisk):
+    response = search("https://www.kinopoisk.ru/series/9999999/")
+    assert response.status_code == 200
+    assert response.get_json()["results"] == []
+    search("https://www.kinopoisk.ru/series/9999999/")
+    assert fake_kinopoisk.request_count == 1  # "not found" is remembered too
+
+
+def test_a_number_that_is_no_id_is_searched_as_a_title(search, fake_kinopoisk):
+    search("9999998")
+    assert [r.path for r in fake_kinopoisk.requests] == ["/v1.4/movie/9999998", "/v1.4/movie/search"]
+
+
+def test_sparse_documents_still_give_a_usable_movie(search):
+    movie = search("1000004").get_json()["results"][0]
+    assert movie["name"] == "Untitled Short"
+    assert movie["year"] is None and movie["poster"] is None and movie["rating"] is None
+
+
+def test_adding_a_picked_result_to_a_lottery_costs_no_request(search_app, search, fake_kinopoisk):
+    results = search("тихая гавань").get_json()["results"]
+    created = search_app.test_client().post("/api/lotteries", json={"movies": results[:2]})
+    assert created.status_code == 201
+    movie = created.get_json()["movies"][0]
+    assert movie["kinopoisk_id"] == 1000001 and movie["poster_preview"].startswith("https://")
+    assert fake_kinopoisk.request_count == 1
+
+
+@pytest.mark.parametrize(
+    ("q", "code"), [("", "empty_query"), ("   ", "empty_query"), ("я" * 201, "query_too_long")]
+)
+def test_empty_or_overlong_queries_are_400_and_cost_nothing(search, fake_kinopoisk, q, code):
+    response = search(q)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == code
+    assert fake_kinopoisk.request_count == 0
+
+
+def test_without_a_token_nothing_is_sent_and_the_ui_offers_manual_entry(client, fake_kinopoisk):
+    response = client.get("/api/search?q=гавань")
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "kinopoisk_not_configured"
+    assert fake_kinopoisk.request_count == 0
+    page = client.get("/").get_data(as_text=True)
+    assert "data-search" not in page and "Добавить вручную" in page
+
+
+def test_with_a_token_the_builder_shows_the_search_box(search_app):
+    page = search_app.test_client().get("/").get_data(as_text=True)
+    assert "data-search" in page and "Найти на Кинопоиске" in page
+
+
+@pytest.mark.parametrize(
+    ("mode", "code"),
+    [
+        ("401", "kinopoisk_bad_token"),
+        ("403", "kinopoisk_quota_exceeded"),
+        ("429", "kinopoisk_throttled"),
+        ("500", "kinopoisk_unavailable"),
+        ("invalid_json", "kinopoisk_unavailable"),
+    ],
+)
+def test_kinopoisk_failures_become_503_with_a_code_and_a_russian_message(search, fake_kinopoisk, mode, code):
+    fake_kinopoisk.mode = mode
+    response = search("гавань")
+    assert response.status_code == 503
+    error = response.get_json()["error"]
+    assert error["code"] == code
+    assert any("а" <= ch <= "я" for ch in error["message"].lower())
+
+
+def test_quota_message_tells_what_to_do(search, fake_kinopoisk):
+    fake_kinopoisk.mode = "403"
+    message = search("гавань").get_json()["error"]["message"]
+    assert "лимит" in message.lower() and "вручную" in message
+
+
+def test_after_the_quota_runs_out_no_more_requests_are_spent(search, fake_kinopoisk):
+    fake_kinopoisk.mode = "403"
+    search("гавань")
+    fake_kinopoisk.mode = "ok"
+    assert search("маяк").get_json()["error"]["code"] == "kinopoisk_quota_exceeded"
+    assert fake_kinopoisk.request_count == 1
+
+
+def test_failures_are_not_cached(search, fake_kinopoisk):
+    fake_kinopoisk.mode = "500"
+    search("гавань")
+    fake_kinopoisk.mode = "ok"
+    assert len(search("гавань").get_json()["results"]) == 3
+
+
+def test_a_hanging_kinopoisk_is_given_up_within_the_bound(search, fake_kinopoisk):
+    fake_kinopoisk.mode = "hang"
+    started = time.monotonic()
+    response = search("гавань")
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "kinopoisk_unavailable"
+    assert time.monotonic() - started < 3  # read timeout 0.5 s here; the hang lasts 5 s
