@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from .. import lottery as lotteries
-from ..config import kinopoisk_configured
+from ..config import kinopoisk_configured, qbit_configured
 from .auth import public, signed_in_admin
 
 bp = Blueprint("pages", __name__)
@@ -19,7 +19,10 @@ def render_page(template: str, **context):
 
 @bp.get("/")
 def builder():
-    return render_page("builder.html", search_enabled=kinopoisk_configured(current_app.config))
+    config = current_app.config
+    return render_page(
+        "builder.html", search_enabled=kinopoisk_configured(config), downloads_enabled=qbit_configured(config)
+    )
 
 
 @bp.get("/l/<lottery_id>")

@@ -204,3 +204,15 @@ def test_drawn_lottery_pages_show_the_result(client):
         assert 'data-testid="winner-name"' in html
         assert 'data-testid="draw-button"' not in html
         assert "Проверить честность" in html
+
+
+def test_auto_download_option_is_offered_only_with_qbittorrent(make_app):
+    plain = make_app().test_client().get("/").get_data(as_text=True)
+    assert "Скачать победителя автоматически" not in plain
+    with_qbit = make_app(QBIT_HOST="127.0.0.1", QBIT_PORT=1, QBIT_USERNAME="u", QBIT_PASSWORD="p")
+    assert "Скачать победителя автоматически" in with_qbit.test_client().get("/").get_data(as_text=True)
+
+
+def test_auto_download_choice_is_stored_with_the_lottery(client):
+    data = create(client, auto_download=True).get_json()
+    assert client.get(f"/api/lotteries/{data['id']}").get_json()["auto_download"] is True

@@ -136,7 +136,9 @@ createButton.addEventListener('click', async () => {
   createButton.textContent = 'Создаём…';
   showError(createError, null);
   try {
-    const { data } = await api('/api/lotteries', { method: 'POST', body: { movies } });
+    const autoDownload = document.getElementById('auto-download');
+    const body = { movies, auto_download: Boolean(autoDownload && autoDownload.checked) };
+    const { data } = await api('/api/lotteries', { method: 'POST', body });
     try { localStorage.setItem(`ml:play:${data.id}`, data.play_url); } catch { /* shown on this page only */ }
     movies = [];
     saveDraft();
