@@ -21,6 +21,7 @@ from .extensions import db
 from .integrations.kinopoisk import (
     KinopoiskClient,
     KinopoiskQuotaExceeded,
+    KinopoiskUnavailable,
     normalize_query,
     parse_kinopoisk_ref,
 )
@@ -41,19 +42,38 @@ class SearchResult:
     from_cache: bool
 
 
-class QuotaMemo:
-    """Once Kinopoisk says the day's quota is gone, stop asking for a while (per process)."""
+class KinopoiskGate:
+    """Per-process guard in front of Kinopoisk.
 
-    def __init__(self) -> None:
+    - Once Kinopoisk says the day's quota is gone, stop asking for a while.
+    - At most ``max_calls`` calls at once: a hanging Kinopoisk may hold those threads for the client's time
+      bound, but never all of a worker's threads, so the rest of the site keeps answering.
+    """
+
+    def __init__(self, max_calls: int = 2) -> None:
         self._until = 0.0
         self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(max_calls)
 
-    def exhausted(self) -> bool:
+    def quota_exhausted(self) -> bool:
         return time.monotonic() < self._until
 
-    def mark(self) -> None:
+    def mark_quota_exhausted(self) -> None:
         with self._lock:
             self._until = time.monotonic() + QUOTA_PAUSE_SECONDS
+
+    def call(self, fetch):
+        if self.quota_exhausted():
+            raise KinopoiskQuotaExceeded("quota pause still in force")
+        if not self._slots.acquire(timeout=0.2):
+            raise KinopoiskUnavailable("too many Kinopoisk calls in flight in this process")
+        try:
+            return fetch()
+        except KinopoiskQuotaExceeded:
+            self.mark_quota_exhausted()
+            raise
+        finally:
+            self._slots.release()
 
 
 def validate_query(raw: str | None) -> str:
@@ -103,22 +123,18 @@ def _enforce_size_bound() -> None:
     db.session.commit()
 
 
-def _lookup(key: str, fetch, quota: QuotaMemo) -> tuple[list[dict], bool]:
+def _lookup(key: str, fetch, gate: KinopoiskGate) -> tuple[list[dict], bool]:
     cached = _cached(key)
     if cached is not None:
         return cached, True
-    if quota.exhausted():
-        raise KinopoiskQuotaExceeded("quota pause still in force")
-    try:
-        movies = fetch()
-    except KinopoiskQuotaExceeded:
-        quota.mark()
-        raise
+    # Release the pooled connection before a slow outside call: the pool is smaller than the thread count.
+    db.session.close()
+    movies = gate.call(fetch)
     _store(key, movies)
     return movies, False
 
 
-def search_movies(raw_query: str | None, client: KinopoiskClient, quota: QuotaMemo) -> SearchResult:
+def search_movies(raw_query: str | None, client: KinopoiskClient, gate: KinopoiskGate) -> SearchResult:
     """Movies for a title, a kinopoisk.ru link or a bare id, in the lottery's movie shape."""
     query = validate_query(raw_query)
     kinopoisk_id = parse_kinopoisk_ref(query)
@@ -128,7 +144,7 @@ def search_movies(raw_query: str | None, client: KinopoiskClient, quota: QuotaMe
             movie = client.get_by_id(kinopoisk_id)
             return [movie.to_dict()] if movie else []
 
-        movies, from_cache = _lookup(f"id:{kinopoisk_id}", fetch_by_id, quota)
+        movies, from_cache = _lookup(f"id:{kinopoisk_id}", fetch_by_id, gate)
         # A bare number may be a title ("1917"): with no such id, search it as a title too.
         if movies or not query.isdigit():
             return SearchResult(movies, from_cache)
@@ -136,5 +152,5 @@ def search_movies(raw_query: str | None, client: KinopoiskClient, quota: QuotaMe
     def fetch_by_title() -> list[dict]:
         return [movie.to_dict() for movie in client.search(query, limit=SEARCH_LIMIT)]
 
-    movies, from_cache = _lookup(f"q:{normalize_query(query)}", fetch_by_title, quota)
+    movies, from_cache = _lookup(f"q:{normalize_query(query)}", fetch_by_title, gate)
     return SearchResult(movies, from_cache)

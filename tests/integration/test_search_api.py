@@ -193,3 +193,30 @@ def test_a_hanging_kinopoisk_is_given_up_within_the_bound(search, fake_kinopoisk
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "kinopoisk_unavailable"
     assert time.monotonic() - started < 3  # read timeout 0.5 s here; the hang lasts 5 s
+
+
+def test_a_hanging_kinopoisk_holds_at_most_two_threads_and_the_site_keeps_answering(make_app, fake_kinopoisk):
+    import threading
+
+    # A 3 s read timeout: anything that waited on Kinopoisk would blow the 2 s bound below.
+    search_app = make_app(**{**kinopoisk_settings(fake_kinopoisk), "KINOPOISK_READ_TIMEOUT": 3.0})
+    fake_kinopoisk.mode = "hang"
+    hanging = [
+        threading.Thread(
+            target=lambda q=q: search_app.test_client().get("/api/search", query_string={"q": q})
+        )
+        for q in ("маяк", "шторм")
+    ]
+    for thread in hanging:
+        thread.start()
+    deadline = time.monotonic() + 2
+    while fake_kinopoisk.request_count < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)  # until both are waiting on Kinopoisk
+    started = time.monotonic()
+    third = search_app.test_client().get("/api/search?q=гавань")
+    assert third.status_code == 503
+    assert third.get_json()["error"]["code"] == "kinopoisk_unavailable"
+    assert search_app.test_client().get("/history").status_code == 200
+    assert time.monotonic() - started < 2
+    for thread in hanging:
+        thread.join()
