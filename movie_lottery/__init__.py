@@ -54,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # keep the documented field order (id first) in API answers
     _configure_logging()
     db.init_app(app)
+    app.teardown_appcontext(_release_session)  # runs before Flask-SQLAlchemy's own teardown
     csrf.init_app(app)
 
     from .web import register_web
@@ -66,6 +67,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     _log_startup(app, started)
     return app
+
+
+def _release_session(_exc: BaseException | None) -> None:
+    """Close the request's session; a connection the database dropped mid-request is discarded quietly.
+
+    Flask-SQLAlchemy's teardown would raise from the rollback on a dead connection, turning a clean 503
+    (or even a 200 already computed) into a 500 during a database restart.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        db.session.remove()
+    except SQLAlchemyError as exc:
+        log.warning("dropped a database connection lost mid-request: %s", exc.__class__.__name__)
+        db.session.registry.clear()
 
 
 def _configure_logging() -> None:
