@@ -1,0 +1,235 @@
+"""`make bench`: how fast, how small, and whether a dead qBittorrent slows anything — against a floor.
+
+Seeds a fresh database (a throwaway PostgreSQL cluster, or SQLite with --sqlite), serves the app with the
+settings of gunicorn_config.py on loopback, loads it with wrk, and measures a hello-world Flask app under the
+same settings in the same run. Prints one Markdown report and writes it to bench/results/latest.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import platform
+import re
+import statistics
+import sys
+import tempfile
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import seed, wrk
+from tests.fakes.qbittorrent_fakes import BlackHoleServer, refused_port
+from tests.gunicorn_server import GunicornServer
+from tests.postgres import PostgresCluster, create_database
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+PAGES = ["/health", "/", "/history", "/library", "/api/lotteries/{id}", "/api/torrents"]
+HTML_PAGES = ["/", "/history", "/library"]
+CONNECTIONS = (1, 10)
+WORKERS = 2  # gunicorn_config.py's default (WEB_CONCURRENCY unset)
+
+
+@contextlib.contextmanager
+def database(use_sqlite: bool, workdir: Path) -> Iterator[str]:
+    cluster = PostgresCluster()
+    if use_sqlite or not cluster.available:
+        yield f"sqlite:///{workdir / 'bench.sqlite3'}"
+        return
+    admin_url = cluster.start()
+    try:
+        yield create_database(admin_url, "ml_bench")
+    finally:
+        cluster.stop()
+
+
+def migrate(database_url: str) -> None:
+    import subprocess
+
+    env = {"DATABASE_URL": database_url, "SECRET_KEY": "bench", "PATH": "/usr/bin:/bin"}
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "movie_lottery", "db", "upgrade"],
+        cwd=ROOT, env=env, check=True, capture_output=True,
+    )  # fmt: skip
+
+
+def rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
+
+
+def warm_up(base: str, paths: list[str]) -> None:
+    for _ in range(20):
+        for path in paths:
+            with contextlib.suppress(OSError), urllib.request.urlopen(base + path, timeout=10) as response:
+                response.read()
+
+
+def measure_start(database_url: str, env: dict, runs: int = 3) -> list[float]:
+    times = []
+    for _ in range(runs):
+        with GunicornServer(database_url, workers=WORKERS, env=env) as server:
+            times.append(server.started_in)
+    return times
+
+
+def load_pages(server: GunicornServer, paths: list[str], seconds: float) -> dict:
+    return {(path, c): wrk.run(server.url + path, c, seconds) for path in paths for c in CONNECTIONS}
+
+
+def qbit_env(port: int) -> dict[str, str]:
+    return {"QBIT_HOST": "127.0.0.1", "QBIT_PORT": str(port), "QBIT_USERNAME": "u", "QBIT_PASSWORD": "p"}
+
+
+def row(*cells) -> str:
+    return "| " + " | ".join(str(cell) for cell in cells) + " |"
+
+
+def share(value: float, of: float) -> str:
+    return f"{fmt(value, 0)} ({value / of:.0%})"
+
+
+def run_mode(database_url: str, env: dict, paths: list[str], seconds: float, workdir: Path, name: str):
+    log = workdir / f"gunicorn-{name}.log"
+    with GunicornServer(database_url, workers=WORKERS, env=env, log_path=log) as server:
+        warm_up(server.url, paths)
+        rss = [rss_mb(pid) for pid in server.worker_pids()]
+        figures = load_pages(server, paths, seconds)
+    text = log.read_text()
+    return {"figures": figures, "rss": rss, "worker_timeouts": text.count("WORKER TIMEOUT"),
+            "tracebacks": text.count("Traceback")}  # fmt: skip
+
+
+def fmt(value: float, digits: int = 1) -> str:
+    return f"{value:,.{digits}f}".replace(",", " ")
+
+
+def report(args, start_times, floor, normal, faults, database_url: str) -> str:
+    lines = [
+        "# Benchmark",
+        "",
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · {platform.processor() or platform.machine()} · "
+        f"{len(__import__('os').sched_getaffinity(0))} cores · Python {platform.python_version()} · "
+        f"database: {'PostgreSQL' if database_url.startswith('postgresql') else 'SQLite'} · "
+        f"gunicorn gthread, {WORKERS} workers × 4 threads · wrk {args.seconds:g} s per row",
+        "",
+        "## Start and memory",
+        "",
+        "| Figure | Value | Target |",
+        "| --- | --- | --- |",
+        row(
+            f"exec → first 200 on /health (median of {len(start_times)})",
+            f"{statistics.median(start_times):.2f} s (max {max(start_times):.2f} s)",
+            "≤ 1.0 s",
+        ),
+        row(
+            "worker RSS after warm-up, qBittorrent not configured",
+            ", ".join(fmt(r) for r in normal["rss"]) + " MB",
+            "≤ 60 MB",
+        ),
+        "",
+        "## Throughput and latency (qBittorrent not configured)",
+        "",
+        "| Path | Conns | req/s | × floor | p50 ms | p99 ms | non-2xx |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for c in CONNECTIONS:
+        f = floor[("/health", c)]
+        lines.append(f"| floor: hello-world Flask | {c} | {fmt(f.requests_per_second, 0)} | 1.00 | "
+                     f"{fmt(f.p50_ms, 2)} | {fmt(f.p99_ms, 2)} | {f.non_2xx} |")  # fmt: skip
+    for (path, c), load in normal["figures"].items():
+        ratio = load.requests_per_second / floor[("/health", c)].requests_per_second
+        lines.append(f"| `{path}` | {c} | {fmt(load.requests_per_second, 0)} | {ratio:.2f} | "
+                     f"{fmt(load.p50_ms, 2)} | {fmt(load.p99_ms, 2)} | {load.non_2xx} |")  # fmt: skip
+    lines += [
+        "",
+        "## qBittorrent configured but unreachable",
+        "",
+        "| Path | Conns | normal req/s | black hole req/s | refused req/s | black hole p99 ms | non-2xx |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for key, load in normal["figures"].items():
+        hole, refused = faults["black hole"]["figures"][key], faults["refused"]["figures"][key]
+        normal_rps = load.requests_per_second
+        cells = [f"`{key[0]}`", key[1], fmt(normal_rps, 0), share(hole.requests_per_second, normal_rps)]
+        cells += [share(refused.requests_per_second, normal_rps), fmt(hole.p99_ms, 2)]
+        lines.append(row(*cells, hole.non_2xx + refused.non_2xx))
+    timeouts = sum(m["worker_timeouts"] for m in [normal, *faults.values()])
+    tracebacks = sum(m["tracebacks"] for m in [normal, *faults.values()])
+    lines += ["", f"`WORKER TIMEOUT` lines in the logs: {timeouts}; tracebacks: {tracebacks}.", ""]
+    lines += ["## Targets", "", *targets(start_times, floor, normal, faults), ""]
+    lines += ["Reproduce: `make bench` (options: `make bench BENCH_ARGS='--seconds 10 --sqlite'`).", ""]
+    return "\n".join(lines)
+
+
+def targets(start_times, floor, normal, faults) -> list[str]:
+    def mark(ok: bool) -> str:
+        return "✅" if ok else "❌"
+
+    one = {path: load for (path, c), load in normal["figures"].items() if c == 1}
+    floor_1 = floor[("/health", 1)].requests_per_second
+    rows = [
+        f"- {mark(statistics.median(start_times) <= 1.0)} first 200 within 1.0 s",
+        f"- {mark(max(normal['rss']) <= 60)} worker RSS ≤ 60 MB (qBittorrent not configured)",
+        f"- {mark(one['/health'].requests_per_second >= 0.7 * floor_1)} `/health` ≥ 70 % of the floor",
+    ]
+    for path in HTML_PAGES:
+        load = one[path]
+        ok = load.requests_per_second >= 0.35 * floor_1 and load.p99_ms <= 50 and load.non_2xx == 0
+        rows.append(f"- {mark(ok)} `{path}` ≥ 35 % of the floor with p99 ≤ 50 ms on one connection")
+    worst = min(
+        faults["black hole"]["figures"][key].requests_per_second / load.requests_per_second
+        for key, load in normal["figures"].items()
+    )
+    errors = sum(load.non_2xx for mode in faults.values() for load in mode["figures"].values())
+    timeouts = sum(mode["worker_timeouts"] for mode in faults.values())
+    ok = worst >= 0.9 and errors == 0 and timeouts == 0
+    rows.append(
+        f"- {mark(ok)} qBittorrent a black hole: every page within 10 % of normal "
+        f"(worst {worst:.0%}), {errors} non-2xx, {timeouts} WORKER TIMEOUT"
+    )
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=4.0, help="wrk duration per row")
+    parser.add_argument("--sqlite", action="store_true", help="use SQLite instead of a throwaway PostgreSQL")
+    args = parser.parse_args()
+    if not wrk.available():
+        print("wrk is missing: install it with `apt-get install wrk` (Debian package) and run again.")
+        return 2
+    with tempfile.TemporaryDirectory(prefix="ml-bench-") as tmp, database(args.sqlite, Path(tmp)) as url:
+        workdir = Path(tmp)
+        print(f"seeding {url.split('@')[-1]} …", flush=True)
+        migrate(url)
+        lottery_id = seed.seed(url)
+        paths = [p.format(id=lottery_id) for p in PAGES]
+        print("measuring start-up …", flush=True)
+        start_times = measure_start(url, {})
+        print("floor …", flush=True)
+        with GunicornServer(url, workers=WORKERS, app_spec="bench.floor_app:create_app()") as floor_server:
+            warm_up(floor_server.url, ["/health"])
+            floor = load_pages(floor_server, ["/health"], args.seconds)
+        print("qBittorrent not configured …", flush=True)
+        normal = run_mode(url, {}, paths, args.seconds, workdir, "normal")
+        faults = {}
+        with BlackHoleServer() as hole:
+            print("qBittorrent a black hole …", flush=True)
+            faults["black hole"] = run_mode(
+                url, qbit_env(hole.port), paths, args.seconds, workdir, "blackhole"
+            )
+        with refused_port() as port:
+            print("qBittorrent refusing connections …", flush=True)
+            faults["refused"] = run_mode(url, qbit_env(port), paths, args.seconds, workdir, "refused")
+        text = report(args, start_times, floor, normal, faults, url)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "latest.md").write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""Fill a fresh database with 1,000 lotteries (half drawn) and 1,000 library movies."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from datetime import timedelta
+
+GENRES = ["драма", "комедия", "триллер", "фантастика", "мелодрама", "детектив", "мультфильм"]
+COUNTRIES = ["Россия", "США", "Франция", "Япония", "Корея"]
+
+
+def _movie(rng: random.Random, i: int) -> dict:
+    return {
+        "name": f"Фильм номер {i} «{rng.choice(['Маяк', 'Гавань', 'Шторм', 'Рассвет', 'Полночь'])}»",
+        "year": rng.randint(1960, 2025),
+        "kinopoisk_id": 1_000_000 + i,
+        "poster": f"https://posters.invalid/{i}.jpg",
+        "description": "Описание фильма для нагрузочного теста. " * 3,
+        "rating": round(rng.uniform(4, 9), 1),
+        "genres": rng.sample(GENRES, 2),
+        "countries": rng.sample(COUNTRIES, 1),
+    }
+
+
+def seed(database_url: str, lotteries: int = 1000, library: int = 1000) -> str:
+    """Seed and return the id of a drawn lottery for the per-lottery API figure."""
+    from movie_lottery import create_app
+    from movie_lottery.extensions import db
+    from movie_lottery.lottery import commitment_for, winner_index
+    from movie_lottery.models import LibraryMovie, Lottery, LotteryMovie, utcnow
+
+    rng = random.Random(20261129)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench"})
+    drawn_id = ""
+    with app.app_context():
+        now = utcnow()
+        for n in range(lotteries):
+            seed_hex = secrets.token_hex(32)
+            lottery_id = secrets.token_urlsafe(6)
+            movies = [_movie(rng, n * 10 + k) for k in range(rng.randint(2, 8))]
+            drawn = n % 2 == 0
+            position = winner_index(seed_hex, lottery_id, [m["name"] for m in movies]) if drawn else None
+            db.session.add(
+                Lottery(
+                    id=lottery_id, seed=seed_hex, commitment=commitment_for(seed_hex),
+                    play_token=secrets.token_urlsafe(24), created_at=now - timedelta(minutes=n),
+                    winner_position=position, drawn_at=now - timedelta(minutes=n) if drawn else None,
+                    movies=[LotteryMovie(position=k, details={}, **m) for k, m in enumerate(movies)],
+                )
+            )  # fmt: skip
+            drawn_id = drawn_id or (lottery_id if drawn else "")
+        for i in range(library):
+            movie = _movie(rng, 50_000 + i)
+            magnet = f"magnet:?xt=urn:btih:{i:040x}" if i % 3 == 0 else None
+            db.session.add(
+                LibraryMovie(details={}, magnet=magnet, info_hash=f"{i:040x}" if magnet else None, **movie)
+            )
+        db.session.commit()
+        db.engine.dispose()
+    return drawn_id
