@@ -1,0 +1,88 @@
+"""With ADMIN_PASSWORD set, walk every route: only the documented public ones answer without the admin."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+# The public surface, as the README documents it. A new public route must be added here on purpose.
+PUBLIC_ENDPOINTS = {
+    "static",
+    "health.health",
+    "auth.login",
+    "auth.logout",
+    "pages.lottery_page",
+    "pages.play_page",
+    "api.get_lottery",
+    "api.draw_lottery",
+}
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@pytest.fixture
+def locked_app(make_app):
+    return make_app(ADMIN_PASSWORD="correct horse", API_TOKEN="bot-token")
+
+
+def routes(app) -> list[tuple[str, str, str]]:
+    """(endpoint, method, concrete URL) for every rule, with placeholder values for its arguments."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        url = re.sub(r"<(?:int:)?(\w+)>", lambda m: "1" if "int:" in m.group(0) else "x1", rule.rule)
+        url = url.replace("<path:filename>", "css/app.css")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            found.append((rule.endpoint, method, url))
+    return found
+
+
+def test_public_routes_are_exactly_the_documented_ones(locked_app):
+    public = {
+        endpoint
+        for endpoint, view in locked_app.view_functions.items()
+        if endpoint == "static" or getattr(view, "is_public", False)
+    }
+    assert public == PUBLIC_ENDPOINTS
+
+
+def test_every_other_route_refuses_a_visitor_without_the_admin_session(locked_app):
+    client = locked_app.test_client()
+    checked = 0
+    for endpoint, method, url in routes(locked_app):
+        if endpoint in PUBLIC_ENDPOINTS:
+            continue
+        kwargs = {"json": {}} if method in UNSAFE and url.startswith("/api/") else {}
+        response = client.open(url, method=method, **kwargs)
+        if url.startswith("/api/"):
+            assert response.status_code == 401, (method, url, response.status_code)
+            assert response.get_json()["error"]["code"] == "unauthorized"
+        else:
+            assert response.status_code == 302, (method, url, response.status_code)
+            assert response.headers["Location"].startswith("/login")
+        checked += 1
+    assert checked >= 5
+
+
+def test_every_state_changing_request_needs_the_csrf_token_with_the_admin_session(locked_app):
+    client = locked_app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert client.post("/login", data={"password": "correct horse", "csrf_token": token}).status_code == 302
+    checked = 0
+    for endpoint, method, url in routes(locked_app):
+        if method not in UNSAFE or endpoint == "auth.login":
+            continue
+        kwargs = {"json": {}} if url.startswith("/api/") else {"data": {}}
+        response = client.open(url, method=method, **kwargs)
+        assert response.status_code == 403, (method, url, response.status_code)
+        checked += 1
+    assert checked >= 4
+
+
+def test_the_api_token_is_refused_when_no_admin_password_is_set(make_app):
+    # In open mode the token means nothing; it must not accidentally become a different kind of access.
+    app = make_app(API_TOKEN="bot-token")
+    from movie_lottery.web.auth import signed_in_admin
+
+    with app.test_request_context(headers={"Authorization": "Bearer bot-token"}):
+        assert signed_in_admin() is False
