@@ -12,16 +12,18 @@ drawer computes the same answer anyway; the UPDATE decides only who records it f
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import math
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from .errors import Forbidden, InvalidInput, NotFound
 from .extensions import db
@@ -169,6 +171,60 @@ def list_lotteries(page: int = 1, per_page: int = HISTORY_PAGE_SIZE) -> LotteryP
         )
     )
     return LotteryPage(lotteries=lotteries, page=page, pages=pages, total=total)
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    id: str
+    created_at: datetime
+    movie_count: int
+    winner: dict | None  # name, year, poster
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    items: list[HistoryItem]
+    page: int
+    pages: int
+    total: int
+
+
+@functools.cache
+def _history_query() -> sa.Select:
+    """Built once: composing this statement costs more than running it."""
+    winner = aliased(LotteryMovie)
+    is_winner = sa.and_(winner.lottery_id == Lottery.id, winner.position == Lottery.winner_position)
+    movie_count = (
+        sa.select(sa.func.count())
+        .where(LotteryMovie.lottery_id == Lottery.id)
+        .correlate(Lottery)
+        .scalar_subquery()
+    )
+    return (
+        sa.select(Lottery.id, Lottery.created_at, movie_count, winner.name, winner.year, winner.poster)
+        .outerjoin(winner, is_winner)
+        .order_by(Lottery.created_at.desc(), Lottery.id)
+        .limit(sa.bindparam("limit"))
+        .offset(sa.bindparam("offset"))
+    )
+
+
+def history_page(page: int = 1, per_page: int = HISTORY_PAGE_SIZE) -> HistoryPage:
+    """What the history page shows: two light queries, without loading every candidate as an object."""
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Lottery)) or 0
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, page), pages)
+    rows = db.session.execute(_history_query(), {"limit": per_page, "offset": (page - 1) * per_page})
+    items = [
+        HistoryItem(
+            id=row[0],
+            created_at=row[1],
+            movie_count=row[2],
+            winner={"name": row[3], "year": row[4], "poster": row[5]} if row[3] is not None else None,
+        )
+        for row in rows
+    ]
+    return HistoryPage(items=items, page=page, pages=pages, total=total)
 
 
 def delete_lottery(lottery_id: str) -> None:

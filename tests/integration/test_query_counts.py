@@ -1,0 +1,49 @@
+"""Pages run a fixed number of SQL statements, however many rows they show."""
+
+from __future__ import annotations
+
+import contextlib
+
+import sqlalchemy as sa
+
+from movie_lottery.extensions import db
+
+
+@contextlib.contextmanager
+def counting_statements(app):
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+
+
+def add_lotteries(client, n: int) -> None:
+    for i in range(n):
+        created = client.post("/api/lotteries", json={"movies": [{"name": f"А{i}"}, {"name": f"Б{i}"}]})
+        if i % 2:
+            body = created.get_json()
+            client.post(f"/api/lotteries/{body['id']}/draw", json={"token": body["play_token"]})
+
+
+def statements_for(app, client, path: str) -> int:
+    client.get(path)  # warm the per-process caches first, as a running site has them
+    with counting_statements(app) as statements:
+        assert client.get(path).status_code == 200
+    return len(statements)
+
+
+def test_history_runs_the_same_number_of_statements_for_2_and_20_lotteries(app):
+    script, browser = app.test_client(), app.test_client()  # writes come from a cookieless script
+    add_lotteries(script, 2)
+    few = statements_for(app, browser, "/history")
+    add_lotteries(script, 23)
+    many = statements_for(app, browser, "/history")
+    assert few == many <= 3
