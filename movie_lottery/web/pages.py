@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from .. import lottery as lotteries
@@ -11,9 +13,21 @@ from .auth import public, signed_in_admin
 bp = Blueprint("pages", __name__)
 
 
+COLLAGE_TTL_SECONDS = 60
+
+
+def collage_posters() -> list[str]:
+    """Recent winners' posters, refreshed at most once a minute per process: decoration need not be live."""
+    fetched_at, posters = current_app.extensions.get("collage", (-COLLAGE_TTL_SECONDS, []))
+    if time.monotonic() - fetched_at >= COLLAGE_TTL_SECONDS:
+        posters = lotteries.recent_winner_posters()
+        current_app.extensions["collage"] = (time.monotonic(), posters)
+    return posters
+
+
 def render_page(template: str, **context):
     """Render with the decorative backdrop of recent winners' posters."""
-    context.setdefault("collage", lotteries.recent_winner_posters())
+    context.setdefault("collage", collage_posters())
     return render_template(template, **context)
 
 
@@ -52,8 +66,7 @@ def play_page(lottery_id: str, token: str):
 
 @bp.get("/history")
 def history():
-    page = lotteries.list_lotteries(_page_arg())
-    return render_page("history.html", page=page)
+    return render_page("history.html", page=lotteries.history_page(_page_arg()))
 
 
 @bp.post("/history/<lottery_id>/delete")
