@@ -46,3 +46,55 @@ def register_cli(app: Flask) -> None:
         click.echo(
             f"demo lottery: /l/{created.lottery.id}  play: /l/{created.lottery.id}/play/{created.play_token}"
         )
+
+    register_torrent_commands(app)
+
+
+def register_torrent_commands(app: Flask) -> None:
+    """``flask torrents check`` and ``flask torrents retry``: the owner's tools when something looks stuck."""
+
+    @app.cli.group("torrents")
+    def torrents_group() -> None:
+        """qBittorrent: check the connection, send the pending downloads."""
+
+    @torrents_group.command("check")
+    def torrents_check() -> None:
+        """Is qBittorrent reachable? Its version and our torrents. Exit code 1 when it is not."""
+        from . import downloads
+        from .config import qbit_configured
+        from .integrations.qbittorrent import TorrentClientError
+        from .torrent_status import client_from_config
+
+        if not qbit_configured(app.config):
+            click.echo("qBittorrent не настроен: задайте QBIT_HOST, QBIT_USERNAME и QBIT_PASSWORD.")
+            raise click.exceptions.Exit(1)
+        client = client_from_config(app.config)
+        try:
+            version = client.version()
+            torrents = client.list_torrents()
+        except TorrentClientError as exc:
+            click.echo(f"qBittorrent {client.base_url}: недоступен — {exc.reason}")
+            raise click.exceptions.Exit(1) from None
+        finally:
+            client.close()
+        click.echo(f"qBittorrent {client.base_url}: на связи, версия {version}")
+        click.echo(f"Категория «{client.category}»:")
+        for torrent in torrents:
+            done = 100 if torrent.progress >= 1 else min(int(torrent.progress * 100), 99)
+            click.echo(f"  {torrent.info_hash[:10]}  {torrent.state:<12} {done:>3}\u00a0%  {torrent.name}")
+        if not torrents:
+            click.echo("  в нашей категории торрентов нет")
+        click.echo(f"В очереди на отправку: {len(downloads.pending_downloads(limit=1000))}")
+
+    @torrents_group.command("retry")
+    def torrents_retry() -> None:
+        """Send the pending downloads now (the site does it by itself; this is for the impatient)."""
+        from . import downloads
+        from .torrent_status import TorrentStatusService
+
+        report = TorrentStatusService(app, autostart=False).run_cycle()
+        left = len(downloads.pending_downloads(limit=1000))
+        if not report.ok:
+            click.echo(f"qBittorrent недоступен: {report.error}. Ждут отправки: {left}")
+            raise click.exceptions.Exit(1)
+        click.echo(f"Отправлено: {report.sent}. Ждут отправки: {left}")

@@ -40,4 +40,4 @@ def lottery_links(lottery_id: str, play_token: str | None = None) -> dict:
     return links
 
 
-from . import api_lotteries, api_search  # noqa: E402,F401  (routes register themselves on bp)
+from . import api_library, api_lotteries, api_search, api_torrents  # noqa: E402,F401  (routes register on bp)

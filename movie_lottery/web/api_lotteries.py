@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from .. import lottery as lotteries
+from ..torrent_status import queue_auto_download
 from .api import bp, json_body, lottery_links, page_number
 from .auth import public, signed_in_admin
 
@@ -36,6 +37,8 @@ def get_lottery(lottery_id: str):
 def draw_lottery(lottery_id: str):
     token = json_body(required=False).get("token")
     result = lotteries.draw(lottery_id, token if isinstance(token, str) else None, by_admin=signed_in_admin())
+    if result.newly_drawn and result.lottery.auto_download:
+        queue_auto_download(result.lottery)  # stores the wish only; never raises
     return jsonify(lotteries.lottery_to_dict(result.lottery))
 
 

@@ -79,3 +79,6 @@ def delete_lottery(lottery_id: str):
 def _page_arg() -> int:
     raw = request.args.get("page", "1")
     return int(raw) if raw.isdigit() and 0 < int(raw) < 1_000_000 else 1
+
+
+from . import library_pages  # noqa: E402,F401  (registers /library on bp)

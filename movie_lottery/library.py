@@ -1,0 +1,265 @@
+"""The library: every movie kept, with its magnet link. One movie per Kinopoisk id (or per title and year).
+
+Adding a movie that is already there updates its details and keeps the date it was first added, so the
+winner's "В библиотеку" button and a Kinopoisk search can both be pressed twice without making copies.
+
+Sorting and the text filter run in Python over the whole (small, personal) library: SQLite's ``lower()``
+only folds ASCII, so a SQL filter would find «гавань» in «Гавань» on PostgreSQL but not on SQLite. The page
+still costs a constant number of queries: the movies, then their downloads in one ``selectinload``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from .errors import Conflict, InvalidInput, NotFound
+from .extensions import db
+from .integrations.magnet import InvalidMagnet, Magnet, parse_magnet
+from .lottery import movie_to_dict
+from .models import Download, LibraryMovie, MovieFields
+from .schemas import load_movie
+
+SORTS = ("added", "title", "year", "rating")
+DEFAULT_SORT = "added"
+QUERY_MAX = 100
+_FIELDS = ("name", "year", "poster", "description", "rating", "genres", "countries")
+
+
+def title_key(name: str, year: int | None) -> tuple[str, int | None]:
+    """Same movie when typed by hand twice: case, spacing and ё/е do not matter, the year does."""
+    return " ".join(name.casefold().replace("ё", "е").split()), year
+
+
+# ---- reading ----------------------------------------------------------------------------------------
+
+
+def get_movie(movie_id: int) -> LibraryMovie:
+    movie = db.session.get(LibraryMovie, movie_id, options=[selectinload(LibraryMovie.download)])
+    if movie is None:
+        raise NotFound("Такого фильма в библиотеке нет", code="movie_not_found")
+    return movie
+
+
+def clean_sort(value: str | None) -> str:
+    return value if value in SORTS else DEFAULT_SORT
+
+
+def clean_query(value: str | None) -> str:
+    return " ".join((value or "").split())[:QUERY_MAX]
+
+
+def _matches(movie: LibraryMovie, words: list[str]) -> bool:
+    parts = (movie.name, movie.year, *(movie.genres or []), *(movie.countries or []))
+    haystack = " ".join(str(part) for part in parts if part)
+    haystack = haystack.casefold().replace("ё", "е")
+    return all(word in haystack for word in words)
+
+
+_SORT_KEYS: dict[str, Callable[[LibraryMovie], Any]] = {
+    # Missing years and ratings go last whichever way the list runs.
+    "added": lambda m: -m.added_at.timestamp(),
+    "title": lambda m: (title_key(m.name, None)[0], m.year or 0),
+    "year": lambda m: (m.year is None, -(m.year or 0), title_key(m.name, None)[0]),
+    "rating": lambda m: (m.rating is None, -(m.rating or 0), title_key(m.name, None)[0]),
+}
+
+
+def list_movies(query: str | None = None, sort: str | None = None) -> list[LibraryMovie]:
+    """The library, filtered by every word of ``query`` and sorted; two queries whatever its size."""
+    movies = list(
+        db.session.scalars(
+            sa.select(LibraryMovie).options(selectinload(LibraryMovie.download)).order_by(LibraryMovie.id)
+        )
+    )
+    words = clean_query(query).casefold().replace("ё", "е").split()
+    if words:
+        movies = [movie for movie in movies if _matches(movie, words)]
+    movies.sort(key=_SORT_KEYS[clean_sort(sort)])
+    return movies
+
+
+def count_movies() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(LibraryMovie)) or 0
+
+
+def find_same_movie(kinopoisk_id: int | None, name: str, year: int | None) -> LibraryMovie | None:
+    """The stored movie this one is: same Kinopoisk id, or (when either lacks one) same title and year."""
+    if kinopoisk_id is not None:
+        found = db.session.scalar(sa.select(LibraryMovie).where(LibraryMovie.kinopoisk_id == kinopoisk_id))
+        if found is not None:
+            return found
+    wanted = title_key(name, year)
+    same_year = db.session.scalars(
+        sa.select(LibraryMovie).where(
+            LibraryMovie.year.is_(None) if year is None else LibraryMovie.year == year
+        )
+    )
+    for movie in same_year:
+        different_ids = (
+            kinopoisk_id is not None and movie.kinopoisk_id is not None and movie.kinopoisk_id != kinopoisk_id
+        )
+        if not different_ids and title_key(movie.name, movie.year) == wanted:
+            return movie
+    return None
+
+
+# ---- writing ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Added:
+    movie: LibraryMovie
+    created: bool
+
+
+def _apply_details(movie: LibraryMovie, data: dict) -> None:
+    """Copy what was given; a blank field never wipes what Kinopoisk filled in earlier."""
+    for field in _FIELDS:
+        value = data.get(field)
+        if value not in (None, [], ""):
+            setattr(movie, field, value)
+    if data.get("kinopoisk_id") is not None:
+        movie.kinopoisk_id = data["kinopoisk_id"]
+    if data.get("details"):
+        movie.details = {**(movie.details or {}), **data["details"]}
+
+
+def add_movie(raw: Any) -> Added:
+    """Add a movie in the lottery shape (optionally with ``magnet``), or update the one already there."""
+    data = load_movie(raw)
+    magnet = _parse_optional_magnet(raw.get("magnet") if isinstance(raw, dict) else None)
+    for attempt in range(2):
+        try:
+            movie = find_same_movie(data["kinopoisk_id"], data["name"], data["year"])
+            if magnet is not None:
+                _check_hash_free(magnet.info_hash, movie.id if movie else None)
+            created = movie is None
+            if movie is None:
+                movie = LibraryMovie(name=data["name"], genres=[], countries=[], details={})
+                db.session.add(movie)
+            _apply_details(movie, data)
+            if magnet is not None:
+                _store_magnet(movie, magnet)
+            db.session.commit()
+        except IntegrityError:
+            # Someone added the same movie (or took the hash) a moment ago: look again, once.
+            db.session.rollback()
+            if attempt == 0:
+                continue
+            raise Conflict("Этот фильм только что изменили — повторите", code="conflict") from None
+        return Added(movie=get_movie(movie.id), created=created)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def delete_movie(movie_id: int) -> None:
+    # get_movie loads the download, so the ORM deletes it too: SQLite runs here without foreign-key
+    # enforcement, and ON DELETE CASCADE alone would leave it behind.
+    movie = get_movie(movie_id)
+    db.session.delete(movie)
+    db.session.commit()
+
+
+def _parse_optional_magnet(value: Any) -> Magnet | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return parse_or_refuse(value)
+
+
+def parse_or_refuse(text: Any) -> Magnet:
+    try:
+        return parse_magnet(text)
+    except InvalidMagnet as exc:
+        raise InvalidInput(exc.message, code="invalid_magnet") from None
+
+
+def _check_hash_free(info_hash: str, movie_id: int | None) -> None:
+    owner = db.session.scalar(sa.select(LibraryMovie).where(LibraryMovie.info_hash == info_hash))
+    if owner is not None and owner.id != movie_id:
+        raise Conflict(f"Эта раздача уже привязана к фильму «{owner.name}»", code="magnet_in_use")
+
+
+def _store_magnet(movie: LibraryMovie, magnet: Magnet | None) -> None:
+    """Set or clear the link and keep the download queue consistent with it.
+
+    A queued download follows the new link; one already sent for another hash is forgotten (its torrent
+    stays in qBittorrent), so the download button asks again for the new one.
+    """
+    old_hash = movie.info_hash
+    movie.magnet = magnet.uri if magnet else None
+    movie.info_hash = magnet.info_hash if magnet else None
+    download = movie.download if movie.id is not None else None
+    if download is None or (magnet is not None and magnet.info_hash == old_hash):
+        return
+    if magnet is not None and download.status == "pending":
+        download.magnet, download.info_hash = magnet.uri, magnet.info_hash
+    else:
+        db.session.delete(download)
+
+
+def set_magnet(movie_id: int, text: Any) -> LibraryMovie:
+    magnet = parse_or_refuse(text)
+    movie = get_movie(movie_id)
+    _check_hash_free(magnet.info_hash, movie.id)
+    _store_magnet(movie, magnet)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("Эта раздача уже привязана к другому фильму", code="magnet_in_use") from None
+    return get_movie(movie_id)
+
+
+def clear_magnet(movie_id: int) -> LibraryMovie:
+    movie = get_movie(movie_id)
+    _store_magnet(movie, None)
+    db.session.commit()
+    return get_movie(movie_id)
+
+
+# ---- the API's shape --------------------------------------------------------------------------------
+
+
+def torrent_search_url(template: str | None, movie: MovieFields) -> str | None:
+    """The owner's tracker search for "title year", or None when no template is configured."""
+    if not template or "{query}" not in template or not template.lower().startswith(("http://", "https://")):
+        return None
+    query = f"{movie.name} {movie.year}" if movie.year else movie.name
+    return template.replace("{query}", quote(query, safe=""))
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def download_to_dict(download: Download | None) -> dict | None:
+    if download is None:
+        return None
+    return {
+        "status": download.status,
+        "info_hash": download.info_hash,
+        "requested_at": _iso(download.requested_at),
+        "sent_at": _iso(download.sent_at),
+        "finished_at": _iso(download.finished_at),
+        "attempts": download.attempts,
+        "last_error": download.last_error,
+    }
+
+
+def library_movie_to_dict(movie: LibraryMovie, search_template: str | None = None) -> dict:
+    return {
+        "id": movie.id,
+        **movie_to_dict(movie),  # type: ignore[arg-type]  (same MovieFields as a lottery candidate)
+        "added_at": _iso(movie.added_at),
+        "magnet": movie.magnet,
+        "info_hash": movie.info_hash,
+        "torrent_search_url": torrent_search_url(search_template, movie),
+        "download": download_to_dict(movie.download),
+    }

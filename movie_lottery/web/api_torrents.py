@@ -1,0 +1,48 @@
+"""/api/torrents: qBittorrent's status from this process's snapshot. Never waits on qBittorrent."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify
+
+from .. import downloads
+from ..torrent_status import service_for, status_summary
+from .api import bp
+
+
+def torrents_payload() -> dict:
+    """The documented shape: status, breaker, our torrents (with their movie) and the pending queue."""
+    service = service_for(current_app)
+    snapshot = service.snapshot()  # marks "somebody is watching" and starts the refresher if needed
+    data = status_summary(service)
+    if not snapshot.configured:
+        return {**data, "torrents": [], "pending": []}
+    movie_ids = downloads.movie_ids_for(t.info_hash for t in snapshot.torrents)
+    data["torrents"] = [
+        {
+            "movie_id": movie_ids.get(torrent.info_hash),
+            "info_hash": torrent.info_hash,
+            "name": torrent.name,
+            "state": torrent.state,
+            "progress": round(torrent.progress, 4),
+            "dlspeed": torrent.dlspeed,
+            "eta": torrent.eta,
+            "size": torrent.size,
+        }
+        for torrent in snapshot.torrents
+    ]
+    data["pending"] = [
+        {
+            "movie_id": item.movie_id,
+            "info_hash": item.info_hash,
+            "requested_at": item.requested_at.isoformat(),
+            "attempts": item.attempts,
+            "last_error": item.last_error,
+        }
+        for item in downloads.pending_downloads()
+    ]
+    return data
+
+
+@bp.get("/torrents")
+def torrents_status():
+    return jsonify(torrents_payload())

@@ -1,0 +1,240 @@
+"""/library: the kept movies as cards with their magnet and torrent state; forms that work without JS.
+
+The page reads the database and this process's status snapshot, never qBittorrent. It costs a constant
+number of queries however many movies there are (the backdrop, the count, the movies, their downloads).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from flask import current_app, flash, redirect, request, url_for
+
+from .. import downloads, library
+from ..config import kinopoisk_configured, qbit_configured
+from ..errors import DomainError
+from ..integrations.qbittorrent import TorrentStatus
+from ..models import Download
+from ..torrent_status import Snapshot, service_for, status_summary
+from .api_library import in_client, queue_torrent_removal
+from .pages import bp, render_page
+
+SORT_LABELS = {"added": "Сначала новые", "title": "По названию", "year": "По году", "rating": "По рейтингу"}
+FORM_FIELDS = ("name", "year", "poster", "description", "magnet")
+NBSP = "\u00a0"
+
+
+# ---- the torrent badge (static/js/library.js draws the same badges from /api/torrents) ---------------
+
+
+@dataclass(frozen=True)
+class Badge:
+    kind: str  # queue, sent, downloading, queued, paused, checking, done, error, failed, offline, missing
+    text: str
+    progress: int | None = None  # percent for the bar; None hides it
+    title: str | None = None
+
+
+def percent(progress: float) -> int:
+    """Whole percent, never "100 %" before the last byte is there."""
+    value = math.floor(progress * 100)
+    return 100 if progress >= 1 else min(value, 99)
+
+
+def duration_text(seconds: int) -> str:
+    """ "12 мин", "1 ч 5 мин", "3 д 4 ч"; under a minute is "<1 мин"."""
+    if seconds < 60:
+        return f"<1{NBSP}мин"
+    minutes = math.ceil(seconds / 60)
+    if minutes < 60:
+        return f"{minutes}{NBSP}мин"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}{NBSP}ч {minutes}{NBSP}мин" if minutes else f"{hours}{NBSP}ч"
+    days, hours = divmod(hours, 24)
+    return f"{days}{NBSP}д {hours}{NBSP}ч" if hours else f"{days}{NBSP}д"
+
+
+def torrent_badge(torrent: TorrentStatus) -> Badge:
+    state, pct = torrent.state, percent(torrent.progress)
+    if state in ("error", "missingFiles"):
+        return Badge("error", "ошибка", pct, "qBittorrent сообщает об ошибке торрента")
+    if torrent.progress >= 1:
+        return Badge("done", "готово", 100)
+    if state == "pausedDL":
+        return Badge("paused", f"пауза {pct}{NBSP}%", pct)
+    if state.startswith("checking") or state == "moving":
+        return Badge("checking", f"проверка {pct}{NBSP}%", pct)
+    if state == "queuedDL":
+        return Badge("queued", f"ждёт очереди {pct}{NBSP}%", pct)
+    if state in ("metaDL", "forcedMetaDL"):
+        return Badge("downloading", "качается · ищем метаданные", pct)
+    eta = f" · {duration_text(torrent.eta)}" if torrent.eta is not None else ""
+    return Badge("downloading", f"качается {pct}{NBSP}%{eta}", pct)
+
+
+def badge_for(
+    configured: bool, snapshot: Snapshot, download: Download | None, torrent: TorrentStatus | None
+) -> Badge | None:
+    """What a card says about its torrent: qBittorrent's word first, then the queue's."""
+    if not configured:
+        return None
+    if torrent is not None:
+        return torrent_badge(torrent)
+    status = download.status if download else None
+    if status == "pending":
+        title = f"Последняя ошибка: {download.last_error}" if download and download.last_error else None
+        return Badge("queue", "в очереди", None, title)
+    if status == "failed":
+        return Badge("failed", "ошибка", None, download.last_error if download else None)
+    if status == "done":
+        return Badge("done", "готово", 100)
+    if status == "sent":
+        if snapshot.checked_at is None:
+            return Badge("sent", "отправлено")
+        if not snapshot.available:
+            return Badge("offline", "нет связи")
+        return Badge("missing", "нет в qBittorrent")
+    return None
+
+
+def retry_text(seconds: float) -> str:
+    seconds = max(0, math.ceil(seconds))
+    return f"{max(1, seconds)}{NBSP}с" if seconds < 60 else duration_text(int(seconds))
+
+
+def status_line(summary: dict, now: datetime) -> tuple[str, str, str | None]:
+    """(kind, text, reason) for the line above the cards."""
+    if not summary["configured"]:
+        return "off", "qBittorrent не настроен — скачивание выключено", None
+    if summary["available"]:
+        return "ok", "qBittorrent на связи", None
+    if summary["checked_at"] is None:
+        return "checking", "Проверяем связь с qBittorrent…", None
+    retry_at = summary["breaker"]["retry_at"]
+    if retry_at:
+        wait = (datetime.fromisoformat(retry_at) - now).total_seconds()
+        return (
+            "down",
+            f"qBittorrent недоступен — следующая попытка через {retry_text(wait)}",
+            summary["reason"],
+        )
+    return "down", "qBittorrent недоступен", summary["reason"]
+
+
+# ---- pages --------------------------------------------------------------------------------------------
+
+
+def _back(movie_id: int | None = None) -> str:
+    """Back to the list the form was sent from (same filter and sort), at the movie's card."""
+    target = request.form.get("back", "")
+    if not target.startswith("/library") or target.startswith("//"):
+        target = url_for("pages.library_page")
+    return f"{target}#movie-{movie_id}" if movie_id else target
+
+
+@bp.get("/library")
+def library_page(form: dict | None = None, form_error: str | None = None, status: int = 200):
+    query = library.clean_query(request.args.get("q"))
+    sort = library.clean_sort(request.args.get("sort"))
+    movies = library.list_movies(query, sort)
+    total = library.count_movies() if query else len(movies)
+    config = current_app.config
+    configured = qbit_configured(config)
+    service = service_for(current_app)
+    snapshot = service.snapshot()  # memory only; also wakes the refresher for the page's polling
+    summary = status_summary(service)
+    torrents = snapshot.by_hash()
+    cards = [
+        {
+            "movie": movie,
+            "badge": badge_for(configured, snapshot, movie.download, torrents.get(movie.info_hash or "")),
+            "search_url": library.torrent_search_url(config.get("TORRENT_SEARCH_URL"), movie),
+        }
+        for movie in movies
+    ]
+    html = render_page(
+        "library.html",
+        cards=cards,
+        total=total,
+        query=query,
+        sort=sort,
+        sort_labels=SORT_LABELS,
+        configured=configured,
+        status=status_line(summary, datetime.now(UTC)),
+        summary=summary,
+        search_enabled=kinopoisk_configured(config),
+        form=form or {},
+        form_error=form_error,
+        back=request.full_path.rstrip("?"),
+    )
+    return html, status
+
+
+@bp.post("/library")
+def library_add():
+    form = {field: request.form.get(field, "") for field in FORM_FIELDS}
+    try:
+        added = library.add_movie(form)
+    except DomainError as exc:
+        return library_page(form=form, form_error=exc.message, status=exc.status)
+    verb = "добавлен в библиотеку" if added.created else "уже был в библиотеке — данные обновлены"
+    flash(f"«{added.movie.name}» {verb}", "success")
+    return redirect(f"{url_for('pages.library_page')}#movie-{added.movie.id}")
+
+
+def _act(movie_id: int, action, success: str):
+    """Run one card action; a refusal becomes a flash message next to the card, not an error page."""
+    try:
+        action()
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+    else:
+        flash(success, "success")
+    return redirect(_back(movie_id))
+
+
+@bp.post("/library/<int:movie_id>/magnet")
+def library_set_magnet(movie_id: int):
+    return _act(
+        movie_id, lambda: library.set_magnet(movie_id, request.form.get("magnet", "")), "Магнет сохранён"
+    )
+
+
+@bp.post("/library/<int:movie_id>/magnet/clear")
+def library_clear_magnet(movie_id: int):
+    return _act(movie_id, lambda: library.clear_magnet(movie_id), "Магнет убран")
+
+
+@bp.post("/library/<int:movie_id>/download")
+def library_download(movie_id: int):
+    def ask() -> None:
+        movie = library.get_movie(movie_id)
+        configured = qbit_configured(current_app.config)
+        downloads.request_download(movie_id, configured=configured, in_client=in_client(movie))
+        service_for(current_app).wake()
+
+    return _act(movie_id, ask, "Скачивание в очереди: qBittorrent получит его в течение нескольких секунд")
+
+
+@bp.post("/library/<int:movie_id>/torrent/remove")
+def library_remove_torrent(movie_id: int):
+    delete_files = request.form.get("delete_files") == "1"
+    download = library.get_movie(movie_id).download
+    if download is not None and download.status == "pending":
+        note = "Скачивание отменено"
+    else:
+        note = "Торрент и файлы будут удалены" if delete_files else "Торрент будет убран из qBittorrent"
+    return _act(movie_id, lambda: queue_torrent_removal(movie_id, delete_files), note)
+
+
+@bp.post("/library/<int:movie_id>/delete")
+def library_delete(movie_id: int):
+    movie = library.get_movie(movie_id)
+    library.delete_movie(movie_id)
+    flash(f"«{movie.name}» удалён из библиотеки", "success")
+    return redirect(_back())
