@@ -100,6 +100,10 @@ class LibraryMovie(MovieFields, db.Model):
     __table_args__ = (sa.UniqueConstraint("kinopoisk_id"), sa.UniqueConstraint("info_hash"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Derived on every save (see below), so SQL sorts and filters Cyrillic the same on SQLite and
+    # PostgreSQL: SQLite's lower() folds only ASCII.
+    sort_title: Mapped[str] = mapped_column(sa.String(200), default="", index=True)
+    search_text: Mapped[str] = mapped_column(sa.Text, default="")
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     magnet: Mapped[str | None] = mapped_column(sa.Text)
@@ -108,6 +112,23 @@ class LibraryMovie(MovieFields, db.Model):
     download: Mapped[Download | None] = relationship(
         back_populates="movie", cascade="all, delete-orphan", passive_deletes=True, uselist=False
     )
+
+
+def normalise_text(text: str) -> str:
+    """Case, spacing and ё/е do not matter when people look for a title."""
+    return " ".join(text.casefold().replace("ё", "е").split())
+
+
+def library_search_text(movie: LibraryMovie) -> str:
+    parts = (movie.name, movie.year, *(movie.genres or []), *(movie.countries or []))
+    return normalise_text(" ".join(str(part) for part in parts if part))
+
+
+@sa.event.listens_for(LibraryMovie, "before_insert")
+@sa.event.listens_for(LibraryMovie, "before_update")
+def _derive_library_columns(_mapper, _connection, movie: LibraryMovie) -> None:
+    movie.sort_title = normalise_text(movie.name)[:200]
+    movie.search_text = library_search_text(movie)
 
 
 class Download(db.Model):

@@ -9,7 +9,7 @@ from ..config import qbit_configured
 from ..errors import Conflict, InvalidInput
 from ..models import LibraryMovie
 from ..torrent_status import service_for
-from .api import bp, json_body
+from .api import bp, json_body, page_number
 
 
 def _movie_json(movie) -> dict:
@@ -18,8 +18,9 @@ def _movie_json(movie) -> dict:
 
 @bp.get("/library")
 def list_library():
-    movies = library.list_movies(request.args.get("q"), request.args.get("sort"))
-    return jsonify(movies=[_movie_json(movie) for movie in movies], total=len(movies))
+    found = library.list_movies(request.args.get("q"), request.args.get("sort"), page_number())
+    movies = [_movie_json(movie) for movie in found.movies]
+    return jsonify(movies=movies, total=found.matched, page=found.page, pages=found.pages)
 
 
 @bp.post("/library")

@@ -19,7 +19,7 @@ from ..integrations.qbittorrent import TorrentStatus
 from ..models import Download
 from ..torrent_status import Snapshot, service_for, status_summary
 from .api_library import in_client, queue_torrent_removal
-from .pages import bp, render_page
+from .pages import bp, page_arg, render_page
 
 SORT_LABELS = {"added": "Сначала новые", "title": "По названию", "year": "По году", "rating": "По рейтингу"}
 FORM_FIELDS = ("name", "year", "poster", "description", "magnet")
@@ -139,8 +139,9 @@ def _back(movie_id: int | None = None) -> str:
 def library_page(form: dict | None = None, form_error: str | None = None, status: int = 200):
     query = library.clean_query(request.args.get("q"))
     sort = library.clean_sort(request.args.get("sort"))
-    movies = library.list_movies(query, sort)
-    total = library.count_movies() if query else len(movies)
+    found = library.list_movies(query, sort, page_arg())
+    movies = found.movies
+    total = library.count_movies() if query else found.matched
     config = current_app.config
     configured = qbit_configured(config)
     service = service_for(current_app)
@@ -169,6 +170,7 @@ def library_page(form: dict | None = None, form_error: str | None = None, status
         form=form or {},
         form_error=form_error,
         back=request.full_path.rstrip("?"),
+        found=found,
     )
     return html, status
 

@@ -66,7 +66,7 @@ def play_page(lottery_id: str, token: str):
 
 @bp.get("/history")
 def history():
-    return render_page("history.html", page=lotteries.history_page(_page_arg()))
+    return render_page("history.html", page=lotteries.history_page(page_arg()))
 
 
 @bp.post("/history/<lottery_id>/delete")
@@ -76,7 +76,7 @@ def delete_lottery(lottery_id: str):
     return redirect(url_for("pages.history", page=request.form.get("page", "1")))
 
 
-def _page_arg() -> int:
+def page_arg() -> int:
     raw = request.args.get("page", "1")
     return int(raw) if raw.isdigit() and 0 < int(raw) < 1_000_000 else 1
 

@@ -90,7 +90,7 @@ def test_without_qbittorrent_not_one_connection_is_attempted(make_app, monkeypat
     service = torrent_status.service_for(app)
     assert service.run_cycle().attempted is False
     assert not service.thread_alive
-    assert refresher_threads() == before
+    assert set(refresher_threads()) <= set(before)  # none started here (earlier tests' may be ending)
     page = browser.get("/library").get_data(as_text=True)
     assert "qBittorrent не настроен" in page
     assert 'data-testid="download"' not in page  # no download buttons
