@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import seed, wrk
+from tests.fakes import qbittorrent_nox
 from tests.fakes.qbittorrent_fakes import BlackHoleServer, refused_port
 from tests.gunicorn_server import GunicornServer
 from tests.postgres import PostgresCluster, create_database
@@ -79,8 +80,13 @@ def load_pages(server: GunicornServer, paths: list[str], seconds: float) -> dict
     return {(path, c): wrk.run(server.url + path, c, seconds) for path in paths for c in CONNECTIONS}
 
 
-def qbit_env(port: int) -> dict[str, str]:
-    return {"QBIT_HOST": "127.0.0.1", "QBIT_PORT": str(port), "QBIT_USERNAME": "u", "QBIT_PASSWORD": "p"}
+def qbit_env(port: int, username: str = "u", password: str = "p") -> dict[str, str]:
+    return {
+        "QBIT_HOST": "127.0.0.1",
+        "QBIT_PORT": str(port),
+        "QBIT_USERNAME": username,
+        "QBIT_PASSWORD": password,
+    }
 
 
 def row(*cells) -> str:
@@ -106,7 +112,7 @@ def fmt(value: float, digits: int = 1) -> str:
     return f"{value:,.{digits}f}".replace(",", " ")
 
 
-def report(args, start_times, floor, normal, faults, database_url: str) -> str:
+def report(args, start_times, floor, normal, baseline, baseline_name, faults, database_url: str) -> str:
     lines = [
         "# Benchmark",
         "",
@@ -145,26 +151,28 @@ def report(args, start_times, floor, normal, faults, database_url: str) -> str:
                      f"{fmt(load.p50_ms, 2)} | {fmt(load.p99_ms, 2)} | {load.non_2xx} |")  # fmt: skip
     lines += [
         "",
-        "## qBittorrent configured but unreachable",
+        "## qBittorrent configured: healthy, a black hole, refusing connections",
         "",
-        "| Path | Conns | normal req/s | black hole req/s | refused req/s | black hole p99 ms | non-2xx |",
+        f"Baseline: {baseline_name}. Percentages are of the baseline's throughput.",
+        "",
+        "| Path | Conns | baseline req/s | black hole req/s | refused req/s | black hole p99 ms | non-2xx |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for key, load in normal["figures"].items():
+    for key, load in baseline["figures"].items():
         hole, refused = faults["black hole"]["figures"][key], faults["refused"]["figures"][key]
         normal_rps = load.requests_per_second
         cells = [f"`{key[0]}`", key[1], fmt(normal_rps, 0), share(hole.requests_per_second, normal_rps)]
         cells += [share(refused.requests_per_second, normal_rps), fmt(hole.p99_ms, 2)]
         lines.append(row(*cells, hole.non_2xx + refused.non_2xx))
-    timeouts = sum(m["worker_timeouts"] for m in [normal, *faults.values()])
-    tracebacks = sum(m["tracebacks"] for m in [normal, *faults.values()])
+    timeouts = sum(m["worker_timeouts"] for m in [normal, baseline, *faults.values()])
+    tracebacks = sum(m["tracebacks"] for m in [normal, baseline, *faults.values()])
     lines += ["", f"`WORKER TIMEOUT` lines in the logs: {timeouts}; tracebacks: {tracebacks}.", ""]
-    lines += ["## Targets", "", *targets(start_times, floor, normal, faults), ""]
+    lines += ["## Targets", "", *targets(start_times, floor, normal, baseline, faults), ""]
     lines += ["Reproduce: `make bench` (options: `make bench BENCH_ARGS='--seconds 10 --sqlite'`).", ""]
     return "\n".join(lines)
 
 
-def targets(start_times, floor, normal, faults) -> list[str]:
+def targets(start_times, floor, normal, baseline, faults) -> list[str]:
     def mark(ok: bool) -> str:
         return "✅" if ok else "❌"
 
@@ -181,13 +189,13 @@ def targets(start_times, floor, normal, faults) -> list[str]:
         rows.append(f"- {mark(ok)} `{path}` ≥ 35 % of the floor with p99 ≤ 50 ms on one connection")
     worst = min(
         faults["black hole"]["figures"][key].requests_per_second / load.requests_per_second
-        for key, load in normal["figures"].items()
+        for key, load in baseline["figures"].items()
     )
     errors = sum(load.non_2xx for mode in faults.values() for load in mode["figures"].values())
     timeouts = sum(mode["worker_timeouts"] for mode in faults.values())
     ok = worst >= 0.9 and errors == 0 and timeouts == 0
     rows.append(
-        f"- {mark(ok)} qBittorrent a black hole: every page within 10 % of normal "
+        f"- {mark(ok)} qBittorrent a black hole: every page within 10 % of a healthy qBittorrent "
         f"(worst {worst:.0%}), {errors} non-2xx, {timeouts} WORKER TIMEOUT"
     )
     return rows
@@ -195,7 +203,7 @@ def targets(start_times, floor, normal, faults) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=4.0, help="wrk duration per row")
+    parser.add_argument("--seconds", type=int, default=4, help="wrk duration per row, whole seconds")
     parser.add_argument("--sqlite", action="store_true", help="use SQLite instead of a throwaway PostgreSQL")
     args = parser.parse_args()
     if not wrk.available():
@@ -215,6 +223,14 @@ def main() -> int:
             floor = load_pages(floor_server, ["/health"], args.seconds)
         print("qBittorrent not configured …", flush=True)
         normal = run_mode(url, {}, paths, args.seconds, workdir, "normal")
+        if qbittorrent_nox.available():
+            print("qBittorrent healthy (a real qbittorrent-nox on loopback) …", flush=True)
+            with qbittorrent_nox.QbittorrentNox() as nox:
+                env = qbit_env(nox.port, nox.username, nox.password)
+                baseline = run_mode(url, env, paths, args.seconds, workdir, "healthy")
+            baseline_name = "a healthy qbittorrent-nox on loopback"
+        else:
+            baseline, baseline_name = normal, "qBittorrent not configured (qbittorrent-nox is not installed)"
         faults = {}
         with BlackHoleServer() as hole:
             print("qBittorrent a black hole …", flush=True)
@@ -224,7 +240,7 @@ def main() -> int:
         with refused_port() as port:
             print("qBittorrent refusing connections …", flush=True)
             faults["refused"] = run_mode(url, qbit_env(port), paths, args.seconds, workdir, "refused")
-        text = report(args, start_times, floor, normal, faults, url)
+        text = report(args, start_times, floor, normal, baseline, baseline_name, faults, url)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "latest.md").write_text(text)
     print(text)

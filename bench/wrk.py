@@ -32,7 +32,8 @@ def _ms(text: str) -> float:
 def run(url: str, connections: int, seconds: float) -> Load:
     threads = min(2, connections)
     result = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency", url],
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
+         "--latency", url],
         capture_output=True, text=True, timeout=seconds + 60, check=True,
     )  # fmt: skip
     out = result.stdout
