@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.serving import make_server
 
 from tests.postgres import PostgresCluster, create_database
 
@@ -182,3 +184,49 @@ def kinopoisk_settings(server) -> dict:
         "KINOPOISK_CONNECT_TIMEOUT": 0.5,
         "KINOPOISK_READ_TIMEOUT": 0.5,
     }
+
+
+# ---- the site served on loopback (browser tests and drills) ---------------------------------------------
+
+
+class LiveServer:
+    """The app on 127.0.0.1:<free port>, in a thread of the test process."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> LiveServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def start_server(database_url) -> Iterator[Callable[..., LiveServer]]:
+    """Start the site with extra settings: ``start_server(ADMIN_PASSWORD="x")``."""
+    servers: list[LiveServer] = []
+
+    def start(**overrides) -> LiveServer:
+        server = LiveServer(build_app(database_url, **overrides)).start()
+        servers.append(server)
+        return server
+
+    yield start
+    from movie_lottery.extensions import db
+
+    for server in servers:
+        server.stop()
+        with server.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(start_server) -> LiveServer:
+    return start_server()

@@ -7,14 +7,12 @@ Chromium is launched only with the flags that keep it off the network (see the p
 from __future__ import annotations
 
 import shutil
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.conftest import build_app, require
+from tests.conftest import require
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -42,49 +40,6 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "ru-RU", "timezone_id": "Europe/Moscow", "viewport": DESKTOP}
-
-
-class LiveServer:
-    """The app on 127.0.0.1:<free port>, in a thread of the test process."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def start(self) -> LiveServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._thread.join(timeout=5)
-
-
-@pytest.fixture
-def start_server(database_url) -> Iterator[Callable[..., LiveServer]]:
-    """Start the site with extra settings: ``start_server(ADMIN_PASSWORD="x")``."""
-    servers: list[LiveServer] = []
-
-    def start(**overrides) -> LiveServer:
-        server = LiveServer(build_app(database_url, **overrides)).start()
-        servers.append(server)
-        return server
-
-    yield start
-    from movie_lottery.extensions import db
-
-    for server in servers:
-        server.stop()
-        with server.app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-
-
-@pytest.fixture
-def live_server(start_server) -> LiveServer:
-    return start_server()
 
 
 @pytest.fixture
