@@ -48,6 +48,7 @@ def register_cli(app: Flask) -> None:
         )
 
     register_torrent_commands(app)
+    register_library_commands(app)
 
 
 def register_torrent_commands(app: Flask) -> None:
@@ -98,3 +99,45 @@ def register_torrent_commands(app: Flask) -> None:
             click.echo(f"qBittorrent недоступен: {report.error}. Ждут отправки: {left}")
             raise click.exceptions.Exit(1)
         click.echo(f"Отправлено: {report.sent}. Ждут отправки: {left}")
+
+
+def register_library_commands(app: Flask) -> None:
+    """``flask library export`` and ``flask library import``: the backup of the library and every lottery."""
+
+    @app.cli.group("library")
+    def library_group() -> None:
+        """Backups: the library (with magnets) and every lottery as one JSON file."""
+
+    @library_group.command("export")
+    @click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write to this file instead of standard output.",
+    )
+    def library_export(output: Path | None) -> None:
+        """Print the backup: the same data always gives the same bytes, so two backups can be diffed."""
+        from .backup import dumps_backup, export_data
+
+        body = dumps_backup(export_data()).encode("utf-8")
+        if output is None:
+            # Bytes, not text: the file is UTF-8 whatever the terminal's locale says.
+            click.echo(body, nl=False)
+            return
+        output.write_bytes(body)
+        click.echo(f"Резервная копия записана в {output}", err=True)
+
+    @library_group.command("import")
+    @click.argument("file", type=click.File("rb"))
+    @click.option("--dry-run", is_flag=True, help="Only report what would change; write nothing.")
+    def library_import(file, dry_run: bool) -> None:
+        """Load a backup FILE ("-" reads standard input). Idempotent: a second run changes nothing."""
+        from .backup import import_data, loads_backup
+        from .errors import DomainError
+
+        try:
+            report = import_data(loads_backup(file.read()), dry_run=dry_run)
+        except DomainError as exc:
+            click.echo(f"Копия не загружена, база не изменилась. {exc.message}", err=True)
+            raise click.exceptions.Exit(1) from None
+        click.echo(report.describe())

@@ -131,7 +131,7 @@ class Added:
     created: bool
 
 
-def _apply_details(movie: LibraryMovie, data: dict) -> None:
+def apply_details(movie: LibraryMovie, data: dict) -> None:
     """Copy what was given; a blank field never wipes what Kinopoisk filled in earlier."""
     for field in _FIELDS:
         value = data.get(field)
@@ -156,9 +156,9 @@ def add_movie(raw: Any) -> Added:
             if movie is None:
                 movie = LibraryMovie(name=data["name"], genres=[], countries=[], details={})
                 db.session.add(movie)
-            _apply_details(movie, data)
+            apply_details(movie, data)
             if magnet is not None:
-                _store_magnet(movie, magnet)
+                store_magnet(movie, magnet)
             db.session.commit()
         except IntegrityError:
             # Someone added the same movie (or took the hash) a moment ago: look again, once.
@@ -197,7 +197,7 @@ def _check_hash_free(info_hash: str, movie_id: int | None) -> None:
         raise Conflict(f"Эта раздача уже привязана к фильму «{owner.name}»", code="magnet_in_use")
 
 
-def _store_magnet(movie: LibraryMovie, magnet: Magnet | None) -> None:
+def store_magnet(movie: LibraryMovie, magnet: Magnet | None) -> None:
     """Set or clear the link and keep the download queue consistent with it.
 
     A queued download follows the new link; one already sent for another hash is forgotten (its torrent
@@ -219,7 +219,7 @@ def set_magnet(movie_id: int, text: Any) -> LibraryMovie:
     magnet = parse_or_refuse(text)
     movie = get_movie(movie_id)
     _check_hash_free(magnet.info_hash, movie.id)
-    _store_magnet(movie, magnet)
+    store_magnet(movie, magnet)
     try:
         db.session.commit()
     except IntegrityError:
@@ -230,7 +230,7 @@ def set_magnet(movie_id: int, text: Any) -> LibraryMovie:
 
 def clear_magnet(movie_id: int) -> LibraryMovie:
     movie = get_movie(movie_id)
-    _store_magnet(movie, None)
+    store_magnet(movie, None)
     db.session.commit()
     return get_movie(movie_id)
 

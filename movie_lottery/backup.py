@@ -1,0 +1,233 @@
+"""Backups: the library and every lottery as one deterministic JSON document, and importing it back.
+
+Deterministic: the same data gives the same bytes, on SQLite and on PostgreSQL, so two backups can be diffed.
+Rows are ordered by natural keys in Python (never by autoincrement ids or a database collation), keys are
+sorted, the indentation is fixed, and there is no export timestamp. backup_document holds the canonical form.
+
+Import is a restore that never loses what the database already holds:
+- library movies are matched as library.add_movie matches them (Kinopoisk id, or title and year); a field
+  the file leaves blank never wipes a known one, a magnet in the file replaces the stored one, and the
+  earlier "added" date wins;
+- lotteries are matched by id. A lottery never changes after creation except for its draw, so a file that
+  disagrees about anything else is refused; a draw the file has is recorded; a draw is never undone;
+- the whole document is validated first, then applied in one transaction: all or nothing. A dry run does
+  the same work and rolls it back, so its report is exactly what a real import would do.
+Importing the same file twice changes nothing the second time.
+
+Not in the file: the download queue and torrent states (they describe qBittorrent, not the collection) and
+``updated_at`` (bookkeeping that a restore itself changes).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from . import backup_document as doc
+from .errors import Conflict, InvalidInput
+from .extensions import db
+from .integrations.magnet import parse_magnet
+from .library import apply_details, find_same_movie, store_magnet
+from .models import LibraryMovie, Lottery, LotteryMovie
+
+# ---- export ---------------------------------------------------------------------------------------------
+
+
+def export_data() -> dict:
+    """The whole collection as a plain dict in canonical form (see backup_document)."""
+    movies = db.session.scalars(sa.select(LibraryMovie))
+    lotteries = db.session.scalars(sa.select(Lottery).options(selectinload(Lottery.movies)))
+    return {
+        "format": doc.FORMAT,
+        "version": doc.VERSION,
+        "library": sorted((doc.library_entry(m) for m in movies), key=doc.library_order),
+        "lotteries": sorted((doc.lottery_entry(lot) for lot in lotteries), key=doc.lottery_order),
+    }
+
+
+def dumps_backup(data: dict) -> str:
+    """The file's text: sorted keys, two-space indent, real UTF-8 letters (a diff should be readable)."""
+    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def loads_backup(raw: bytes | str) -> dict:
+    """Parse a file someone handed us; anything that is not a JSON object is refused in plain words."""
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8-sig")  # a byte-order mark from a Windows editor is harmless
+        except UnicodeDecodeError:
+            raise InvalidInput(
+                "Файл не в кодировке UTF-8 — это не резервная копия", code="invalid_backup"
+            ) from None
+    try:
+        data = json.loads(raw, parse_constant=_no_constants)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(
+            f"Файл не похож на резервную копию: это не JSON (строка {exc.lineno}, позиция {exc.colno})",
+            code="invalid_backup",
+        ) from None
+    except (ValueError, RecursionError):
+        raise InvalidInput("Файл не похож на резервную копию: это не JSON", code="invalid_backup") from None
+    if not isinstance(data, dict):
+        raise InvalidInput("Файл не похож на резервную копию: нужен JSON-объект", code="invalid_backup")
+    return data
+
+
+def _no_constants(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+# ---- import ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Counts:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def describe(self, would: bool) -> str:
+        if would:
+            return f"добавится {self.added}, обновится {self.updated}, без изменений {self.unchanged}"
+        return f"добавлено {self.added}, обновлено {self.updated}, без изменений {self.unchanged}"
+
+
+@dataclass
+class ImportReport:
+    dry_run: bool
+    library: Counts = field(default_factory=Counts)
+    lotteries: Counts = field(default_factory=Counts)
+
+    @property
+    def changed(self) -> bool:
+        return any(c.added or c.updated for c in (self.library, self.lotteries))
+
+    def describe(self) -> str:
+        """Russian sentences for the CLI and the page's flash message."""
+        body = (
+            f"Библиотека: {self.library.describe(self.dry_run)}. "
+            f"Лотереи: {self.lotteries.describe(self.dry_run)}."
+        )
+        if self.dry_run:
+            return f"Пробный прогон — ничего не записано. {body}"
+        if not self.changed:
+            return f"Всё из копии уже есть в базе — ничего не изменилось. {body}"
+        return f"Копия загружена. {body}"
+
+
+def import_data(data: dict, dry_run: bool = False) -> ImportReport:
+    """Restore a backup document (idempotent, all or nothing). Raises InvalidInput or Conflict."""
+    document = doc.check_document(data)  # before anything touches the database
+    report = ImportReport(dry_run=dry_run)
+    try:
+        seen: set[int] = set()
+        for entry in document.library:
+            _import_movie(entry, seen, report.library)
+        for entry in document.lotteries:
+            _import_lottery(entry, report.lotteries)
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("Данные изменились во время загрузки — повторите", code="conflict") from None
+    except BaseException:
+        db.session.rollback()
+        raise
+    if dry_run:
+        db.session.rollback()
+        return report
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("Данные изменились во время загрузки — повторите", code="conflict") from None
+    return report
+
+
+def _import_movie(entry: dict, seen: set[int], counts: Counts) -> None:
+    movie = find_same_movie(entry["kinopoisk_id"], entry["name"], entry["year"])
+    if movie is not None and movie.id in seen:
+        raise InvalidInput(
+            f"Библиотека: «{entry['name']}» встречается в копии дважды (тот же фильм Кинопоиска или то же"
+            " название и год)",
+            code="invalid_backup",
+        )
+    magnet = parse_magnet(entry["magnet"]) if entry["magnet"] else None
+    if magnet is not None:
+        owner = db.session.scalar(sa.select(LibraryMovie).where(LibraryMovie.info_hash == magnet.info_hash))
+        if owner is not None and owner is not movie:
+            raise Conflict(
+                f"Библиотека: раздача фильма «{entry['name']}» ({magnet.info_hash[:10]}…) в базе уже"
+                f" привязана к фильму «{owner.name}». Уберите магнет у одного из них и повторите",
+                code="magnet_in_use",
+            )
+    added_at = doc.parse_timestamp(entry["added_at"])
+    before = doc.library_entry(movie) if movie is not None else None
+    if movie is None:
+        movie = LibraryMovie(name=entry["name"], genres=[], countries=[], details={}, added_at=added_at)
+        db.session.add(movie)
+    # The same merge as library.add_movie, so an import and a second "В библиотеку" agree.
+    apply_details(movie, entry)
+    if magnet is not None and movie.magnet != magnet.uri:
+        store_magnet(movie, magnet)  # also keeps a queued download following the link
+    if added_at < movie.added_at:
+        movie.added_at = added_at  # "first added" is the earliest date anyone knew
+    db.session.flush()
+    seen.add(movie.id)
+    if before is None:
+        counts.added += 1
+    elif doc.library_entry(movie) == before:
+        counts.unchanged += 1
+    else:
+        counts.updated += 1
+
+
+def _import_lottery(entry: dict, counts: Counts) -> None:
+    lottery = db.session.get(Lottery, entry["id"], options=[selectinload(Lottery.movies)])
+    if lottery is None:
+        db.session.add(_new_lottery(entry))
+        counts.added += 1
+        return
+    current = doc.lottery_entry(lottery)
+    if _without_draw(current) != _without_draw(entry):
+        raise Conflict(
+            f"Лотерея {entry['id']} в базе не такая, как в копии (другие фильмы, дата или ключи):"
+            " это разные лотереи, копию загрузить нельзя",
+            code="lottery_mismatch",
+        )
+    if entry["winner_position"] is None or current["winner_position"] is not None:
+        counts.unchanged += 1  # nothing new, or already drawn here: a draw is never undone or redone
+        return
+    # Conditional, like lottery.draw: a live draw racing the import must not be recorded twice.
+    db.session.execute(
+        sa.update(Lottery)
+        .where(Lottery.id == lottery.id, Lottery.winner_position.is_(None))
+        .values(winner_position=entry["winner_position"], drawn_at=doc.parse_timestamp(entry["drawn_at"]))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(lottery)
+    counts.updated += 1
+
+
+def _without_draw(entry: dict) -> dict:
+    return {key: value for key, value in entry.items() if key not in ("winner_position", "drawn_at")}
+
+
+def _new_lottery(entry: dict) -> Lottery:
+    return Lottery(
+        id=entry["id"],
+        created_at=doc.parse_timestamp(entry["created_at"]),
+        seed=entry["seed"],
+        commitment=entry["commitment"],
+        play_token=entry["play_token"],
+        winner_position=entry["winner_position"],
+        drawn_at=doc.parse_timestamp(entry["drawn_at"]) if entry["drawn_at"] else None,
+        auto_download=entry["auto_download"],
+        movies=[
+            LotteryMovie(position=c["position"], **{key: c[key] for key in doc.MOVIE_KEYS})
+            for c in entry["candidates"]
+        ],
+    )

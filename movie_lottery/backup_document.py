@@ -1,0 +1,323 @@
+"""The backup file's shape: one canonical form for every row, used both to write it and to check it.
+
+Export builds each entry with the functions below; import checks an incoming entry and turns it into the
+very same canonical form. So "unchanged" means exactly "a new export would print the same bytes", and a
+document validated from an export equals that export.
+
+Canonical means identical text on SQLite and PostgreSQL: datetimes always as ``YYYY-MM-DDTHH:MM:SS.ffffffZ``
+(``isoformat()`` drops zero microseconds and varies the offset spelling), floats rounded to 6 decimals (a
+float4 column or driver noise would otherwise print 7.400000095367432 on one backend and 7.4 on the other).
+No database ids: they differ between databases. Pure functions, no database access.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from .errors import InvalidInput
+from .integrations.magnet import InvalidMagnet, parse_magnet
+from .library import title_key
+from .lottery import commitment_for, validate_candidates, winner_index
+from .models import LibraryMovie, Lottery, MovieFields
+from .schemas import DETAIL_FIELDS, load_movie
+
+FORMAT = "movie-lottery-backup"
+VERSION = 1
+TOP_KEYS = ("format", "version", "library", "lotteries")
+MOVIE_KEYS = (
+    "kinopoisk_id",
+    "name",
+    "year",
+    "poster",
+    "description",
+    "rating",
+    "genres",
+    "countries",
+    "details",
+)
+LIBRARY_KEYS = (*MOVIE_KEYS, "magnet", "info_hash", "added_at")
+LOTTERY_KEYS = (
+    "id",
+    "created_at",
+    "drawn_at",
+    "seed",
+    "commitment",
+    "play_token",
+    "winner_position",
+    "auto_download",
+    "candidates",
+)
+LOTTERY_OPTIONAL = {"drawn_at": None, "winner_position": None, "auto_download": False}
+CANDIDATE_KEYS = ("position", *MOVIE_KEYS)
+TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+FLOAT_DECIMALS = 6
+
+_LOTTERY_ID = re.compile(r"[A-Za-z0-9_-]{1,16}")
+_PLAY_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_SEED = re.compile(r"[0-9a-f]{64}")
+
+
+def refuse(where: str, message: str) -> InvalidInput:
+    return InvalidInput(f"{where}: {message}", code="invalid_backup")
+
+
+# ---- canonical values -----------------------------------------------------------------------------------
+
+
+def timestamp(value: datetime) -> str:
+    return value.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
+
+
+def parse_timestamp(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def canonical_number(value: Any) -> Any:
+    return round(float(value), FLOAT_DECIMALS) if isinstance(value, float) else value
+
+
+def movie_fields(movie: MovieFields) -> dict:
+    return {
+        "kinopoisk_id": movie.kinopoisk_id,
+        "name": movie.name,
+        "year": movie.year,
+        "poster": movie.poster,
+        "description": movie.description,
+        "rating": canonical_number(movie.rating),
+        "genres": list(movie.genres or []),
+        "countries": list(movie.countries or []),
+        "details": {key: canonical_number(value) for key, value in (movie.details or {}).items()},
+    }
+
+
+def library_entry(movie: LibraryMovie) -> dict:
+    return {
+        **movie_fields(movie),
+        "magnet": movie.magnet,
+        "info_hash": movie.info_hash,
+        "added_at": timestamp(movie.added_at),
+    }
+
+
+def lottery_entry(lottery: Lottery) -> dict:
+    """Everything needed to bring a lottery back as it was, its secrets included.
+
+    ``play_token`` is in the file because the play link (``/l/<id>/play/<token>``) was already sent to a
+    friend: without the token a restored, undrawn lottery could never be drawn from that link. ``seed`` is
+    there because the draw is a function of it and the published commitment must keep matching. So a
+    backup is as secret as the admin password.
+    """
+    return {
+        "id": lottery.id,
+        "created_at": timestamp(lottery.created_at),
+        "drawn_at": timestamp(lottery.drawn_at) if lottery.drawn_at else None,
+        "seed": lottery.seed,
+        "commitment": lottery.commitment,
+        "play_token": lottery.play_token,
+        "winner_position": lottery.winner_position,
+        "auto_download": bool(lottery.auto_download),
+        "candidates": [
+            {"position": movie.position, **movie_fields(movie)}
+            for movie in sorted(lottery.movies, key=lambda m: m.position)
+        ],
+    }
+
+
+def library_order(entry: dict) -> tuple:
+    """Kinopoisk id first, then title and year: natural keys, compared in Python, never by a DB collation."""
+    kinopoisk_id, year = entry["kinopoisk_id"], entry["year"]
+    return (
+        kinopoisk_id is None,
+        kinopoisk_id or 0,
+        title_key(entry["name"], None)[0],
+        year is None,
+        year or 0,
+        entry["added_at"],
+        entry["name"],
+        entry["info_hash"] or "",
+    )
+
+
+def lottery_order(entry: dict) -> tuple:
+    """Oldest first, so a newer backup differs from an older one by lines appended at the end."""
+    return entry["created_at"], entry["id"]
+
+
+# ---- checking an incoming document ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Document:
+    library: list[dict]
+    lotteries: list[dict]
+
+
+def check_document(data: Any) -> Document:
+    """Validate a whole document and return its entries in canonical form; raises InvalidInput."""
+    where = "Резервная копия"
+    if not isinstance(data, dict):
+        raise refuse(where, "нужен JSON-объект")
+    if data.get("format") != FORMAT:
+        raise refuse(where, f"это не файл «{FORMAT}» (поле format)")
+    version = data.get("version")
+    if type(version) is not int or version != VERSION:
+        raise refuse(where, f"версия {version!r} не поддерживается, нужна {VERSION}")
+    _no_unknown_keys(data, TOP_KEYS, where)
+    library = [check_library_entry(raw, i + 1) for i, raw in enumerate(_list(data, "library", where))]
+    lotteries = [check_lottery_entry(raw, i + 1) for i, raw in enumerate(_list(data, "lotteries", where))]
+    _unique(library, "kinopoisk_id", "Библиотека", "фильм с id Кинопоиска {} встречается дважды")
+    _unique(library, "info_hash", "Библиотека", "раздача {} привязана к двум фильмам")
+    _unique(lotteries, "id", "Лотереи", "лотерея {} встречается дважды")
+    return Document(library=library, lotteries=lotteries)
+
+
+def check_library_entry(raw: Any, index: int) -> dict:
+    where = f"Библиотека, фильм №{index}"
+    entry = _object(raw, where, LIBRARY_KEYS, required=("name", "added_at"))
+    name = entry.get("name")
+    if isinstance(name, str) and name.strip() and len(name) <= 200 and name.isprintable():
+        where = f"{where} «{name.strip()}»"  # only a name that is safe to repeat in the message
+    movie = _movie(entry, where)
+    magnet_text, info_hash = entry.get("magnet"), entry.get("info_hash")
+    magnet = None
+    if magnet_text is not None:
+        try:
+            magnet = parse_magnet(magnet_text)
+        except InvalidMagnet as exc:
+            raise refuse(where, f"магнет-ссылка: {exc.message[:1].lower()}{exc.message[1:]}") from None
+    if info_hash is not None and (magnet is None or info_hash != magnet.info_hash):
+        raise refuse(where, "info_hash не совпадает с хэшем магнет-ссылки")
+    return {
+        **movie,
+        "magnet": magnet.uri if magnet else None,
+        "info_hash": magnet.info_hash if magnet else None,
+        "added_at": _timestamp_field(entry, "added_at", where),
+    }
+
+
+def check_lottery_entry(raw: Any, index: int) -> dict:
+    where = f"Лотерея №{index}"
+    entry = _object(
+        raw, where, LOTTERY_KEYS, required=tuple(k for k in LOTTERY_KEYS if k not in LOTTERY_OPTIONAL)
+    )
+    entry = {**LOTTERY_OPTIONAL, **entry}
+    lottery_id = entry["id"]
+    if not isinstance(lottery_id, str) or not _LOTTERY_ID.fullmatch(lottery_id):
+        raise refuse(where, "id — от 1 до 16 латинских букв, цифр, «-» или «_»")
+    where = f"Лотерея {lottery_id}"
+    seed, play_token = entry["seed"], entry["play_token"]
+    if not isinstance(seed, str) or not _SEED.fullmatch(seed):
+        raise refuse(where, "seed — 64 шестнадцатеричных символа")
+    if entry["commitment"] != commitment_for(seed):
+        raise refuse(where, "commitment не равен sha256(seed) — файл повреждён")
+    if not isinstance(play_token, str) or not _PLAY_TOKEN.fullmatch(play_token):
+        raise refuse(where, "play_token — до 64 латинских букв, цифр, «-» или «_»")
+    if not isinstance(entry["auto_download"], bool):
+        raise refuse(where, "auto_download — true или false")
+    candidates = _candidates(entry["candidates"], where)
+    winner = entry["winner_position"]
+    drawn_at = _timestamp_field(entry, "drawn_at", where) if entry["drawn_at"] is not None else None
+    if (winner is None) != (drawn_at is None):
+        raise refuse(where, "winner_position и drawn_at задаются только вместе")
+    names = [movie["name"] for movie in candidates]
+    if winner is not None and (type(winner) is not int or winner != winner_index(seed, lottery_id, names)):
+        raise refuse(where, "winner_position не тот, что даёт seed — файл повреждён")
+    return {
+        "id": lottery_id,
+        "created_at": _timestamp_field(entry, "created_at", where),
+        "drawn_at": drawn_at,
+        "seed": seed,
+        "commitment": entry["commitment"],
+        "play_token": play_token,
+        "winner_position": winner,
+        "auto_download": entry["auto_download"],
+        "candidates": [{"position": i, **movie} for i, movie in enumerate(candidates)],
+    }
+
+
+def _candidates(raw: Any, where: str) -> list[dict]:
+    if not isinstance(raw, list):
+        raise refuse(where, "поле candidates должно быть списком фильмов")
+    flat = []
+    for index, item in enumerate(raw):
+        here = f"{where}, фильм №{index + 1}"
+        candidate = _object(item, here, CANDIDATE_KEYS, required=("position", "name"))
+        if type(candidate["position"]) is not int or candidate["position"] != index:
+            raise refuse(here, f"position должен быть {index}: фильмы идут по порядку")
+        flat.append(_flat_movie(candidate, here))
+    try:
+        movies = validate_candidates(flat)  # the lottery's own rules: 2–25 films, no duplicates
+    except InvalidInput as exc:
+        raise refuse(where, exc.message) from None
+    return [_canonical_movie(movie) for movie in movies]
+
+
+def _movie(entry: dict, where: str) -> dict:
+    try:
+        movie = load_movie(_flat_movie(entry, where))
+    except InvalidInput as exc:
+        raise refuse(where, exc.message) from None
+    return _canonical_movie(movie)
+
+
+def _flat_movie(entry: dict, where: str) -> dict:
+    """The movie in the API's flat shape (extras beside the fields), so schemas.load_movie can check it."""
+    details = entry.get("details") or {}
+    if not isinstance(details, dict):
+        raise refuse(where, "поле details должно быть объектом")
+    _no_unknown_keys(details, DETAIL_FIELDS, f"{where}, details")
+    return {**{key: entry.get(key) for key in MOVIE_KEYS if key != "details"}, **details}
+
+
+def _canonical_movie(movie: dict) -> dict:
+    movie = {key: movie[key] for key in MOVIE_KEYS}
+    movie["rating"] = canonical_number(movie["rating"])
+    movie["details"] = {key: canonical_number(value) for key, value in movie["details"].items()}
+    return movie
+
+
+def _object(raw: Any, where: str, allowed: tuple[str, ...], required: tuple[str, ...]) -> dict:
+    if not isinstance(raw, dict):
+        raise refuse(where, "нужен JSON-объект")
+    _no_unknown_keys(raw, allowed, where)
+    missing = [key for key in required if key not in raw]
+    if missing:
+        raise refuse(where, f"нет поля {missing[0]}")
+    return raw
+
+
+def _no_unknown_keys(raw: dict, allowed: tuple[str, ...], where: str) -> None:
+    # Ignoring an unknown field would silently drop data from a newer or hand-edited file: refuse instead.
+    unknown = sorted(str(key) for key in raw if key not in allowed)
+    if unknown:
+        raise refuse(where, f"неизвестное поле {unknown[0]}")
+
+
+def _list(data: dict, key: str, where: str) -> list:
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise refuse(where, f"поле {key} должно быть списком")
+    return value
+
+
+def _timestamp_field(entry: dict, key: str, where: str) -> str:
+    value = entry.get(key)
+    try:
+        parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise refuse(where, f"{key} — дата ISO 8601 с часовым поясом, например 2024-11-29T18:40:00Z")
+    return timestamp(parsed)
+
+
+def _unique(entries: list[dict], key: str, where: str, message: str) -> None:
+    seen: set = set()
+    for entry in entries:
+        value = entry[key]
+        if value is not None and value in seen:
+            raise refuse(where, message.format(value))
+        seen.add(value)

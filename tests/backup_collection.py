@@ -1,0 +1,95 @@
+"""A collection worth backing up: every kind of row and value the backup must carry over unchanged.
+
+Drawn and undrawn lotteries, Unicode (Cyrillic, emoji, right-to-left, combining marks), null fields, magnets,
+ratings that are not exact in binary (7.4, 6.8), Kinopoisk extras, and a hand-written document whose dates
+have zero microseconds and a non-UTC offset (so the fixed timestamp format is exercised).
+"""
+
+from __future__ import annotations
+
+from movie_lottery.lottery import commitment_for, winner_index
+
+HASHES = ["b45bfccfcd5301e94af8500b1a1863415346a91a", "c" * 40, "d" * 40]
+
+
+def magnet(info_hash: str, name: str = "Movie") -> str:
+    return f"magnet:?xt=urn:btih:{info_hash}&dn={name}&tr=udp%3A%2F%2Ftracker.invalid%3A80"
+
+
+LIBRARY = [
+    {
+        "name": "Тихая гавань",
+        "year": 2019,
+        "kinopoisk_id": 1000001,
+        "rating": 7.4,
+        "genres": ["драма", "мелодрама"],
+        "countries": ["Россия"],
+        "poster": "https://posters.invalid/1.jpg",
+        "description": "Строка первая,\nстрока вторая — с «кавычками» и\tтабуляцией.",
+        "poster_preview": "https://posters.invalid/1-small.jpg",
+        "rating_imdb": 6.8,
+        "length": 104,
+        "trailer_url": "https://trailers.invalid/1",
+        "kinopoisk_url": "https://www.kinopoisk.ru/film/1000001/",
+        "magnet": magnet(HASHES[0], "Tihaya+gavan"),
+    },
+    {"name": "Гавань", "year": 2008, "rating": 6.8, "genres": ["детектив"], "countries": ["Франция"]},
+    {"name": "Маяк на краю света 🌊🎬", "magnet": magnet(HASHES[1])},  # no year, rating, poster…
+    {"name": "שלום עולם", "year": 2011, "kinopoisk_id": 1000002, "rating": 8.123},
+    {"name": "Ёлки-пало́ки", "year": 1999, "rating": 10.0, "countries": ["Россия", "Беларусь"]},
+]
+
+CANDIDATES = [
+    {"name": "Тихая гавань", "year": 2019, "kinopoisk_id": 1000001, "rating": 7.4, "rating_imdb": 6.8},
+    {"name": "Маяк на краю света 🌊🎬"},
+    {"name": "שלום עולם", "year": 2011, "description": "Справа налево — ‏עברית‏"},
+]
+
+
+def handmade_document() -> dict:
+    """A document typed by hand: offsets other than UTC and no microseconds, as people write dates."""
+    seed = "5e" * 32
+    candidates = [
+        {"position": 0, "name": "Сталкер", "year": 1979},
+        {"position": 1, "name": "Солярис", "year": 1972},
+    ]
+    names = [candidate["name"] for candidate in candidates]
+    lottery_id = "HandMade"
+    return {
+        "format": "movie-lottery-backup",
+        "version": 1,
+        "library": [
+            {
+                "name": "Сталкер",
+                "year": 1979,
+                "kinopoisk_id": 43970,
+                "added_at": "2020-01-01T03:00:00+03:00",
+                "magnet": magnet(HASHES[2], "Stalker"),
+            }
+        ],
+        "lotteries": [
+            {
+                "id": lottery_id,
+                "created_at": "2024-11-29T21:40:00+03:00",
+                "drawn_at": "2024-11-29T18:45:00Z",
+                "seed": seed,
+                "commitment": commitment_for(seed),
+                "play_token": "hand-made-play-token",
+                "winner_position": winner_index(seed, lottery_id, names),
+                "auto_download": True,
+                "candidates": candidates,
+            }
+        ],
+    }
+
+
+def stock_collection(client) -> dict:
+    """Fill an (open-mode) app through its API; returns the lotteries' ids and play tokens."""
+    for movie in LIBRARY:
+        response = client.post("/api/library", json=movie)
+        assert response.status_code == 201, response.get_json()
+    drawn = client.post("/api/lotteries", json={"movies": CANDIDATES, "auto_download": True}).get_json()
+    response = client.post(f"/api/lotteries/{drawn['id']}/draw", json={"token": drawn["play_token"]})
+    assert response.status_code == 200, response.get_json()
+    waiting = client.post("/api/lotteries", json={"movies": CANDIDATES[:2]}).get_json()
+    return {"drawn": drawn, "waiting": waiting}
