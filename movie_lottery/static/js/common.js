@@ -8,7 +8,8 @@ export function formatLocal(iso) {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return '';
   const format = date.getFullYear() === new Date().getFullYear() ? dateFormat : dateFormatWithYear;
-  return format.format(date).replace(' г.', '');
+  // "29 ноября, 21:40": Intl joins date and time with " в "; the site writes them with a comma.
+  return format.format(date).replace(' г.', '').replace(' в ', ', ');
 }
 
 export function localizeTimes(root = document) {
