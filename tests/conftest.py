@@ -104,6 +104,13 @@ def _empty_tables(url: str) -> None:
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg2://", 1))
     names = ", ".join(table.name for table in db.metadata.sorted_tables)
     with engine.begin() as connection:
+        # Whatever a test left connected (a server thread, a refresher) must not hold locks TRUNCATE needs.
+        connection.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
         connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     engine.dispose()
 
@@ -134,8 +141,10 @@ def make_app(database_url: str) -> Iterator[Callable]:
         return app
 
     yield factory
+    from movie_lottery import torrent_status
     from movie_lottery.extensions import db
 
+    torrent_status.stop_all(timeout=10)  # background threads end before the database is emptied
     for app in apps:
         with app.app_context():
             db.session.remove()
@@ -218,8 +227,10 @@ def start_server(database_url) -> Iterator[Callable[..., LiveServer]]:
         return server
 
     yield start
+    from movie_lottery import torrent_status
     from movie_lottery.extensions import db
 
+    torrent_status.stop_all(timeout=10)
     for server in servers:
         server.stop()
         with server.app.app_context():

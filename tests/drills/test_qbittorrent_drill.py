@@ -70,12 +70,15 @@ def status_when(server, predicate, timeout: float = 20.0) -> dict:
     return wait_for(check, timeout)
 
 
+QBIT_TIMEOUT = 3.0  # seconds; a request that waited on the frozen qBittorrent would take at least this
+
+
 def pages_answer_at_once(server) -> None:
     for path in PAGES:
         code, elapsed, _ = get(server.url + path)
         assert code == 200, path
-        # A call that waited on qBittorrent would take the 1 s time bound at least.
-        assert elapsed < 0.8, (path, elapsed)
+        # Far below the qBittorrent bound even on a saturated machine (1.4 s seen under CI plus a suite).
+        assert elapsed < QBIT_TIMEOUT - 0.5, (path, elapsed)
 
 
 def test_qbittorrent_silent_then_gone_then_back(start_server):
@@ -83,7 +86,7 @@ def test_qbittorrent_silent_then_gone_then_back(start_server):
     with QbittorrentNox() as nox:
         server = start_server(
             QBIT_HOST=nox.host, QBIT_PORT=nox.port, QBIT_USERNAME=nox.username, QBIT_PASSWORD=nox.password,
-            QBIT_ADD_PAUSED=True, QBIT_CONNECT_TIMEOUT=0.5, QBIT_READ_TIMEOUT=0.5,
+            QBIT_ADD_PAUSED=True, QBIT_CONNECT_TIMEOUT=QBIT_TIMEOUT, QBIT_READ_TIMEOUT=QBIT_TIMEOUT,
             TORRENT_REFRESH_SECONDS=0.2, TORRENT_BREAKER_BACKOFF=(1.0, 1.0, 1.0),
         )  # fmt: skip
 
@@ -100,7 +103,7 @@ def test_qbittorrent_silent_then_gone_then_back(start_server):
             assert code == 201
             code, asked = post(f"{server.url}/api/library/{stored['id']}/download")
             assert code == 202 and asked["download"]["status"] == "pending"
-            silent = status_when(server, lambda s: not s["available"])
+            silent = status_when(server, lambda s: not s["available"], timeout=30)
             assert silent["reason"]
             assert [p["info_hash"] for p in silent["pending"]] == [info_hash]
             pages_answer_at_once(server)
