@@ -11,6 +11,7 @@ model derives on every save: SQLite's ``lower()`` folds only ASCII, so filtering
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,6 +33,8 @@ DEFAULT_SORT = "added"
 QUERY_MAX = 100
 PAGE_SIZE = 24
 _FIELDS = ("name", "year", "poster", "description", "rating", "genres", "countries")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+ID_MAX = 2**31 - 1  # PostgreSQL's integer
 
 
 def title_key(name: str, year: int | None) -> tuple[str, int | None]:
@@ -43,7 +46,10 @@ def title_key(name: str, year: int | None) -> tuple[str, int | None]:
 
 
 def get_movie(movie_id: int) -> LibraryMovie:
-    movie = db.session.get(LibraryMovie, movie_id, options=[selectinload(LibraryMovie.download)])
+    # An id past the column's range names no movie; SQLite's driver would overflow on it (a 500 before).
+    movie = None
+    if 0 < movie_id <= ID_MAX:
+        movie = db.session.get(LibraryMovie, movie_id, options=[selectinload(LibraryMovie.download)])
     if movie is None:
         raise NotFound("Такого фильма в библиотеке нет", code="movie_not_found")
     return movie
@@ -54,7 +60,8 @@ def clean_sort(value: str | None) -> str:
 
 
 def clean_query(value: str | None) -> str:
-    return " ".join((value or "").split())[:QUERY_MAX]
+    # Control characters cannot be in a title, and PostgreSQL refuses NUL in a query (a 500 before).
+    return " ".join(_CONTROL.sub(" ", value or "").split())[:QUERY_MAX]
 
 
 _ORDER = {

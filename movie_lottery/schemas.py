@@ -19,27 +19,56 @@ KINOPOISK_ID_RANGE = (250, 10_000_000)
 FIRST_FILM_YEAR = 1888
 
 # C0/C1 controls and NUL are refused; descriptions may keep line breaks and tabs.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_CONTROL_EXCEPT_NEWLINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+ONE_LINE = r"^[^\x00-\x1f\x7f-\x9f]*$"
+MULTILINE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+# One line with something visible: values are trimmed before they are checked, so a blank one is empty.
+VISIBLE = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
 
 
 def latest_allowed_year() -> int:
     return datetime.now(UTC).year + 5
 
 
-def _no_controls(value: str) -> None:
-    if _CONTROL.search(value):
-        raise ValidationError("Недопустимые управляющие символы")
+# http(s) links, as a subset of what marshmallow's URL validator takes, so that the document can show it.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_IPV4 = r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}"
+_HOST = rf"(?:{_LABEL}|(?:{_LABEL}\.)+[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]|{_IPV4})"
+HTTP_URL = rf"^https?://{_HOST}(?::[0-9]{{1,5}})?(?:/|[/?][^\s\x00-\x1f\x7f-\x9f]+)?$"
 
 
-def _no_controls_multiline(value: str) -> None:
-    if _CONTROL_EXCEPT_NEWLINES.search(value):
-        raise ValidationError("Недопустимые управляющие символы")
+class FullPattern(validate.Regexp):
+    """A pattern the whole value must match; apispec shows it in the OpenAPI document as ``pattern``."""
+
+    def __init__(self, pattern: str, error: str) -> None:
+        super().__init__(pattern, error=error)
+
+    def __call__(self, value: str) -> str:
+        # fullmatch: re.match would let "$" match before a trailing newline.
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self.error)
+        return value
+
+
+class NoControls(FullPattern):
+    def __init__(self, pattern: str = ONE_LINE) -> None:
+        super().__init__(pattern, error="Недопустимые управляющие символы")
+
+
+class WholeNumber(fields.Integer):
+    """An integer, also from a form's text ("2019"); 2019.5 is refused instead of being cut to 2019."""
+
+    def _validated(self, value: Any) -> int:
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
 
 
 def _year_in_range(value: int) -> None:
     if not FIRST_FILM_YEAR <= value <= latest_allowed_year():
         raise ValidationError(f"Год должен быть от {FIRST_FILM_YEAR} до {latest_allowed_year()}")
+
+
+URL_INVALID = "Нужна ссылка, начинающаяся с http:// или https://"
 
 
 def _http_url() -> fields.Url:
@@ -48,17 +77,25 @@ def _http_url() -> fields.Url:
         require_tld=False,
         load_default=None,
         allow_none=True,
-        validate=[validate.Length(max=URL_MAX), _no_controls],
-        error_messages={"invalid": "Нужна ссылка, начинающаяся с http:// или https://"},
+        validate=[
+            validate.Length(max=URL_MAX, error=f"Ссылка длиннее {URL_MAX} символов"),
+            FullPattern(HTTP_URL, error=URL_INVALID),  # which admits no control character either
+        ],
+        error_messages={"invalid": URL_INVALID},
     )
 
 
 def _name_list() -> fields.List:
     return fields.List(
-        fields.String(validate=[validate.Length(min=1, max=LIST_ITEM_MAX), _no_controls]),
+        fields.String(
+            validate=[
+                validate.Length(min=1, max=LIST_ITEM_MAX, error=f"От 1 до {LIST_ITEM_MAX} символов"),
+                NoControls(VISIBLE),
+            ]
+        ),
         load_default=list,
         allow_none=True,
-        validate=validate.Length(max=LIST_MAX),
+        validate=validate.Length(max=LIST_MAX, error=f"Не больше {LIST_MAX} значений"),
     )
 
 
@@ -68,19 +105,27 @@ class MovieSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
+    # A list item that is not an object ("movies": [1, 2]) says so in words.
+    error_messages = {"type": "Фильм должен быть объектом"}  # noqa: RUF012  (marshmallow's own hook)
+
     name = fields.String(
         required=True,
-        validate=[validate.Length(min=1, max=NAME_MAX, error="Название: от 1 до 200 символов"), _no_controls],
+        validate=[
+            validate.Length(min=1, max=NAME_MAX, error="Название: от 1 до 200 символов"),
+            NoControls(VISIBLE),
+        ],
         error_messages={"required": "Укажите название", "null": "Укажите название"},
     )
-    year = fields.Integer(
+    year = WholeNumber(
         load_default=None,
         allow_none=True,
         strict=False,
         validate=_year_in_range,
         error_messages={"invalid": "Год должен быть числом"},
+        # The range check is a function (the last year moves on); the document shows it as numbers.
+        metadata={"minimum": FIRST_FILM_YEAR, "maximum": latest_allowed_year()},
     )
-    kinopoisk_id = fields.Integer(
+    kinopoisk_id = WholeNumber(
         load_default=None,
         allow_none=True,
         strict=False,
@@ -90,7 +135,10 @@ class MovieSchema(Schema):
     description = fields.String(
         load_default=None,
         allow_none=True,
-        validate=[validate.Length(max=DESCRIPTION_MAX), _no_controls_multiline],
+        validate=[
+            validate.Length(max=DESCRIPTION_MAX, error=f"Не длиннее {DESCRIPTION_MAX} символов"),
+            NoControls(MULTILINE),
+        ],
     )
     rating = fields.Float(load_default=None, allow_none=True, validate=validate.Range(0, 10), allow_nan=False)
     genres = _name_list()
@@ -100,7 +148,7 @@ class MovieSchema(Schema):
     rating_imdb = fields.Float(
         load_default=None, allow_none=True, validate=validate.Range(0, 10), allow_nan=False
     )
-    length = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 100_000))
+    length = WholeNumber(load_default=None, allow_none=True, validate=validate.Range(1, 100_000))
     trailer_url = _http_url()
     kinopoisk_url = _http_url()
 
@@ -129,9 +177,9 @@ def load_movie(data: Any) -> dict:
     try:
         loaded = MovieSchema().load(data)
     except ValidationError as exc:
-        raise InvalidInput(
-            _first_message(exc.messages), code="invalid_movie", details={"fields": exc.messages}
-        ) from None
+        messages = in_russian(exc.messages)
+        details = {"fields": messages}
+        raise InvalidInput(first_message(messages), code="invalid_movie", details=details) from None
     return split_details(loaded)
 
 
@@ -145,16 +193,72 @@ def split_details(movie: dict) -> dict:
     return movie
 
 
-def _first_message(messages: Any) -> str:
+LABELS = {
+    "name": "Название",
+    "year": "Год",
+    "poster": "Постер",
+    "description": "Описание",
+    "rating": "Рейтинг",
+    "genres": "Жанры",
+    "countries": "Страны",
+    "kinopoisk_id": "Кинопоиск",
+}
+
+
+def first_message(messages: Any, labels: dict[str, str] = LABELS) -> str:
     """The first human message in marshmallow's nested error dict, prefixed by the field it is about."""
-    labels = {"name": "Название", "year": "Год", "poster": "Постер", "description": "Описание"}
     if isinstance(messages, dict):
         for key, value in messages.items():
-            text = _first_message(value)
+            text = first_message(value, labels)
             label = labels.get(str(key))
             if label and not text.startswith(label):
                 return f"{label}: {text[0].lower()}{text[1:]}" if text else label
             return text
     if isinstance(messages, list) and messages:
-        return _first_message(messages[0])
+        return first_message(messages[0], labels)
     return str(messages) if messages else "Некорректные данные"
+
+
+# marshmallow's built-in messages, in the site's language: scripts read ``code``, people read ``message``.
+_RUSSIAN = {
+    "Missing data for required field.": "Обязательное поле",
+    "Field may not be null.": "Не может быть null",
+    "Not a valid string.": "Нужна строка",
+    "Not a valid integer.": "Нужно целое число",
+    "Not a valid number.": "Нужно число",
+    "Not a valid boolean.": "Нужно true или false",
+    "Not a valid list.": "Нужен список",
+    "Not a valid mapping type.": "Нужен JSON-объект",
+    "Invalid input type.": "Нужен JSON-объект",
+    "Special numeric values (nan or infinity) are not permitted.": "Нужно конечное число",
+    "Number too large.": "Слишком большое число",
+}
+_RUSSIAN_PATTERNS = [
+    (re.compile(r"Longer than maximum length (\S+)\."), "Слишком длинно: максимум {0}"),
+    (re.compile(r"Shorter than minimum length (\S+)\."), "Слишком коротко: минимум {0}"),
+    (re.compile(r"Length must be between (\S+) and (\S+)\."), "Длина — от {0} до {1}"),
+    (
+        re.compile(r"Must be greater than or equal to (\S+) and less than or equal to (\S+)\."),
+        "Допустимо от {0} до {1}",
+    ),
+    (re.compile(r"Must be greater than or equal to (\S+)\."), "Допустимо не меньше {0}"),
+    (re.compile(r"Must be less than or equal to (\S+)\."), "Допустимо не больше {0}"),
+    (re.compile(r"Must be one of: (.+)\."), "Допустимые значения: {0}"),
+]
+
+
+def in_russian(messages: Any) -> Any:
+    """marshmallow's error tree with its English defaults translated; our own messages pass unchanged."""
+    if isinstance(messages, dict):
+        return {key: in_russian(value) for key, value in messages.items()}
+    if isinstance(messages, list):
+        return [in_russian(value) for value in messages]
+    if not isinstance(messages, str):
+        return messages
+    if messages in _RUSSIAN:
+        return _RUSSIAN[messages]
+    for pattern, template in _RUSSIAN_PATTERNS:
+        found = pattern.fullmatch(messages)
+        if found:
+            return template.format(*found.groups())
+    return messages

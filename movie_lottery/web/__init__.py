@@ -6,8 +6,9 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from . import api, auth, errors, filters, health, pages, security
+    from . import api, api_docs, auth, converters, errors, filters, health, openapi, pages, security
 
+    converters.init_app(app)
     security.init_app(app)
     auth.init_app(app)
     security.init_csrf_checks(app)
@@ -16,4 +17,5 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
-    app.register_blueprint(api.bp)
+    openapi.init_api(app, api.bp)
+    app.register_blueprint(api_docs.bp)

@@ -1,33 +1,15 @@
-"""The JSON API under /api: the pages' scripts use it, and so can bots and scripts."""
+"""The JSON API under /api: the pages' scripts use it, and so can bots and scripts.
+
+Routes live in the api_* modules; /api/openapi.json describes them all (see web.openapi).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from flask import Response, current_app, url_for
 
-from flask import Blueprint, request, url_for
+from .openapi import ApiBlueprint
 
-from ..errors import InvalidInput
-
-bp = Blueprint("api", __name__, url_prefix="/api")
-
-
-def json_body(required: bool = True) -> dict[str, Any]:
-    """The request's JSON object; the content type itself is enforced in web.security."""
-    if not request.content_length and not request.data:
-        if required:
-            raise InvalidInput("Нужно тело запроса в формате JSON", code="body_required")
-        return {}
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise InvalidInput("Тело запроса должно быть JSON-объектом", code="invalid_json")
-    return data
-
-
-def page_number() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
-        raise InvalidInput("page должен быть целым числом от 1", code="invalid_page")
-    return int(raw)
+bp = ApiBlueprint("api", __name__, url_prefix="/api", description="The JSON API")
 
 
 def lottery_links(lottery_id: str, play_token: str | None = None) -> dict:
@@ -38,6 +20,11 @@ def lottery_links(lottery_id: str, play_token: str | None = None) -> dict:
         )
         links["play_token"] = play_token
     return links
+
+
+def no_content() -> Response:
+    """A bodiless 204 (flask-smorest would serialise a returned "" as JSON)."""
+    return current_app.response_class(status=204)
 
 
 from . import api_library, api_lotteries, api_search, api_torrents  # noqa: E402,F401  (routes register on bp)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import Response, current_app, jsonify
 
 from .. import downloads, library
 from ..config import qbit_configured
-from ..errors import Conflict, InvalidInput
+from ..errors import Conflict
 from ..models import LibraryMovie
 from ..torrent_status import service_for
-from .api import bp, json_body, page_number
+from . import api_responses as out
+from .api import bp, no_content
+from .api_schemas import LibraryMovieSchema, LibraryQuery, MagnetSchema, RemoveTorrentQuery
+
+NOT_FOUND = {404: ["movie_not_found"]}
 
 
 def _movie_json(movie) -> dict:
@@ -17,39 +21,64 @@ def _movie_json(movie) -> dict:
 
 
 @bp.get("/library")
-def list_library():
-    found = library.list_movies(request.args.get("q"), request.args.get("sort"), page_number())
+@bp.arguments(LibraryQuery(), location="query")
+@bp.response(200, out.LibraryPage)
+def list_library(query: dict) -> Response:
+    """List the library, filtered and sorted, 24 per page"""
+    found = library.list_movies(query["q"], query["sort"], query["page"])
     movies = [_movie_json(movie) for movie in found.movies]
     return jsonify(movies=movies, total=found.matched, page=found.page, pages=found.pages)
 
 
 @bp.post("/library")
-def add_to_library():
-    added = library.add_movie(json_body())
+@bp.arguments(LibraryMovieSchema())
+@bp.response(201, out.LibraryMovie, description="Added")
+@bp.alt_response(200, schema=out.LibraryMovie, description="Already there: updated", success=True)
+@bp.refuses({409: ["magnet_in_use", "conflict"]})
+def add_to_library(body: dict) -> tuple[Response, int]:
+    """Add a movie (or update the one already there)
+
+    The same Kinopoisk id, or the same title and year, is the same movie: its details are updated, its date
+    kept, and a blank field never wipes a known one. A magnet link may come along.
+    """
+    added = library.add_movie(body)
     return jsonify(_movie_json(added.movie)), 201 if added.created else 200
 
 
 @bp.get("/library/<int:movie_id>")
-def get_library_movie(movie_id: int):
+@bp.response(200, out.LibraryMovie)
+@bp.refuses(NOT_FOUND)
+def get_library_movie(movie_id: int) -> Response:
+    """Read a library movie"""
     return jsonify(_movie_json(library.get_movie(movie_id)))
 
 
 @bp.delete("/library/<int:movie_id>")
-def delete_library_movie(movie_id: int):
+@bp.response(204, description="Deleted, with its download (the torrent stays in qBittorrent)")
+@bp.refuses(NOT_FOUND)
+def delete_library_movie(movie_id: int) -> Response:
+    """Delete a library movie"""
     library.delete_movie(movie_id)
-    return "", 204
+    return no_content()
 
 
 @bp.put("/library/<int:movie_id>/magnet")
-def set_magnet(movie_id: int):
-    magnet = json_body().get("magnet")
-    if not isinstance(magnet, str):
-        raise InvalidInput("Нужно поле magnet со ссылкой magnet:?xt=urn:btih:…", code="invalid_magnet")
-    return jsonify(_movie_json(library.set_magnet(movie_id, magnet)))
+@bp.arguments(MagnetSchema())
+@bp.response(200, out.LibraryMovie)
+@bp.refuses({**NOT_FOUND, 409: ["magnet_in_use"]})
+def set_magnet(body: dict, movie_id: int) -> Response:
+    """Set a movie's magnet link
+
+    The info-hash is stored as 40 lowercase hex characters; one hash belongs to one movie.
+    """
+    return jsonify(_movie_json(library.set_magnet(movie_id, body["magnet"])))
 
 
 @bp.delete("/library/<int:movie_id>/magnet")
-def clear_magnet(movie_id: int):
+@bp.response(200, out.LibraryMovie)
+@bp.refuses(NOT_FOUND)
+def clear_magnet(movie_id: int) -> Response:
+    """Remove a movie's magnet link"""
     return jsonify(_movie_json(library.clear_magnet(movie_id)))
 
 
@@ -67,7 +96,13 @@ def in_client(movie: LibraryMovie) -> bool | None:
 
 
 @bp.post("/library/<int:movie_id>/download")
-def request_download(movie_id: int):
+@bp.response(202, out.DownloadAccepted, description="Queued: sent to qBittorrent in the background")
+@bp.refuses({**NOT_FOUND, 409: ["no_magnet", "torrent_client_not_configured"]})
+def request_download(movie_id: int) -> tuple[Response, int]:
+    """Ask qBittorrent to download a movie
+
+    The wish is stored first and sent by the background refresher, so it survives qBittorrent being down.
+    """
     configured = qbit_configured(current_app.config)
     movie = library.get_movie(movie_id)
     download = downloads.request_download(movie.id, configured=configured, in_client=in_client(movie))
@@ -76,14 +111,14 @@ def request_download(movie_id: int):
 
 
 @bp.delete("/library/<int:movie_id>/torrent")
-def remove_torrent(movie_id: int):
-    delete_files = request.args.get("delete_files", "0")
-    if delete_files not in ("0", "1"):
-        raise InvalidInput("delete_files должен быть 0 или 1", code="invalid_delete_files")
-    info_hash = queue_torrent_removal(movie_id, delete_files == "1")
-    return jsonify(
-        removal={"info_hash": info_hash, "delete_files": delete_files == "1", "status": "queued"}
-    ), 202
+@bp.arguments(RemoveTorrentQuery(), location="query")
+@bp.response(202, out.RemovalAccepted, description="Queued: removed from qBittorrent in the background")
+@bp.refuses({**NOT_FOUND, 409: ["no_magnet", "torrent_client_not_configured"]})
+def remove_torrent(query: dict, movie_id: int) -> tuple[Response, int]:
+    """Remove a movie's torrent from qBittorrent (and forget its download)"""
+    delete_files = query["delete_files"] == "1"
+    info_hash = queue_torrent_removal(movie_id, delete_files)
+    return jsonify(removal={"info_hash": info_hash, "delete_files": delete_files, "status": "queued"}), 202
 
 
 def queue_torrent_removal(movie_id: int, delete_files: bool) -> str:

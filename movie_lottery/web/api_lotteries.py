@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import Response, jsonify, request
 
 from .. import lottery as lotteries
 from ..torrent_status import queue_auto_download
-from .api import bp, json_body, lottery_links, page_number
+from . import api_responses as out
+from .api import bp, lottery_links, no_content
+from .api_schemas import DrawSchema, LotteryCreateSchema, PageQuery
 from .auth import public, signed_in_admin
+
+# not_found: an id no lottery can have (web.converters), refused before any query.
+NOT_FOUND = {404: ["lottery_not_found", "not_found"]}
+ETAG_DOC = {"ETag": {"description": "Send it back as If-None-Match to get a 304 while nothing changed",
+                     "schema": {"type": "string"}}}  # fmt: skip
+IF_NONE_MATCH = {"in": "header", "name": "If-None-Match", "required": False, "schema": {"type": "string"}}
 
 
 @bp.post("/lotteries")
-def create_lottery():
-    body = json_body()
-    created = lotteries.create_lottery(body.get("movies"), auto_download=body.get("auto_download") is True)
+@bp.arguments(LotteryCreateSchema())
+@bp.response(201, out.CreatedLottery)
+@bp.refuses({400: ["duplicate_movie"]})
+def create_lottery(body: dict) -> tuple[Response, int]:
+    """Create a lottery
+
+    The answer carries the play link and its token: send the link to the friend who will spin.
+    """
+    created = lotteries.create_lottery(body["movies"], auto_download=body["auto_download"])
     data = lotteries.lottery_to_dict(created.lottery)
     data.update(lottery_links(created.lottery.id, created.play_token))
     return jsonify(data), 201
@@ -21,7 +35,15 @@ def create_lottery():
 
 @bp.get("/lotteries/<lottery_id>")
 @public
-def get_lottery(lottery_id: str):
+@bp.response(200, out.LotteryWithLinks, headers=ETAG_DOC)
+@bp.alt_response(304, description="Not Modified: the If-None-Match ETag still holds", success=True)
+@bp.doc(parameters=[IF_NONE_MATCH])
+@bp.refuses(NOT_FOUND)
+def get_lottery(lottery_id: str) -> Response:
+    """Read a lottery
+
+    Waiting pages poll it. The seed appears only once drawn; the play link only for the admin.
+    """
     lottery = lotteries.get_lottery(lottery_id)
     data = lotteries.lottery_to_dict(lottery)
     data.update(lottery_links(lottery.id, lottery.play_token if signed_in_admin() else None))
@@ -34,17 +56,26 @@ def get_lottery(lottery_id: str):
 
 @bp.post("/lotteries/<lottery_id>/draw")
 @public
-def draw_lottery(lottery_id: str):
-    token = json_body(required=False).get("token")
-    result = lotteries.draw(lottery_id, token if isinstance(token, str) else None, by_admin=signed_in_admin())
+@bp.arguments(DrawSchema())
+@bp.response(200, out.Lottery)
+@bp.refuses({403: ["bad_token"], **NOT_FOUND})
+def draw_lottery(body: dict, lottery_id: str) -> Response:
+    """Draw the winner
+
+    Needs the play token (or the admin). Drawing again answers with the same winner and seed.
+    """
+    result = lotteries.draw(lottery_id, body["token"], by_admin=signed_in_admin())
     if result.newly_drawn and result.lottery.auto_download:
         queue_auto_download(result.lottery)  # stores the wish only; never raises
     return jsonify(lotteries.lottery_to_dict(result.lottery))
 
 
 @bp.get("/lotteries")
-def list_lotteries():
-    page = lotteries.list_lotteries(page_number())
+@bp.arguments(PageQuery(), location="query")
+@bp.response(200, out.LotteryPage)
+def list_lotteries(query: dict) -> Response:
+    """List lotteries, newest first, 20 per page"""
+    page = lotteries.list_lotteries(query["page"])
     return jsonify(
         lotteries=[{**lotteries.lottery_to_dict(item), **lottery_links(item.id)} for item in page.lotteries],
         page=page.page,
@@ -54,6 +85,9 @@ def list_lotteries():
 
 
 @bp.delete("/lotteries/<lottery_id>")
-def delete_lottery(lottery_id: str):
+@bp.response(204, description="Deleted, with its candidates")
+@bp.refuses(NOT_FOUND)
+def delete_lottery(lottery_id: str) -> Response:
+    """Delete a lottery"""
     lotteries.delete_lottery(lottery_id)
-    return "", 204
+    return no_content()

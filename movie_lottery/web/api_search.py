@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import Response, current_app, jsonify
 
 from ..integrations.kinopoisk import KinopoiskClient
 from ..movie_search import KinopoiskGate, search_movies
+from . import api_responses as out
 from .api import bp
+from .api_schemas import SearchQuery
+
+KINOPOISK_TROUBLE = [
+    "kinopoisk_not_configured",
+    "kinopoisk_bad_token",
+    "kinopoisk_quota_exceeded",
+    "kinopoisk_throttled",
+    "kinopoisk_unavailable",
+]
 
 
 def _kinopoisk() -> tuple[KinopoiskClient, KinopoiskGate]:
@@ -25,7 +35,15 @@ def _kinopoisk() -> tuple[KinopoiskClient, KinopoiskGate]:
 
 
 @bp.get("/search")
-def search():
+@bp.arguments(SearchQuery(), location="query")
+@bp.response(200, out.SearchResults)
+@bp.refuses({503: KINOPOISK_TROUBLE})
+def search(query: dict) -> Response:
+    """Search Kinopoisk
+
+    Results come in the lottery's movie shape, ready for POST /api/lotteries. Each distinct query reaches
+    Kinopoisk at most once a day; any trouble there is a 503 with a code, never a wait.
+    """
     client, gate = _kinopoisk()
-    result = search_movies(request.args.get("q"), client, gate)
+    result = search_movies(query["q"], client, gate)
     return jsonify(results=result.movies, cached=result.from_cache)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify
+from flask import Response, current_app, jsonify
 
 from .. import downloads
 from ..torrent_status import service_for, status_summary
+from . import api_responses as out
 from .api import bp
 
 
@@ -44,5 +45,10 @@ def torrents_payload() -> dict:
 
 
 @bp.get("/torrents")
-def torrents_status():
+@bp.response(200, out.TorrentStatus)
+def torrents_status() -> Response:
+    """qBittorrent's status, our torrents and the download queue
+
+    Answered from this worker's latest snapshot: it never waits on qBittorrent.
+    """
     return jsonify(torrents_payload())

@@ -16,6 +16,8 @@ PUBLIC_ENDPOINTS = {
     "pages.play_page",
     "api.get_lottery",
     "api.draw_lottery",
+    "api_docs.openapi_json",  # an API description is not secret
+    "api_docs.docs_page",
 }
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -1,0 +1,176 @@
+"""What the JSON API answers, for the OpenAPI document only.
+
+The views build their answers as plain dicts (no per-request serialisation on the polled endpoints); these
+schemas describe them. Every object is closed (``additionalProperties: false``, marshmallow's RAISE), so the
+fuzz test notices a field that an answer carries and the document does not.
+"""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from ..models import DOWNLOAD_STATUSES
+from .api_schemas import Shared
+
+
+class Closed(Shared, Schema):
+    class Meta:
+        unknown = RAISE
+
+
+def _text(description: str | None = None, **options) -> fields.String:
+    metadata = {"description": description} if description else {}
+    return fields.String(required=True, metadata=metadata, **options)
+
+
+def _maybe(field: type[fields.Field], description: str | None = None, **options) -> fields.Field:
+    """Always present, possibly null."""
+    metadata = {"description": description} if description else {}
+    return field(required=True, allow_none=True, metadata=metadata, **options)
+
+
+def _extra(field: type[fields.Field], description: str) -> fields.Field:
+    """Present only when known (the Kinopoisk extras)."""
+    return field(allow_none=True, metadata={"description": description})
+
+
+class Movie(Closed):
+    kinopoisk_id = _maybe(fields.Integer)
+    name = _text()
+    year = _maybe(fields.Integer)
+    poster = _maybe(fields.String, "http(s) URL of the poster")
+    description = _maybe(fields.String)
+    rating = _maybe(fields.Float, "Kinopoisk rating, 0–10")
+    genres = fields.List(fields.String(), required=True)
+    countries = fields.List(fields.String(), required=True)
+    poster_preview = _extra(fields.String, "A smaller poster")
+    rating_imdb = _extra(fields.Float, "IMDb rating, 0–10")
+    length = _extra(fields.Integer, "Running time, minutes")
+    trailer_url = _extra(fields.String, "Trailer (an embeddable URL)")
+    kinopoisk_url = _extra(fields.String, "The movie's page on kinopoisk.ru")
+
+
+class SearchHit(Movie):
+    is_series = fields.Boolean(metadata={"description": "A series rather than a film"})
+
+
+class SearchResults(Closed):
+    results = fields.List(fields.Nested(SearchHit), required=True)
+    cached = fields.Boolean(required=True, metadata={"description": "Answered from the 24-hour cache"})
+
+
+class Candidate(Movie):
+    position = fields.Integer(required=True, metadata={"description": "0-based place in the list"})
+
+
+class Lottery(Closed):
+    id = _text("8 URL-safe characters")
+    created_at = fields.DateTime(required=True)
+    movies = fields.List(fields.Nested(Candidate), required=True)
+    winner = _maybe(fields.Nested, nested=Candidate, description="null until drawn")
+    drawn_at = _maybe(fields.DateTime)
+    commitment = _text("sha256 of the seed, published at creation")
+    seed = _maybe(fields.String, "Revealed once drawn: sha256(seed) must equal the commitment")
+    auto_download = fields.Boolean(required=True)
+
+
+class LotteryWithLinks(Lottery):
+    wait_url = _text("The page everyone waits on")
+    play_url = fields.String(metadata={"description": "The page that draws; for the admin only"})
+    play_token = fields.String(metadata={"description": "The draw's token; for the admin only"})
+
+
+class CreatedLottery(LotteryWithLinks):
+    play_url = _text("The page that draws: send it to the friend who spins")
+    play_token = _text("The token POST /draw needs")
+
+
+class LotteryPage(Closed):
+    lotteries = fields.List(fields.Nested(LotteryWithLinks), required=True)
+    page = fields.Integer(required=True)
+    pages = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+
+
+class Download(Closed):
+    status = _text(validate=validate.OneOf(DOWNLOAD_STATUSES))
+    info_hash = _text("40 lowercase hex characters")
+    requested_at = fields.DateTime(required=True)
+    sent_at = _maybe(fields.DateTime)
+    finished_at = _maybe(fields.DateTime)
+    attempts = fields.Integer(required=True)
+    last_error = _maybe(fields.String)
+
+
+class LibraryMovie(Movie):
+    id = fields.Integer(required=True)
+    added_at = fields.DateTime(required=True)
+    magnet = _maybe(fields.String)
+    info_hash = _maybe(fields.String, "40 lowercase hex characters")
+    torrent_search_url = _maybe(fields.String, "The tracker search for it, when TORRENT_SEARCH_URL is set")
+    download = _maybe(fields.Nested, nested=Download)
+
+
+class LibraryPage(Closed):
+    movies = fields.List(fields.Nested(LibraryMovie), required=True)
+    total = fields.Integer(required=True, metadata={"description": "Movies that pass the filter"})
+    page = fields.Integer(required=True)
+    pages = fields.Integer(required=True)
+
+
+class DownloadAccepted(Closed):
+    download = fields.Nested(Download, required=True)
+
+
+class Removal(Closed):
+    info_hash = _text()
+    delete_files = fields.Boolean(required=True)
+    status = _text(validate=validate.OneOf(["queued"]))
+
+
+class RemovalAccepted(Closed):
+    removal = fields.Nested(Removal, required=True)
+
+
+class Breaker(Closed):
+    state = _text(validate=validate.OneOf(["closed", "open", "half_open"]))
+    retry_at = _maybe(fields.DateTime)
+
+
+class Torrent(Closed):
+    movie_id = _maybe(fields.Integer, "The library movie with this hash, if any")
+    info_hash = _text()
+    name = _text()
+    state = _text("qBittorrent's state")
+    progress = fields.Float(required=True, metadata={"description": "0–1"})
+    dlspeed = fields.Integer(required=True, metadata={"description": "bytes/s"})
+    eta = _maybe(fields.Integer, "seconds; null when unknown")
+    size = fields.Integer(required=True, metadata={"description": "bytes"})
+
+
+class PendingDownload(Closed):
+    movie_id = fields.Integer(required=True)
+    info_hash = _text()
+    requested_at = fields.DateTime(required=True)
+    attempts = fields.Integer(required=True)
+    last_error = _maybe(fields.String)
+
+
+class TorrentStatus(Closed):
+    configured = fields.Boolean(required=True)
+    available = fields.Boolean(required=True)
+    reason = _maybe(fields.String, "Why qBittorrent is not available, in Russian")
+    checked_at = _maybe(fields.DateTime, "When the snapshot was taken")
+    breaker = fields.Nested(Breaker, required=True)
+    torrents = fields.List(fields.Nested(Torrent), required=True)
+    pending = fields.List(fields.Nested(PendingDownload), required=True)
+
+
+class ErrorBody(Closed):
+    code = _text("Stable, for scripts: e.g. invalid_input, lottery_not_found")
+    message = _text("Russian, for people")
+    details = fields.Dict(metadata={"description": "Field messages (fields) and, for a movie, its index"})
+
+
+class Error(Closed):
+    error = fields.Nested(ErrorBody, required=True)
