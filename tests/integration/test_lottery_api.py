@@ -216,3 +216,14 @@ def test_auto_download_option_is_offered_only_with_qbittorrent(make_app):
 def test_auto_download_choice_is_stored_with_the_lottery(client):
     data = create(client, auto_download=True).get_json()
     assert client.get(f"/api/lotteries/{data['id']}").get_json()["auto_download"] is True
+
+
+def test_history_page_links_to_older_and_newer_pages(app):
+    script = app.test_client()
+    for i in range(21):
+        create(script, [{"name": f"А{i}"}, {"name": f"Б{i}"}])
+    browser = app.test_client()
+    first = browser.get("/history").get_data(as_text=True)
+    assert "Страница 1 из 2" in first and 'href="/history?page=2"' in first and "Новее" not in first
+    second = browser.get("/history?page=2").get_data(as_text=True)
+    assert 'href="/history?page=1"' in second and "Старше" not in second
