@@ -164,3 +164,16 @@ class KinopoiskCacheEntry(db.Model):
     key: Mapped[str] = mapped_column(sa.String(300), primary_key=True)
     payload: Mapped[list] = mapped_column(sa.JSON)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class ContentVersion(db.Model):
+    """One counter moved by database triggers on every write to lotteries and the library (migration 0003).
+
+    Per-process page caches compare against it, so a cached page is never older than the data.
+    """
+
+    __tablename__ = "content_version"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(sa.BigInteger)

@@ -6,7 +6,19 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from . import api, api_docs, auth, converters, errors, filters, health, openapi, pages, security
+    from . import (
+        api,
+        api_docs,
+        auth,
+        converters,
+        errors,
+        filters,
+        health,
+        openapi,
+        page_cache,
+        pages,
+        security,
+    )
 
     converters.init_app(app)
     security.init_app(app)
@@ -14,6 +26,7 @@ def register_web(app: Flask) -> None:
     security.init_csrf_checks(app)
     errors.init_app(app)
     filters.init_app(app)
+    page_cache.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)

@@ -19,7 +19,8 @@ from ..integrations.qbittorrent import TorrentStatus
 from ..models import Download
 from ..torrent_status import Snapshot, service_for, status_summary
 from .api_library import in_client, queue_torrent_removal
-from .pages import bp, page_arg, render_page
+from .page_cache import cached_page
+from .pages import bp, collage_fetched_at, page_arg, render_page
 
 SORT_LABELS = {"added": "Сначала новые", "title": "По названию", "year": "По году", "rating": "По рейтингу"}
 FORM_FIELDS = ("name", "year", "poster", "description", "magnet")
@@ -135,7 +136,13 @@ def _back(movie_id: int | None = None) -> str:
     return f"{target}#movie-{movie_id}" if movie_id else target
 
 
+def _library_cache_key() -> float | None:
+    """With qBittorrent configured the cards carry live torrent state from memory: render every time."""
+    return None if qbit_configured(current_app.config) else collage_fetched_at()
+
+
 @bp.get("/library")
+@cached_page(_library_cache_key)
 def library_page(form: dict | None = None, form_error: str | None = None, status: int = 200):
     query = library.clean_query(request.args.get("q"))
     sort = library.clean_sort(request.args.get("sort"))

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from .. import lottery as lotteries
 from ..config import kinopoisk_configured, qbit_configured
 from .auth import public, signed_in_admin
+from .page_cache import cached_page
 
 bp = Blueprint("pages", __name__)
 
@@ -16,13 +17,25 @@ bp = Blueprint("pages", __name__)
 COLLAGE_TTL_SECONDS = 60
 
 
-def collage_posters() -> list[str]:
-    """Recent winners' posters, refreshed at most once a minute per process: decoration need not be live."""
+def collage() -> tuple[float, list[str]]:
+    """(fetched at, recent winners' posters), refreshed at most once a minute per process.
+
+    Decoration need not be live; the fetch time tells cached pages which backdrop they carry.
+    """
     fetched_at, posters = current_app.extensions.get("collage", (-COLLAGE_TTL_SECONDS, []))
     if time.monotonic() - fetched_at >= COLLAGE_TTL_SECONDS:
-        posters = lotteries.recent_winner_posters()
-        current_app.extensions["collage"] = (time.monotonic(), posters)
-    return posters
+        fetched_at, posters = time.monotonic(), lotteries.recent_winner_posters()
+        current_app.extensions["collage"] = (fetched_at, posters)
+    return fetched_at, posters
+
+
+def collage_posters() -> list[str]:
+    return collage()[1]
+
+
+def collage_fetched_at() -> float:
+    """The cache key part of every cached page: they all show the backdrop."""
+    return collage()[0]
 
 
 def render_page(template: str, **context):
@@ -65,6 +78,7 @@ def play_page(lottery_id: str, token: str):
 
 
 @bp.get("/history")
+@cached_page(collage_fetched_at)
 def history():
     return render_page("history.html", page=lotteries.history_page(page_arg()))
 

@@ -1,0 +1,111 @@
+"""Rendered list pages kept per process and served again until the stored data moves.
+
+/history and /library render dozens of rows through the ORM and Jinja (10–17 ms each); nearly every view
+of them shows exactly what the previous one showed. A page is kept under the content version (a counter
+the database's triggers move on every write, migration 0003), so a hit costs one single-row query and is
+never older than the data. What differs per visitor stays out of the cached text: the CSRF token is
+rendered as a per-process placeholder and filled in on the way out, the access level and the address are
+part of the key, and a page carrying flashed messages is never cached.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from functools import wraps
+
+from flask import Flask, current_app, g, make_response, request, session
+from flask_wtf.csrf import generate_csrf
+
+from ..content_version import current_content_version
+from .auth import is_admin, signed_in_admin
+
+MAX_PAGES = 200  # per process; a free-text library filter must not grow memory without bound
+
+
+class PageCache:
+    """Bodies by key for one content version; a different version empties it. Thread-safe."""
+
+    def __init__(self, max_pages: int = MAX_PAGES) -> None:
+        self.max_pages = max_pages
+        self._lock = threading.Lock()
+        self._version: int | None = None
+        self._pages: OrderedDict[Hashable, str] = OrderedDict()
+
+    def get(self, version: int, key: Hashable) -> str | None:
+        with self._lock:
+            if version != self._version:
+                return None
+            body = self._pages.get(key)
+            if body is not None:
+                self._pages.move_to_end(key)
+            return body
+
+    def put(self, version: int, key: Hashable, body: str) -> None:
+        with self._lock:
+            if version != self._version:
+                self._pages.clear()
+                self._version = version
+            self._pages[key] = body
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.max_pages:
+                self._pages.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+
+def _csrf_token() -> str:
+    """The template global `csrf_token()`: a placeholder while a page is rendered for the cache."""
+    if g.get("rendering_for_cache"):
+        return current_app.extensions["page_cache_placeholder"]
+    return generate_csrf()
+
+
+def cached_page(extra_key: Callable[[], Hashable | None] | None = None) -> Callable:
+    """Serve a GET page from the cache. `extra_key` adds what else the page shows; None means don't cache."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            extra = extra_key() if extra_key else ()
+            if request.method != "GET" or extra is None or "_flashes" in session:
+                return view(*args, **kwargs)
+            version = current_content_version()
+            if version is None:
+                return view(*args, **kwargs)
+            cache: PageCache = current_app.extensions["page_cache"]
+            key = (request.full_path, is_admin(), signed_in_admin(), extra)
+            body = cache.get(version, key)
+            response = None
+            if body is None:
+                g.rendering_for_cache = True
+                try:
+                    response = make_response(view(*args, **kwargs))
+                finally:
+                    g.rendering_for_cache = False
+                body = response.get_data(as_text=True)
+                if response.status_code == 200:
+                    cache.put(version, key, body)
+            placeholder = current_app.extensions["page_cache_placeholder"]
+            if placeholder in body:
+                body = body.replace(placeholder, generate_csrf())
+            if response is None:
+                return body
+            response.set_data(body)
+            return response
+
+        return wrapper
+
+    return decorate
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["page_cache"] = PageCache()
+    # Random per process, so no stored text can contain it by accident or on purpose.
+    app.extensions["page_cache_placeholder"] = f"csrf-placeholder-{secrets.token_hex(16)}"
+    # Flask-WTF offers csrf_token() both as a global and from a context processor; replace both.
+    app.jinja_env.globals["csrf_token"] = _csrf_token
+    app.context_processor(lambda: {"csrf_token": _csrf_token})

@@ -1,0 +1,160 @@
+"""/history and /library are kept rendered per process, yet never older than the data and never shared
+between visitors."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from movie_lottery import torrent_status
+from movie_lottery.content_version import current_content_version
+from movie_lottery.extensions import db
+from movie_lottery.web.page_cache import PageCache
+from tests.integration.test_torrent_status import HASH_A, QBIT, StubClient, add_movie, ask_download, install
+
+MOVIES = [{"name": "Солярис", "year": 1972}, {"name": "Сталкер", "year": 1979}]
+
+
+@pytest.fixture(autouse=True)
+def _stop_refreshers():
+    yield
+    torrent_status.stop_all(timeout=10)
+
+
+def create_lottery(client) -> dict:
+    response = client.post("/api/lotteries", json={"movies": MOVIES})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def csrf_from(html: str) -> str:
+    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+
+
+def text(client, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+# Writes come from a cookieless script client (no CSRF needed), pages from a browser-like one.
+
+
+def test_history_shows_a_lottery_created_after_the_page_was_cached(app):
+    script, browser = app.test_client(), app.test_client()
+    assert "Пока ни одной лотереи" in text(browser, "/history")
+    create_lottery(script)
+    assert "Всего 1 лотерея" in text(browser, "/history")
+
+
+def test_history_shows_the_winner_once_the_lottery_is_drawn(app):
+    script, browser = app.test_client(), app.test_client()
+    lottery = create_lottery(script)
+    assert "ожидает розыгрыша" in text(browser, "/history")
+    drawn = script.post(f"/api/lotteries/{lottery['id']}/draw", json={"token": lottery["play_token"]})
+    html = text(browser, "/history")
+    assert "ожидает розыгрыша" not in html
+    assert drawn.get_json()["winner"]["name"] in html
+
+
+def test_a_write_through_another_worker_reaches_this_workers_cached_page(make_app):
+    this_worker, other_worker = make_app(), make_app()  # two processes' caches, one database
+    assert "Сталкер" not in text(this_worker.test_client(), "/library")
+    response = other_worker.test_client().post("/api/library", json=MOVIES[1])
+    assert response.status_code == 201
+    assert "Сталкер" in text(this_worker.test_client(), "/library")
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE lottery SET created_at = created_at",
+        "UPDATE lottery_movie SET name = name || '!'",
+        "DELETE FROM lottery",
+        "UPDATE library_movie SET year = 1980",
+        "UPDATE download SET attempts = attempts + 1",
+        "DELETE FROM download",
+    ],
+)
+def test_any_write_even_plain_sql_moves_the_content_version(make_app, statement):
+    app = make_app(**QBIT)
+    install(app, StubClient())
+    client = app.test_client()
+    create_lottery(client)
+    ask_download(client, add_movie(client, info_hash=HASH_A)["id"])
+    with app.app_context():
+        before = current_content_version()
+        db.session.execute(sa.text(statement))
+        db.session.commit()
+        assert current_content_version() > before
+
+
+def test_each_visitor_gets_their_own_csrf_token_and_it_works(make_app):
+    app = make_app()
+    lottery = create_lottery(app.test_client())
+    first, second = app.test_client(), app.test_client()
+    first_html, second_html = text(first, "/history"), text(second, "/history")  # rendered, then cached
+    placeholder = app.extensions["page_cache_placeholder"]
+    assert placeholder not in first_html and placeholder not in second_html
+    token = csrf_from(second_html)
+    assert token != csrf_from(first_html)
+    assert f'name="csrf_token" value="{token}"' in second_html  # the delete form carries it too
+    deleted = second.post(f"/history/{lottery['id']}/delete", data={"csrf_token": token, "page": "1"})
+    assert deleted.status_code == 302
+    assert "Пока ни одной лотереи" in text(second, "/history")
+
+
+def test_a_flash_message_shows_once_on_a_cached_page(app):
+    lottery = create_lottery(app.test_client())
+    client = app.test_client()
+    token = csrf_from(text(client, "/history"))
+    client.post(f"/history/{lottery['id']}/delete", data={"csrf_token": token})
+    assert "Лотерея удалена" in text(client, "/history")
+    assert "Лотерея удалена" not in text(client, "/history")
+
+
+def test_a_page_cached_for_the_admin_is_still_refused_to_a_visitor(make_app):
+    app = make_app(ADMIN_PASSWORD="correct horse")
+    admin = app.test_client()
+    page = text(admin, "/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    admin.post("/login", data={"password": "correct horse", "csrf_token": token})
+    assert "Выйти" in text(admin, "/library")
+    visitor = app.test_client().get("/library")
+    assert visitor.status_code == 302 and "/login" in visitor.headers["Location"]
+
+
+def test_with_qbittorrent_configured_the_library_shows_live_torrent_progress(make_app):
+    app = make_app(**QBIT)
+    stub = StubClient()
+    service = install(app, stub)
+    client = app.test_client()
+    movie = add_movie(client, info_hash=HASH_A)
+    ask_download(client, movie["id"])
+    service.run_cycle()
+    stub.put(HASH_A, state="downloading", progress=0.25)
+    service.run_cycle()
+    assert 'value="25"' in text(client, "/library")
+    stub.put(HASH_A, state="downloading", progress=0.5)
+    service.run_cycle()  # only qBittorrent moved; nothing was written to the database
+    assert 'value="50"' in text(client, "/library")
+
+
+def test_the_cache_forgets_every_page_when_the_version_moves():
+    cache = PageCache()
+    cache.put(7, "/history", "old")
+    assert cache.get(7, "/history") == "old"
+    assert cache.get(8, "/history") is None
+    cache.put(8, "/library", "new")
+    assert cache.get(8, "/history") is None and len(cache) == 1
+
+
+def test_the_cache_keeps_only_the_most_recently_used_pages():
+    cache = PageCache(max_pages=2)
+    cache.put(1, "a", "A")
+    cache.put(1, "b", "B")
+    cache.get(1, "a")
+    cache.put(1, "c", "C")
+    assert cache.get(1, "a") == "A" and cache.get(1, "c") == "C" and cache.get(1, "b") is None
