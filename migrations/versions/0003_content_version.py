@@ -1,6 +1,7 @@
 """content_version: one counter that every write to lotteries or the library moves, kept by triggers
 
-Pages cache their rendered HTML per process under this number (see movie_lottery/web/page_cache.py).
+Pages cache their rendered HTML per process under this number (see movie_lottery/web/page_cache.py);
+on PostgreSQL every bump is also NOTIFYed, so workers learn it without asking (content_version.py).
 Triggers rather than application code, so that every writer moves it: the web app, the background sender,
 `flask library import`, and a hand-typed SQL statement alike.
 
@@ -17,6 +18,7 @@ branch_labels = None
 depends_on = None
 
 # Kept here, not imported from the app: a migration must mean the same thing forever.
+CHANNEL = "content_version"
 WATCHED_TABLES = ("lottery", "lottery_movie", "library_movie", "download")
 BUMP = (
     "INSERT INTO content_version (id, version) VALUES (1, 1) "
@@ -35,9 +37,12 @@ def upgrade():
     op.execute("INSERT INTO content_version (id, version) VALUES (1, 1)")
     if op.get_bind().dialect.name == "postgresql":
         # One bump per statement (a 25-movie insert moves it once); TRUNCATE counts as a write too.
+        # The new number is also NOTIFYed (delivered at commit) to every worker's listener.
         op.execute(
-            "CREATE FUNCTION bump_content_version() RETURNS trigger LANGUAGE plpgsql AS "
-            f"$$ BEGIN {BUMP}; RETURN NULL; END $$"
+            "CREATE FUNCTION bump_content_version() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "DECLARE bumped bigint; "
+            f"BEGIN {BUMP} RETURNING version INTO bumped; "
+            f"PERFORM pg_notify('{CHANNEL}', bumped::text); RETURN NULL; END $$"
         )
         for table in WATCHED_TABLES:
             op.execute(

@@ -2,10 +2,13 @@
 
 /history and /library render dozens of rows through the ORM and Jinja (10–17 ms each); nearly every view
 of them shows exactly what the previous one showed. A page is kept under the content version (a counter
-the database's triggers move on every write, migration 0003), so a hit costs one single-row query and is
-never older than the data. What differs per visitor stays out of the cached text: the CSRF token is
-rendered as a per-process placeholder and filled in on the way out, the access level and the address are
-part of the key, and a page carrying flashed messages is never cached.
+the database's triggers move on every write, migration 0003). On PostgreSQL each worker learns new
+numbers from NOTIFY, so a hit costs no query at all; on SQLite it costs one single-row query. Never older
+than the data, beyond the milliseconds a notification takes to reach another process.
+
+What differs per visitor stays out of the cached text: the CSRF token is rendered as a per-process
+placeholder and filled in on the way out, the access level and the address are part of the key, and a
+page carrying flashed messages is never cached.
 """
 
 from __future__ import annotations
@@ -73,7 +76,7 @@ def cached_page(extra_key: Callable[[], Hashable | None] | None = None) -> Calla
             extra = extra_key() if extra_key else ()
             if request.method != "GET" or extra is None or "_flashes" in session:
                 return view(*args, **kwargs)
-            version = current_content_version()
+            version = current_content_version(current_app.extensions)
             if version is None:
                 return view(*args, **kwargs)
             cache: PageCache = current_app.extensions["page_cache"]

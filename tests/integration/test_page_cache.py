@@ -4,12 +4,13 @@ between visitors."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 import sqlalchemy as sa
 
 from movie_lottery import torrent_status
-from movie_lottery.content_version import current_content_version
+from movie_lottery.content_version import read_content_version
 from movie_lottery.extensions import db
 from movie_lottery.web.page_cache import PageCache
 from tests.integration.test_torrent_status import HASH_A, QBIT, StubClient, add_movie, ask_download, install
@@ -85,10 +86,10 @@ def test_any_write_even_plain_sql_moves_the_content_version(make_app, statement)
     create_lottery(client)
     ask_download(client, add_movie(client, info_hash=HASH_A)["id"])
     with app.app_context():
-        before = current_content_version()
+        before = read_content_version()
         db.session.execute(sa.text(statement))
         db.session.commit()
-        assert current_content_version() > before
+        assert read_content_version() > before
 
 
 def test_each_visitor_gets_their_own_csrf_token_and_it_works(make_app):
@@ -158,3 +159,60 @@ def test_the_cache_keeps_only_the_most_recently_used_pages():
     cache.get(1, "a")
     cache.put(1, "c", "C")
     assert cache.get(1, "a") == "A" and cache.get(1, "c") == "C" and cache.get(1, "b") is None
+
+
+# ---- PostgreSQL: workers learn the number from NOTIFY --------------------------------------------------
+
+RENAMED = "Сталкер (реставрация)"
+
+
+def write_from_another_process(database_url: str, statement: str) -> None:
+    """A commit this process's sessions never see (as from another worker, another instance, or psql)."""
+    engine = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg2://", 1))
+    with engine.begin() as connection:
+        connection.execute(sa.text(statement))
+    engine.dispose()
+
+
+def listening_app(make_app):
+    app = make_app()
+    browser = app.test_client()
+    app.test_client().post("/api/library", json=MOVIES[1])
+    text(browser, "/library")
+    listener = app.extensions["content_version_listener"]
+    wait_until(lambda: listener.listening)
+    text(browser, "/library")  # reads the number once after this process's own commit
+    assert listener.version()[0] is not None
+    return browser, listener
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_write_from_another_process_reaches_the_cached_page_by_notification(make_app, database_url):
+    browser, listener = listening_app(make_app)
+    before = listener.version()[0]
+    write_from_another_process(database_url, f"UPDATE library_movie SET name = '{RENAMED}'")
+    wait_until(lambda: (listener.version()[0] or 0) > before)  # delivered, not asked for
+    assert RENAMED in text(browser, "/library")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_pages_stay_fresh_while_the_listener_is_disconnected(make_app, database_url):
+    browser, listener = listening_app(make_app)
+    write_from_another_process(
+        database_url,
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        " WHERE query = 'SELECT version FROM content_version WHERE id = 1'",
+    )
+    wait_until(lambda: not listener.listening)
+    write_from_another_process(database_url, f"UPDATE library_movie SET name = '{RENAMED}'")
+    assert RENAMED in text(browser, "/library")  # read from the table meanwhile
+    wait_until(lambda: listener.listening)  # and it comes back by itself
+
+
+def wait_until(condition, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)
