@@ -20,15 +20,24 @@ timeout = 300
 graceful_timeout = 30
 keepalive = 5
 # Recycle workers now and then, staggered so they never all restart at once.
-max_requests = 1000
-max_requests_jitter = 100
+max_requests = 10000
+max_requests_jitter = 1000
+# Build the app once in the master; workers fork ready, and so do replacements after max_requests.
+preload_app = True
 accesslog = "-"
 errorlog = "-"
 loglevel = "info"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 
 
+def _app(server):
+    return server.app.wsgi()  # loaded already: preload_app
+
+
 def when_ready(server) -> None:
+    from movie_lottery.forking import freeze_startup_objects
+
+    freeze_startup_objects()
     cfg = server.cfg
     logging.getLogger("gunicorn.error").info(
         "gunicorn settings in force: timeout=%s workers=%s threads=%s worker_class=%s bind=%s",
@@ -38,3 +47,21 @@ def when_ready(server) -> None:
         cfg.worker_class_str,
         ",".join(cfg.bind),
     )
+
+
+def pre_fork(server, worker) -> None:
+    # The first workers start at once and compile templates as pages are asked for. Before the first
+    # replacement (max_requests, a crash) the master compiles them all, so no later worker's first
+    # visitors wait for it.
+    if worker.age > server.num_workers and not getattr(server, "templates_compiled", False):
+        from movie_lottery.forking import compile_templates
+
+        count = compile_templates(_app(server))
+        server.templates_compiled = True
+        server.log.info("compiled %d templates in the master for the workers forked from now on", count)
+
+
+def post_fork(server, worker) -> None:
+    from movie_lottery.forking import forget_inherited_connections
+
+    forget_inherited_connections(_app(server))

@@ -1,0 +1,37 @@
+"""What gunicorn's master does with the app it built once (preload_app) before handing it to workers."""
+
+from __future__ import annotations
+
+import gc
+
+from flask import Flask
+
+from .extensions import db
+
+
+def freeze_startup_objects() -> None:
+    """Move everything built so far out of the collector's sight.
+
+    The app's modules, mappers and templates live as long as the process; sparing the collector from
+    walking them keeps their memory pages shared with the master after fork.
+    """
+    gc.collect()
+    gc.freeze()
+
+
+def compile_templates(app: Flask) -> int:
+    """Compile every page template in the master, so a worker forked later never pays for it (~15 ms each)."""
+    names = [name for name in app.jinja_env.list_templates() if name.endswith(".html")]
+    for name in names:
+        app.jinja_env.get_template(name)
+    freeze_startup_objects()
+    return len(names)
+
+
+def forget_inherited_connections(app: Flask) -> None:
+    """A forked worker must not use the master's database connections; it opens its own."""
+    if "sqlalchemy" not in app.extensions:  # another app under the same settings (the bench's floor)
+        return
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)
