@@ -10,13 +10,19 @@ from .extensions import db
 
 
 def freeze_startup_objects() -> None:
-    """Move everything built so far out of the collector's sight.
+    """Move everything built so far out of the collector's sight, and let it collect again from here on.
 
     The app's modules, mappers and templates live as long as the process; sparing the collector from
     walking them keeps their memory pages shared with the master after fork.
     """
-    gc.collect()
     gc.freeze()
+    gc.enable()
+
+
+def prepare_for_workers(app: Flask) -> None:
+    """Work every worker would otherwise repeat on its first request, done once before the first fork."""
+    app.url_map.update()  # the URL matcher is compiled lazily, on the first request otherwise
+    freeze_startup_objects()
 
 
 def compile_templates(app: Flask) -> int:

@@ -26,11 +26,13 @@ class GunicornServer:
         env: dict[str, str] | None = None,
         log_path: Path | None = None,
         app_spec: str = APP_SPEC,
+        extra_args: tuple[str, ...] = (),
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workers = workers
         self.app_spec = app_spec
+        self.extra_args = extra_args  # command-line settings override gunicorn_config.py's
         inherited = {k: v for k, v in os.environ.items() if not k.startswith(UNSET_PREFIXES)}
         base = {"DATABASE_URL": database_url, "SECRET_KEY": "gunicorn-test-key"}
         self.env = {**inherited, **base, **(env or {})}
@@ -42,7 +44,7 @@ class GunicornServer:
         log = open(self.log_path, "w") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         command = [
             GUNICORN, "-c", "gunicorn_config.py", "--bind", f"127.0.0.1:{self.port}",
-            "--workers", str(self.workers), "--no-control-socket", self.app_spec,
+            "--workers", str(self.workers), "--no-control-socket", *self.extra_args, self.app_spec,
         ]  # fmt: skip
         launched = time.monotonic()
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)

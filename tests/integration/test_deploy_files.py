@@ -38,6 +38,7 @@ def test_both_gunicorn_start_forms_get_the_real_settings(args):
     assert config["workers"] == "3"
     assert config["bind"] == "['0.0.0.0:10123']"
     assert int(config["max_requests"]) > 0 and int(config["max_requests_jitter"]) > 0
+    assert config["preload_app"] == "True"  # workers fork from a master that built the app once
 
 
 def test_render_blueprint_migrates_then_starts_gunicorn_with_its_config():
