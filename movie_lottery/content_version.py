@@ -64,6 +64,7 @@ class ContentVersionListener:
         self._listening = False
         self._own_commit_pending = False
         self._epoch = 0  # moves on every own commit: a read that began before it teaches nothing
+        self._connected = False  # the listener thread's own flag: did the last connection get going
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -108,13 +109,15 @@ class ContentVersionListener:
     def _run(self) -> None:
         attempt = 0
         while not self._stop.is_set():
+            self._connected = False
             try:
-                self._listen()
-                attempt = 0
-            except Exception as exc:
+                self._listen()  # returns only when stopped
+            except Exception as exc:  # any failure: pages read the table until it is back
                 log.warning("content version listener lost its connection: %s", exc.__class__.__name__)
             with self._lock:
                 self._listening = False
+            if self._connected:
+                attempt = 0  # it worked for a while: the next try comes quickly again
             self._stop.wait(RECONNECT_DELAYS[min(attempt, len(RECONNECT_DELAYS) - 1)])
             attempt += 1
 
@@ -127,6 +130,7 @@ class ContentVersionListener:
             connection.autocommit = True
             with connection.cursor() as cursor:
                 cursor.execute(f"LISTEN {CHANNEL}")  # before reading: no commit can fall in between
+                self._connected = True
                 cursor.execute("SELECT version FROM content_version WHERE id = 1")
                 row = cursor.fetchone()
             with self._lock:
