@@ -1,10 +1,11 @@
-"""Rendered list pages kept per process and served again until the stored data moves.
+"""Rendered pages kept per process and served again until the stored data moves.
 
-/history and /library render dozens of rows through the ORM and Jinja (10–17 ms each); nearly every view
-of them shows exactly what the previous one showed. A page is kept under the content version (a counter
-the database's triggers move on every write, migration 0003). On PostgreSQL each worker learns new
-numbers from NOTIFY, so a hit costs no query at all; on SQLite it costs one single-row query. Never older
-than the data, beyond the milliseconds a notification takes to reach another process.
+/history and /library render dozens of rows through the ORM and Jinja (10–17 ms each), and the builder
+is the same page for everyone; nearly every view shows exactly what the previous one showed. A page is
+kept under the content version (a counter the database's triggers move on every write, migration 0003).
+On PostgreSQL each worker learns new numbers from NOTIFY, so a hit costs no query at all; on SQLite it
+costs one single-row query. Never older than the data, beyond the milliseconds a notification takes to
+reach another process.
 
 What differs per visitor stays out of the cached text: the CSRF token is rendered as a per-process
 placeholder and filled in on the way out, the access level and the address are part of the key, and a

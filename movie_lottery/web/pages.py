@@ -45,6 +45,7 @@ def render_page(template: str, **context):
 
 
 @bp.get("/")
+@cached_page(collage_fetched_at)
 def builder():
     config = current_app.config
     return render_page(

@@ -107,6 +107,19 @@ def test_each_visitor_gets_their_own_csrf_token_and_it_works(make_app):
     assert "Пока ни одной лотереи" in text(second, "/history")
 
 
+def test_each_builder_visitor_can_create_a_lottery_with_the_token_their_page_carries(app):
+    first, second = app.test_client(), app.test_client()
+    tokens = [csrf_from(text(visitor, "/")) for visitor in (first, second)]  # rendered, then cached
+    assert tokens[0] != tokens[1]
+    for visitor, token in zip((first, second), tokens, strict=True):
+        created = visitor.post("/api/lotteries", json={"movies": MOVIES}, headers={"X-CSRFToken": token})
+        assert created.status_code == 201
+    assert (
+        second.post("/api/lotteries", json={"movies": MOVIES}, headers={"X-CSRFToken": tokens[0]}).status_code
+        == 403
+    )
+
+
 def test_a_flash_message_shows_once_on_a_cached_page(app):
     lottery = create_lottery(app.test_client())
     client = app.test_client()
