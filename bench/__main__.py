@@ -61,6 +61,27 @@ def rss_mb(pid: int) -> float:
     return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
 
 
+def pss_mb(pid: int) -> float:
+    """Proportional set size: shared pages count by the share, so it is what one more worker costs."""
+    rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    return int(re.search(r"^Pss:\s+(\d+)", rollup, re.MULTILINE).group(1)) / 1024
+
+
+# The libraries every worker must hold before a line of ours runs (the brief's stack), measured bare.
+LIBRARY_STACK = (
+    "import flask, flask_sqlalchemy, flask_wtf.csrf, psycopg2, sqlalchemy.dialects.postgresql.psycopg2, "
+    "gunicorn.workers.gthread, gunicorn.app.wsgiapp, re, pathlib; "
+    "print(re.search(r'VmRSS:\\s+(\\d+)', pathlib.Path('/proc/self/status').read_text()).group(1))"
+)
+
+
+def library_stack_rss_mb() -> float:
+    import subprocess
+
+    output = subprocess.run([sys.executable, "-c", LIBRARY_STACK], capture_output=True, text=True, check=True)
+    return int(output.stdout.strip()) / 1024
+
+
 def warm_up(base: str, paths: list[str]) -> None:
     for _ in range(20):
         for path in paths:
@@ -68,7 +89,7 @@ def warm_up(base: str, paths: list[str]) -> None:
                 response.read()
 
 
-def measure_start(database_url: str, env: dict, runs: int = 3) -> list[float]:
+def measure_start(database_url: str, env: dict, runs: int = 5) -> list[float]:
     times = []
     for _ in range(runs):
         with GunicornServer(database_url, workers=WORKERS, env=env) as server:
@@ -76,8 +97,12 @@ def measure_start(database_url: str, env: dict, runs: int = 3) -> list[float]:
     return times
 
 
-def load_pages(server: GunicornServer, paths: list[str], seconds: float) -> dict:
-    return {(path, c): wrk.run(server.url + path, c, seconds) for path in paths for c in CONNECTIONS}
+def load_pages(server: GunicornServer, paths: list[str], seconds: float, repeats: int) -> dict:
+    return {
+        (path, c): wrk.median_run(server.url + path, c, seconds, repeats)
+        for path in paths
+        for c in CONNECTIONS
+    }
 
 
 def qbit_env(port: int, username: str = "u", password: str = "p") -> dict[str, str]:
@@ -97,14 +122,17 @@ def share(value: float, of: float) -> str:
     return f"{fmt(value, 0)} ({value / of:.0%})"
 
 
-def run_mode(database_url: str, env: dict, paths: list[str], seconds: float, workdir: Path, name: str):
+def run_mode(
+    database_url: str, env: dict, paths: list[str], load: tuple[float, int], workdir: Path, name: str
+):
     log = workdir / f"gunicorn-{name}.log"
     with GunicornServer(database_url, workers=WORKERS, env=env, log_path=log) as server:
         warm_up(server.url, paths)
         rss = [rss_mb(pid) for pid in server.worker_pids()]
-        figures = load_pages(server, paths, seconds)
+        pss = [pss_mb(pid) for pid in server.worker_pids()]
+        figures = load_pages(server, paths, *load)
     text = log.read_text()
-    return {"figures": figures, "rss": rss, "worker_timeouts": text.count("WORKER TIMEOUT"),
+    return {"figures": figures, "rss": rss, "pss": pss, "worker_timeouts": text.count("WORKER TIMEOUT"),
             "tracebacks": text.count("Traceback")}  # fmt: skip
 
 
@@ -112,14 +140,16 @@ def fmt(value: float, digits: int = 1) -> str:
     return f"{value:,.{digits}f}".replace(",", " ")
 
 
-def report(args, start_times, floor, normal, baseline, baseline_name, faults, database_url: str) -> str:
+def report(args, start_times, floor, normal, baseline, baseline_name, faults, database_url: str,
+           stack_rss: float, floor_rss: list[float]) -> str:  # fmt: skip
     lines = [
         "# Benchmark",
         "",
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · {platform.processor() or platform.machine()} · "
         f"{len(__import__('os').sched_getaffinity(0))} cores · Python {platform.python_version()} · "
         f"database: {'PostgreSQL' if database_url.startswith('postgresql') else 'SQLite'} · "
-        f"gunicorn gthread, {WORKERS} workers × 4 threads · wrk {args.seconds:g} s per row",
+        f"gunicorn gthread, {WORKERS} workers × 4 threads · "
+        f"wrk: median of {args.repeats} runs of {args.seconds:g} s per row",
         "",
         "## Start and memory",
         "",
@@ -127,13 +157,30 @@ def report(args, start_times, floor, normal, baseline, baseline_name, faults, da
         "| --- | --- | --- |",
         row(
             f"exec → first 200 on /health (median of {len(start_times)})",
-            f"{statistics.median(start_times):.2f} s (max {max(start_times):.2f} s)",
+            f"{statistics.median(start_times):.2f} s "
+            f"(min {min(start_times):.2f}, max {max(start_times):.2f} s)",
             "≤ 1.0 s",
         ),
         row(
             "worker RSS after warm-up, qBittorrent not configured",
             ", ".join(fmt(r) for r in normal["rss"]) + " MB",
             "≤ 60 MB",
+        ),
+        row(
+            "worker PSS (shared pages counted by share: what one more worker costs)",
+            ", ".join(fmt(r) for r in normal["pss"]) + " MB",
+            "",
+        ),
+        row(
+            "for reference: the library stack alone, bare Python (Flask, Flask-SQLAlchemy, Flask-WTF, "
+            "psycopg2, gunicorn)",
+            f"{fmt(stack_rss)} MB",
+            "",
+        ),
+        row(
+            "for reference: a hello-world Flask worker under the same settings",
+            ", ".join(fmt(r) for r in floor_rss) + " MB",
+            "",
         ),
         "",
         "## Throughput and latency (qBittorrent not configured)",
@@ -168,7 +215,10 @@ def report(args, start_times, floor, normal, baseline, baseline_name, faults, da
     tracebacks = sum(m["tracebacks"] for m in [normal, baseline, *faults.values()])
     lines += ["", f"`WORKER TIMEOUT` lines in the logs: {timeouts}; tracebacks: {tracebacks}.", ""]
     lines += ["## Targets", "", *targets(start_times, floor, normal, baseline, faults), ""]
-    lines += ["Reproduce: `make bench` (options: `make bench BENCH_ARGS='--seconds 10 --sqlite'`).", ""]
+    lines += [
+        "Reproduce: `make bench` (options: `make bench BENCH_ARGS='--seconds 5 --repeats 5 --sqlite'`).",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -203,7 +253,8 @@ def targets(start_times, floor, normal, baseline, faults) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=int, default=4, help="wrk duration per row, whole seconds")
+    parser.add_argument("--seconds", type=int, default=3, help="wrk duration of one run, whole seconds")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per row; the median one is reported")
     parser.add_argument("--sqlite", action="store_true", help="use SQLite instead of a throwaway PostgreSQL")
     args = parser.parse_args()
     if not wrk.available():
@@ -214,33 +265,36 @@ def main() -> int:
         print(f"seeding {url.split('@')[-1]} …", flush=True)
         migrate(url)
         lottery_id = seed.seed(url)
+        load = (args.seconds, args.repeats)
         paths = [p.format(id=lottery_id) for p in PAGES]
         print("measuring start-up …", flush=True)
         start_times = measure_start(url, {})
         print("floor …", flush=True)
         with GunicornServer(url, workers=WORKERS, app_spec="bench.floor_app:create_app()") as floor_server:
             warm_up(floor_server.url, ["/health"])
-            floor = load_pages(floor_server, ["/health"], args.seconds)
+            floor_rss = [rss_mb(pid) for pid in floor_server.worker_pids()]
+            floor = load_pages(floor_server, ["/health"], args.seconds, args.repeats)
+        stack_rss = library_stack_rss_mb()
         print("qBittorrent not configured …", flush=True)
-        normal = run_mode(url, {}, paths, args.seconds, workdir, "normal")
+        normal = run_mode(url, {}, paths, load, workdir, "normal")
         if qbittorrent_nox.available():
             print("qBittorrent healthy (a real qbittorrent-nox on loopback) …", flush=True)
             with qbittorrent_nox.QbittorrentNox() as nox:
                 env = qbit_env(nox.port, nox.username, nox.password)
-                baseline = run_mode(url, env, paths, args.seconds, workdir, "healthy")
+                baseline = run_mode(url, env, paths, load, workdir, "healthy")
             baseline_name = "a healthy qbittorrent-nox on loopback"
         else:
             baseline, baseline_name = normal, "qBittorrent not configured (qbittorrent-nox is not installed)"
         faults = {}
         with BlackHoleServer() as hole:
             print("qBittorrent a black hole …", flush=True)
-            faults["black hole"] = run_mode(
-                url, qbit_env(hole.port), paths, args.seconds, workdir, "blackhole"
-            )
+            faults["black hole"] = run_mode(url, qbit_env(hole.port), paths, load, workdir, "blackhole")
         with refused_port() as port:
             print("qBittorrent refusing connections …", flush=True)
-            faults["refused"] = run_mode(url, qbit_env(port), paths, args.seconds, workdir, "refused")
-        text = report(args, start_times, floor, normal, baseline, baseline_name, faults, url)
+            faults["refused"] = run_mode(url, qbit_env(port), paths, load, workdir, "refused")
+        text = report(
+            args, start_times, floor, normal, baseline, baseline_name, faults, url, stack_rss, floor_rss
+        )
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "latest.md").write_text(text)
     print(text)

@@ -47,3 +47,22 @@ def run(url: str, connections: int, seconds: float) -> Load:
         non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
         socket_errors=sum(int(n) for n in errors.groups()) if errors else 0,
     )
+
+
+def median_run(url: str, connections: int, seconds: float, repeats: int) -> Load:
+    """The run with the median throughput of `repeats`: one burst of noise on a shared machine can't decide.
+
+    Errors and requests are summed over all runs, so a single failed answer anywhere still shows.
+    """
+    runs = sorted(
+        (run(url, connections, seconds) for _ in range(repeats)), key=lambda r: r.requests_per_second
+    )
+    middle = runs[len(runs) // 2]
+    return Load(
+        requests_per_second=middle.requests_per_second,
+        p50_ms=middle.p50_ms,
+        p99_ms=middle.p99_ms,
+        requests=sum(r.requests for r in runs),
+        non_2xx=sum(r.non_2xx for r in runs),
+        socket_errors=sum(r.socket_errors for r in runs),
+    )
