@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify, request
+from flask import Response, current_app, jsonify, request
 
 from .. import lottery as lotteries
 from ..torrent_status import queue_auto_download
@@ -10,6 +10,7 @@ from . import api_responses as out
 from .api import bp, lottery_links, no_content
 from .api_schemas import DrawSchema, LotteryCreateSchema, PageQuery
 from .auth import public, signed_in_admin
+from .page_cache import cached_text
 
 # not_found: an id no lottery can have (web.converters), refused before any query.
 NOT_FOUND = {404: ["lottery_not_found", "not_found"]}
@@ -44,11 +45,18 @@ def get_lottery(lottery_id: str) -> Response:
 
     Waiting pages poll it. The seed appears only once drawn; the play link only for the admin.
     """
-    lottery = lotteries.get_lottery(lottery_id)
-    data = lotteries.lottery_to_dict(lottery)
-    data.update(lottery_links(lottery.id, lottery.play_token if signed_in_admin() else None))
-    # Waiting pages poll this every few seconds: an unchanged lottery costs a bodiless 304.
-    response = jsonify(data)
+    admin = signed_in_admin()
+
+    def render() -> str:
+        lottery = lotteries.get_lottery(lottery_id)  # 404 raises: nothing is kept
+        data = lotteries.lottery_to_dict(lottery)
+        data.update(lottery_links(lottery.id, lottery.play_token if admin else None))
+        return current_app.json.dumps(data) + "\n"
+
+    # Every waiting page polls this every few seconds: the answer is kept per process until the data
+    # moves, and an unchanged lottery costs a bodiless 304.
+    body = cached_text(("api-lottery", lottery_id, admin), render)
+    response = current_app.response_class(body, mimetype=current_app.json.mimetype)
     response.add_etag()
     response.headers["Cache-Control"] = "no-cache"
     return response.make_conditional(request)

@@ -106,6 +106,19 @@ def cached_page(extra_key: Callable[[], Hashable | None] | None = None) -> Calla
     return decorate
 
 
+def cached_text(key: Hashable, render: Callable[[], str]) -> str:
+    """Text that is the same for everyone asking with `key`, kept under the content version like pages."""
+    version = current_content_version(current_app.extensions)
+    if version is None:
+        return render()
+    cache: PageCache = current_app.extensions["page_cache"]
+    text = cache.get(version, key)
+    if text is None:
+        text = render()
+        cache.put(version, key, text)
+    return text
+
+
 def init_app(app: Flask) -> None:
     app.extensions["page_cache"] = PageCache()
     # Random per process, so no stored text can contain it by accident or on purpose.

@@ -68,6 +68,25 @@ def test_a_write_through_another_worker_reaches_this_workers_cached_page(make_ap
     assert "Сталкер" in text(this_worker.test_client(), "/library")
 
 
+def test_a_waiting_page_poll_sees_a_draw_made_through_another_worker(make_app):
+    this_worker, other_worker = make_app(), make_app()
+    lottery = create_lottery(other_worker.test_client())
+    poller = this_worker.test_client()
+    waiting = poller.get(f"/api/lotteries/{lottery['id']}")
+    assert waiting.get_json()["winner"] is None
+    assert (
+        poller.get(
+            f"/api/lotteries/{lottery['id']}", headers={"If-None-Match": waiting.headers["ETag"]}
+        ).status_code
+        == 304
+    )
+    other_worker.test_client().post(
+        f"/api/lotteries/{lottery['id']}/draw", json={"token": lottery["play_token"]}
+    )
+    drawn = poller.get(f"/api/lotteries/{lottery['id']}", headers={"If-None-Match": waiting.headers["ETag"]})
+    assert drawn.status_code == 200 and drawn.get_json()["winner"]["name"] in {"Солярис", "Сталкер"}
+
+
 @pytest.mark.parametrize(
     "statement",
     [
