@@ -6,6 +6,7 @@ number of queries however many movies there are (the backdrop, the count, the mo
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -136,9 +137,16 @@ def _back(movie_id: int | None = None) -> str:
     return f"{target}#movie-{movie_id}" if movie_id else target
 
 
-def _library_cache_key() -> float | None:
-    """With qBittorrent configured the cards carry live torrent state from memory: render every time."""
-    return None if qbit_configured(current_app.config) else collage_fetched_at()
+def _library_cache_key() -> tuple:
+    """Besides the data: the backdrop and, with qBittorrent configured, everything the page shows from this
+    process's memory — the snapshot (compared by value), the status summary and the status line."""
+    if not qbit_configured(current_app.config):
+        return (collage_fetched_at(),)
+    service = service_for(current_app)
+    snapshot = service.snapshot()  # wakes the refresher for the page's polling, hit or miss
+    summary = status_summary(service)
+    line = status_line(summary, datetime.now(UTC))
+    return collage_fetched_at(), snapshot, json.dumps(summary, sort_keys=True), line
 
 
 @bp.get("/library")

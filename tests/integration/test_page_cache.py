@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from movie_lottery import torrent_status
 from movie_lottery.content_version import read_content_version
 from movie_lottery.extensions import db
+from movie_lottery.integrations.qbittorrent import TorrentClientError
 from movie_lottery.web.page_cache import PageCache
 from tests.integration.test_torrent_status import HASH_A, QBIT, StubClient, add_movie, ask_download, install
 
@@ -159,7 +160,7 @@ def test_a_page_cached_for_the_admin_is_still_refused_to_a_visitor(make_app):
     assert visitor.status_code == 302 and "/login" in visitor.headers["Location"]
 
 
-def test_with_qbittorrent_configured_the_library_shows_live_torrent_progress(make_app):
+def test_with_qbittorrent_configured_the_library_shows_live_torrent_state(make_app):
     app = make_app(**QBIT)
     stub = StubClient()
     service = install(app, stub)
@@ -173,6 +174,9 @@ def test_with_qbittorrent_configured_the_library_shows_live_torrent_progress(mak
     stub.put(HASH_A, state="downloading", progress=0.5)
     service.run_cycle()  # only qBittorrent moved; nothing was written to the database
     assert 'value="50"' in text(client, "/library")
+    stub.fail_with = TorrentClientError("нет связи")
+    service.run_cycle()
+    assert "qBittorrent недоступен" in text(client, "/library")
 
 
 def test_the_cache_forgets_every_page_when_the_version_moves():

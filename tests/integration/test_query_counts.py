@@ -36,12 +36,15 @@ def add_lotteries(client, n: int) -> None:
 
 
 def statements_for(app, client, path: str) -> int:
-    """Statements of one full render: the backdrop cache warm, as on a running site, the page cache empty."""
+    """Statements of one full render: the backdrop cache warm, as on a running site, the page cache empty.
+
+    The content version read is left out: whether it is needed depends on the listener, not on the page.
+    """
     client.get(path)
     app.extensions["page_cache"] = PageCache()
     with counting_statements(app) as statements:
         assert client.get(path).status_code == 200
-    return len(statements)
+    return len([statement for statement in statements if "content_version" not in statement])
 
 
 def test_history_runs_the_same_number_of_statements_for_2_and_20_lotteries(app):
@@ -50,7 +53,7 @@ def test_history_runs_the_same_number_of_statements_for_2_and_20_lotteries(app):
     few = statements_for(app, browser, "/history")
     add_lotteries(script, 23)
     many = statements_for(app, browser, "/history")
-    assert few == many <= 4  # the content version, the total, the page of lotteries, their winners
+    assert few == many <= 3  # the total, the page of lotteries, their winners
 
 
 def test_a_repeated_history_view_costs_one_statement_or_none_with_notifications(app):
