@@ -136,6 +136,37 @@ def run_mode(
             "tracebacks": text.count("Traceback")}  # fmt: skip
 
 
+def run_modes_side_by_side(
+    database_url: str, envs: dict[str, dict], paths: list[str], load: tuple[float, int], workdir: Path
+) -> dict[str, dict]:
+    """Serve every mode at once and take turns, run by run: a slow minute on a shared machine then hits
+    every mode alike instead of deciding a comparison between them."""
+    seconds, repeats = load
+    with contextlib.ExitStack() as stack:
+        servers = {}
+        for name, env in envs.items():
+            log = workdir / f"gunicorn-{name}.log"
+            servers[name] = stack.enter_context(
+                GunicornServer(database_url, workers=WORKERS, env=env, log_path=log)
+            )
+            warm_up(servers[name].url, paths)
+        runs: dict[str, dict] = {name: {} for name in envs}
+        for path in paths:
+            for c in CONNECTIONS:
+                for _ in range(repeats):
+                    for name, server in servers.items():
+                        runs[name].setdefault((path, c), []).append(wrk.run(server.url + path, c, seconds))
+    results = {}
+    for name in envs:
+        text = (workdir / f"gunicorn-{name}.log").read_text()
+        results[name] = {
+            "figures": {key: wrk.median_of(loads) for key, loads in runs[name].items()},
+            "worker_timeouts": text.count("WORKER TIMEOUT"),
+            "tracebacks": text.count("Traceback"),
+        }
+    return results
+
+
 def fmt(value: float, digits: int = 1) -> str:
     return f"{value:,.{digits}f}".replace(",", " ")
 
@@ -200,7 +231,8 @@ def report(args, start_times, floor, normal, baseline, baseline_name, faults, da
         "",
         "## qBittorrent configured: healthy, a black hole, refusing connections",
         "",
-        f"Baseline: {baseline_name}. Percentages are of the baseline's throughput.",
+        f"Baseline: {baseline_name}. The three servers run side by side and take turns run by run. "
+        "Percentages are of the baseline's throughput.",
         "",
         "| Path | Conns | baseline req/s | black hole req/s | refused req/s | black hole p99 ms | non-2xx |",
         "| --- | --- | --- | --- | --- | --- | --- |",
@@ -277,21 +309,21 @@ def main() -> int:
         stack_rss = library_stack_rss_mb()
         print("qBittorrent not configured …", flush=True)
         normal = run_mode(url, {}, paths, load, workdir, "normal")
-        if qbittorrent_nox.available():
-            print("qBittorrent healthy (a real qbittorrent-nox on loopback) …", flush=True)
-            with qbittorrent_nox.QbittorrentNox() as nox:
-                env = qbit_env(nox.port, nox.username, nox.password)
-                baseline = run_mode(url, env, paths, load, workdir, "healthy")
-            baseline_name = "a healthy qbittorrent-nox on loopback"
-        else:
-            baseline, baseline_name = normal, "qBittorrent not configured (qbittorrent-nox is not installed)"
-        faults = {}
-        with BlackHoleServer() as hole:
-            print("qBittorrent a black hole …", flush=True)
-            faults["black hole"] = run_mode(url, qbit_env(hole.port), paths, load, workdir, "blackhole")
-        with refused_port() as port:
-            print("qBittorrent refusing connections …", flush=True)
-            faults["refused"] = run_mode(url, qbit_env(port), paths, load, workdir, "refused")
+        with contextlib.ExitStack() as stack:
+            envs = {}
+            if qbittorrent_nox.available():
+                nox = stack.enter_context(qbittorrent_nox.QbittorrentNox())
+                envs["healthy"] = qbit_env(nox.port, nox.username, nox.password)
+                baseline_name = "a healthy qbittorrent-nox on loopback"
+            else:
+                envs["healthy"] = {}
+                baseline_name = "qBittorrent not configured (qbittorrent-nox is not installed)"
+            envs["black hole"] = qbit_env(stack.enter_context(BlackHoleServer()).port)
+            envs["refused"] = qbit_env(stack.enter_context(refused_port()))
+            print("qBittorrent healthy, a black hole and refusing, served side by side …", flush=True)
+            modes = run_modes_side_by_side(url, envs, paths, load, workdir)
+        baseline = modes.pop("healthy")
+        faults = modes
         text = report(
             args, start_times, floor, normal, baseline, baseline_name, faults, url, stack_rss, floor_rss
         )

@@ -50,13 +50,13 @@ def run(url: str, connections: int, seconds: float) -> Load:
 
 
 def median_run(url: str, connections: int, seconds: float, repeats: int) -> Load:
-    """The run with the median throughput of `repeats`: one burst of noise on a shared machine can't decide.
+    """The median of `repeats` runs: one burst of noise on a shared machine cannot decide a row."""
+    return median_of([run(url, connections, seconds) for _ in range(repeats)])
 
-    Errors and requests are summed over all runs, so a single failed answer anywhere still shows.
-    """
-    runs = sorted(
-        (run(url, connections, seconds) for _ in range(repeats)), key=lambda r: r.requests_per_second
-    )
+
+def median_of(runs: list[Load]) -> Load:
+    """The median run's throughput and latency; errors and requests summed, so one failure anywhere shows."""
+    runs = sorted(runs, key=lambda r: r.requests_per_second)
     middle = runs[len(runs) // 2]
     return Load(
         requests_per_second=middle.requests_per_second,
