@@ -102,13 +102,12 @@ def badge_for(
     return None
 
 
-def retry_text(seconds: float) -> str:
-    seconds = max(0, math.ceil(seconds))
-    return f"{max(1, seconds)}{NBSP}с" if seconds < 60 else duration_text(int(seconds))
+def status_line(summary: dict) -> tuple[str, str, str | None]:
+    """(kind, text, reason) for the line above the cards.
 
-
-def status_line(summary: dict, now: datetime) -> tuple[str, str, str | None]:
-    """(kind, text, reason) for the line above the cards."""
+    The next attempt is given as a time, not a countdown: the text then stays the same while the breaker
+    waits, so the page can be served from the cache (library.js shows the countdown from the same data).
+    """
     if not summary["configured"]:
         return "off", "qBittorrent не настроен — скачивание выключено", None
     if summary["available"]:
@@ -117,12 +116,9 @@ def status_line(summary: dict, now: datetime) -> tuple[str, str, str | None]:
         return "checking", "Проверяем связь с qBittorrent…", None
     retry_at = summary["breaker"]["retry_at"]
     if retry_at:
-        wait = (datetime.fromisoformat(retry_at) - now).total_seconds()
-        return (
-            "down",
-            f"qBittorrent недоступен — следующая попытка через {retry_text(wait)}",
-            summary["reason"],
-        )
+        at = datetime.fromisoformat(retry_at).astimezone(UTC)
+        text = f"qBittorrent недоступен — следующая попытка в {at:%H:%M:%S}{NBSP}UTC"
+        return "down", text, summary["reason"]
     return "down", "qBittorrent недоступен", summary["reason"]
 
 
@@ -145,7 +141,7 @@ def _library_cache_key() -> tuple:
     service = service_for(current_app)
     snapshot = service.snapshot()  # wakes the refresher for the page's polling, hit or miss
     summary = status_summary(service)
-    line = status_line(summary, datetime.now(UTC))
+    line = status_line(summary)
     return collage_fetched_at(), snapshot, json.dumps(summary, sort_keys=True), line
 
 
@@ -179,7 +175,7 @@ def library_page(form: dict | None = None, form_error: str | None = None, status
         sort=sort,
         sort_labels=SORT_LABELS,
         configured=configured,
-        status=status_line(summary, datetime.now(UTC)),
+        status=status_line(summary),
         summary=summary,
         search_enabled=kinopoisk_configured(config),
         form=form or {},

@@ -15,7 +15,6 @@ from movie_lottery.web.library_pages import (
     badge_for,
     duration_text,
     percent,
-    retry_text,
     status_line,
     torrent_badge,
 )
@@ -127,24 +126,19 @@ def summary(**changes) -> dict:
 
 
 def test_status_line_says_when_the_next_attempt_is():
-    kind, text, reason = status_line(summary(), NOW)
+    kind, text, reason = status_line(summary())
     assert kind == "down"
-    assert text == f"qBittorrent недоступен — следующая попытка через 2{NBSP}мин"
+    retry_at = (NOW + timedelta(seconds=110)).astimezone(UTC)
+    assert text == f"qBittorrent недоступен — следующая попытка в {retry_at:%H:%M:%S}{NBSP}UTC"
     assert reason == "таймаут"
 
 
 def test_status_line_other_states():
-    assert status_line(summary(configured=False), NOW)[0] == "off"
-    assert status_line(summary(available=True), NOW)[:2] == ("ok", "qBittorrent на связи")
-    assert status_line(summary(checked_at=None), NOW)[0] == "checking"
+    assert status_line(summary(configured=False))[0] == "off"
+    assert status_line(summary(available=True))[:2] == ("ok", "qBittorrent на связи")
+    assert status_line(summary(checked_at=None))[0] == "checking"
     no_retry = summary(breaker={"state": "closed", "retry_at": None})
-    assert status_line(no_retry, NOW)[1:] == ("qBittorrent недоступен", "таймаут")
-
-
-def test_retry_text_counts_seconds_then_minutes():
-    assert retry_text(-5) == f"1{NBSP}с"
-    assert retry_text(40) == f"40{NBSP}с"
-    assert retry_text(300) == f"5{NBSP}мин"
+    assert status_line(no_retry)[1:] == ("qBittorrent недоступен", "таймаут")
 
 
 def test_search_link_is_built_from_the_template_with_title_and_year():
