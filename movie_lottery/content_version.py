@@ -12,7 +12,6 @@ import logging
 import os
 import select
 import threading
-import weakref
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from .extensions import db
 from .models import ContentVersion
+from .per_process import PerProcess
 
 log = logging.getLogger(__name__)
 
@@ -152,36 +152,23 @@ class ContentVersionListener:
             pooled.close()
 
 
-_listeners: weakref.WeakSet[ContentVersionListener] = weakref.WeakSet()
-_registry_lock = threading.Lock()
 EXTENSION_KEY = "content_version_listener"
+_listeners = PerProcess(EXTENSION_KEY, ContentVersionListener)
 
 
 def listener_for(extensions: dict, engine: Engine) -> ContentVersionListener | None:
     """This process's listener (PostgreSQL only); a forked child gets its own, threads do not survive fork."""
     if engine.dialect.name != "postgresql":
         return None
-    listener = extensions.get(EXTENSION_KEY)
-    if listener is not None and listener.pid == os.getpid():
-        return listener
-    with _registry_lock:
-        listener = extensions.get(EXTENSION_KEY)
-        if listener is None or listener.pid != os.getpid():
-            listener = ContentVersionListener(engine)
-            extensions[EXTENSION_KEY] = listener
-            _listeners.add(listener)
-    return listener
+    return _listeners.get(extensions, engine)
 
 
 @sa.event.listens_for(Session, "after_commit")
 def _note_own_commit(_session: Session) -> None:
-    pid = os.getpid()
-    for listener in list(_listeners):
-        if listener.pid == pid:
-            listener.committed()
+    for listener in _listeners.built_here():
+        listener.committed()
 
 
 def stop_all(timeout: float = 5.0) -> None:
     """Stop every listener in this process (tests)."""
-    for listener in list(_listeners):
-        listener.stop(timeout)
+    _listeners.stop_all(timeout)

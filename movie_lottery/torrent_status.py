@@ -17,7 +17,6 @@ import logging
 import os
 import threading
 import time
-import weakref
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -33,6 +32,7 @@ from .integrations.breaker import BreakerState, CircuitBreaker
 from .integrations.magnet import InvalidMagnet
 from .integrations.qbittorrent import TorrentClient, TorrentClientError, TorrentLoginRejected, TorrentStatus
 from .models import Lottery
+from .per_process import PerProcess
 
 log = logging.getLogger("movie_lottery.torrents")
 
@@ -357,8 +357,7 @@ class TorrentStatusService:
 
 # ---- one service per app and process ----------------------------------------------------------------
 
-_registry_lock = threading.Lock()
-_services: weakref.WeakSet[TorrentStatusService] = weakref.WeakSet()
+_services = PerProcess(EXTENSION_KEY, TorrentStatusService)
 
 
 def _real_app(app: Flask) -> Flask:
@@ -369,22 +368,12 @@ def _real_app(app: Flask) -> Flask:
 def service_for(app: Flask) -> TorrentStatusService:
     """This process's service for ``app``; a forked child gets a fresh one (threads do not survive fork)."""
     app = _real_app(app)
-    service = app.extensions.get(EXTENSION_KEY)
-    if service is not None and service.pid == os.getpid():
-        return service
-    with _registry_lock:
-        service = app.extensions.get(EXTENSION_KEY)
-        if service is None or service.pid != os.getpid():
-            service = TorrentStatusService(app)
-            app.extensions[EXTENSION_KEY] = service
-            _services.add(service)
-    return service
+    return _services.get(app.extensions, app)
 
 
 def stop_all(timeout: float = 10.0) -> None:
     """Stop every refresher in this process (tests)."""
-    for service in list(_services):
-        service.stop(timeout)
+    _services.stop_all(timeout)
 
 
 def status_summary(service: TorrentStatusService) -> dict:
