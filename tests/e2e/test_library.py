@@ -12,19 +12,12 @@ from movie_lottery import torrent_status
 from tests.conftest import require
 from tests.fakes.qbittorrent_fakes import refused_port
 from tests.fakes.qbittorrent_nox import QbittorrentNox, available
+from tests.integration.test_library_api import TIHAYA
 
 pytestmark = pytest.mark.e2e
 
 SHELF = [
-    {
-        "name": "Тихая гавань",
-        "year": 2019,
-        "kinopoisk_id": 1000001,
-        "rating": 7.4,
-        "genres": ["драма"],
-        "countries": ["Россия"],
-        "poster": "https://posters.invalid/1.jpg",
-    },
+    TIHAYA,
     {"name": "Гавань", "year": 2008, "rating": 6.8, "genres": ["детектив"], "countries": ["Франция"]},
     {"name": "Маяк на краю света", "year": 2021, "genres": ["приключения"]},
 ]
