@@ -135,14 +135,14 @@ def _back(movie_id: int | None = None) -> str:
 
 def _library_cache_key() -> tuple:
     """Besides the data: the backdrop and, with qBittorrent configured, everything the page shows from this
-    process's memory — the snapshot (compared by value), the status summary and the status line."""
+    process's memory — the snapshot (compared by value) and the status summary (the status line follows
+    from it)."""
     if not qbit_configured(current_app.config):
         return (collage_fetched_at(),)
     service = service_for(current_app)
     snapshot = service.snapshot()  # wakes the refresher for the page's polling, hit or miss
     summary = status_summary(service)
-    line = status_line(summary)
-    return collage_fetched_at(), snapshot, json.dumps(summary, sort_keys=True), line
+    return collage_fetched_at(), snapshot, json.dumps(summary, sort_keys=True)
 
 
 @bp.get("/library")

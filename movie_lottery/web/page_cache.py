@@ -70,20 +70,19 @@ def _csrf_token() -> str:
     return generate_csrf()
 
 
-def cached_page(extra_key: Callable[[], Hashable | None] | None = None) -> Callable:
-    """Serve a GET page from the cache. `extra_key` adds what else the page shows; None means don't cache."""
+def cached_page(extra_key: Callable[[], Hashable]) -> Callable:
+    """Serve a GET page from the cache. `extra_key` gives what else, besides the data, the page shows."""
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args, **kwargs):
-            extra = extra_key() if extra_key else ()
-            if request.method != "GET" or extra is None or "_flashes" in session:
+            if request.method != "GET" or "_flashes" in session:
                 return view(*args, **kwargs)
             version = current_content_version(current_app.extensions)
             if version is None:
                 return view(*args, **kwargs)
             cache: PageCache = current_app.extensions["page_cache"]
-            key = (request.full_path, is_admin(), signed_in_admin(), extra)
+            key = (request.full_path, is_admin(), signed_in_admin(), extra_key())
             body = cache.get(version, key)
             response = None
             if body is None:
