@@ -28,11 +28,17 @@ from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import downloads
-from .config import qbit_configured
+from .config import qbit_configured, qbit_verify_tls
 from .extensions import db
 from .integrations.breaker import BreakerState, CircuitBreaker
 from .integrations.magnet import InvalidMagnet
-from .integrations.qbittorrent import TorrentClient, TorrentClientError, TorrentLoginRejected, TorrentStatus
+from .integrations.qbittorrent import (
+    TorrentCertificateUntrusted,
+    TorrentClient,
+    TorrentClientError,
+    TorrentLoginRejected,
+    TorrentStatus,
+)
 from .models import Lottery
 from .per_process import PerProcess
 
@@ -48,6 +54,7 @@ BREAKER_BACKOFF = (30.0, 60.0, 300.0, 900.0)
 # TorrentClient.add_magnet's words when qBittorrent answered "Fails." and does not have the torrent.
 REFUSED_REASON = "ошибка qBittorrent: торрент не добавлен"
 NOT_CONFIGURED_REASON = "qBittorrent не настроен"
+CERTIFICATE_NOTE = "для домашнего сервера с самоподписанным сертификатом задайте QBIT_VERIFY_TLS=false"
 LOGIN_REJECTED_NOTE = "автоматических попыток больше не будет: исправьте логин/пароль и перезапустите сайт"
 
 
@@ -119,6 +126,7 @@ def client_from_config(config) -> TorrentClient:
         category=config.get("QBIT_CATEGORY") or "movie-lottery",
         connect_timeout=float(config.get("QBIT_CONNECT_TIMEOUT", 2.0)),
         read_timeout=float(config.get("QBIT_READ_TIMEOUT", 3.0)),
+        verify_certificate=qbit_verify_tls(config),
     )
 
 
@@ -143,6 +151,7 @@ class TorrentStatusService:
         self.idle_after = float(config.get("TORRENT_IDLE_AFTER_SECONDS", IDLE_AFTER_SECONDS))
         self.idle_check = float(config.get("TORRENT_IDLE_CHECK_SECONDS", IDLE_CHECK_SECONDS))
         self.add_paused = bool(config.get("QBIT_ADD_PAUSED", False))
+        self.verify_tls = qbit_verify_tls(config)
         backoff: Sequence[float] = config.get("TORRENT_BREAKER_BACKOFF") or BREAKER_BACKOFF
         self.breaker = CircuitBreaker(failure_threshold=3, backoff=backoff)
         self._client_factory = client_factory or (lambda: client_from_config(config))
@@ -284,10 +293,13 @@ class TorrentStatusService:
             log.error("qBittorrent refused the login (%s); no more automatic attempts", exc.reason)
             return CycleReport(attempted=True, ok=False, error=exc.reason)
         except TorrentClientError as exc:
-            self.breaker.record_failure(exc.reason)
-            self._publish_failure(exc.reason)
-            log.warning("qBittorrent unavailable: %s", exc.reason)
-            return CycleReport(attempted=True, ok=False, error=exc.reason)
+            reason = exc.reason
+            if isinstance(exc, TorrentCertificateUntrusted) and self.verify_tls:
+                reason = f"{reason} — {CERTIFICATE_NOTE}"
+            self.breaker.record_failure(reason)
+            self._publish_failure(reason)
+            log.warning("qBittorrent unavailable: %s", reason)
+            return CycleReport(attempted=True, ok=False, error=reason)
         self.breaker.record_success()
         self._snapshot = Snapshot(
             configured=True, available=True, reason=None, checked_at=listed_at, torrents=tuple(torrents)
