@@ -82,11 +82,15 @@ def request_download(movie_id: int, *, configured: bool, in_client: bool | None 
     return download
 
 
-def request_removal(movie_id: int, *, delete_files: bool, configured: bool) -> Download:
+def request_removal(
+    movie_id: int, *, delete_files: bool, configured: bool, in_client: bool | None = None
+) -> Download:
     """Store the wish to take the movie's torrent out of qBittorrent; the refresher sends it.
 
-    The movie's row becomes the removal (a queued download is thereby called off), so the card can say
-    «удаляется…» until it is done, whatever happens to this worker meanwhile.
+    The movie's row becomes the removal, so the card can say «удаляется…» until it is done, whatever happens
+    to this worker meanwhile. A download still in the queue that qBittorrent is not known to have
+    (``in_client`` as in request_download) is only called off: the removal is done at once, nothing is sent
+    (and should the refresher be adding it at this very moment, it takes it out again: see torrent_status).
     """
     if not configured:
         raise NotConfigured("qBittorrent не настроен: удалять нечего")
@@ -96,7 +100,32 @@ def request_removal(movie_id: int, *, delete_files: bool, configured: bool) -> D
     magnet = movie.magnet or (download.magnet if download else None)
     if not info_hash or not magnet:
         raise Conflict("У фильма нет магнет-ссылки — в qBittorrent его нет", code="no_magnet")
-    return store_removal(movie.id, info_hash, magnet, delete_files)
+    called_off = (
+        download is not None
+        and download.is_download
+        and download.status == "pending"
+        and in_client is not True
+    )
+    values = _removal_values(info_hash, magnet, delete_files)
+    if called_off:
+        values.update(status="done", finished_at=values["requested_at"])
+    for attempt in range(2):
+        row = db.session.scalar(sa.select(Download).where(Download.movie_id == movie.id))
+        if row is None:
+            row = Download(movie_id=movie.id, **values)
+            db.session.add(row)
+        else:
+            for name, value in values.items():
+                setattr(row, name, value)
+        try:
+            db.session.commit()
+        except IntegrityError:  # a download of the same movie was stored a moment ago: replace it
+            db.session.rollback()
+            if attempt:
+                raise
+            continue
+        return row
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _removal_values(info_hash: str, magnet: str, delete_files: bool) -> dict:
@@ -114,25 +143,16 @@ def _removal_values(info_hash: str, magnet: str, delete_files: bool) -> dict:
     }
 
 
-def store_removal(movie_id: int, info_hash: str, magnet: str, delete_files: bool) -> Download:
-    values = _removal_values(info_hash, magnet, delete_files)
-    for attempt in range(2):
-        download = db.session.scalar(sa.select(Download).where(Download.movie_id == movie_id))
-        if download is None:
-            download = Download(movie_id=movie_id, **values)
-            db.session.add(download)
-        else:
-            for name, value in values.items():
-                setattr(download, name, value)
-        try:
-            db.session.commit()
-        except IntegrityError:  # a download of the same movie was stored a moment ago: replace it
-            db.session.rollback()
-            if attempt:
-                raise
-            continue
-        return download
-    raise AssertionError("unreachable")  # pragma: no cover
+def unwanted_after_send(download_id: int, info_hash: str) -> bool:
+    """A torrent was just added for this row but the row is no longer a download of that hash waiting to be
+    marked (called off, deleted with its movie, or its link changed): nobody wants what was added. A
+    removal still to be carried out is not counted here: it takes the torrent out itself, as it was asked."""
+    row = db.session.get(Download, download_id)
+    if row is None:
+        return True
+    if row.is_download:
+        return row.info_hash != info_hash
+    return row.status == "done"
 
 
 def pending_downloads(limit: int = 50) -> list[Download]:

@@ -401,6 +401,13 @@ class TorrentStatusService:
                 log.info("sent %s to qBittorrent", item.info_hash)
             if self._db(lambda i=item: downloads.mark_sent(i.id, i.info_hash), False):
                 sent += 1
+            elif item.info_hash not in known and self._db(
+                lambda i=item: downloads.unwanted_after_send(i.id, i.info_hash), False
+            ):
+                # Called off while it was being added: take out what this very call put in (its files are
+                # a few seconds old at most; they stay all the same, as nobody asked to delete them).
+                client.delete(item.info_hash, delete_files=False)
+                log.info("took %s out again: the download was called off meanwhile", item.info_hash)
         return sent
 
     def _note_failure(self, item: _Pending, reason: str, **kind: bool) -> None:

@@ -6,7 +6,7 @@ from flask import Response, current_app, jsonify
 
 from .. import downloads, library
 from ..config import qbit_configured
-from ..models import LibraryMovie
+from ..models import Download, LibraryMovie
 from ..torrent_status import service_for
 from . import api_responses as out
 from .api import bp, no_content
@@ -124,13 +124,18 @@ def remove_torrent(query: dict, movie_id: int) -> tuple[Response, int]:
     the background refresher sends it, once qBittorrent answers. Asking for the download again calls it off.
     """
     delete_files = query["delete_files"] == "1"
-    info_hash = queue_torrent_removal(movie_id, delete_files)
-    return jsonify(removal={"info_hash": info_hash, "delete_files": delete_files, "status": "queued"}), 202
+    removal = queue_torrent_removal(movie_id, delete_files)
+    body = {"info_hash": removal.info_hash, "delete_files": delete_files, "status": "queued"}
+    return jsonify(removal=body), 202
 
 
-def queue_torrent_removal(movie_id: int, delete_files: bool) -> str:
+def queue_torrent_removal(movie_id: int, delete_files: bool) -> Download:
     """Store the removal in place of the download and wake the refresher (it only touches our category)."""
     configured = qbit_configured(current_app.config)
-    removal = downloads.request_removal(movie_id, delete_files=delete_files, configured=configured)
-    service_for(current_app).wake()  # stored first; the refresher sends it in a moment
-    return removal.info_hash
+    movie = library.get_movie(movie_id)
+    removal = downloads.request_removal(
+        movie.id, delete_files=delete_files, configured=configured, in_client=in_client(movie)
+    )
+    if removal.status == "pending":
+        service_for(current_app).wake()  # stored first; the refresher sends it in a moment
+    return removal

@@ -144,7 +144,7 @@ class Removal(Closed):
     delete_files = fields.Boolean(required=True)
     status = _text(
         "Stored: the removal is carried out in the background, also after a restart; follow it in the "
-        "movie's `removal`",
+        "movie's `removal` (a download still queued is only called off: its removal is done at once)",
         validate=validate.OneOf(["queued"]),
     )
 

@@ -244,15 +244,22 @@ def library_download(movie_id: int):
 @bp.post("/library/<int:movie_id>/torrent/remove")
 def library_remove_torrent(movie_id: int):
     delete_files = request.form.get("delete_files") == "1"
-    download = library.get_movie(movie_id).download
-    if download is not None and download.is_download and download.status == "pending":
+    try:
+        removal = queue_torrent_removal(movie_id, delete_files)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+        return redirect(_back(movie_id))
+    if removal.status == "done":  # only called off: it never reached qBittorrent
         note = "Скачивание отменено"
     else:
         note = "Торрент и файлы будут удалены" if delete_files else "Торрент будет убран из qBittorrent"
-    snapshot = service_for(current_app).peek()
-    if snapshot.checked_at is not None and not snapshot.available:
-        note += " — как только qBittorrent ответит"
-    return _act(movie_id, lambda: queue_torrent_removal(movie_id, delete_files), note)
+        snapshot = service_for(current_app).peek()
+        if snapshot.checked_at is not None and not snapshot.available:
+            note += " — как только qBittorrent ответит"
+    flash(note, "success")
+    return redirect(_back(movie_id))
 
 
 @bp.post("/library/<int:movie_id>/delete")

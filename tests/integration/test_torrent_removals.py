@@ -246,3 +246,48 @@ def test_the_removal_answer_keeps_its_shape_and_the_page_form_works(qbit_app, st
     answer = client.post(f"/library/{movie['id']}/torrent/remove", data=form, follow_redirects=True)
     assert "Торрент будет убран из qBittorrent" in answer.get_data(as_text=True)
     assert rows(qbit_app) == [(movie["id"], "removal", "pending", HASH_A, False)]  # the latest wish
+
+
+def test_a_queued_download_is_only_called_off_nothing_is_sent(qbit_app, stub):
+    service = install(qbit_app, stub)
+    client = qbit_app.test_client()
+    movie = add_movie(client)
+    ask_download(client, movie["id"])
+    ask_removal(qbit_app, movie["id"])
+    assert rows(qbit_app) == [(movie["id"], "removal", "done", HASH_A, False)]
+    data = client.get(f"/api/library/{movie['id']}").get_json()
+    assert data["download"] is None and data["removal"]["status"] == "done"
+    assert 'data-removing=""' in client.get("/library").get_data(as_text=True)
+
+    service.run_cycle()
+    assert "delete" not in stub.calls and "add" not in stub.calls and stub.torrents == {}
+
+
+def test_a_queued_download_qbittorrent_already_lists_is_removed_not_just_called_off(qbit_app, stub):
+    service = install(qbit_app, stub)
+    client = qbit_app.test_client()
+    movie = add_movie(client)
+    stub.put(HASH_A)  # put there by hand, before the site asked
+    service.run_cycle()
+    ask_download(client, movie["id"])  # queued; the next cycle would find it there
+    ask_removal(qbit_app, movie["id"])  # the snapshot says qBittorrent has it: it must go
+    assert rows(qbit_app) == [(movie["id"], "removal", "pending", HASH_A, False)]
+    service.run_cycle()
+    assert HASH_A not in stub.torrents
+
+
+def test_a_download_called_off_while_it_is_being_added_is_taken_out_again(qbit_app, stub):
+    service = install(qbit_app, stub)
+    client = qbit_app.test_client()
+    movie = add_movie(client)
+    ask_download(client, movie["id"])
+    real_add = stub.add_magnet
+
+    def add_while_the_user_cancels(magnet_uri: str, tags: list[str], paused: bool = False) -> None:
+        real_add(magnet_uri, tags, paused)
+        ask_removal(qbit_app, movie["id"])  # the request still saw it queued: only called off
+
+    stub.add_magnet = add_while_the_user_cancels
+    assert service.run_cycle().sent == 0
+    assert stub.calls.count("delete") == 1 and HASH_A not in stub.torrents
+    assert rows(qbit_app) == [(movie["id"], "removal", "done", HASH_A, False)]

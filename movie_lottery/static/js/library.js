@@ -235,9 +235,11 @@ document.addEventListener('submit', async (event) => {
       const deleteFiles = button.value === '1' ? '1' : '0';
       await api(`/api/library/${id}/torrent?delete_files=${deleteFiles}`, { method: 'DELETE' });
       card.dataset.download = '';
-      card.dataset.removing = '1';
+      // A download still in the queue is only called off (the server says so in the movie's removal, done
+      // at once); anything else is removed in the background, and says so until it is done.
       const wasQueued = card.dataset.kind === 'queue';
-      renderCard(card, removingBadge());
+      card.dataset.removing = wasQueued ? '' : '1';
+      renderCard(card, wasQueued ? null : removingBadge());
       const later = summary && summary.checked_at && !summary.available ? ', как только qBittorrent ответит' : '';
       toast(wasQueued ? `«${card.dataset.name}»: скачивание отменено`
         : deleteFiles === '1' ? `«${card.dataset.name}»: торрент и файлы будут удалены${later}`
