@@ -188,8 +188,14 @@ def test_cli_check_and_retry(make_app, nox):
     listed = runner.invoke(args=["torrents", "check"])
     assert movie["info_hash"][:10] in listed.output and "pausedDL" in listed.output
 
+    # A removal the site stored is carried out by the command, which has nothing of the site in memory.
+    assert app.test_client().delete(f"/api/library/{movie['id']}/torrent?delete_files=1").status_code == 202
+    assert "Ждут удаления: 1" in runner.invoke(args=["torrents", "check"]).output
+    removed = runner.invoke(args=["torrents", "retry"])
+    assert removed.exit_code == 0, removed.output
+    assert "Убрано: 1. Ждут удаления: 0" in removed.output
     qbt = direct_client(nox)
-    qbt.delete(movie["info_hash"], delete_files=True)
+    assert wait_for(lambda: not qbt.has_torrent(movie["info_hash"]))
     qbt.close()
 
 

@@ -291,3 +291,22 @@ def test_a_download_called_off_while_it_is_being_added_is_taken_out_again(qbit_a
     assert service.run_cycle().sent == 0
     assert stub.calls.count("delete") == 1 and HASH_A not in stub.torrents
     assert rows(qbit_app) == [(movie["id"], "removal", "done", HASH_A, False)]
+
+
+def test_a_removal_is_not_in_the_backup_and_a_restore_leaves_it_as_it_was(qbit_app, stub):
+    """A backup is the collection, not instructions to qBittorrent: a removal replayed by a restore days
+    later would take out (perhaps with its files) a torrent the owner has added again since."""
+    from movie_lottery.backup import dumps_backup, export_data, import_data
+
+    movie = downloaded(qbit_app, stub)
+    with qbit_app.app_context():
+        before = dumps_backup(export_data())
+    ask_removal(qbit_app, movie["id"], delete_files=True)
+    with qbit_app.app_context():
+        after = dumps_backup(export_data())
+        assert after == before  # neither the download nor the removal is in it
+        document = export_data()
+        entry = document["library"][0]
+        entry["magnet"], entry["info_hash"] = magnet(HASH_B), HASH_B  # the file knows a newer link
+        import_data(document)
+    assert rows(qbit_app) == [(movie["id"], "removal", "pending", HASH_A, True)]  # still the old torrent
