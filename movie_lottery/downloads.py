@@ -35,8 +35,8 @@ class NotConfigured(Conflict):
     code = "torrent_client_not_configured"
 
 
-def _reset(download: Download, magnet: str, info_hash: str, *, kind: str = "download") -> None:
-    download.kind = kind
+def _reset(download: Download, magnet: str, info_hash: str) -> None:
+    download.kind = "download"
     download.delete_files = False
     download.magnet, download.info_hash = magnet, info_hash
     download.status = "pending"
@@ -167,7 +167,7 @@ def pending_downloads(limit: int = 50) -> list[Download]:
     )
 
 
-def open_wishes(limit: int = 50, *, with_movies: bool = False) -> tuple[list[Download], list[Download]]:
+def open_wishes(limit: int = 50) -> tuple[list[Download], list[Download]]:
     """In one query: the pending downloads, and the removals not yet done (pending ones to send, sent ones
     to confirm from qBittorrent's list), oldest first, at most ``limit`` of each."""
     waiting = sa.or_(
@@ -175,8 +175,6 @@ def open_wishes(limit: int = 50, *, with_movies: bool = False) -> tuple[list[Dow
         sa.and_(Download.kind == "removal", Download.status.in_(("pending", "sent"))),
     )
     query = sa.select(Download).where(waiting).order_by(Download.requested_at, Download.id).limit(2 * limit)
-    if with_movies:
-        query = query.options(selectinload(Download.movie))
     rows = list(db.session.scalars(query))
     wanted = [row for row in rows if row.is_download][:limit]
     removals = [row for row in rows if not row.is_download][:limit]
