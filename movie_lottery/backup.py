@@ -14,7 +14,9 @@ Import is a restore that never loses what the database already holds:
   the same work and rolls it back, so its report is exactly what a real import would do.
 Importing the same file twice changes nothing the second time.
 
-Not in the file: the download queue and torrent states (they describe qBittorrent, not the collection) and
+Not in the file: the queue of torrent wishes (downloads and removals) and torrent states: they describe
+qBittorrent, not the collection, and a removal replayed by a restore onto another day (or another site)
+would delete a torrent, perhaps its files, that the owner has since added again. Nor is
 ``updated_at`` (bookkeeping that a restore itself changes).
 """
 

@@ -56,7 +56,7 @@ def register_torrent_commands(app: Flask) -> None:
 
     @app.cli.group("torrents")
     def torrents_group() -> None:
-        """qBittorrent: check the connection, send the pending downloads."""
+        """qBittorrent: check the connection, send the pending downloads and removals."""
 
     @torrents_group.command("check")
     def torrents_check() -> None:
@@ -86,19 +86,24 @@ def register_torrent_commands(app: Flask) -> None:
         if not torrents:
             click.echo("  в нашей категории торрентов нет")
         click.echo(f"В очереди на отправку: {len(downloads.pending_downloads(limit=1000))}")
+        click.echo(f"Ждут удаления: {len(downloads.removals_in_progress(limit=1000))}")
 
     @torrents_group.command("retry")
     def torrents_retry() -> None:
-        """Send the pending downloads now (the site does it by itself; this is for the impatient)."""
+        """Send the pending downloads and removals now (the site does it by itself; for the impatient)."""
         from . import downloads
         from .torrent_status import TorrentStatusService
 
         report = TorrentStatusService(app, autostart=False).run_cycle()
         left = len(downloads.pending_downloads(limit=1000))
+        removals = len(downloads.removals_in_progress(limit=1000))
         if not report.ok:
-            click.echo(f"qBittorrent недоступен: {report.error}. Ждут отправки: {left}")
+            click.echo(
+                f"qBittorrent недоступен: {report.error}. Ждут отправки: {left}. Ждут удаления: {removals}"
+            )
             raise click.exceptions.Exit(1)
-        click.echo(f"Отправлено: {report.sent}. Ждут отправки: {left}")
+        done = f"Отправлено: {report.sent}. Ждут отправки: {left}"
+        click.echo(f"{done}. Убрано: {report.removed}. Ждут удаления: {removals}")
 
 
 def register_library_commands(app: Flask) -> None:

@@ -59,6 +59,21 @@ def _int(value: str | None, default: int | None) -> int | None:
         raise ValueError(f"expected a whole number, got {value!r}") from exc
 
 
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def _bool(value: str | None, default: bool, name: str) -> bool:
+    value = _clean(value)
+    if value is None:
+        return default
+    if value.lower() in _TRUE:
+        return True
+    if value.lower() in _FALSE:
+        return False
+    raise ValueError(f"{name}: expected true or false (1/0, yes/no, on/off), got {value!r}")
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -72,6 +87,8 @@ class Settings:
     qbit_username: str | None = None
     qbit_password: str | None = None
     qbit_category: str = DEFAULT_QBIT_CATEGORY
+    # Check qBittorrent's HTTPS certificate. Off only for a home server with a self-signed one.
+    qbit_verify_tls: bool = True
     torrent_search_url: str | None = None
 
     def as_flask_config(self) -> dict:
@@ -88,6 +105,7 @@ class Settings:
             "QBIT_USERNAME": self.qbit_username,
             "QBIT_PASSWORD": self.qbit_password,
             "QBIT_CATEGORY": self.qbit_category,
+            "QBIT_VERIFY_TLS": self.qbit_verify_tls,
             "TORRENT_SEARCH_URL": self.torrent_search_url,
         }
 
@@ -95,6 +113,11 @@ class Settings:
 def qbit_configured(config: Mapping) -> bool:
     """qBittorrent is on only when host, user name and password are all given: otherwise no call is made."""
     return bool(config.get("QBIT_HOST") and config.get("QBIT_USERNAME") and config.get("QBIT_PASSWORD"))
+
+
+def qbit_verify_tls(config: Mapping) -> bool:
+    """Check qBittorrent's certificate unless the owner turned it off (QBIT_VERIFY_TLS=false)."""
+    return config.get("QBIT_VERIFY_TLS") is not False
 
 
 def kinopoisk_configured(config: Mapping) -> bool:
@@ -153,6 +176,7 @@ def load_settings(instance_path: Path, environ: Mapping[str, str] | None = None)
         qbit_username=_clean(environ.get("QBIT_USERNAME")),
         qbit_password=_clean(environ.get("QBIT_PASSWORD")),
         qbit_category=_clean(environ.get("QBIT_CATEGORY")) or DEFAULT_QBIT_CATEGORY,
+        qbit_verify_tls=_bool(environ.get("QBIT_VERIFY_TLS"), True, "QBIT_VERIFY_TLS"),
         torrent_search_url=_clean(environ.get("TORRENT_SEARCH_URL")),
     )
 

@@ -1,8 +1,12 @@
-"""The download queue: pending -> sent -> done (or failed). The wish is stored before anything is tried.
+"""The queue of torrent wishes: downloads and removals. The wish is stored before anything is tried.
 
-Requests only write rows here; the background refresher (torrent_status) sends them to qBittorrent. Every
-state change is a conditional UPDATE, so two worker processes sending the same row at once cannot undo each
-other, and qBittorrent itself refuses a second copy of a hash it already has.
+A download goes pending -> sent -> done (or failed); a removal goes pending -> sent -> done. Requests only
+write rows here; the background refresher (torrent_status) carries them out. One row per movie holds the
+movie's latest wish: asking for a removal turns its download into a removal, asking for a download again
+turns it back, so the two never both stand. Every state change by the refresher is a conditional UPDATE on
+the row as it was read, so a wish changed meanwhile is never overwritten by the old one's result, and two
+worker processes doing the same row at once cannot undo each other. qBittorrent refuses a second copy of a
+hash it already has, and a removal of a torrent it no longer has sends nothing.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ class NotConfigured(Conflict):
 
 
 def _reset(download: Download, magnet: str, info_hash: str) -> None:
+    download.kind = "download"
+    download.delete_files = False
     download.magnet, download.info_hash = magnet, info_hash
     download.status = "pending"
     download.attempts = 0
@@ -45,6 +51,8 @@ def request_download(movie_id: int, *, configured: bool, in_client: bool | None 
 
     ``in_client`` is what the latest status snapshot says about this hash (None when unknown). A download
     already sent stays as it is, unless qBittorrent is known to no longer have it: then it is queued again.
+    A removal not yet carried out is called off: the latest wish wins (if the torrent is still there, the
+    refresher finds it and sends nothing; if it has gone, it is added again).
     """
     movie = get_movie(movie_id)
     if not configured:
@@ -57,7 +65,8 @@ def request_download(movie_id: int, *, configured: bool, in_client: bool | None 
         _reset(download, movie.magnet, movie.info_hash)
         db.session.add(download)
     elif (
-        download.info_hash != movie.info_hash
+        not download.is_download
+        or download.info_hash != movie.info_hash
         or download.status == "failed"
         or (download.status in ("sent", "done") and in_client is False)
     ):
@@ -73,10 +82,77 @@ def request_download(movie_id: int, *, configured: bool, in_client: bool | None 
     return download
 
 
-def forget(movie_id: int) -> None:
-    """Drop the movie's download record (its torrent is being removed from qBittorrent)."""
-    db.session.execute(sa.delete(Download).where(Download.movie_id == movie_id))
-    db.session.commit()
+def request_removal(
+    movie_id: int, *, delete_files: bool, configured: bool, in_client: bool | None = None
+) -> Download:
+    """Store the wish to take the movie's torrent out of qBittorrent; the refresher sends it.
+
+    The movie's row becomes the removal, so the card can say «удаляется…» until it is done, whatever happens
+    to this worker meanwhile. A download still in the queue that qBittorrent is not known to have
+    (``in_client`` as in request_download) is only called off: the removal is done at once, nothing is sent
+    (and should the refresher be adding it at this very moment, it takes it out again: see torrent_status).
+    """
+    if not configured:
+        raise NotConfigured("qBittorrent не настроен: удалять нечего")
+    movie = get_movie(movie_id)
+    download = movie.download
+    info_hash = movie.info_hash or (download.info_hash if download else None)
+    magnet = movie.magnet or (download.magnet if download else None)
+    if not info_hash or not magnet:
+        raise Conflict("У фильма нет магнет-ссылки — в qBittorrent его нет", code="no_magnet")
+    called_off = (
+        download is not None
+        and download.is_download
+        and download.status == "pending"
+        and in_client is not True
+    )
+    values = _removal_values(info_hash, magnet, delete_files)
+    if called_off:
+        values.update(status="done", finished_at=values["requested_at"])
+    for attempt in range(2):
+        row = db.session.scalar(sa.select(Download).where(Download.movie_id == movie.id))
+        if row is None:
+            row = Download(movie_id=movie.id, **values)
+            db.session.add(row)
+        else:
+            for name, value in values.items():
+                setattr(row, name, value)
+        try:
+            db.session.commit()
+        except IntegrityError:  # a download of the same movie was stored a moment ago: replace it
+            db.session.rollback()
+            if attempt:
+                raise
+            continue
+        return row
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _removal_values(info_hash: str, magnet: str, delete_files: bool) -> dict:
+    return {
+        "kind": "removal",
+        "delete_files": bool(delete_files),
+        "info_hash": info_hash,
+        "magnet": magnet,
+        "status": "pending",
+        "attempts": 0,
+        "last_error": None,
+        "requested_at": utcnow(),
+        "sent_at": None,
+        "finished_at": None,
+    }
+
+
+def unwanted_after_send(download_id: int, info_hash: str) -> bool:
+    """A torrent was just added for this row but the row is no longer a download of that hash waiting to be
+    marked (called off, deleted with its movie, or its link changed): nobody wants what was added. A
+    removal still to be carried out is not counted here: it takes the torrent out itself, as it was asked."""
+    row = db.session.get(Download, download_id)
+    if row is None:
+        return True
+    if row.is_download:
+        return row.info_hash != info_hash
+    return row.status == "done"
 
 
 def pending_downloads(limit: int = 50) -> list[Download]:
@@ -84,11 +160,52 @@ def pending_downloads(limit: int = 50) -> list[Download]:
         db.session.scalars(
             sa.select(Download)
             .options(selectinload(Download.movie))
-            .where(Download.status == "pending")
+            .where(Download.kind == "download", Download.status == "pending")
             .order_by(Download.requested_at, Download.id)
             .limit(limit)
         )
     )
+
+
+def open_wishes(limit: int = 50) -> tuple[list[Download], list[Download]]:
+    """In one query: the pending downloads, and the removals not yet done (pending ones to send, sent ones
+    to confirm from qBittorrent's list), oldest first, at most ``limit`` of each."""
+    waiting = sa.or_(
+        sa.and_(Download.kind == "download", Download.status == "pending"),
+        sa.and_(Download.kind == "removal", Download.status.in_(("pending", "sent"))),
+    )
+    query = sa.select(Download).where(waiting).order_by(Download.requested_at, Download.id).limit(2 * limit)
+    rows = list(db.session.scalars(query))
+    wanted = [row for row in rows if row.is_download][:limit]
+    removals = [row for row in rows if not row.is_download][:limit]
+    return wanted, removals
+
+
+def removals_in_progress(limit: int = 50) -> list[Download]:
+    """Removals not yet done: pending ones to send, sent ones to confirm from qBittorrent's list."""
+    return list(
+        db.session.scalars(
+            sa.select(Download)
+            .where(Download.kind == "removal", Download.status.in_(("pending", "sent")))
+            .order_by(Download.requested_at, Download.id)
+            .limit(limit)
+        )
+    )
+
+
+def hashes_still_wanted(info_hashes: Iterable[str]) -> set[str]:
+    """Of these hashes, those another movie's download wants kept: removing them would undo that wish."""
+    hashes = sorted(set(info_hashes))
+    if not hashes:
+        return set()
+    rows = db.session.scalars(
+        sa.select(Download.info_hash).where(
+            Download.kind == "download",
+            Download.status.in_(("pending", "sent", "done")),
+            Download.info_hash.in_(hashes),
+        )
+    )
+    return set(rows)
 
 
 def movie_ids_for(info_hashes: Iterable[str]) -> dict[str, int]:
@@ -103,14 +220,23 @@ def movie_ids_for(info_hashes: Iterable[str]) -> dict[str, int]:
 
 
 def has_pending() -> bool:
-    return db.session.scalar(sa.select(Download.id).where(Download.status == "pending").limit(1)) is not None
+    """Is there anything for the refresher to do: a pending wish, or a removal still to confirm?"""
+    waiting = sa.or_(
+        Download.status == "pending", sa.and_(Download.kind == "removal", Download.status == "sent")
+    )
+    return db.session.scalar(sa.select(Download.id).where(waiting).limit(1)) is not None
 
 
 def mark_sent(download_id: int, info_hash: str) -> bool:
     """pending -> sent, only if it is still pending for the same hash (the link may have changed)."""
     result = db.session.execute(
         sa.update(Download)
-        .where(Download.id == download_id, Download.status == "pending", Download.info_hash == info_hash)
+        .where(
+            Download.id == download_id,
+            Download.kind == "download",
+            Download.status == "pending",
+            Download.info_hash == info_hash,
+        )
         .values(status="sent", sent_at=utcnow(), last_error=None)
         .execution_options(synchronize_session=False)
     )
@@ -121,7 +247,7 @@ def mark_sent(download_id: int, info_hash: str) -> bool:
 def record_failure(download_id: int, reason: str, *, refused: bool = False, permanent: bool = False) -> None:
     """Note a failed send. Unreachable qBittorrent: stays pending. Refused: failed after MAX_REFUSALS."""
     download = db.session.get(Download, download_id)
-    if download is None or download.status != "pending":
+    if download is None or download.status != "pending" or not download.is_download:
         return
     download.last_error = reason[:ERROR_MAX]
     if refused or permanent:
@@ -139,12 +265,80 @@ def mark_finished(info_hashes: Iterable[str]) -> int:
         return 0
     result = db.session.execute(
         sa.update(Download)
-        .where(Download.status == "sent", Download.info_hash.in_(hashes))
+        .where(Download.kind == "download", Download.status == "sent", Download.info_hash.in_(hashes))
         .values(status="done", finished_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
     return result.rowcount or 0
+
+
+def _removal_as_read(removal_id: int, status: str, info_hash: str, delete_files: bool):
+    """The row as the refresher read it: if the wish changed since (called off, asked again with other
+    options, turned back into a download), the refresher's result no longer applies to it."""
+    return (
+        Download.id == removal_id,
+        Download.kind == "removal",
+        Download.status == status,
+        Download.info_hash == info_hash,
+        Download.delete_files == bool(delete_files),
+    )
+
+
+def mark_removal_sent(removal_id: int, info_hash: str, delete_files: bool) -> bool:
+    """pending -> sent: qBittorrent answered the delete (or had nothing of ours to delete)."""
+    result = db.session.execute(
+        sa.update(Download)
+        .where(*_removal_as_read(removal_id, "pending", info_hash, delete_files))
+        .values(status="sent", sent_at=utcnow(), last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def finish_removals(gone: Iterable[int], still_there: Iterable[int]) -> int:
+    """After a list of qBittorrent's torrents: sent removals whose torrent is gone are done; one still
+    listed (qBittorrent lost the delete, e.g. it restarted) is pending again and will be sent again."""
+    gone, still_there = sorted(set(gone)), sorted(set(still_there))
+    changed = 0
+    sent = (Download.kind == "removal", Download.status == "sent")
+    if gone:
+        result = db.session.execute(
+            sa.update(Download)
+            .where(*sent, Download.id.in_(gone))
+            .values(status="done", finished_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        changed += result.rowcount or 0
+    if still_there:
+        result = db.session.execute(
+            sa.update(Download)
+            .where(*sent, Download.id.in_(still_there))
+            .values(status="pending", sent_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        changed += result.rowcount or 0
+    if gone or still_there:
+        db.session.commit()
+    return changed
+
+
+KEPT_FOR_ANOTHER_MOVIE = "не удалён: этот торрент скачивается для другого фильма"
+
+
+def skip_removal(
+    removal_id: int, info_hash: str, delete_files: bool, reason: str = KEPT_FOR_ANOTHER_MOVIE
+) -> bool:
+    """pending -> done without a call: another movie's download wants this torrent kept."""
+    result = db.session.execute(
+        sa.update(Download)
+        .where(*_removal_as_read(removal_id, "pending", info_hash, delete_files))
+        .values(status="done", finished_at=utcnow(), last_error=reason[:ERROR_MAX])
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1
 
 
 def queue_winner_download(lottery: Lottery) -> Download | None:

@@ -178,8 +178,21 @@ def add_movie(raw: Any) -> Added:
 
 
 def delete_movie(movie_id: int) -> None:
-    # get_movie loads the download, so the ORM deletes it too: SQLite runs here without foreign-key
-    # enforcement, and ON DELETE CASCADE alone would leave it behind.
+    # A removal asked for and not yet carried out is kept, without its movie: the torrent still goes.
+    # Then get_movie loads what is left of the download, so the ORM deletes it too: SQLite runs here
+    # without foreign-key enforcement, and ON DELETE CASCADE alone would leave it behind.
+    get_movie(movie_id)  # 404 before anything is written
+    db.session.execute(
+        sa.update(Download)
+        .where(
+            Download.movie_id == movie_id,
+            Download.kind == "removal",
+            Download.status.in_(("pending", "sent")),
+        )
+        .values(movie_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire_all()
     movie = get_movie(movie_id)
     db.session.delete(movie)
     db.session.commit()
@@ -208,13 +221,16 @@ def store_magnet(movie: LibraryMovie, magnet: Magnet | None) -> None:
     """Set or clear the link and keep the download queue consistent with it.
 
     A queued download follows the new link; one already sent for another hash is forgotten (its torrent
-    stays in qBittorrent), so the download button asks again for the new one.
+    stays in qBittorrent), so the download button asks again for the new one. A removal keeps its own hash:
+    the old torrent still goes.
     """
     old_hash = movie.info_hash
     movie.magnet = magnet.uri if magnet else None
     movie.info_hash = magnet.info_hash if magnet else None
     download = movie.download if movie.id is not None else None
     if download is None or (magnet is not None and magnet.info_hash == old_hash):
+        return
+    if not download.is_download:
         return
     if magnet is not None and download.status == "pending":
         download.magnet, download.info_hash = magnet.uri, magnet.info_hash
@@ -271,7 +287,22 @@ def download_to_dict(download: Download | None) -> dict | None:
     }
 
 
+def removal_to_dict(removal: Download | None) -> dict | None:
+    if removal is None:
+        return None
+    return {
+        "status": removal.status,
+        "info_hash": removal.info_hash,
+        "delete_files": bool(removal.delete_files),
+        "requested_at": _iso(removal.requested_at),
+        "sent_at": _iso(removal.sent_at),
+        "finished_at": _iso(removal.finished_at),
+    }
+
+
 def library_movie_to_dict(movie: LibraryMovie, search_template: str | None = None) -> dict:
+    wish = movie.download
+    is_download = wish is not None and wish.is_download
     return {
         "id": movie.id,
         **movie_to_dict(movie),  # type: ignore[arg-type]  (same MovieFields as a lottery candidate)
@@ -279,5 +310,6 @@ def library_movie_to_dict(movie: LibraryMovie, search_template: str | None = Non
         "magnet": movie.magnet,
         "info_hash": movie.info_hash,
         "torrent_search_url": torrent_search_url(search_template, movie),
-        "download": download_to_dict(movie.download),
+        "download": download_to_dict(wish if is_download else None),
+        "removal": removal_to_dict(wish if wish is not None and not is_download else None),
     }

@@ -11,6 +11,8 @@ from sqlalchemy.types import TypeDecorator
 from .extensions import db
 
 DOWNLOAD_STATUSES = ("pending", "sent", "done", "failed")
+# What a row wants of qBittorrent: the torrent there ("download") or gone ("removal").
+DOWNLOAD_KINDS = ("download", "removal")
 
 
 def utcnow() -> datetime:
@@ -132,7 +134,13 @@ def _derive_library_columns(_mapper, _connection, movie: LibraryMovie) -> None:
 
 
 class Download(db.Model):
-    """A download the user asked for: stored first, sent to qBittorrent by the background worker."""
+    """A torrent wish for a library movie, stored first and carried out by the background worker.
+
+    ``kind`` says which: "download" (pending -> sent -> done, or failed) puts the torrent in qBittorrent,
+    "removal" (pending -> sent -> done) takes it out again. One row per movie, so the latest wish replaces
+    the previous one. A removal outlives its movie (``movie_id`` becomes NULL when the movie is deleted):
+    the torrent still goes.
+    """
 
     __tablename__ = "download"
     __table_args__ = (
@@ -140,10 +148,16 @@ class Download(db.Model):
         sa.CheckConstraint(
             "status IN (" + ", ".join(f"'{s}'" for s in DOWNLOAD_STATUSES) + ")", name="known_status"
         ),
+        sa.CheckConstraint(
+            "kind IN (" + ", ".join(f"'{k}'" for k in DOWNLOAD_KINDS) + ")", name="known_kind"
+        ),
+        sa.CheckConstraint("movie_id IS NOT NULL OR kind = 'removal'", name="has_movie"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    movie_id: Mapped[int] = mapped_column(sa.ForeignKey("library_movie.id", ondelete="CASCADE"))
+    movie_id: Mapped[int | None] = mapped_column(sa.ForeignKey("library_movie.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(16), default="download")
+    delete_files: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     info_hash: Mapped[str] = mapped_column(sa.String(40))
     magnet: Mapped[str] = mapped_column(sa.Text)
     status: Mapped[str] = mapped_column(sa.String(16), default="pending", index=True)
@@ -153,7 +167,16 @@ class Download(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    movie: Mapped[LibraryMovie] = relationship(back_populates="download")
+    movie: Mapped[LibraryMovie | None] = relationship(back_populates="download")
+
+    @property
+    def is_download(self) -> bool:
+        return self.kind != "removal"  # a row not flushed yet has no kind: it is a download
+
+    @property
+    def removing(self) -> bool:
+        """A removal not carried out yet: the card says «удаляется…»."""
+        return self.kind == "removal" and self.status in ("pending", "sent")
 
 
 class KinopoiskCacheEntry(db.Model):

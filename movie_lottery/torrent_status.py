@@ -1,8 +1,11 @@
 """qBittorrent status per worker process: one client, one breaker, the latest snapshot and one refresher.
 
-Requests call ``snapshot()``, ``wake()`` and ``queue_removal()``: memory reads, a deque append and an
-``Event.set()``. Only the refresher thread (and the ``flask torrents`` CLI through ``run_cycle()``) talks to
-qBittorrent, so no request ever waits on it, whatever state it is in.
+Requests call ``snapshot()`` and ``wake()``: memory reads and an ``Event.set()``. What they want done (a
+download, a removal) they store first as a row of the queue in downloads.py, so it survives this process.
+Only the refresher thread (and the ``flask torrents`` CLI through ``run_cycle()``) talks to qBittorrent, so
+no request ever waits on it, whatever state it is in; and the refresher never holds a database transaction
+open while it waits on qBittorrent: it reads what it needs and ends the transaction, calls, then writes each
+result in a short transaction of its own.
 
 The thread starts lazily, inside the first request that reads the status or asks for a download, so the
 gunicorn master (which never serves a request) never runs one and every worker gets its own. It refreshes
@@ -17,7 +20,6 @@ import logging
 import os
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -26,11 +28,17 @@ from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import downloads
-from .config import qbit_configured
+from .config import qbit_configured, qbit_verify_tls
 from .extensions import db
 from .integrations.breaker import BreakerState, CircuitBreaker
 from .integrations.magnet import InvalidMagnet
-from .integrations.qbittorrent import TorrentClient, TorrentClientError, TorrentLoginRejected, TorrentStatus
+from .integrations.qbittorrent import (
+    TorrentCertificateUntrusted,
+    TorrentClient,
+    TorrentClientError,
+    TorrentLoginRejected,
+    TorrentStatus,
+)
 from .models import Lottery
 from .per_process import PerProcess
 
@@ -46,6 +54,7 @@ BREAKER_BACKOFF = (30.0, 60.0, 300.0, 900.0)
 # TorrentClient.add_magnet's words when qBittorrent answered "Fails." and does not have the torrent.
 REFUSED_REASON = "ошибка qBittorrent: торрент не добавлен"
 NOT_CONFIGURED_REASON = "qBittorrent не настроен"
+CERTIFICATE_NOTE = "для домашнего сервера с самоподписанным сертификатом задайте QBIT_VERIFY_TLS=false"
 LOGIN_REJECTED_NOTE = "автоматических попыток больше не будет: исправьте логин/пароль и перезапустите сайт"
 
 
@@ -86,6 +95,23 @@ class _Pending:
     tag: str
 
 
+@dataclass(frozen=True)
+class _Removal:
+    id: int
+    info_hash: str
+    delete_files: bool
+    status: str  # pending: to send; sent: to confirm from the list
+
+
+@dataclass(frozen=True)
+class _Work:
+    """What one cycle does, as read from the database before any call (plain values, no ORM rows)."""
+
+    downloads: list[_Pending]
+    removals: list[_Removal]
+    keep: frozenset[str]  # hashes another movie's download wants: never removed
+
+
 def torrent_tag(kinopoisk_id: int | None, movie_id: int) -> str:
     """The tag that lets the owner find a movie's torrent in qBittorrent: ``kp-<id>`` or ``movie-<id>``."""
     return f"kp-{kinopoisk_id}" if kinopoisk_id else f"movie-{movie_id}"
@@ -100,6 +126,7 @@ def client_from_config(config) -> TorrentClient:
         category=config.get("QBIT_CATEGORY") or "movie-lottery",
         connect_timeout=float(config.get("QBIT_CONNECT_TIMEOUT", 2.0)),
         read_timeout=float(config.get("QBIT_READ_TIMEOUT", 3.0)),
+        verify_certificate=qbit_verify_tls(config),
     )
 
 
@@ -124,6 +151,7 @@ class TorrentStatusService:
         self.idle_after = float(config.get("TORRENT_IDLE_AFTER_SECONDS", IDLE_AFTER_SECONDS))
         self.idle_check = float(config.get("TORRENT_IDLE_CHECK_SECONDS", IDLE_CHECK_SECONDS))
         self.add_paused = bool(config.get("QBIT_ADD_PAUSED", False))
+        self.verify_tls = qbit_verify_tls(config)
         backoff: Sequence[float] = config.get("TORRENT_BREAKER_BACKOFF") or BREAKER_BACKOFF
         self.breaker = CircuitBreaker(failure_threshold=3, backoff=backoff)
         self._client_factory = client_factory or (lambda: client_from_config(config))
@@ -137,7 +165,6 @@ class TorrentStatusService:
         )
         self._last_asked: float | None = None
         self.login_rejected = False
-        self._removals: deque[tuple[str, bool]] = deque()
         self._lock = threading.Lock()
         self._cycle_lock = threading.Lock()
         self._wake = threading.Event()
@@ -175,11 +202,6 @@ class TorrentStatusService:
             return
         self._ensure_thread()
         self._wake.set()
-
-    def queue_removal(self, info_hash: str, delete_files: bool) -> None:
-        with self._lock:
-            self._removals.append((info_hash, bool(delete_files)))
-        self.wake()
 
     # -- the refresher thread ------------------------------------------------------------------------
 
@@ -228,7 +250,7 @@ class TorrentStatusService:
     def _wanted(self) -> bool:
         """Idle unless someone looked at the status within a minute, or something waits to be done."""
         watched = self._last_asked is not None and self._clock() - self._last_asked < self.idle_after
-        if watched or self._removals:
+        if watched:
             return True
         with self.app.app_context():
             try:
@@ -239,7 +261,7 @@ class TorrentStatusService:
     # -- one cycle: the only code that calls qBittorrent ---------------------------------------------
 
     def run_cycle(self) -> CycleReport:
-        """Remove what was asked, refresh the snapshot, send pending downloads, mark finished ones.
+        """Remove what was asked, refresh the snapshot, send pending downloads, mark what is done.
 
         Synchronous, one at a time per process; the refresher calls it, and so can tests and the CLI.
         """
@@ -256,13 +278,14 @@ class TorrentStatusService:
     def _cycle(self) -> CycleReport:
         if self.login_rejected or not self.breaker.allow():
             return CycleReport(attempted=False, ok=False, error=self.breaker.snapshot().reason)
-        pending = self._load_pending()
+        work = self._read_work()  # its transaction is over before the first call below
         try:
             client = self._get_client()
-            removed = self._remove_queued(client)
+            removed, sent_removals = self._remove(client, work)
             torrents = client.list_torrents()
             listed_at = _now()  # what the list shows is as of now; what is sent below is newer
-            sent = self._send(client, pending, {torrent.info_hash for torrent in torrents})
+            listed = {torrent.info_hash for torrent in torrents}
+            sent = self._send(client, work.downloads, listed)
         except TorrentLoginRejected as exc:
             self.login_rejected = True
             self.breaker.record_failure(exc.reason, open_now=True)
@@ -270,10 +293,13 @@ class TorrentStatusService:
             log.error("qBittorrent refused the login (%s); no more automatic attempts", exc.reason)
             return CycleReport(attempted=True, ok=False, error=exc.reason)
         except TorrentClientError as exc:
-            self.breaker.record_failure(exc.reason)
-            self._publish_failure(exc.reason)
-            log.warning("qBittorrent unavailable: %s", exc.reason)
-            return CycleReport(attempted=True, ok=False, error=exc.reason)
+            reason = exc.reason
+            if isinstance(exc, TorrentCertificateUntrusted) and self.verify_tls:
+                reason = f"{reason} — {CERTIFICATE_NOTE}"
+            self.breaker.record_failure(reason)
+            self._publish_failure(reason)
+            log.warning("qBittorrent unavailable: %s", reason)
+            return CycleReport(attempted=True, ok=False, error=reason)
         self.breaker.record_success()
         self._snapshot = Snapshot(
             configured=True, available=True, reason=None, checked_at=listed_at, torrents=tuple(torrents)
@@ -281,6 +307,7 @@ class TorrentStatusService:
         finished = self._db(
             lambda: downloads.mark_finished(t.info_hash for t in torrents if t.progress >= 1.0), 0
         )
+        self._confirm_removals(work, sent_removals, listed)
         return CycleReport(attempted=True, ok=True, sent=sent, finished=finished, removed=removed)
 
     def _get_client(self) -> TorrentClient:
@@ -292,41 +319,66 @@ class TorrentStatusService:
         self._snapshot = Snapshot(configured=True, available=False, reason=reason, checked_at=_now())
 
     def _db(self, action: Callable, default):
-        """Database work in a cycle: an outage is logged and never counted against qBittorrent."""
+        """Database work in a cycle, in a transaction of its own that is over when this returns (so none is
+        open while qBittorrent is called). An outage is logged and never counted against qBittorrent."""
         try:
             return action()
         except SQLAlchemyError:
             log.exception("torrent refresher: database error")
-            db.session.rollback()
             return default
+        finally:
+            db.session.rollback()  # a read leaves its transaction open; a write has committed already
 
-    def _load_pending(self) -> list[_Pending]:
-        def load() -> list[_Pending]:
-            return [
+    def _read_work(self) -> _Work:
+        def load() -> _Work:
+            pending = [
                 _Pending(
                     id=item.id,
                     info_hash=item.info_hash,
                     magnet=item.magnet,
-                    tag=torrent_tag(item.movie.kinopoisk_id, item.movie_id),
+                    tag=torrent_tag(item.movie.kinopoisk_id if item.movie else None, item.movie_id or 0),
                 )
                 for item in downloads.pending_downloads()
             ]
+            removals = [
+                _Removal(
+                    id=item.id, info_hash=item.info_hash, delete_files=item.delete_files, status=item.status
+                )
+                for item in downloads.removals_in_progress()
+            ]
+            keep = downloads.hashes_still_wanted(r.info_hash for r in removals if r.status == "pending")
+            return _Work(downloads=pending, removals=removals, keep=frozenset(keep))
 
-        return self._db(load, [])
+        return self._db(load, _Work(downloads=[], removals=[], keep=frozenset()))
 
-    def _remove_queued(self, client: TorrentClient) -> int:
-        removed = 0
-        while True:
-            with self._lock:
-                if not self._removals:
-                    return removed
-                info_hash, delete_files = self._removals.popleft()
-            try:
-                removed += int(client.delete(info_hash, delete_files=delete_files))
-            except TorrentClientError:
-                with self._lock:
-                    self._removals.appendleft((info_hash, delete_files))
-                raise
+    def _remove(self, client: TorrentClient, work: _Work) -> tuple[int, set[int]]:
+        """Send each pending removal once; returns (torrents deleted, removals now sent).
+
+        A failure to reach qBittorrent leaves the rest pending (and is raised to the breaker); a torrent
+        qBittorrent no longer has, or that is not ours, costs one look and no delete.
+        """
+        removed, sent = 0, set()
+        for item in work.removals:
+            if item.status != "pending":
+                continue
+            if item.info_hash in work.keep:
+                self._db(lambda i=item: downloads.skip_removal(i.id, i.info_hash, i.delete_files), False)
+                continue
+            removed += int(client.delete(item.info_hash, delete_files=item.delete_files))
+            log.info("asked qBittorrent to remove %s (files too: %s)", item.info_hash, item.delete_files)
+            if self._db(lambda i=item: downloads.mark_removal_sent(i.id, i.info_hash, i.delete_files), False):
+                sent.add(item.id)
+        return removed, sent
+
+    def _confirm_removals(self, work: _Work, sent_now: set[int], listed: set[str]) -> None:
+        """A sent removal whose torrent is not in the list is done; one sent in an earlier cycle and still
+        listed was lost by qBittorrent and goes pending again. Nothing to decide: no write at all."""
+        earlier = {item.id: item.info_hash for item in work.removals if item.status == "sent"}
+        hashes = {**earlier, **{item.id: item.info_hash for item in work.removals if item.id in sent_now}}
+        gone = [removal_id for removal_id, info_hash in hashes.items() if info_hash not in listed]
+        lost = [removal_id for removal_id, info_hash in earlier.items() if info_hash in listed]
+        if gone or lost:
+            self._db(lambda: downloads.finish_removals(gone, lost), 0)
 
     def _send(self, client: TorrentClient, pending: list[_Pending], known: set[str]) -> int:
         """Send each pending download; one already in qBittorrent counts as sent and is not added again."""
@@ -349,6 +401,13 @@ class TorrentStatusService:
                 log.info("sent %s to qBittorrent", item.info_hash)
             if self._db(lambda i=item: downloads.mark_sent(i.id, i.info_hash), False):
                 sent += 1
+            elif item.info_hash not in known and self._db(
+                lambda i=item: downloads.unwanted_after_send(i.id, i.info_hash), False
+            ):
+                # Called off while it was being added: take out what this very call put in (its files are
+                # a few seconds old at most; they stay all the same, as nobody asked to delete them).
+                client.delete(item.info_hash, delete_files=False)
+                log.info("took %s out again: the download was called off meanwhile", item.info_hash)
         return sent
 
     def _note_failure(self, item: _Pending, reason: str, **kind: bool) -> None:

@@ -40,6 +40,7 @@ BASE_TEST_CONFIG = {
     "QBIT_PORT": None,
     "QBIT_USERNAME": None,
     "QBIT_PASSWORD": None,
+    "QBIT_VERIFY_TLS": True,
     "TORRENT_SEARCH_URL": None,
     "SERVER_NAME": None,
 }

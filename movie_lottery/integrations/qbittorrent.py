@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import ssl
 import threading
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -41,6 +42,29 @@ class TorrentClientError(Exception):
 
 class TorrentLoginRejected(TorrentClientError):
     """The credentials were refused (or the IP is banned). Do not retry until someone changes them."""
+
+
+class TorrentCertificateUntrusted(TorrentClientError):
+    """qBittorrent's HTTPS certificate did not pass verification (self-signed, unknown issuer, wrong name,
+    expired). Retrying will not change it; the owner either installs a trusted certificate or turns
+    verification off for a home server."""
+
+
+# OpenSSL's words for why a certificate failed (ssl.SSLCertVerificationError.verify_message), in Russian.
+_CERTIFICATE_PROBLEMS = (
+    ("self-signed", "он самоподписанный"),
+    ("unable to get local issuer", "его выдал неизвестный центр сертификации"),
+    ("mismatch", "он выдан для другого адреса"),
+    ("expired", "срок его действия истёк"),
+    ("not yet valid", "срок его действия ещё не начался"),
+)
+
+
+def _certificate_reason(error: ssl.SSLCertVerificationError) -> str:
+    message = str(getattr(error, "verify_message", "") or error)
+    why = next((words for key, words in _CERTIFICATE_PROBLEMS if key in message), None)
+    text = "сертификат qBittorrent не прошёл проверку"
+    return f"{text}: {why}" if why else text
 
 
 @dataclass(frozen=True)
@@ -262,12 +286,18 @@ class TorrentClient:
     def _make_client(self) -> Any:
         import qbittorrentapi
 
+        requests_args: dict[str, Any] = {"timeout": self._timeout}
+        if not self._verify:
+            # Per request, not only on the session: requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE in the
+            # environment override a session's verify=False (measured: the self-signed test server was still
+            # refused with those set). A per-request False is left alone.
+            requests_args["verify"] = False
         client = qbittorrentapi.Client(
             host=self.base_url,
             username=self._username,
             password=self._password,
             FORCE_SCHEME_FROM_HOST=True,
-            REQUESTS_ARGS={"timeout": self._timeout},
+            REQUESTS_ARGS=requests_args,
             HTTPADAPTER_ARGS={"max_retries": 0},
             VERIFY_WEBUI_CERTIFICATE=self._verify,
             RAISE_NOTIMPLEMENTEDERROR_FOR_UNIMPLEMENTED_API_ENDPOINTS=False,
@@ -307,6 +337,9 @@ def translate_error(exc: BaseException) -> TorrentClientError:
         causes = _causes(exc)
         if any(isinstance(cause, requests.Timeout) for cause in causes):
             return TorrentClientError("таймаут")
+        untrusted = next((c for c in causes if isinstance(c, ssl.SSLCertVerificationError)), None)
+        if untrusted is not None:
+            return TorrentCertificateUntrusted(_certificate_reason(untrusted))
         if any(isinstance(cause, requests.exceptions.SSLError) for cause in causes):
             return TorrentClientError("нет связи: ошибка TLS-сертификата")
         return TorrentClientError("нет связи")

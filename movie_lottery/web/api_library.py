@@ -6,8 +6,7 @@ from flask import Response, current_app, jsonify
 
 from .. import downloads, library
 from ..config import qbit_configured
-from ..errors import Conflict
-from ..models import LibraryMovie
+from ..models import Download, LibraryMovie
 from ..torrent_status import service_for
 from . import api_responses as out
 from .api import bp, no_content
@@ -89,7 +88,7 @@ def in_client(movie: LibraryMovie) -> bool | None:
         return None
     if movie.info_hash in snapshot.by_hash():
         return True
-    sent_at = movie.download.sent_at if movie.download else None
+    sent_at = movie.download.sent_at if movie.download and movie.download.is_download else None
     if sent_at is not None and sent_at >= snapshot.checked_at:
         return None  # sent after that list was taken: the next one will tell
     return False
@@ -112,23 +111,31 @@ def request_download(movie_id: int) -> tuple[Response, int]:
 
 @bp.delete("/library/<int:movie_id>/torrent")
 @bp.arguments(RemoveTorrentQuery(), location="query")
-@bp.response(202, out.RemovalAccepted, description="Queued: removed from qBittorrent in the background")
+@bp.response(
+    202,
+    out.RemovalAccepted,
+    description="Stored: removed from qBittorrent in the background, also after a restart or an outage",
+)
 @bp.refuses({**NOT_FOUND, 409: ["no_magnet", "torrent_client_not_configured"]})
 def remove_torrent(query: dict, movie_id: int) -> tuple[Response, int]:
-    """Remove a movie's torrent from qBittorrent (and forget its download)"""
+    """Remove a movie's torrent from qBittorrent (instead of its download)
+
+    The wish is stored first, as the movie's `removal` (pending -> sent -> done), and replaces its download;
+    the background refresher sends it, once qBittorrent answers. Asking for the download again calls it off.
+    """
     delete_files = query["delete_files"] == "1"
-    info_hash = queue_torrent_removal(movie_id, delete_files)
-    return jsonify(removal={"info_hash": info_hash, "delete_files": delete_files, "status": "queued"}), 202
+    removal = queue_torrent_removal(movie_id, delete_files)
+    body = {"info_hash": removal.info_hash, "delete_files": delete_files, "status": "queued"}
+    return jsonify(removal=body), 202
 
 
-def queue_torrent_removal(movie_id: int, delete_files: bool) -> str:
-    """Forget the download and ask the refresher to remove the torrent (only ever one in our category)."""
-    if not qbit_configured(current_app.config):
-        raise downloads.NotConfigured("qBittorrent не настроен: удалять нечего")
+def queue_torrent_removal(movie_id: int, delete_files: bool) -> Download:
+    """Store the removal in place of the download and wake the refresher (it only touches our category)."""
+    configured = qbit_configured(current_app.config)
     movie = library.get_movie(movie_id)
-    info_hash = movie.info_hash or (movie.download.info_hash if movie.download else None)
-    if not info_hash:
-        raise Conflict("У фильма нет магнет-ссылки — в qBittorrent его нет", code="no_magnet")
-    downloads.forget(movie.id)
-    service_for(current_app).queue_removal(info_hash, delete_files)
-    return info_hash
+    removal = downloads.request_removal(
+        movie.id, delete_files=delete_files, configured=configured, in_client=in_client(movie)
+    )
+    if removal.status == "pending":
+        service_for(current_app).wake()  # stored first; the refresher sends it in a moment
+    return removal

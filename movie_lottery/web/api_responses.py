@@ -102,13 +102,30 @@ class Download(Closed):
     last_error = _maybe(fields.String)
 
 
+class RemovalState(Closed):
+    status = _text(
+        "pending: stored, sent when qBittorrent answers; sent: qBittorrent took the delete; done: gone",
+        validate=validate.OneOf(["pending", "sent", "done"]),
+    )
+    info_hash = _text("40 lowercase hex characters")
+    delete_files = fields.Boolean(required=True)
+    requested_at = fields.DateTime(required=True)
+    sent_at = _maybe(fields.DateTime)
+    finished_at = _maybe(fields.DateTime)
+
+
 class LibraryMovie(Movie):
     id = fields.Integer(required=True)
     added_at = fields.DateTime(required=True)
     magnet = _maybe(fields.String)
     info_hash = _maybe(fields.String, "40 lowercase hex characters")
     torrent_search_url = _maybe(fields.String, "The tracker search for it, when TORRENT_SEARCH_URL is set")
-    download = _maybe(fields.Nested, nested=Download)
+    download = _maybe(fields.Nested, nested=Download, description="The download asked for; null if none")
+    removal = _maybe(
+        fields.Nested,
+        nested=RemovalState,
+        description="The torrent's removal asked for instead; null if none",
+    )
 
 
 class LibraryPage(Closed):
@@ -125,7 +142,11 @@ class DownloadAccepted(Closed):
 class Removal(Closed):
     info_hash = _text()
     delete_files = fields.Boolean(required=True)
-    status = _text(validate=validate.OneOf(["queued"]))
+    status = _text(
+        "Stored: the removal is carried out in the background, also after a restart; follow it in the "
+        "movie's `removal` (a download still queued is only called off: its removal is done at once)",
+        validate=validate.OneOf(["queued"]),
+    )
 
 
 class RemovalAccepted(Closed):
@@ -156,6 +177,14 @@ class PendingDownload(Closed):
     last_error = _maybe(fields.String)
 
 
+class PendingRemoval(Closed):
+    movie_id = _maybe(fields.Integer, "null when the movie has been deleted from the library since")
+    info_hash = _text()
+    delete_files = fields.Boolean(required=True)
+    status = _text(validate=validate.OneOf(["pending", "sent"]))
+    requested_at = fields.DateTime(required=True)
+
+
 class TorrentStatus(Closed):
     configured = fields.Boolean(required=True)
     available = fields.Boolean(required=True)
@@ -164,6 +193,9 @@ class TorrentStatus(Closed):
     breaker = fields.Nested(Breaker, required=True)
     torrents = fields.List(fields.Nested(Torrent), required=True)
     pending = fields.List(fields.Nested(PendingDownload), required=True)
+    removals = fields.List(
+        fields.Nested(PendingRemoval), required=True, metadata={"description": "Removals not yet done"}
+    )
 
 
 class ErrorBody(Closed):

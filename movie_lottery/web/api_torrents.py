@@ -11,12 +11,13 @@ from .api import bp
 
 
 def torrents_payload() -> dict:
-    """The documented shape: status, breaker, our torrents (with their movie) and the pending queue."""
+    """The documented shape: status, breaker, our torrents (with their movie), the pending downloads and
+    the removals not yet done."""
     service = service_for(current_app)
     snapshot = service.snapshot()  # marks "somebody is watching" and starts the refresher if needed
     data = status_summary(service)
     if not snapshot.configured:
-        return {**data, "torrents": [], "pending": []}
+        return {**data, "torrents": [], "pending": [], "removals": []}
     movie_ids = downloads.movie_ids_for(t.info_hash for t in snapshot.torrents)
     data["torrents"] = [
         {
@@ -31,6 +32,7 @@ def torrents_payload() -> dict:
         }
         for torrent in snapshot.torrents
     ]
+    pending, removals = downloads.open_wishes()
     data["pending"] = [
         {
             "movie_id": item.movie_id,
@@ -39,7 +41,17 @@ def torrents_payload() -> dict:
             "attempts": item.attempts,
             "last_error": item.last_error,
         }
-        for item in downloads.pending_downloads()
+        for item in pending
+    ]
+    data["removals"] = [
+        {
+            "movie_id": item.movie_id,
+            "info_hash": item.info_hash,
+            "delete_files": bool(item.delete_files),
+            "status": item.status,
+            "requested_at": item.requested_at.isoformat(),
+        }
+        for item in removals
     ]
     return data
 

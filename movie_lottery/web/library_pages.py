@@ -33,7 +33,8 @@ NBSP = "\u00a0"
 
 @dataclass(frozen=True)
 class Badge:
-    kind: str  # queue, sent, downloading, queued, paused, checking, done, error, failed, offline, missing
+    kind: str  # queue, sent, downloading, queued, paused, checking, done, error, failed, offline, missing,
+    # removing
     text: str
     progress: int | None = None  # percent for the bar; None hides it
     title: str | None = None
@@ -80,9 +81,15 @@ def torrent_badge(torrent: TorrentStatus) -> Badge:
 def badge_for(
     configured: bool, snapshot: Snapshot, download: Download | None, torrent: TorrentStatus | None
 ) -> Badge | None:
-    """What a card says about its torrent: qBittorrent's word first, then the queue's."""
+    """What a card says about its torrent: a removal in progress first (the snapshot may be older than the
+    wish), then qBittorrent's word, then the queue's. A removal done leaves no badge."""
     if not configured:
         return None
+    if download is not None and not download.is_download:
+        if not download.removing:
+            return None
+        waiting = None if snapshot.available else "qBittorrent недоступен — торрент уберём, когда он ответит"
+        return Badge("removing", "удаляется…", None, waiting)
     if torrent is not None:
         return torrent_badge(torrent)
     status = download.status if download else None
@@ -237,12 +244,22 @@ def library_download(movie_id: int):
 @bp.post("/library/<int:movie_id>/torrent/remove")
 def library_remove_torrent(movie_id: int):
     delete_files = request.form.get("delete_files") == "1"
-    download = library.get_movie(movie_id).download
-    if download is not None and download.status == "pending":
+    try:
+        removal = queue_torrent_removal(movie_id, delete_files)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+        return redirect(_back(movie_id))
+    if removal.status == "done":  # only called off: it never reached qBittorrent
         note = "Скачивание отменено"
     else:
         note = "Торрент и файлы будут удалены" if delete_files else "Торрент будет убран из qBittorrent"
-    return _act(movie_id, lambda: queue_torrent_removal(movie_id, delete_files), note)
+        snapshot = service_for(current_app).peek()
+        if snapshot.checked_at is not None and not snapshot.available:
+            note += " — как только qBittorrent ответит"
+    flash(note, "success")
+    return redirect(_back(movie_id))
 
 
 @bp.post("/library/<int:movie_id>/delete")

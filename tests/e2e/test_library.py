@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -106,11 +107,14 @@ def test_set_a_magnet_press_download_and_watch_the_badge_change(nox, serve, page
     assert page.evaluate("window.stillTheSamePage") is True  # changed by polling /api/torrents, no reload
     screenshot(page, "library-downloading")
 
-    # Remove it again, files and all: the badge goes, the download button comes back.
+    # Remove it again, files and all: «удаляется…» until the server has done it, then the badge goes and
+    # the download button comes back.
     card.get_by_text("Убрать торрент").click()
     card.get_by_role("button", name="Вместе с файлами").click()
-    expect(badge).to_be_hidden()
+    expect(badge).to_contain_text("удаляется…")
+    expect(badge).to_be_hidden(timeout=15_000)
     expect(card.get_by_test_id("download")).to_be_visible()
+    assert page.evaluate("window.stillTheSamePage") is True
 
 
 def test_the_page_says_when_qbittorrent_is_down_and_when_it_tries_next(serve, page, screenshot):
@@ -143,6 +147,42 @@ def test_the_page_says_when_qbittorrent_is_down_and_when_it_tries_next(serve, pa
         expect(card.get_by_test_id("torrent-badge")).to_be_hidden()
         expect(card.get_by_test_id("download")).to_be_visible()
         assert api.get(f"/api/library/{movies[0]['id']}").get_json()["download"] is None
+
+
+def test_a_removal_asked_while_qbittorrent_is_down_says_removing_until_it_is_back(
+    nox, serve, page, screenshot, no_dialogs
+):
+    server = serve(**nox_settings(nox), TORRENT_BREAKER_BACKOFF=(0.5, 0.5, 0.5))
+    movie = stock(server, SHELF[:1])[0]
+    api = server.app.test_client()
+    api.put(
+        f"/api/library/{movie['id']}/magnet", json={"magnet": f"magnet:?xt=urn:btih:{secrets.token_hex(20)}"}
+    )
+    api.post(f"/api/library/{movie['id']}/download")
+    page.goto(server.url + "/library")
+    card = page.locator(f"#movie-{movie['id']}")
+    badge = card.get_by_test_id("torrent-badge")
+    expect(badge).to_contain_text("пауза 0\u00a0%", timeout=15_000)
+
+    nox.stop()
+    try:
+        deadline = time.monotonic() + 30
+        while api.get("/api/torrents").get_json()["available"] and time.monotonic() < deadline:
+            time.sleep(0.1)  # the server notices first; an idle page asks only every 30 s
+        page.reload()
+        expect(page.locator("#torrent-status")).to_contain_text("qBittorrent недоступен")
+        card.get_by_text("Убрать торрент").click()
+        card.get_by_role("button", name="Только торрент").click()
+        expect(page.locator(".toast")).to_contain_text("как только qBittorrent ответит")
+        expect(badge).to_contain_text("удаляется…")
+        page.reload()  # the page says the same from the server: the wish is stored, not in a worker's memory
+        expect(badge).to_contain_text("удаляется…")
+        expect(card.get_by_test_id("download")).to_be_visible()  # pressing it would call the removal off
+        screenshot(page, "library-removing-while-down")
+    finally:
+        nox.start()
+    expect(badge).to_be_hidden(timeout=30_000)
+    assert api.get(f"/api/library/{movie['id']}").get_json()["removal"]["status"] == "done"
 
 
 def test_the_winner_goes_to_the_library_from_the_result_page(serve, page, screenshot, no_dialogs):

@@ -11,6 +11,9 @@ Usage::
     with QbittorrentNox() as nox:
         client = TorrentClient(nox.host, nox.port, nox.username, nox.password)
         nox.stop(); nox.start()   # restart with the same profile, torrents and ports
+
+``QbittorrentNox(https=True)`` serves the WebUI over HTTPS with a self-signed certificate for 127.0.0.1,
+made in the profile by the ``openssl`` command line (``nox.certificate``), as a home server often does.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import secrets
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -56,8 +60,38 @@ def pbkdf2_password(password: str, salt: bytes | None = None) -> str:
     return f"@ByteArray({base64.b64encode(salt).decode()}:{base64.b64encode(key).decode()})"
 
 
-def render_config(profile: Path, webui_port: int, torrent_port: int, username: str, password: str) -> str:
+def make_self_signed_certificate(directory: Path, host: str = LOOPBACK) -> tuple[Path, Path]:
+    """(certificate, key) PEM files for ``host``, valid for two days, made with the openssl command line."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        raise RuntimeError("the openssl command line is not installed")
+    certificate, key = directory / "webui.crt", directory / "webui.key"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", f"/CN={host}",
+         "-addext", f"subjectAltName=IP:{host}", "-keyout", str(key), "-out", str(certificate)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    key.chmod(0o600)
+    return certificate, key
+
+
+def render_config(
+    profile: Path,
+    webui_port: int,
+    torrent_port: int,
+    username: str,
+    password: str,
+    https: tuple[Path, Path] | None = None,
+) -> str:
     downloads = profile / "downloads"
+    tls = []
+    if https is not None:
+        certificate, key = https
+        tls = [
+            "WebUI\\HTTPS\\Enabled=true",
+            f"WebUI\\HTTPS\\CertificatePath={certificate}",
+            f"WebUI\\HTTPS\\KeyPath={key}",
+        ]
     return "\n".join(
         [
             "[LegalNotice]",
@@ -87,6 +121,7 @@ def render_config(profile: Path, webui_port: int, torrent_port: int, username: s
             "WebUI\\UseUPnP=false",
             f"WebUI\\Username={username}",
             f'WebUI\\Password_PBKDF2="{pbkdf2_password(password)}"',
+            *tls,
             "",
         ]
     )
@@ -182,7 +217,7 @@ def pick_free_ports(count: int, rng: random.Random | None = None) -> list[int]:
 class QbittorrentNox:
     """A throwaway qbittorrent-nox on 127.0.0.1 with its own profile directory."""
 
-    def __init__(self, username: str = "lottery", password: str | None = None) -> None:
+    def __init__(self, username: str = "lottery", password: str | None = None, https: bool = False) -> None:
         self.host = LOOPBACK
         self.username = username
         self.password = password or secrets.token_urlsafe(12)
@@ -194,14 +229,24 @@ class QbittorrentNox:
         config_dir = self.profile / "qBittorrent" / "config"
         config_dir.mkdir(parents=True)
         (self.profile / "downloads").mkdir()
-        config = render_config(self.profile, self.port, self.torrent_port, self.username, self.password)
+        self.https = https
+        self.certificate: Path | None = None
+        tls = None
+        if https:
+            tls = make_self_signed_certificate(self.profile)
+            self.certificate = tls[0]
+        config = render_config(self.profile, self.port, self.torrent_port, self.username, self.password, tls)
         (config_dir / "qBittorrent.conf").write_text(config, encoding="utf-8")
 
     available = staticmethod(available)
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.https else 'http'}://{self.host}:{self.port}"
+
+    def _tls_context(self) -> ssl.SSLContext | None:
+        """The fixture's own calls trust exactly the certificate it made (never verification off)."""
+        return ssl.create_default_context(cafile=str(self.certificate)) if self.certificate else None
 
     def start(self) -> Self:
         if self.process is not None:
@@ -234,6 +279,8 @@ class QbittorrentNox:
             self.preferences = self._read_preferences()
             problems = verify_preferences(self.preferences, webui_port=self.port)
             problems += [f"socket bound to {address}" for address in self.non_loopback_sockets()]
+            if self.https and self.preferences.get("use_https") is not True:
+                problems.append(f"use_https={self.preferences.get('use_https')!r} (HTTPS was asked for)")
             if problems:
                 raise UnsafeQbittorrentConfigError(
                     "qbittorrent-nox is not locked down: " + "; ".join(problems)
@@ -291,7 +338,8 @@ class QbittorrentNox:
                 code = None if self.process is None else self.process.returncode
                 raise RuntimeError(f"qbittorrent-nox exited with {code}: {self.log_text()[-2000:]}")
             try:
-                with urllib.request.urlopen(f"{self.url}/api/v2/app/webapiVersion", timeout=1):
+                url = f"{self.url}/api/v2/app/webapiVersion"
+                with urllib.request.urlopen(url, timeout=1, context=self._tls_context()):
                     return
             except urllib.error.HTTPError:
                 return  # 403 before login: the WebUI is answering
@@ -301,7 +349,9 @@ class QbittorrentNox:
 
     def _read_preferences(self) -> dict[str, Any]:
         jar = http.cookiejar.CookieJar()
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(jar), urllib.request.HTTPSHandler(context=self._tls_context())
+        )
         form = urllib.parse.urlencode({"username": self.username, "password": self.password}).encode()
         login = urllib.request.Request(
             f"{self.url}/api/v2/auth/login", data=form, headers={"Referer": self.url}

@@ -11,6 +11,7 @@ import time
 import pytest
 
 from movie_lottery import torrent_status
+from movie_lottery.extensions import db
 from movie_lottery.integrations.qbittorrent import TorrentClient
 from movie_lottery.torrent_status import EXTENSION_KEY, TorrentStatusService
 from tests.conftest import require
@@ -187,8 +188,14 @@ def test_cli_check_and_retry(make_app, nox):
     listed = runner.invoke(args=["torrents", "check"])
     assert movie["info_hash"][:10] in listed.output and "pausedDL" in listed.output
 
+    # A removal the site stored is carried out by the command, which has nothing of the site in memory.
+    assert app.test_client().delete(f"/api/library/{movie['id']}/torrent?delete_files=1").status_code == 202
+    assert "Ждут удаления: 1" in runner.invoke(args=["torrents", "check"]).output
+    removed = runner.invoke(args=["torrents", "retry"])
+    assert removed.exit_code == 0, removed.output
+    assert "Убрано: 1. Ждут удаления: 0" in removed.output
     qbt = direct_client(nox)
-    qbt.delete(movie["info_hash"], delete_files=True)
+    assert wait_for(lambda: not qbt.has_torrent(movie["info_hash"]))
     qbt.close()
 
 
@@ -201,3 +208,62 @@ def test_cli_says_plainly_when_qbittorrent_is_off_or_unreachable(make_app):
     assert checked.exit_code == 1 and "недоступен — нет связи" in checked.output
     retried = unreachable.test_cli_runner().invoke(args=["torrents", "retry"])
     assert retried.exit_code == 1 and "qBittorrent недоступен: нет связи" in retried.output
+
+
+class CountingClient(TorrentClient):
+    """The real client, counting the deletes it is asked for and those that reached a torrent."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.delete_calls = 0
+        self.deleted = 0
+
+    def delete(self, info_hash: str, delete_files: bool) -> bool:
+        self.delete_calls += 1
+        found = super().delete(info_hash, delete_files)
+        self.deleted += int(found)
+        return found
+
+
+def test_a_removal_asked_while_qbittorrent_is_down_survives_a_restart_and_goes_once(make_app):
+    require(available(), "qbittorrent-nox")
+    with QbittorrentNox() as nox:
+        first = make_app(**settings(nox))
+        first.extensions[EXTENSION_KEY] = TorrentStatusService(first, autostart=False)
+        movie = add_and_ask(first.test_client(), random_movie())
+        assert first.extensions[EXTENSION_KEY].run_cycle().sent == 1
+        qbt = direct_client(nox)
+        assert wait_for(lambda: qbt.has_torrent(movie["info_hash"]))
+        qbt.close()
+
+        nox.stop()
+        asked = first.test_client().delete(f"/api/library/{movie['id']}/torrent?delete_files=1")
+        assert asked.status_code == 202
+        assert not first.extensions[EXTENSION_KEY].run_cycle().ok  # down: the wish waits
+        assert "удаляется…" in first.test_client().get("/library").get_data(as_text=True)
+        torrent_status.stop_all(timeout=10)  # the worker goes away with whatever it had in memory
+        with first.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+        nox.start()
+        fresh = make_app(**settings(nox, TORRENT_REFRESH_SECONDS=0.1, TORRENT_IDLE_CHECK_SECONDS=0.1))
+        counting = CountingClient(nox.host, nox.port, nox.username, nox.password, category="movie-lottery")
+        fresh.extensions[EXTENSION_KEY] = TorrentStatusService(fresh, client_factory=lambda: counting)
+        client = fresh.test_client()
+        client.get("/library")  # the owner opens the library once; nobody presses anything
+
+        qbt = direct_client(nox)
+        assert wait_for(lambda: not qbt.has_torrent(movie["info_hash"]), timeout=15)
+        assert wait_for(
+            lambda: (
+                (client.get(f"/api/library/{movie['id']}").get_json()["removal"] or {}).get("status")
+                == "done"
+            )
+        )
+        time.sleep(1.0)  # about ten more cycles of the refresher
+        assert (counting.delete_calls, counting.deleted) == (1, 1)  # sent once; later cycles send nothing
+        assert client.get("/api/torrents").get_json()["removals"] == []
+        page = client.get("/library").get_data(as_text=True)
+        assert "удаляется…" not in page and "пауза" not in page
+        qbt.close()

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -65,3 +66,75 @@ def test_flask_db_upgrade_builds_an_empty_postgres_from_a_render_style_url(postg
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg2://", 1))
     assert "lottery" in sa.inspect(engine).get_table_names()
     engine.dispose()
+
+
+def _content_version(connection) -> int:
+    return connection.scalar(sa.text("SELECT version FROM content_version WHERE id = 1"))
+
+
+def test_0005_keeps_existing_downloads_and_their_triggers_and_can_go_back(database_url):
+    """Upgrading a database that already has downloads: each stays a download, and writes to the table
+    still move the content version (SQLite rebuilds the table, which drops triggers unless they are kept)."""
+    import flask_migrate
+
+    from movie_lottery.cli import enable_migrations
+    from tests.conftest import build_app
+
+    app = build_app(database_url)
+    enable_migrations(app)
+    now = "2026-01-01 00:00:00"
+    with app.app_context():
+        try:
+            flask_migrate.downgrade(revision="0003")
+            with db.engine.begin() as connection:
+                movie_id = connection.execute(
+                    sa.text(
+                        "INSERT INTO library_movie (name, sort_title, search_text, genres, countries,"
+                        " details, added_at, updated_at, info_hash, magnet) VALUES"
+                        " ('Ёлки', 'елки', 'елки', '[]', '[]', '{}', :now, :now, :hash, :magnet) RETURNING id"
+                    ),
+                    {"now": now, "hash": "a" * 40, "magnet": "magnet:?xt=urn:btih:" + "a" * 40},
+                ).scalar_one()
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO download (movie_id, info_hash, magnet, status, attempts, requested_at)"
+                        " VALUES (:movie, :hash, 'magnet:?xt=urn:btih:' || :hash, 'sent', 0, :now)"
+                    ),
+                    {"movie": movie_id, "hash": "a" * 40, "now": now},
+                )
+            flask_migrate.upgrade()
+
+            with db.engine.begin() as connection:
+                row = connection.execute(
+                    sa.text("SELECT movie_id, kind, delete_files, status FROM download")
+                ).one()
+                assert (row.movie_id, row.kind, bool(row.delete_files), row.status) == (
+                    movie_id, "download", False, "sent"
+                )  # fmt: skip
+                before = _content_version(connection)
+                connection.execute(sa.text("UPDATE download SET kind = 'removal', movie_id = NULL"))
+                assert _content_version(connection) > before  # the 0003 triggers are still there
+            for bad in ("UPDATE download SET kind = 'other'", "UPDATE download SET kind = 'download'"):
+                with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
+                    connection.execute(sa.text(bad))  # unknown kind; a download without a movie
+
+            with db.engine.begin() as connection:  # one of each for the way back
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO download (movie_id, kind, delete_files, info_hash, magnet, status,"
+                        " attempts, requested_at)"
+                        " VALUES (:movie, 'download', false, :hash, 'm', 'pending', 0, :now)"
+                    ),
+                    {"movie": movie_id, "hash": "b" * 40, "now": now},
+                )
+            flask_migrate.downgrade(revision="0003")
+            with db.engine.begin() as connection:
+                assert connection.execute(sa.text("SELECT movie_id, info_hash FROM download")).all() == [
+                    (movie_id, "b" * 40)
+                ]  # the removal, which the old code cannot read, is gone; the download is kept
+                before = _content_version(connection)
+                connection.execute(sa.text("UPDATE download SET status = 'done'"))
+                assert _content_version(connection) > before
+        finally:
+            flask_migrate.upgrade()
+            db.engine.dispose()

@@ -388,7 +388,9 @@ def test_api_torrents_has_exactly_the_documented_shape(qbit_app, service, stub):
     service.run_cycle()
 
     data = client.get("/api/torrents").get_json()
-    assert list(data) == ["configured", "available", "reason", "checked_at", "breaker", "torrents", "pending"]
+    assert list(data) == [
+        "configured", "available", "reason", "checked_at", "breaker", "torrents", "pending", "removals"
+    ]  # fmt: skip
     assert data["configured"] is True and data["available"] is True and data["reason"] is None
     assert list(data["breaker"]) == ["state", "retry_at"]
     assert data["torrents"] == [
@@ -421,6 +423,7 @@ def test_api_torrents_without_qbittorrent_says_so(client):
         "breaker": {"state": "closed", "retry_at": None},
         "torrents": [],
         "pending": [],
+        "removals": [],
     }
 
 

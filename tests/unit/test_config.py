@@ -86,3 +86,20 @@ def test_gunicorn_binds_every_interface_on_port_and_reads_worker_count():
         "workers": 3,
     }
     assert gunicorn_settings({}) == {"bind": "0.0.0.0:5000", "workers": 2}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, True), ("", True), ("1", True), ("true", True), ("Yes", True), ("0", False), ("false", False),
+     ("off", False), (" NO ", False)],
+)  # fmt: skip
+def test_qbittorrent_certificates_are_checked_unless_turned_off(tmp_path, value, expected):
+    environ = {"SECRET_KEY": "k"} if value is None else {"SECRET_KEY": "k", "QBIT_VERIFY_TLS": value}
+    settings = load_settings(tmp_path, environ=environ)
+    assert settings.qbit_verify_tls is expected
+    assert settings.as_flask_config()["QBIT_VERIFY_TLS"] is expected
+
+
+def test_a_mistyped_verify_setting_stops_the_start_instead_of_guessing(tmp_path):
+    with pytest.raises(ValueError, match="QBIT_VERIFY_TLS"):
+        load_settings(tmp_path, environ={"SECRET_KEY": "k", "QBIT_VERIFY_TLS": "nope"})

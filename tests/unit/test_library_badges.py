@@ -10,6 +10,7 @@ import pytest
 
 from movie_lottery.integrations.qbittorrent import TorrentStatus
 from movie_lottery.library import title_key, torrent_search_url
+from movie_lottery.models import Download
 from movie_lottery.torrent_status import Snapshot
 from movie_lottery.web.library_pages import (
     badge_for,
@@ -32,8 +33,8 @@ def torrent(state: str = "downloading", progress: float = 0.42, eta: int | None 
     )
 
 
-def download(status: str, last_error: str | None = None):
-    return SimpleNamespace(status=status, last_error=last_error)
+def download(status: str, last_error: str | None = None, kind: str = "download") -> Download:
+    return Download(status=status, last_error=last_error, kind=kind)
 
 
 def test_percent_never_says_100_before_the_last_byte():
@@ -107,6 +108,19 @@ def test_qbittorrents_word_wins_over_the_queue():
 def test_no_badge_without_a_download_or_without_qbittorrent():
     assert badge_for(True, AVAILABLE, None, None) is None
     assert badge_for(False, AVAILABLE, download("pending"), None) is None
+
+
+@pytest.mark.parametrize("status", ["pending", "sent"])
+def test_a_removal_not_yet_done_says_removing_even_while_qbittorrent_still_lists_the_torrent(status):
+    removal = download(status, kind="removal")
+    for snapshot, seen in ((AVAILABLE, torrent("pausedDL", 0)), (DOWN, None), (UNCHECKED, None)):
+        badge = badge_for(True, snapshot, removal, seen)
+        assert (badge.kind, badge.text) == ("removing", "удаляется…")
+    assert "когда он ответит" in badge_for(True, DOWN, removal, None).title
+
+
+def test_a_removal_done_leaves_no_badge():
+    assert badge_for(True, AVAILABLE, download("done", kind="removal"), None) is None
 
 
 def test_a_pending_download_shows_its_last_error_on_hover():

@@ -10,7 +10,7 @@ const FAST_MS = 5000; // something is downloading or queued
 const IDLE_MS = 30000; // nothing moving
 const CHECKING_MS = 2000; // the server has not heard from qBittorrent yet
 const MAX_BACKOFF_MS = 300000; // qBittorrent (or the site) unavailable: 30 s, 60 s, 120 s… up to 5 min
-const DOWNLOADABLE = new Set(['none', 'failed', 'missing']);
+const DOWNLOADABLE = new Set(['none', 'failed', 'missing', 'removing']); // asking again calls a removal off
 
 const statusLine = document.getElementById('torrent-status');
 const configured = statusLine && statusLine.dataset.configured === '1';
@@ -56,7 +56,14 @@ function torrentBadge(t) {
   return { kind: 'downloading', text: `качается ${pct}${NBSP}%${eta}`, progress: pct };
 }
 
-function badgeFor(download, torrent) {
+function removingBadge() {
+  // The wish is stored on the server: it goes out when qBittorrent answers, even after a restart.
+  const title = summary && summary.available ? '' : 'qBittorrent недоступен — торрент уберём, когда он ответит';
+  return { kind: 'removing', text: 'удаляется…', progress: null, title };
+}
+
+function badgeFor(download, torrent, removing = false) {
+  if (removing) return removingBadge(); // before qBittorrent's word: the snapshot may predate the wish
   if (torrent) return torrentBadge(torrent);
   if (download === 'pending') return { kind: 'queue', text: 'в очереди', progress: null };
   if (download === 'failed') return { kind: 'failed', text: 'ошибка', progress: null };
@@ -117,8 +124,8 @@ function renderCard(card, badge) {
   if (download) download.hidden = !DOWNLOADABLE.has(card.dataset.kind);
   const remove = card.querySelector('.library-remove');
   if (remove) {
-    remove.hidden = !badge;
-    if (!badge) remove.open = false;
+    remove.hidden = !badge || badge.kind === 'removing';
+    if (remove.hidden) remove.open = false;
     // Only queued, nothing in qBittorrent yet: "cancel" says what it does; there are no files to delete.
     const queued = card.dataset.kind === 'queue';
     for (const node of remove.querySelectorAll('[data-queued-text]')) {
@@ -135,7 +142,8 @@ function apply(data) {
   const byHash = new Map(data.torrents.map((t) => [t.info_hash, t]));
   const byMovie = new Map(data.torrents.filter((t) => t.movie_id != null).map((t) => [String(t.movie_id), t]));
   const pending = new Set(data.pending.map((p) => String(p.movie_id)));
-  let active = pending.size > 0;
+  const removing = new Set((data.removals || []).map((r) => String(r.movie_id)));
+  let active = pending.size > 0 || removing.size > 0;
   for (const card of cards()) {
     const id = card.dataset.movieId;
     const torrent = byMovie.get(id) || byHash.get(card.dataset.infoHash);
@@ -144,7 +152,9 @@ function apply(data) {
     else if (download === 'pending' && data.available) download = 'sent'; // it left the queue
     if (torrent && torrent.progress >= 1 && download === 'sent') download = 'done';
     card.dataset.download = download;
-    renderCard(card, badgeFor(download, torrent));
+    // Removing until the server's list no longer has it: then the removal is done and the badge goes.
+    card.dataset.removing = removing.has(id) ? '1' : '';
+    renderCard(card, badgeFor(download, torrent, card.dataset.removing === '1'));
     if (torrent && lastProgress && lastProgress.has(torrent.info_hash)
         && lastProgress.get(torrent.info_hash) < 1 && torrent.progress >= 1) {
       toast(`«${card.dataset.name}» скачан`, 'success', 8000);
@@ -218,16 +228,22 @@ document.addEventListener('submit', async (event) => {
     if (action === 'download') {
       const { data } = await api(`/api/library/${id}/download`, { method: 'POST' });
       card.dataset.download = data.download.status;
+      card.dataset.removing = '';
       renderCard(card, badgeFor(data.download.status, null));
       toast(`«${card.dataset.name}»: ${data.download.status === 'pending' ? 'в очереди на скачивание' : 'уже в qBittorrent'}`, 'success');
     } else {
       const deleteFiles = button.value === '1' ? '1' : '0';
       await api(`/api/library/${id}/torrent?delete_files=${deleteFiles}`, { method: 'DELETE' });
       card.dataset.download = '';
+      // A download still in the queue is only called off (the server says so in the movie's removal, done
+      // at once); anything else is removed in the background, and says so until it is done.
       const wasQueued = card.dataset.kind === 'queue';
-      renderCard(card, null);
+      card.dataset.removing = wasQueued ? '' : '1';
+      renderCard(card, wasQueued ? null : removingBadge());
+      const later = summary && summary.checked_at && !summary.available ? ', как только qBittorrent ответит' : '';
       toast(wasQueued ? `«${card.dataset.name}»: скачивание отменено`
-        : deleteFiles === '1' ? `«${card.dataset.name}»: торрент и файлы удаляются` : `«${card.dataset.name}»: торрент убран из qBittorrent`);
+        : deleteFiles === '1' ? `«${card.dataset.name}»: торрент и файлы будут удалены${later}`
+          : `«${card.dataset.name}»: торрент будет убран из qBittorrent${later}`);
     }
     schedule(1500);
   } catch (error) {
