@@ -151,6 +151,7 @@ def owner_only(view: Callable) -> Callable:
             )
         return view(*args, **kwargs)
 
+    guarded.is_owner_only = True  # type: ignore[attr-defined]
     return guarded
 
 
