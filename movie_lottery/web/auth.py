@@ -40,8 +40,11 @@ from ..errors import DomainError
 
 bp = Blueprint("auth", __name__)
 
-# Headers a proxy adds when it relays someone else's request: a loopback peer carrying one is not local.
-FORWARDING_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
+# Headers a proxy adds when it relays someone else's request (WSGI names): a loopback peer carrying one
+# is not local.
+FORWARDING_KEYS = ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP")
+LOOPBACK_ADDRESSES = frozenset({"127.0.0.1", "::1"})
+SITE_OPEN_KEY = "movie_lottery.site_open"  # in the WSGI environ: one request, one answer
 NO_PASSWORD_MESSAGE = (
     "Сайт закрыт: на сервере не задан пароль администратора. Задайте ADMIN_PASSWORD"
     " (или OPEN_SITE=true, чтобы открыть сайт всем)"
@@ -79,10 +82,14 @@ def request_from_this_machine() -> bool:
     Behind a proxy the peer is the proxy (loopback, for one on the same machine), hence the header check;
     with PROXY_HOPS set, ProxyFix has already put the client's own address in ``remote_addr``.
     """
-    if any(name in request.headers for name in FORWARDING_HEADERS):
+    environ = request.environ
+    if any(key in environ for key in FORWARDING_KEYS):
         return False
+    address = request.remote_addr or ""
+    if address in LOOPBACK_ADDRESSES:
+        return True
     try:
-        return ipaddress.ip_address(request.remote_addr or "").is_loopback
+        return ipaddress.ip_address(address).is_loopback  # the rest of 127.0.0.0/8
     except ValueError:
         return False
 
@@ -90,9 +97,15 @@ def request_from_this_machine() -> bool:
 def site_open() -> bool:
     """Is this request served as if by the admin, with no sign-in? Only without a password, and then only
     for the server's own machine, or for everyone when the owner set OPEN_SITE."""
-    if admin_password_set():
-        return False
-    return bool(current_app.config.get("OPEN_SITE")) or request_from_this_machine()
+    environ = request.environ
+    decided = environ.get(SITE_OPEN_KEY)
+    if decided is None:  # asked by the guard, the templates and the page cache: decided once per request
+        config = current_app.config
+        decided = not config.get("ADMIN_PASSWORD") and (
+            bool(config.get("OPEN_SITE")) or request_from_this_machine()
+        )
+        environ[SITE_OPEN_KEY] = decided
+    return decided
 
 
 @functools.lru_cache(maxsize=8)
