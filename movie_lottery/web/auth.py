@@ -43,7 +43,7 @@ bp = Blueprint("auth", __name__)
 # Headers a proxy adds when it relays someone else's request (WSGI names): a loopback peer carrying one
 # is not local.
 FORWARDING_KEYS = ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP")
-LOOPBACK_ADDRESSES = frozenset({"127.0.0.1", "::1"})
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "::1", "localhost"})
 SITE_OPEN_KEY = "movie_lottery.site_open"  # in the WSGI environ: one request, one answer
 NO_PASSWORD_MESSAGE = (
     "Сайт закрыт: на сервере не задан пароль администратора. Задайте ADMIN_PASSWORD"
@@ -76,21 +76,34 @@ def admin_password_set() -> bool:
     return bool(current_app.config.get("ADMIN_PASSWORD"))
 
 
-def request_from_this_machine() -> bool:
-    """A browser on the server itself: a loopback peer, and no proxy header saying it relays someone else.
-
-    Behind a proxy the peer is the proxy (loopback, for one on the same machine), hence the header check;
-    with PROXY_HOPS set, ProxyFix has already put the client's own address in ``remote_addr``.
-    """
-    environ = request.environ
-    if any(key in environ for key in FORWARDING_KEYS):
+def _is_loopback(address: str | None) -> bool:
+    if not address:
         return False
-    address = request.remote_addr or ""
-    if address in LOOPBACK_ADDRESSES:
+    if address in LOOPBACK_NAMES:
         return True
     try:
         return ipaddress.ip_address(address).is_loopback  # the rest of 127.0.0.0/8
     except ValueError:
+        return False
+
+
+def request_from_this_machine() -> bool:
+    """A browser on the server itself: a loopback peer that asked for a loopback host, through no proxy.
+
+    - the peer: behind a proxy it is the proxy (loopback, for one on the same machine), hence
+    - no proxy header (with PROXY_HOPS set, ProxyFix has already put the client's own address in
+      ``remote_addr`` anyway), and
+    - the Host: a browser here asks for localhost or 127.0.0.1; a proxy passing the site's own name, or a
+      web page that rebinds its DNS name to 127.0.0.1 to read this site, asks for another name.
+    """
+    environ = request.environ
+    if any(key in environ for key in FORWARDING_KEYS):
+        return False
+    if not _is_loopback(request.remote_addr):
+        return False
+    try:
+        return _is_loopback(urlsplit("//" + request.host).hostname)
+    except ValueError:  # a Host no browser sends ("[::1", …)
         return False
 
 

@@ -62,23 +62,30 @@ def test_without_a_password_a_browser_on_the_server_itself_gets_the_open_site(ma
         (False, {"X-Forwarded-For": "203.0.113.7"}),  # a proxy on the same machine relays a stranger
         (False, {"Forwarded": "for=203.0.113.7"}),
         (False, {"X-Real-IP": "203.0.113.7"}),
+        (False, {"Host": "movies.example.org"}),  # a proxy passing the site's name, without the headers
+        (False, {"Host": "rebound.example:5000"}),  # a web page that rebinds its name to 127.0.0.1
     ],
-    ids=["remote address", "x-forwarded-for", "forwarded", "x-real-ip"],
+    ids=["remote address", "x-forwarded-for", "forwarded", "x-real-ip", "public host", "dns rebinding"],
 )
 def test_without_a_password_everyone_else_finds_the_site_locked_with_no_way_in(make_app, remote, headers):
     app = make_app()
-    client = visitor(app, remote=remote, **headers)
-    sent = client.get("/history")
+    client = visitor(app, remote=remote)
+    sent = client.get("/history", headers=headers)
     assert sent.status_code == 302 and sent.headers["Location"].startswith("/login")
-    login = client.get("/login")
+    login = client.get("/login", headers=headers)
     assert login.status_code == 403
     html = login.get_data(as_text=True)
     assert "ADMIN_PASSWORD" in html and "OPEN_SITE=true" in html and 'name="password"' not in html
-    refused = client.post("/api/lotteries", json={"movies": MOVIES})
+    refused = client.post("/api/lotteries", json={"movies": MOVIES}, headers=headers)
     assert refused.status_code == 401
     assert refused.get_json()["error"] == {"code": "unauthorized", "message": NO_PASSWORD_MESSAGE}
-    assert client.get("/library/backup.json").status_code == 302
-    assert client.get("/health").status_code == 200
+    assert client.get("/library/backup.json", headers=headers).status_code == 302
+    assert client.get("/health", headers=headers).status_code == 200
+
+
+@pytest.mark.parametrize("host", ["localhost", "localhost:5000", "127.0.0.1:5000", "[::1]:5000"])
+def test_a_browser_here_may_name_the_server_any_loopback_way(make_app, host):
+    assert visitor(make_app(), remote=False).get("/history", headers={"Host": host}).status_code == 200
 
 
 def test_without_a_password_a_lotterys_own_links_keep_working_for_friends(make_app):
