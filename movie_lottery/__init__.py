@@ -98,7 +98,7 @@ def _log_startup(app: Flask, started: float) -> None:
     qbit = "configured" if qbit_configured(app.config) else "not configured"
     kinopoisk = "configured" if kinopoisk_configured(app.config) else "not configured"
     if app.config.get("ADMIN_PASSWORD"):
-        admin = "locked, password set"
+        admin = "locked, password set" + (" (OPEN_SITE ignored)" if app.config.get("OPEN_SITE") else "")
     elif app.config.get("OPEN_SITE"):
         admin = "open to everyone (OPEN_SITE, no ADMIN_PASSWORD)"
     else:

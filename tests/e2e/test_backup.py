@@ -61,11 +61,12 @@ def test_download_the_backup_and_upload_it_back_as_a_dry_run(
     screenshot(page, "library-backup-refused")
 
 
-def test_an_open_site_shows_the_owner_how_to_back_up_instead_of_the_buttons(live_server, page):
+def test_an_open_site_shows_the_owner_how_to_back_up_instead_of_the_buttons(live_server, page, screenshot):
     page.goto(live_server.url + "/library")
     panel = page.locator("#backup")
     expect(panel.get_by_test_id("backup-owner-only")).to_contain_text("flask library export")
     expect(panel.get_by_test_id("backup-download")).to_have_count(0)
+    screenshot(page, "library-backup-owner-only")
     response = page.goto(live_server.url + "/library/backup.json")
     assert response.status == 403
     expect(page.locator("main")).to_contain_text("ADMIN_PASSWORD")
