@@ -97,7 +97,12 @@ def _log_startup(app: Flask, started: float) -> None:
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     qbit = "configured" if qbit_configured(app.config) else "not configured"
     kinopoisk = "configured" if kinopoisk_configured(app.config) else "not configured"
-    admin = "password set" if app.config.get("ADMIN_PASSWORD") else "open (no ADMIN_PASSWORD)"
+    if app.config.get("ADMIN_PASSWORD"):
+        admin = "locked, password set" + (" (OPEN_SITE ignored)" if app.config.get("OPEN_SITE") else "")
+    elif app.config.get("OPEN_SITE"):
+        admin = "open to everyone (OPEN_SITE, no ADMIN_PASSWORD)"
+    else:
+        admin = "no ADMIN_PASSWORD: open to this machine only, locked for everyone else"
     log.info(
         "app ready in %.0f ms (%.0f ms since import), peak RSS %.1f MB; database: %s; "
         "qBittorrent: %s; Kinopoisk: %s; admin: %s",

@@ -14,6 +14,9 @@ from pathlib import Path
 
 DEFAULT_KINOPOISK_URL = "https://api.kinopoisk.dev"
 DEFAULT_QBIT_CATEGORY = "movie-lottery"
+MAX_PROXY_HOPS = 5
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 
 
 def normalize_database_url(url: str) -> str:
@@ -59,19 +62,27 @@ def _int(value: str | None, default: int | None) -> int | None:
         raise ValueError(f"expected a whole number, got {value!r}") from exc
 
 
-_TRUE = frozenset({"1", "true", "yes", "on"})
-_FALSE = frozenset({"0", "false", "no", "off"})
-
-
 def _bool(value: str | None, default: bool, name: str) -> bool:
     value = _clean(value)
     if value is None:
         return default
-    if value.lower() in _TRUE:
+    if value.lower() in TRUE_WORDS:
         return True
-    if value.lower() in _FALSE:
+    if value.lower() in FALSE_WORDS:
         return False
     raise ValueError(f"{name}: expected true or false (1/0, yes/no, on/off), got {value!r}")
+
+
+def _proxy_hops(environ: Mapping[str, str]) -> int:
+    """How many proxies in front of the app may be believed about the client's address and scheme.
+
+    Render puts exactly one in front; a self-hosted deploy has none unless its owner says so. Trusting a
+    hop that is not there lets any client write its own X-Forwarded-For (and dodge the login throttle).
+    """
+    hops = _int(environ.get("PROXY_HOPS"), 1 if running_on_render(environ) else 0)
+    if hops is None or not 0 <= hops <= MAX_PROXY_HOPS:
+        raise ValueError(f"PROXY_HOPS must be between 0 and {MAX_PROXY_HOPS}, got {hops}")
+    return hops
 
 
 @dataclass(frozen=True)
@@ -80,6 +91,8 @@ class Settings:
     secret_key: str
     admin_password: str | None = None
     api_token: str | None = None
+    open_site: bool = False
+    proxy_hops: int = 0
     kinopoisk_api_token: str | None = None
     kinopoisk_api_url: str = DEFAULT_KINOPOISK_URL
     qbit_host: str | None = None
@@ -98,6 +111,8 @@ class Settings:
             "SECRET_KEY": self.secret_key,
             "ADMIN_PASSWORD": self.admin_password,
             "API_TOKEN": self.api_token,
+            "OPEN_SITE": self.open_site,
+            "PROXY_HOPS": self.proxy_hops,
             "KINOPOISK_API_TOKEN": self.kinopoisk_api_token,
             "KINOPOISK_API_URL": self.kinopoisk_api_url,
             "QBIT_HOST": self.qbit_host,
@@ -169,6 +184,8 @@ def load_settings(instance_path: Path, environ: Mapping[str, str] | None = None)
         secret_key=secret_key,
         admin_password=_clean(environ.get("ADMIN_PASSWORD")),
         api_token=_clean(environ.get("API_TOKEN")),
+        open_site=_bool(environ.get("OPEN_SITE"), False, "OPEN_SITE"),
+        proxy_hops=_proxy_hops(environ),
         kinopoisk_api_token=_clean(environ.get("KINOPOISK_API_TOKEN")),
         kinopoisk_api_url=_clean(environ.get("KINOPOISK_API_URL")) or DEFAULT_KINOPOISK_URL,
         qbit_host=_clean(environ.get("QBIT_HOST")),

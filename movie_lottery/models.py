@@ -200,3 +200,17 @@ class ContentVersion(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class LoginAttempt(db.Model):
+    """Sign-in attempts per client address in the current window (login_throttle.py), shared by every worker.
+
+    Times are whole seconds since the epoch: the window arithmetic happens in one SQL statement and must
+    mean the same on SQLite and PostgreSQL. Not watched by the content-version triggers: no page shows it.
+    """
+
+    __tablename__ = "login_attempt"
+
+    address: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    window_started: Mapped[int] = mapped_column(sa.BigInteger, index=True)
+    attempts: Mapped[int] = mapped_column(sa.Integer)

@@ -35,6 +35,8 @@ BASE_TEST_CONFIG = {
     "SECRET_KEY": "test-secret-key-not-for-production",
     "ADMIN_PASSWORD": None,
     "API_TOKEN": None,
+    "OPEN_SITE": False,
+    "PROXY_HOPS": 0,
     "KINOPOISK_API_TOKEN": None,
     "QBIT_HOST": None,
     "QBIT_PORT": None,

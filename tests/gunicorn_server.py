@@ -15,7 +15,16 @@ ROOT = Path(__file__).resolve().parents[1]
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 APP_SPEC = "movie_lottery:create_app()"
 # Settings a developer's shell might carry that would change what is being tested.
-UNSET_PREFIXES = ("QBIT_", "KINOPOISK_", "ADMIN_", "API_", "GUNICORN_CMD_ARGS")
+UNSET_PREFIXES = (
+    "QBIT_",
+    "KINOPOISK_",
+    "ADMIN_",
+    "API_",
+    "OPEN_SITE",
+    "PROXY_HOPS",
+    "RENDER",
+    "GUNICORN_CMD_ARGS",
+)
 
 
 class GunicornServer:

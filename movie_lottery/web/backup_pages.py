@@ -1,7 +1,10 @@
 """/library/backup: the admin's download and upload of the backup, the same files as ``flask library``.
 
-Admin-only through the default-deny access guard (neither view is ``@public``): the file holds every
-lottery's secrets, the play links among them.
+The signed-in admin only, in every mode (``owner_only``): the file holds every lottery's secrets, the play
+links among them and each undrawn lottery's seed, which gives its winner away before the draw. On a site
+without a password nobody is signed in, so there the owner uses ``flask library export`` / ``import``; an
+upload is refused too, since an undrawn lottery brought in with a seed of the uploader's choosing would have
+a winner known in advance.
 """
 
 from __future__ import annotations
@@ -12,10 +15,12 @@ from flask import Response, flash, redirect, request, url_for
 
 from .. import backup
 from ..errors import DomainError
+from .auth import owner_only
 from .pages import bp
 
 
 @bp.get("/library/backup.json")
+@owner_only
 def library_backup():
     body = backup.dumps_backup(backup.export_data()).encode("utf-8")
     # The date lives in the file name only: the body has no timestamp, so equal data stays equal bytes.
@@ -27,6 +32,7 @@ def library_backup():
 
 
 @bp.post("/library/backup")
+@owner_only
 def library_backup_upload():
     upload = request.files.get("backup")
     dry_run = request.form.get("dry_run") == "1"

@@ -105,10 +105,12 @@ class SecurityHeaders:
 
 
 def init_app(app: Flask) -> None:
-    # Render (and most PaaS) put one proxy in front; trust exactly one hop of X-Forwarded-*.
-    app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-        SecurityHeaders(app.wsgi_app), x_for=1, x_proto=1, x_host=1
-    )
+    app.wsgi_app = SecurityHeaders(app.wsgi_app)  # type: ignore[method-assign]
+    # X-Forwarded-* is believed for exactly as many proxies as the deploy has (PROXY_HOPS: 1 on Render,
+    # 0 by default elsewhere). With no proxy in front, a client would write its own address otherwise.
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     app.session_interface = RequestAwareSessionInterface()
     app.before_request_funcs.setdefault(None, []).insert(0, _assign_request_id)
 

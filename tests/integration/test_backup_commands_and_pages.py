@@ -8,7 +8,9 @@ import re
 
 import pytest
 
-from tests.backup_collection import stock_collection
+from movie_lottery.extensions import db
+from movie_lottery.models import Lottery
+from tests.backup_collection import handmade_document, stock_collection
 from tests.integration.test_backup_export_import import EMPTY, export_text, wipe
 
 
@@ -102,46 +104,66 @@ def test_flask_library_import_of_a_missing_file_is_a_usage_error(app, tmp_path):
 # ---- the library page -----------------------------------------------------------------------------------
 
 
-def test_the_library_page_offers_the_backup_panel(client):
-    html = client.get("/library").get_data(as_text=True)
+@pytest.fixture
+def locked_app(make_app):
+    return make_app(ADMIN_PASSWORD="correct horse", API_TOKEN="bot-token")
+
+
+def sign_in(client) -> None:
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert client.post("/login", data={"password": "correct horse", "csrf_token": token}).status_code == 302
+
+
+@pytest.fixture
+def admin(locked_app):
+    """The signed-in admin; the bearer token lets stock_collection fill the library through the API."""
+    client = locked_app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = "Bearer bot-token"
+    sign_in(client)
+    return client
+
+
+def test_the_library_page_offers_the_backup_panel(admin):
+    html = admin.get("/library").get_data(as_text=True)
     assert 'id="backup"' in html and "Резервная копия" in html
     assert 'href="/library/backup.json"' in html and 'enctype="multipart/form-data"' in html
 
 
-def test_the_download_is_the_same_file_as_the_command_line_export(app, client):
-    stock_collection(client)
-    response = client.get("/library/backup.json")
+def test_the_download_is_the_same_file_as_the_command_line_export(locked_app, admin):
+    stock_collection(admin)
+    response = admin.get("/library/backup.json")
     assert response.status_code == 200 and response.mimetype == "application/json"
     assert re.fullmatch(
         r'attachment; filename="movie-lottery-backup-\d{4}-\d\d-\d\d\.json"',
         response.headers["Content-Disposition"],
     )
     assert response.headers["Cache-Control"] == "no-store"  # it holds every lottery's play link
-    cli = app.test_cli_runner().invoke(args=["library", "export"])
+    cli = locked_app.test_cli_runner().invoke(args=["library", "export"])
     assert response.data == cli.stdout_bytes
 
 
-def test_an_upload_imports_the_file_and_says_what_it_did(app, client):
-    stock_collection(client)
-    body = client.get("/library/backup.json").data
-    wipe(app)
-    response = upload(client, body)
+def test_an_upload_imports_the_file_and_says_what_it_did(locked_app, admin):
+    stock_collection(admin)
+    body = admin.get("/library/backup.json").data
+    wipe(locked_app)
+    response = upload(admin, body)
     assert response.status_code == 302 and response.headers["Location"] == "/library"
-    page = client.get("/library")
+    page = admin.get("/library")
     assert any(text.startswith("Копия загружена. Библиотека: добавлено 5") for text in flashes(page))
-    assert client.get("/library/backup.json").data == body
-    again = upload(client, body, dry_run=False)
-    assert "ничего не изменилось" in flashes(client.get(again.headers["Location"]))[0]
+    assert admin.get("/library/backup.json").data == body
+    again = upload(admin, body, dry_run=False)
+    assert "ничего не изменилось" in flashes(admin.get(again.headers["Location"]))[0]
 
 
-def test_a_dry_run_upload_reports_and_writes_nothing(app, client):
-    stock_collection(client)
-    body = client.get("/library/backup.json").data
-    wipe(app)
-    response = upload(client, body, dry_run=True)
-    [message] = flashes(client.get(response.headers["Location"]))
+def test_a_dry_run_upload_reports_and_writes_nothing(locked_app, admin):
+    stock_collection(admin)
+    body = admin.get("/library/backup.json").data
+    wipe(locked_app)
+    response = upload(admin, body, dry_run=True)
+    [message] = flashes(admin.get(response.headers["Location"]))
     assert message.startswith("Пробный прогон — ничего не записано") and "добавится 5" in message
-    assert json.loads(export_text(app)) == EMPTY
+    assert json.loads(export_text(locked_app)) == EMPTY
 
 
 @pytest.mark.parametrize(
@@ -156,17 +178,17 @@ def test_a_dry_run_upload_reports_and_writes_nothing(app, client):
         (b"", "", "Выберите файл резервной копии"),
     ],
 )
-def test_a_bad_upload_is_a_friendly_message_and_writes_nothing(app, client, body, filename, message):
-    response = upload(client, body, filename=filename)
+def test_a_bad_upload_is_a_friendly_message_and_writes_nothing(locked_app, admin, body, filename, message):
+    response = upload(admin, body, filename=filename)
     assert response.status_code == 302
-    page = client.get("/library")
+    page = admin.get("/library")
     [text] = flashes(page)
     assert message in text and 'class="flash flash--error"' in page.get_data(as_text=True)
-    assert json.loads(export_text(app)) == EMPTY
+    assert json.loads(export_text(locked_app)) == EMPTY
 
 
-def test_an_upload_without_the_csrf_token_is_refused(client):
-    response = client.post(
+def test_an_upload_without_the_csrf_token_is_refused(admin):
+    response = admin.post(
         "/library/backup", data={"backup": (io.BytesIO(b"{}"), "b.json")}, content_type="multipart/form-data"
     )
     assert response.status_code == 403
@@ -188,3 +210,48 @@ def test_with_an_admin_password_a_visitor_can_neither_download_nor_upload(make_a
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     admin.post("/login", data={"password": "correct horse", "csrf_token": token})
     assert admin.get("/library/backup.json").status_code == 200
+
+
+# ---- an open site: no owner to tell from its visitors -----------------------------------------------------
+
+
+@pytest.fixture(params=["this machine", "OPEN_SITE"])
+def open_site(request, make_app):
+    """A site without a password, open to a browser on the server itself, or to everyone by OPEN_SITE."""
+    app = make_app(OPEN_SITE=request.param == "OPEN_SITE")
+    client = app.test_client()
+    if request.param == "OPEN_SITE":
+        client.environ_base["REMOTE_ADDR"] = "203.0.113.7"
+    return app, client
+
+
+def test_an_open_site_refuses_the_backup_download_and_points_to_the_password_and_the_cli(open_site):
+    app, client = open_site
+    collection = stock_collection(client)
+    with app.app_context():
+        undrawn_seed = db.session.get(Lottery, collection["waiting"]["id"]).seed
+    response = client.get("/library/backup.json")
+    assert response.status_code == 403
+    assert "attachment" not in response.headers.get("Content-Disposition", "")
+    page = response.get_data(as_text=True)
+    assert undrawn_seed not in page
+    assert "ADMIN_PASSWORD" in page and "flask library export" in page
+    assert "ещё не разыгранной" in page
+
+
+def test_an_open_site_refuses_an_upload_and_imports_nothing(open_site):
+    # An undrawn lottery brought in with a seed the uploader chose would have a winner known in advance.
+    app, client = open_site
+    document = handmade_document()
+    document["lotteries"][0].update(drawn_at=None, winner_position=None)
+    response = upload(client, json.dumps(document).encode())
+    assert response.status_code == 403
+    assert "flask library import" in response.get_data(as_text=True)
+    assert json.loads(export_text(app)) == EMPTY
+
+
+def test_an_open_site_shows_why_the_backup_panel_has_no_buttons(open_site):
+    _app, client = open_site
+    html = client.get("/library").get_data(as_text=True)
+    assert 'data-testid="backup-owner-only"' in html and "flask library export" in html
+    assert 'href="/library/backup.json"' not in html and 'action="/library/backup"' not in html

@@ -55,8 +55,20 @@ def test_render_blueprint_migrates_then_starts_gunicorn_with_its_config():
     database = blueprint["databases"][0]["name"]
     assert env["DATABASE_URL"]["fromDatabase"] == {"name": database, "property": "connectionString"}
     assert env["SECRET_KEY"].get("generateValue") is True
-    for secret in ["ADMIN_PASSWORD", "KINOPOISK_API_TOKEN", "QBIT_HOST", "QBIT_USERNAME", "QBIT_PASSWORD"]:
+    for secret in ["KINOPOISK_API_TOKEN", "QBIT_HOST", "QBIT_USERNAME", "QBIT_PASSWORD"]:
         assert env[secret].get("sync") is False, secret
+
+
+def test_a_render_deploy_is_locked_from_its_first_start():
+    # Lock by default: the blueprint generates the admin password (the owner reads it in the dashboard), and
+    # nothing in it opens the site; OPEN_SITE is the owner's own, deliberate addition.
+    web = next(
+        s for s in yaml.safe_load((ROOT / "render.yaml").read_text())["services"] if s["type"] == "web"
+    )
+    env = {item["key"]: item for item in web["envVars"]}
+    assert env["ADMIN_PASSWORD"] == {"key": "ADMIN_PASSWORD", "generateValue": True}
+    assert "OPEN_SITE" not in env
+    assert "PROXY_HOPS" not in env  # Render's one proxy hop is the default there (the RENDER variable)
 
 
 def test_procfile_has_release_and_web_processes():

@@ -19,7 +19,14 @@ PUBLIC_ENDPOINTS = {
     "api_docs.openapi_json",  # an API description is not secret
     "api_docs.docs_page",
 }
+# What the signed-in admin alone may use, even on an open site: the backup holds every undrawn seed.
+OWNER_ONLY_ENDPOINTS = {"pages.library_backup", "pages.library_backup_upload"}
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+# Locked by the password, or locked because there is none and the visitor is not on the server itself.
+LOCKED_MODES = {
+    "password set": ({"ADMIN_PASSWORD": "correct horse", "API_TOKEN": "bot-token"}, {}),
+    "no password, a stranger": ({"API_TOKEN": "bot-token"}, {"REMOTE_ADDR": "203.0.113.7"}),
+}
 
 
 @pytest.fixture
@@ -47,8 +54,17 @@ def test_public_routes_are_exactly_the_documented_ones(locked_app):
     assert public == PUBLIC_ENDPOINTS
 
 
-def test_every_other_route_refuses_a_visitor_without_the_admin_session(locked_app):
+def test_owner_only_routes_are_exactly_the_documented_ones(locked_app):
+    marked = {e for e, view in locked_app.view_functions.items() if getattr(view, "is_owner_only", False)}
+    assert marked == OWNER_ONLY_ENDPOINTS
+
+
+@pytest.mark.parametrize("mode", LOCKED_MODES, ids=list(LOCKED_MODES))
+def test_every_other_route_refuses_a_visitor_without_the_admin_session(make_app, mode):
+    settings, environ = LOCKED_MODES[mode]
+    locked_app = make_app(**settings)
     client = locked_app.test_client()
+    client.environ_base.update(environ)
     checked = 0
     for endpoint, method, url in routes(locked_app):
         if endpoint in PUBLIC_ENDPOINTS:
@@ -88,3 +104,26 @@ def test_the_api_token_is_refused_when_no_admin_password_is_set(make_app):
 
     with app.test_request_context(headers={"Authorization": "Bearer bot-token"}):
         assert signed_in_admin() is False
+
+
+def test_an_open_site_refuses_only_the_owner_only_routes(make_app):
+    app = make_app()  # no password, a browser on the server itself: everything else is open
+    client = app.test_client()
+    page = client.get("/").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    refused = set()
+    for endpoint, method, url in routes(app):
+        if endpoint == "auth.logout":
+            continue  # it would end the session the CSRF token belongs to
+        kwargs = {}
+        if method in UNSAFE:
+            api = url.startswith("/api/")
+            kwargs = (
+                {"json": {}, "headers": {"X-CSRFToken": token}} if api else {"data": {"csrf_token": token}}
+            )
+        response = client.open(url, method=method, **kwargs)
+        assert response.status_code != 401, (method, url)
+        assert not response.headers.get("Location", "").startswith("/login"), (method, url)
+        if response.status_code == 403:
+            refused.add(endpoint)
+    assert refused == OWNER_ONLY_ENDPOINTS

@@ -103,3 +103,38 @@ def test_qbittorrent_certificates_are_checked_unless_turned_off(tmp_path, value,
 def test_a_mistyped_verify_setting_stops_the_start_instead_of_guessing(tmp_path):
     with pytest.raises(ValueError, match="QBIT_VERIFY_TLS"):
         load_settings(tmp_path, environ={"SECRET_KEY": "k", "QBIT_VERIFY_TLS": "nope"})
+
+
+@pytest.mark.parametrize(
+    ("environ", "hops"),
+    [
+        ({}, 0),  # self-hosted, no proxy: X-Forwarded-For is the client's own writing
+        ({"RENDER": "true"}, 1),  # Render's one proxy
+        ({"PROXY_HOPS": "2"}, 2),
+        ({"RENDER": "true", "PROXY_HOPS": "0"}, 0),
+        ({"PROXY_HOPS": " "}, 0),
+    ],
+)
+def test_proxy_hops_default_to_the_deploys_proxies(tmp_path: Path, environ, hops):
+    assert load_settings(tmp_path, environ={"SECRET_KEY": "k", **environ}).proxy_hops == hops
+
+
+@pytest.mark.parametrize("value", ["-1", "6", "one"])
+def test_a_proxy_hops_value_that_makes_no_sense_stops_the_start(tmp_path: Path, value):
+    with pytest.raises(ValueError):
+        load_settings(tmp_path, environ={"SECRET_KEY": "k", "PROXY_HOPS": value})
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, False), ("", False), ("true", True), ("1", True), ("no", False)]
+)
+def test_open_site_is_off_unless_the_owner_says_so(tmp_path: Path, value, expected):
+    environ = {"SECRET_KEY": "k"} if value is None else {"SECRET_KEY": "k", "OPEN_SITE": value}
+    settings = load_settings(tmp_path, environ=environ)
+    assert settings.open_site is expected
+    assert settings.as_flask_config()["OPEN_SITE"] is expected
+
+
+def test_an_open_site_value_that_is_not_yes_or_no_stops_the_start(tmp_path: Path):
+    with pytest.raises(ValueError, match="true or false"):
+        load_settings(tmp_path, environ={"SECRET_KEY": "k", "OPEN_SITE": "maybe"})
