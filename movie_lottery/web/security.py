@@ -58,8 +58,9 @@ def _check_body_and_csrf() -> None:
     A cross-site HTML form can send only POST, with a form or text/plain body, or none at all; it cannot set
     ``Content-Type: application/json``, ``X-CSRFToken`` or ``Authorization`` without a CORS preflight,
     which this site never grants. So a POST must carry one of them (on the pages: the form's token).
-    PUT, PATCH and DELETE cannot come from a form at all; they keep the rules below (JSON bodies, the
-    token with the session cookie) and may otherwise be bodiless, as scripts send them.
+    PUT, PATCH and DELETE cannot come from a form, and a cross-site fetch with them needs the preflight too;
+    they keep the rules below (JSON bodies, the token with the session cookie) and may otherwise come
+    without a body or a content type, as scripts send them.
     """
     if request.method not in UNSAFE_METHODS or request.routing_exception is not None:
         return  # a read, or no view to reach: routing answers its 404 or 405
