@@ -19,6 +19,8 @@ from tests.same_movie_cases import load_cases
 pytestmark = pytest.mark.e2e
 
 MODULE = "/static/js/same-movie.js"
+# The rule runs in the browser alone: one database backend is enough to serve the page.
+ONE_BACKEND = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def run_in_page(page, script: str, argument):
@@ -28,6 +30,7 @@ def run_in_page(page, script: str, argument):
     )
 
 
+@ONE_BACKEND
 def test_the_javascript_rule_gives_every_pair_of_the_table_the_same_verdict(live_server, page):
     page.goto(live_server.url + "/")
     cases = load_cases()
@@ -52,6 +55,7 @@ def first_of_each_class(code_points: list[int], key) -> list[int]:
     return [first.setdefault(key(chr(cp)), cp) for cp in code_points]
 
 
+@ONE_BACKEND
 def test_the_javascript_rule_groups_every_single_character_as_python_does(live_server, page):
     """Beyond the table: each of ~150,000 characters, alone, falls into the same class in both languages."""
     page.goto(live_server.url + "/")
