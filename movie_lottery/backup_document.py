@@ -19,9 +19,9 @@ from typing import Any
 
 from .errors import InvalidInput
 from .integrations.magnet import InvalidMagnet, parse_magnet
-from .library import title_key
 from .lottery import commitment_for, validate_candidates, winner_index
 from .models import LibraryMovie, Lottery, MovieFields
+from .same_movie import title_key
 from .schemas import DETAIL_FIELDS, load_movie
 
 FORMAT = "movie-lottery-backup"
@@ -249,7 +249,9 @@ def _candidates(raw: Any, where: str) -> list[dict]:
             raise refuse(here, f"position должен быть {index}: фильмы идут по порядку")
         flat.append(_flat_movie(candidate, here))
     try:
-        movies = validate_candidates(flat)  # the lottery's own rules: 2–25 films, no duplicates
+        # The lottery's own rules (2–25 valid films), but duplicates as they were when it was made: an old
+        # lottery with «Ёлки» and «Елки» was a fair draw and must come back from its backup.
+        movies = validate_candidates(flat, refuse_duplicates=False)
     except InvalidInput as exc:
         raise refuse(where, exc.message) from None
     return [_canonical_movie(movie) for movie in movies]

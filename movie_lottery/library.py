@@ -25,7 +25,8 @@ from .errors import Conflict, InvalidInput, NotFound
 from .extensions import db
 from .integrations.magnet import InvalidMagnet, Magnet, parse_magnet
 from .lottery import movie_to_dict
-from .models import Download, LibraryMovie, MovieFields, normalise_text
+from .models import Download, LibraryMovie, MovieFields
+from .same_movie import is_same_movie, normalise_text
 from .schemas import load_movie
 
 SORTS = ("added", "title", "year", "rating")
@@ -35,11 +36,6 @@ PAGE_SIZE = 24
 _FIELDS = ("name", "year", "poster", "description", "rating", "genres", "countries")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 ID_MAX = 2**31 - 1  # PostgreSQL's integer
-
-
-def title_key(name: str, year: int | None) -> tuple[str, int | None]:
-    """Same movie when typed by hand twice: case, spacing and ё/е do not matter, the year does."""
-    return normalise_text(name), year
 
 
 # ---- reading ----------------------------------------------------------------------------------------
@@ -120,11 +116,10 @@ def find_same_movie(kinopoisk_id: int | None, name: str, year: int | None) -> Li
             LibraryMovie.year.is_(None) if year is None else LibraryMovie.year == year,
         )
     )
-    for movie in same_title:
-        different_ids = (
-            kinopoisk_id is not None and movie.kinopoisk_id is not None and movie.kinopoisk_id != kinopoisk_id
-        )
-        if not different_ids:
+    given = {"kinopoisk_id": kinopoisk_id, "name": name, "year": year}
+    for movie in same_title:  # the column is cut at 200 characters: the rule itself decides
+        stored = {"kinopoisk_id": movie.kinopoisk_id, "name": movie.name, "year": movie.year}
+        if is_same_movie(given, stored):
             return movie
     return None
 

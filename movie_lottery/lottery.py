@@ -28,6 +28,7 @@ from sqlalchemy.orm import aliased, selectinload
 from .errors import Forbidden, InvalidInput, NotFound
 from .extensions import db
 from .models import Lottery, LotteryMovie, utcnow
+from .same_movie import is_same_movie
 from .schemas import load_movie
 
 MIN_MOVIES = 2
@@ -49,21 +50,19 @@ def winner_index(seed: str, lottery_id: str, names: list[str]) -> int:
     return int(hashlib.sha256(message).hexdigest(), 16) % len(names)
 
 
-def _normalised_title(name: str) -> str:
-    return " ".join(name.casefold().split())
+def validate_candidates(raw_movies: object, *, refuse_duplicates: bool = True) -> list[dict]:
+    """Check the list as a whole: its size and that no movie appears twice.
 
-
-def validate_candidates(raw_movies: object) -> list[dict]:
-    """Check the list as a whole: its size and that no movie appears twice."""
+    ``refuse_duplicates=False`` is for lotteries already made (a backup): one made before the rule grew
+    stricter (ё/е) is still a fair draw over its list, and must stay restorable.
+    """
     if not isinstance(raw_movies, list):
         raise InvalidInput("Нужен список фильмов", code="invalid_movies")
     if len(raw_movies) < MIN_MOVIES:
         raise InvalidInput(f"Нужно хотя бы {MIN_MOVIES} фильма", code="too_few_movies")
     if len(raw_movies) > MAX_MOVIES:
         raise InvalidInput(f"Не больше {MAX_MOVIES} фильмов в одной лотерее", code="too_many_movies")
-    movies = []
-    seen_ids: set[int] = set()
-    seen_titles: set[tuple[str, int | None]] = set()
+    movies: list[dict] = []
     for position, raw in enumerate(raw_movies):
         try:
             movie = load_movie(raw)
@@ -71,15 +70,11 @@ def validate_candidates(raw_movies: object) -> list[dict]:
             exc.message = f"Фильм №{position + 1}: {exc.message}"
             exc.details["index"] = position
             raise
-        title_key = (_normalised_title(movie["name"]), movie["year"])
-        kp_id = movie["kinopoisk_id"]
-        if (kp_id is not None and kp_id in seen_ids) or title_key in seen_titles:
+        # Pairwise, as the library decides it: at most 25 × 24 / 2 comparisons.
+        if refuse_duplicates and any(is_same_movie(movie, earlier) for earlier in movies):
             raise InvalidInput(
                 f"«{movie['name']}» уже есть в списке", code="duplicate_movie", details={"index": position}
             )
-        if kp_id is not None:
-            seen_ids.add(kp_id)
-        seen_titles.add(title_key)
         movies.append(movie)
     return movies
 

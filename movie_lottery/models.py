@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
+from .same_movie import normalise_text
 
 DOWNLOAD_STATUSES = ("pending", "sent", "done", "failed")
 # What a row wants of qBittorrent: the torrent there ("download") or gone ("removal").
@@ -114,11 +115,6 @@ class LibraryMovie(MovieFields, db.Model):
     download: Mapped[Download | None] = relationship(
         back_populates="movie", cascade="all, delete-orphan", passive_deletes=True, uselist=False
     )
-
-
-def normalise_text(text: str) -> str:
-    """Case, spacing and ё/е do not matter when people look for a title."""
-    return " ".join(text.casefold().replace("ё", "е").split())
 
 
 def library_search_text(movie: LibraryMovie) -> str:

@@ -26,7 +26,9 @@ IF_NONE_MATCH = {"in": "header", "name": "If-None-Match", "required": False, "sc
 def create_lottery(body: dict) -> tuple[Response, int]:
     """Create a lottery
 
-    The answer carries the play link and its token: send the link to the friend who will spin.
+    The answer carries the play link and its token: send the link to the friend who will spin. No two
+    candidates may be one movie (400 `duplicate_movie`), by the library's rule: the same Kinopoisk id, or,
+    when either has none, the same title (case, spacing and ё/е aside) and the same year.
     """
     created = lotteries.create_lottery(body["movies"], auto_download=body["auto_download"])
     data = lotteries.lottery_to_dict(created.lottery)

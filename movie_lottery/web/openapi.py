@@ -57,7 +57,9 @@ SECURITY_SCHEMES = {
 DESCRIPTION = """\
 The JSON API of Movie Lottery: the site's own scripts use it, and so can bots.
 
-- Bodies are `application/json` (415 otherwise); unknown fields are ignored.
+- Bodies are `application/json` (415 otherwise); unknown fields are ignored. A POST says
+  `Content-Type: application/json` even when it has no body, unless it carries the bearer token
+  or `X-CSRFToken`: that is what no form on another site can send (415 otherwise).
 - Errors are `{"error": {"code", "message", "details"?}}`: `code` is stable, `message` is Russian,
   `details.fields` has each refused field's messages.
 - With `ADMIN_PASSWORD` unset every operation is open. With it set, operations marked as admin-only need

@@ -53,21 +53,35 @@ def _assign_request_id() -> None:
 
 
 def _check_body_and_csrf() -> None:
-    if request.method not in UNSAFE_METHODS:
+    """Every write proves it is not a forged cross-site request, before any view runs.
+
+    A cross-site HTML form can send only POST, with a form or text/plain body, or none at all; it cannot set
+    ``Content-Type: application/json``, ``X-CSRFToken`` or ``Authorization`` without a CORS preflight,
+    which this site never grants. So a POST must carry one of them (on the pages: the form's token).
+    PUT, PATCH and DELETE cannot come from a form, and a cross-site fetch with them needs the preflight too;
+    they keep the rules below (JSON bodies, the token with the session cookie) and may otherwise come
+    without a body or a content type, as scripts send them.
+    """
+    if request.method not in UNSAFE_METHODS or request.routing_exception is not None:
+        return  # a read, or no view to reach: routing answers its 404 or 405
+    if not request.path.startswith("/api/"):
+        csrf.protect()  # the pages: forms carry the token in a field, their scripts in the header
         return
     from .auth import bearer_token_valid
 
-    if request.path.startswith("/api/"):
-        # Bodies only as JSON: an HTML form on another site cannot produce them, and scripts are explicit.
-        has_body = request.content_length or request.headers.get("Transfer-Encoding")
-        if has_body and request.mimetype != "application/json":
-            abort(415)
-        # A request that rides on our session cookie could come from a forged page: it must prove itself.
-        # Without the cookie (scripts, bots) there is nothing to forge.
-        if has_session_cookie() and not bearer_token_valid():
-            csrf.protect()
+    is_json = request.mimetype == "application/json"
+    # Bodies only as JSON: a form on another site cannot produce them, and scripts are explicit.
+    if not is_json and (request.content_length or request.headers.get("Transfer-Encoding")):
+        abort(415)
+    if bearer_token_valid():
+        return  # a script: no page on another site can send the header
+    if has_session_cookie():
+        # It rides on our session cookie, so it could come from a forged page: it must send the token.
+        csrf.protect()
         return
-    csrf.protect()
+    if request.method == "POST" and not is_json:
+        # No cookie, no token, no JSON: exactly what a cross-site form with an empty body looks like.
+        abort(415)
 
 
 SECURITY_HEADERS = (

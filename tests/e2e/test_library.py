@@ -129,7 +129,7 @@ def test_the_page_says_when_qbittorrent_is_down_and_when_it_tries_next(serve, pa
         movies = stock(server)
         api = server.app.test_client()
         api.put(f"/api/library/{movies[0]['id']}/magnet", json={"magnet": f"magnet:?xt=urn:btih:{'a' * 40}"})
-        api.post(f"/api/library/{movies[0]['id']}/download")
+        api.post(f"/api/library/{movies[0]['id']}/download", json={})
         page.goto(server.url + "/library")
         status = page.locator("#torrent-status")
         expect(status).to_contain_text(

@@ -119,7 +119,7 @@ def test_deleting_a_movie_takes_its_download_along(make_app):
     install(app, StubClient())
     client = app.test_client()
     movie = add(client, {**TIHAYA, "magnet": magnet()})
-    assert client.post(f"/api/library/{movie['id']}/download").status_code == 202
+    assert client.post(f"/api/library/{movie['id']}/download", json={}).status_code == 202
     assert client.delete(f"/api/library/{movie['id']}").status_code == 204
     assert client.get(f"/api/library/{movie['id']}").status_code == 404
     assert client.delete(f"/api/library/{movie['id']}").get_json()["error"]["code"] == "movie_not_found"
@@ -219,7 +219,7 @@ def test_a_queued_download_follows_a_new_magnet_and_a_sent_one_is_forgotten(make
     service = install(app, StubClient())
     client = app.test_client()
     movie = add(client, {**TIHAYA, "magnet": magnet()})
-    client.post(f"/api/library/{movie['id']}/download")
+    client.post(f"/api/library/{movie['id']}/download", json={})
     other_hash = "d" * 40
     moved = client.put(f"/api/library/{movie['id']}/magnet", json={"magnet": magnet(other_hash)}).get_json()
     assert moved["download"]["status"] == "pending" and moved["download"]["info_hash"] == other_hash
@@ -237,13 +237,13 @@ def test_download_without_a_magnet_is_409_no_magnet(make_app):
     install(app, StubClient())
     client = app.test_client()
     movie = add(client, TIHAYA)
-    response = client.post(f"/api/library/{movie['id']}/download")
+    response = client.post(f"/api/library/{movie['id']}/download", json={})
     assert response.status_code == 409 and response.get_json()["error"]["code"] == "no_magnet"
 
 
 def test_download_without_qbittorrent_is_409_not_configured(client):
     movie = add(client, {**TIHAYA, "magnet": magnet()})
-    response = client.post(f"/api/library/{movie['id']}/download")
+    response = client.post(f"/api/library/{movie['id']}/download", json={})
     assert response.status_code == 409
     assert response.get_json()["error"]["code"] == "torrent_client_not_configured"
 
@@ -254,13 +254,13 @@ def test_download_is_accepted_as_pending_and_the_stub_is_not_called(make_app):
     install(app, stub)
     client = app.test_client()
     movie = add(client, {**TIHAYA, "magnet": magnet()})
-    response = client.post(f"/api/library/{movie['id']}/download")
+    response = client.post(f"/api/library/{movie['id']}/download", json={})
     assert response.status_code == 202
     download = response.get_json()["download"]
     assert download["status"] == "pending" and download["info_hash"] == HEX and download["attempts"] == 0
     assert stub.calls == []
     assert client.get(f"/api/library/{movie['id']}").get_json()["download"]["status"] == "pending"
-    assert client.post("/api/library/999/download").status_code == 404
+    assert client.post("/api/library/999/download", json={}).status_code == 404
 
 
 def test_remove_torrent_checks_its_input(make_app):
@@ -320,13 +320,13 @@ def test_the_library_page_costs_the_same_queries_for_one_movie_or_many(make_app)
     install(app, StubClient())
     client = app.test_client()
     first = add(client, {**TIHAYA, "magnet": magnet()})
-    client.post(f"/api/library/{first['id']}/download")
+    client.post(f"/api/library/{first['id']}/download", json={})
     one = count_statements(app, "/library")
     for number in range(12):
         movie = add(
             client, {"name": f"Фильм {number}", "year": 2000 + number, "magnet": magnet(f"{number:040x}")}
         )
-        client.post(f"/api/library/{movie['id']}/download")
+        client.post(f"/api/library/{movie['id']}/download", json={})
     assert count_statements(app, "/library") == one
     assert count_statements(app, "/library?q=фильм&sort=year") == one + 1  # + the total behind the filter
     assert one <= 3  # the count, the movies, their downloads

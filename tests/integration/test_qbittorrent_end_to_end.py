@@ -71,7 +71,7 @@ def add_and_ask(client, movie: dict) -> dict:
     stored = client.post("/api/library", json=movie)
     assert stored.status_code == 201, stored.get_json()
     data = stored.get_json()
-    asked = client.post(f"/api/library/{data['id']}/download")
+    asked = client.post(f"/api/library/{data['id']}/download", json={})
     assert asked.status_code == 202 and asked.get_json()["download"]["status"] == "pending"
     return data
 

@@ -113,7 +113,7 @@ def add_movie(client, name="Тихая гавань", kinopoisk_id=1000001, info
 
 
 def ask_download(client, movie_id: int):
-    response = client.post(f"/api/library/{movie_id}/download")
+    response = client.post(f"/api/library/{movie_id}/download", json={})
     assert response.status_code == 202, response.get_json()
     return response.get_json()["download"]
 

@@ -73,7 +73,7 @@ def test_without_qbittorrent_not_one_connection_is_attempted(make_app, monkeypat
     browser = app.test_client()  # pages set a session cookie; the API calls below come without one
     for path in ("/", "/history", "/library", "/api/torrents", "/api/library"):
         assert browser.get(path).status_code == 200, path
-    refused = client.post(f"/api/library/{movie_id}/download")
+    refused = client.post(f"/api/library/{movie_id}/download", json={})
     assert refused.status_code == 409
     assert refused.get_json()["error"]["code"] == "torrent_client_not_configured"
     removal = client.delete(f"/api/library/{movie_id}/torrent")
@@ -105,7 +105,7 @@ def test_a_refused_port_fails_fast_opens_the_breaker_and_keeps_the_download_pend
         service = manual_service(app)
         client = app.test_client()
         movie_id = add_movie_with_magnet(client)
-        assert client.post(f"/api/library/{movie_id}/download").status_code == 202
+        assert client.post(f"/api/library/{movie_id}/download", json={}).status_code == 202
 
         for _ in range(3):
             elapsed, report = timed(service.run_cycle)
@@ -137,7 +137,7 @@ def test_with_qbittorrent_a_black_hole_every_page_and_the_api_still_answer_at_on
             elapsed, response = timed(lambda p=path: browser.get(p))
             assert response.status_code == 200, path
             assert elapsed < FAST_ENOUGH, f"{path} took {elapsed:.2f} s"
-        elapsed, response = timed(lambda: client.post(f"/api/library/{movie_id}/download"))
+        elapsed, response = timed(lambda: client.post(f"/api/library/{movie_id}/download", json={}))
         assert response.status_code == 202 and elapsed < FAST_ENOUGH
 
         latencies = [timed(lambda: client.get("/api/torrents"))[0] for _ in range(20)]
@@ -166,7 +166,7 @@ def test_a_wrong_password_costs_exactly_one_login_and_opens_the_breaker_with_tha
         service = manual_service(app)
         client = app.test_client()
         movie_id = add_movie_with_magnet(client)
-        client.post(f"/api/library/{movie_id}/download")
+        client.post(f"/api/library/{movie_id}/download", json={})
 
         for _ in range(5):
             service.run_cycle()

@@ -9,8 +9,9 @@ from urllib.parse import quote
 import pytest
 
 from movie_lottery.integrations.qbittorrent import TorrentStatus
-from movie_lottery.library import title_key, torrent_search_url
+from movie_lottery.library import torrent_search_url
 from movie_lottery.models import Download
+from movie_lottery.same_movie import title_key
 from movie_lottery.torrent_status import Snapshot
 from movie_lottery.web.library_pages import (
     badge_for,

@@ -16,8 +16,12 @@ function csrfToken() {
 
 export async function api(path, { method = 'GET', body, etag, signal } = {}) {
   const headers = { Accept: 'application/json' };
-  if (method !== 'GET') headers['X-CSRFToken'] = csrfToken();
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET') {
+    // Every write says JSON, even with no body: what no page on another site can send (and the server takes
+    // it from a browser without cookies too); with the session cookie it must also carry the page's token.
+    headers['Content-Type'] = 'application/json';
+    headers['X-CSRFToken'] = csrfToken();
+  }
   if (etag) headers['If-None-Match'] = etag;
   let response;
   try {

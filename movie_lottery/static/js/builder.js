@@ -3,6 +3,7 @@
 
 import { api } from './api.js';
 import { metaText, posterElement, toast } from './common.js';
+import { sameMovie } from './same-movie.js';
 
 const DRAFT_KEY = 'ml:draft';
 const MIN = 2;
@@ -35,13 +36,10 @@ function saveDraft() {
   try { localStorage.setItem(DRAFT_KEY, JSON.stringify(movies)); } catch { /* private mode: the list still works */ }
 }
 
-const titleKey = (movie) => `${movie.name.trim().toLocaleLowerCase('ru').replace(/\s+/g, ' ')}|${movie.year || ''}`;
-
 /** Why this movie cannot join the list, or null when it can. */
 export function refusal(movie) {
   if (movies.length >= MAX) return `В лотерее может быть не больше ${MAX} фильмов.`;
-  const duplicate = movies.find((m) => (movie.kinopoisk_id && m.kinopoisk_id === movie.kinopoisk_id)
-    || titleKey(m) === titleKey(movie));
+  const duplicate = movies.find((m) => sameMovie(m, movie));
   if (duplicate) return `«${duplicate.name}» уже есть в списке.`;
   return null;
 }
