@@ -2,7 +2,8 @@
 
 /history and /library render dozens of rows through the ORM and Jinja (10–17 ms each), and the builder
 is the same page for everyone; nearly every view shows exactly what the previous one showed. A page is
-kept under the content version (a counter the database's triggers move on every write, migration 0003).
+kept under the content version (a counter the database's triggers move whenever a row really changes,
+migrations 0003 and 0006).
 On PostgreSQL each worker learns new numbers from NOTIFY, so a hit costs no query at all; on SQLite it
 costs one single-row query. Never older than the data, beyond the milliseconds a notification takes to
 reach another process.
