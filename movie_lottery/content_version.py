@@ -1,5 +1,8 @@
 """How far the stored lotteries and library have moved: one number, kept by database triggers.
 
+The triggers move it when a watched row really changed (migration 0006): an UPDATE that matches nothing,
+or writes the values a row already holds, leaves it — and so every worker's cached pages — alone.
+
 On PostgreSQL the triggers also NOTIFY the new number at commit; each worker process LISTENs on one
 connection of its own, so a cached page is checked against memory instead of a query. Whenever the
 listener is not known to be current (starting, reconnecting, or right after this process committed),
@@ -23,7 +26,7 @@ from .per_process import PerProcess
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "content_version"  # the name migration 0003's trigger function notifies on
+CHANNEL = "content_version"  # the name the triggers' function notifies on (migrations 0003, 0006)
 RECONNECT_DELAYS = (1, 2, 5, 10, 30)  # seconds between attempts after the listening connection broke
 
 # A Core select on the table, not the entity: skips the ORM's loading machinery on every cached page view.

@@ -2,14 +2,18 @@
 
 /history and /library render dozens of rows through the ORM and Jinja (10–17 ms each), and the builder
 is the same page for everyone; nearly every view shows exactly what the previous one showed. A page is
-kept under the content version (a counter the database's triggers move on every write, migration 0003).
+kept under the content version (a counter the database's triggers move whenever a row really changes,
+migrations 0003 and 0006).
 On PostgreSQL each worker learns new numbers from NOTIFY, so a hit costs no query at all; on SQLite it
 costs one single-row query. Never older than the data, beyond the milliseconds a notification takes to
 reach another process.
 
 What differs per visitor stays out of the cached text: the CSRF token is rendered as a per-process
-placeholder and filled in on the way out, the access level and the address are part of the key, and a
+placeholder and filled in on the way out; the access level, the address and the origin the visitor used
+(scheme and host, as ProxyFix sees them: absolute links are built from it) are part of the key; and a
 page carrying flashed messages is never cached.
+
+`PAGE_CACHE_ENABLED = False` in the app's config renders every request afresh (tests compare the two).
 """
 
 from __future__ import annotations
@@ -70,19 +74,23 @@ def _csrf_token() -> str:
     return generate_csrf()
 
 
+def enabled() -> bool:
+    return bool(current_app.config.get("PAGE_CACHE_ENABLED", True))
+
+
 def cached_page(extra_key: Callable[[], Hashable]) -> Callable:
     """Serve a GET page from the cache. `extra_key` gives what else, besides the data, the page shows."""
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args, **kwargs):
-            if request.method != "GET" or "_flashes" in session:
+            if not enabled() or request.method != "GET" or "_flashes" in session:
                 return view(*args, **kwargs)
             version = current_content_version(current_app.extensions)
             if version is None:
                 return view(*args, **kwargs)
             cache: PageCache = current_app.extensions["page_cache"]
-            key = (request.full_path, is_admin(), signed_in_admin(), extra_key())
+            key = (request.host_url, request.full_path, is_admin(), signed_in_admin(), extra_key())
             body = cache.get(version, key)
             response = None
             if body is None:
@@ -108,11 +116,15 @@ def cached_page(extra_key: Callable[[], Hashable]) -> Callable:
 
 
 def cached_text(key: Hashable, render: Callable[[], str]) -> str:
-    """Text that is the same for everyone asking with `key`, kept under the content version like pages."""
+    """Text that is the same for everyone asking with `key` through the same origin (it may hold absolute
+    links), kept under the content version like pages."""
+    if not enabled():
+        return render()
     version = current_content_version(current_app.extensions)
     if version is None:
         return render()
     cache: PageCache = current_app.extensions["page_cache"]
+    key = (request.host_url, key)
     text = cache.get(version, key)
     if text is None:
         text = render()

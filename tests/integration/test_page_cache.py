@@ -91,7 +91,7 @@ def test_a_waiting_page_poll_sees_a_draw_made_through_another_worker(make_app):
 @pytest.mark.parametrize(
     "statement",
     [
-        "UPDATE lottery SET created_at = created_at",
+        "UPDATE lottery SET auto_download = NOT auto_download",
         "UPDATE lottery_movie SET name = name || '!'",
         "DELETE FROM lottery",
         "UPDATE library_movie SET year = 1980",
@@ -99,7 +99,7 @@ def test_a_waiting_page_poll_sees_a_draw_made_through_another_worker(make_app):
         "DELETE FROM download",
     ],
 )
-def test_any_write_even_plain_sql_moves_the_content_version(make_app, statement):
+def test_any_real_write_even_plain_sql_moves_the_content_version(make_app, statement):
     app = make_app(**QBIT)
     install(app, StubClient())
     client = app.test_client()
@@ -110,6 +110,42 @@ def test_any_write_even_plain_sql_moves_the_content_version(make_app, statement)
         db.session.execute(sa.text(statement))
         db.session.commit()
         assert read_content_version() > before
+
+
+def test_a_lottery_read_through_another_host_carries_that_hosts_links(make_app):
+    app = make_app(ADMIN_PASSWORD="correct horse", API_TOKEN="bot-token")
+    admin = {"Authorization": "Bearer bot-token"}  # the admin also gets the play link
+    lottery = app.test_client().post("/api/lotteries", json={"movies": MOVIES}, headers=admin).get_json()
+    path = f"/api/lotteries/{lottery['id']}"
+    for host in ("kino.example", "192.168.1.20:5000", "kino.example"):  # the last one from the cache
+        for headers in ({}, admin):
+            data = app.test_client().get(path, base_url=f"http://{host}", headers=headers).get_json()
+            assert data["wait_url"] == f"http://{host}/l/{lottery['id']}"
+            if headers:
+                assert data["play_url"].startswith(f"http://{host}/l/{lottery['id']}/play/")
+
+
+def test_a_lottery_read_through_the_proxy_carries_the_forwarded_scheme_and_host(app):
+    lottery = create_lottery(app.test_client())
+    path = f"/api/lotteries/{lottery['id']}"
+    client = app.test_client()
+    direct = client.get(path, base_url="http://127.0.0.1:8000")
+    proxied = client.get(
+        path,
+        base_url="http://127.0.0.1:8000",
+        headers={"X-Forwarded-Host": "kino.example", "X-Forwarded-Proto": "https"},
+    )
+    assert direct.get_json()["wait_url"] == f"http://127.0.0.1:8000/l/{lottery['id']}"
+    assert proxied.get_json()["wait_url"] == f"https://kino.example/l/{lottery['id']}"
+    assert proxied.headers["ETag"] != direct.headers["ETag"]
+
+
+def test_with_the_cache_switched_off_nothing_is_kept(make_app):
+    app = make_app(PAGE_CACHE_ENABLED=False)
+    lottery = create_lottery(app.test_client())
+    for path in ("/", "/history", "/library", f"/api/lotteries/{lottery['id']}"):
+        assert app.test_client().get(path).status_code == 200
+    assert len(app.extensions["page_cache"]) == 0
 
 
 def test_each_visitor_gets_their_own_csrf_token_and_it_works(make_app):

@@ -1,0 +1,344 @@
+"""Whatever happens to the data, a cached page is exactly the page the same request renders afresh.
+
+A stateful property test: hypothesis runs random sequences of what people, the refresher and other programs
+do — lotteries created, drawn and deleted; library movies added, edited and removed; magnets set and cleared;
+downloads and torrent removals asked; backups exported and imported; plain SQL from a connection that is not
+the app's — and after every step each cached page and lottery answer of one app (cache on) must equal what a
+second app on the same database renders with `PAGE_CACHE_ENABLED = False`, CSRF tokens masked.
+
+On PostgreSQL the cached app learns about the plain-SQL writes only through NOTIFY: the step waits until the
+listener's own number has reached the table's (so nothing is left to chance and nothing sleeps a guessed
+time), and requires the listener to answer from memory. A trigger that did not fire, a NOTIFY that did not
+come, a key that forgot something the page shows — each makes a page differ, and hypothesis shrinks the run
+to the shortest sequence that shows it.
+
+Bounded for `make test`; `CACHE_MODEL_EXAMPLES=200` runs a long one.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import re
+import time
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from movie_lottery import torrent_status
+from movie_lottery.extensions import db
+from movie_lottery.integrations.qbittorrent import TorrentClientError
+from movie_lottery.torrent_status import EXTENSION_KEY
+from tests.integration.test_torrent_status import QBIT, StubClient, install, magnet
+
+EXAMPLES = int(os.environ.get("CACHE_MODEL_EXAMPLES", "12"))
+STEPS = 12
+PASSWORD = "correct horse"
+NOTIFY_WAIT_SECONDS = 10.0
+
+# Titles that meet each other: ё/е and case variants, a shared kinopoisk id, the same title in two years.
+MOVIES = [
+    {"name": "Ёлки", "year": 2010, "kinopoisk_id": 474110},
+    {"name": "Елки", "year": 2010},
+    {"name": "Солярис", "year": 1972, "kinopoisk_id": 43911, "genres": ["драма", "фантастика"]},
+    {"name": "солярис", "year": 2002},
+    {"name": "Сталкер", "year": 1979, "rating": 8.1, "countries": ["СССР"]},
+    {"name": "Зеркало", "year": 1975, "poster": "https://posters.example/zerkalo.jpg"},
+    {"name": "Брат", "year": 1997, "kinopoisk_id": 41519, "rating": 8.3},
+]
+HASHES = ["a" * 40, "b" * 40, "c" * 40]
+DESCRIPTIONS = [None, "Первое описание", "Второе описание"]
+
+PAGES = [
+    "/",
+    "/history",
+    "/history?page=2",
+    "/library",
+    "/library?sort=title",
+    "/library?sort=year",
+    "/library?sort=rating",
+    "/library?q=елки",
+    "/library?q=драма&sort=title",
+    "/library?page=2",
+]
+# The same lottery read directly and through the proxy (the absolute links follow the origin).
+ORIGINS = [{}, {"X-Forwarded-Host": "kino.example", "X-Forwarded-Proto": "https"}]
+
+# Plain SQL as psql, another instance or an old worker would send it; {movie} and {lottery} are known ids.
+SQL_WRITES = [
+    "UPDATE library_movie SET name = name || ' (SQL)' WHERE id = {movie}",
+    "UPDATE library_movie SET year = year, genres = genres WHERE id = {movie}",  # changes nothing
+    "UPDATE library_movie SET rating = 9.9 WHERE id = {movie}",
+    "DELETE FROM library_movie WHERE id = {movie}",
+    "UPDATE lottery_movie SET name = name || '!' WHERE lottery_id = '{lottery}'",
+    "UPDATE lottery SET created_at = created_at WHERE id = '{lottery}'",  # changes nothing
+    "UPDATE lottery SET winner_position = 0, drawn_at = CURRENT_TIMESTAMP"
+    " WHERE id = '{lottery}' AND winner_position IS NULL",
+    "DELETE FROM lottery WHERE id = '{lottery}'",
+    "UPDATE download SET status = 'done', finished_at = CURRENT_TIMESTAMP"
+    " WHERE status = 'sent' AND info_hash IN ('" + "f" * 40 + "')",  # the refresher's usual no-op
+    "UPDATE download SET status = 'failed', last_error = 'отказ (SQL)' WHERE movie_id = {movie}",
+    "INSERT INTO library_movie (name, year, sort_title, search_text, added_at, updated_at, genres, countries,"
+    " details) VALUES ('Жертвоприношение', 1986, 'жертвоприношение', 'жертвоприношение 1986',"
+    " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '[]', '[]', '{{}}')",
+]
+
+CSRF = re.compile(r'(name="csrf-token" content=|name="csrf_token" value=)"[^"]*"')
+
+
+def masked(body: str) -> str:
+    return CSRF.sub(r'\1"…"', body)
+
+
+def engine_for(database_url: str) -> sa.Engine:
+    return sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg2://", 1))
+
+
+def csrf_token(client) -> str:
+    page = client.get("/login").get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def signed_in(app):
+    """A browser-like client signed in as the admin, and the CSRF token its writes carry."""
+    client = app.test_client()
+    response = client.post("/login", data={"password": PASSWORD, "csrf_token": csrf_token(client)})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = client.get("/library").get_data(as_text=True)
+    return client, re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+
+
+def wait_until(condition, what: str, seconds: float = NOTIFY_WAIT_SECONDS) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"{what}: not within {seconds} s"
+        time.sleep(0.01)
+
+
+class Site:
+    """Two apps on one database — one caching, one rendering every request afresh — with their clients, a
+    connection of its own for plain SQL, and one stand-in qBittorrent they share."""
+
+    def __init__(self, make_app, database_url: str) -> None:
+        config = {**QBIT, "ADMIN_PASSWORD": PASSWORD}
+        self.cached, self.fresh = make_app(**config), make_app(**config, PAGE_CACHE_ENABLED=False)
+        for app in (self.cached, self.fresh):
+            # The backdrop of recent winners' posters is decoration refreshed once a minute per process by
+            # design: pinned alike in both apps, so the comparison is about data.
+            app.extensions["collage"] = (math.inf, [])
+        self.outside = engine_for(database_url)
+        self.on_postgres = self.outside.dialect.name == "postgresql"
+        self.writer, self.writer_token = signed_in(self.cached)
+        self.readers = {"cached": signed_in(self.cached)[0], "fresh": signed_in(self.fresh)[0]}
+        self.visitors = {"cached": self.cached.test_client(), "fresh": self.fresh.test_client()}
+        self.listener = None
+        if self.on_postgres:
+            self.readers["cached"].get("/history")  # starts the listener; go on once it is connected
+            self.listener = self.cached.extensions["content_version_listener"]
+            wait_until(lambda: self.listener.listening, "the listener connecting")
+
+    def sql(self, statement: str) -> sa.CursorResult:
+        with self.outside.begin() as connection:
+            return connection.execute(sa.text(statement))
+
+    def reset(self) -> StubClient:
+        """Empty every table (a fresh site for each example) and give both apps a new stand-in qBittorrent:
+        the library key holds its snapshot, so both must see the same one, as a site's workers see one."""
+        with self.cached.app_context():
+            tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name != "content_version"]
+        for table in tables:
+            self.sql(f"DELETE FROM {table}")
+        self.notified()  # the last example's pages leave the cache only once the listener knows
+        qbit = StubClient()
+        self.fresh.extensions[EXTENSION_KEY] = install(self.cached, qbit)  # no thread: rules run cycles
+        return qbit
+
+    def answering_from_memory(self) -> None:
+        if self.listener is not None:
+            wait_until(lambda: self.listener.version()[0] is not None, "the listener answering from memory")
+
+    def notified(self) -> None:
+        """After a write from outside the app: wait until the cached app's listener has been told the
+        table's number (a NOTIFY takes milliseconds to arrive; the cache is exact only after that)."""
+        if self.listener is None:
+            return
+        target = self.sql("SELECT version FROM content_version WHERE id = 1").scalar_one()
+
+        def caught_up() -> bool:
+            known = self.listener.version()[0]
+            return known is None or known >= target  # None: it reads the table anyway
+
+        wait_until(caught_up, f"the NOTIFY of content version {target} reaching the cached app")
+
+
+class CachedEqualsFresh(RuleBasedStateMachine):
+    site: Site  # set by the test before it runs the machine
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.qbit = self.site.reset()
+        self.service = self.site.cached.extensions[EXTENSION_KEY]
+        self.lotteries: dict[str, str] = {}  # every id ever seen -> play token
+        self.movies: set[int] = set()
+        self.backups: list[bytes] = []
+        # A small site to start from, so every rule has something to act on from the first step.
+        self.write("POST", "/api/lotteries", json={"movies": MOVIES[2:4]})
+        self.write("POST", "/api/library", json={**MOVIES[4], "magnet": magnet(HASHES[0])})
+
+    # -- what the rules pick from ----------------------------------------------------------------------
+
+    def learn_ids(self) -> None:
+        """Every id the database holds joins those ever seen (deleted ones stay: 404s are answers too)."""
+        self.lotteries.update(self.site.sql("SELECT id, play_token FROM lottery").all())
+        self.movies.update(self.site.sql("SELECT id FROM library_movie").scalars())
+
+    def write(self, method: str, path: str, **kwargs):
+        headers = {"X-CSRFToken": self.site.writer_token}
+        response = self.site.writer.open(path, method=method, headers=headers, **kwargs)
+        assert response.status_code < 500, (method, path, response.get_data(as_text=True))
+        self.learn_ids()
+        return response
+
+    def lottery(self, data) -> str:
+        return data.draw(st.sampled_from(sorted(self.lotteries)))
+
+    def movie(self, data) -> int:
+        return data.draw(st.sampled_from(sorted(self.movies)))
+
+    # -- lotteries -------------------------------------------------------------------------------------
+
+    @rule(
+        movies=st.lists(st.sampled_from(MOVIES), min_size=2, max_size=4, unique_by=lambda m: m["name"]),
+        auto_download=st.booleans(),
+    )
+    def create_lottery(self, movies, auto_download) -> None:
+        self.write("POST", "/api/lotteries", json={"movies": movies, "auto_download": auto_download})
+
+    @rule(data=st.data())
+    def draw_lottery(self, data) -> None:
+        lottery_id = self.lottery(data)
+        self.write("POST", f"/api/lotteries/{lottery_id}/draw", json={"token": self.lotteries[lottery_id]})
+
+    @rule(data=st.data())
+    def delete_lottery(self, data) -> None:
+        self.write("DELETE", f"/api/lotteries/{self.lottery(data)}")
+
+    # -- the library and qBittorrent -------------------------------------------------------------------
+
+    @rule(
+        movie=st.sampled_from(MOVIES),
+        info_hash=st.sampled_from([None, *HASHES]),
+        description=st.sampled_from(DESCRIPTIONS),
+    )
+    def add_or_edit_library_movie(self, movie, info_hash, description) -> None:
+        body = {**movie, "description": description, "magnet": magnet(info_hash) if info_hash else None}
+        self.write("POST", "/api/library", json=body)
+
+    @rule(data=st.data(), action=st.sampled_from(["delete", "set_magnet", "clear_magnet"]))
+    def change_library_movie(self, data, action) -> None:
+        movie_id = self.movie(data)
+        if action == "delete":
+            self.write("DELETE", f"/api/library/{movie_id}")
+        elif action == "set_magnet":
+            info_hash = data.draw(st.sampled_from(HASHES))
+            self.write("PUT", f"/api/library/{movie_id}/magnet", json={"magnet": magnet(info_hash)})
+        else:
+            self.write("DELETE", f"/api/library/{movie_id}/magnet")
+
+    @rule(data=st.data(), action=st.sampled_from(["download", "remove", "remove_with_files"]))
+    def ask_qbittorrent(self, data, action) -> None:
+        movie_id = self.movie(data)
+        if action == "download":
+            self.write("POST", f"/api/library/{movie_id}/download")
+        else:
+            files = "1" if action == "remove_with_files" else "0"
+            self.write("DELETE", f"/api/library/{movie_id}/torrent?delete_files={files}")
+
+    @rule(progress=st.sampled_from([0.0, 0.5, 1.0]), outage=st.booleans())
+    def refresher_cycle(self, progress, outage) -> None:
+        """qBittorrent moves (or is down) and the refresher runs one cycle: sends, marks done, removes."""
+        state = "uploading" if progress >= 1 else "downloading"
+        for info_hash in list(self.qbit.torrents):
+            self.qbit.put(info_hash, progress=progress, state=state)
+        self.qbit.fail_with = TorrentClientError("нет связи") if outage else None
+        self.service.run_cycle()
+
+    # -- backups ---------------------------------------------------------------------------------------
+
+    @rule()
+    def export_backup(self) -> None:
+        response = self.site.writer.get("/library/backup.json")
+        assert response.status_code == 200
+        self.backups.append(response.get_data())
+
+    @precondition(lambda self: self.backups)
+    @rule(data=st.data(), dry_run=st.booleans())
+    def import_backup(self, data, dry_run) -> None:
+        document = data.draw(st.sampled_from(self.backups))
+        form = {"csrf_token": self.site.writer_token, "backup": (io.BytesIO(document), "backup.json")}
+        if dry_run:
+            form["dry_run"] = "1"
+        self.write("POST", "/library/backup", data=form, content_type="multipart/form-data")
+
+    # -- plain SQL from another connection -------------------------------------------------------------
+
+    @rule(data=st.data(), statement=st.sampled_from(SQL_WRITES))
+    def plain_sql(self, data, statement) -> None:
+        self.site.answering_from_memory()  # on PostgreSQL the NOTIFY path is what is under test
+        self.site.sql(statement.format(lottery=self.lottery(data), movie=self.movie(data)))
+        self.learn_ids()
+        self.site.notified()
+
+    # -- the property ----------------------------------------------------------------------------------
+
+    @invariant()
+    def cached_pages_equal_fresh_ones(self) -> None:
+        for path in PAGES:
+            self.same(self.site.readers, path)
+        for lottery_id in sorted(self.lotteries):
+            for origin in ORIGINS:
+                self.same(self.site.readers, f"/api/lotteries/{lottery_id}", origin)
+            self.same(self.site.visitors, f"/api/lotteries/{lottery_id}")
+
+    def same(self, clients: dict, path: str, headers: dict | None = None) -> None:
+        # Twice from the cached app: the first may fill the cache, the second must come from it.
+        answers = [clients["cached"].get(path, headers=headers) for _ in range(2)]
+        answers.append(clients["fresh"].get(path, headers=headers))
+        seen = [(answer.status_code, masked(answer.get_data(as_text=True))) for answer in answers]
+        assert seen[0] == seen[2], f"{path} {headers or ''}: the cached app's first answer differs"
+        assert seen[1] == seen[2], f"{path} {headers or ''}: the cached app's kept answer differs"
+
+
+@pytest.fixture(autouse=True)
+def _stop_refreshers():
+    yield
+    torrent_status.stop_all(timeout=10)
+
+
+def test_every_cached_page_equals_the_page_rendered_afresh(make_app, database_url):
+    site = Site(make_app, database_url)
+    CachedEqualsFresh.site = site
+    try:
+        run_state_machine_as_test(
+            CachedEqualsFresh,
+            settings=settings(
+                max_examples=EXAMPLES,
+                stateful_step_count=STEPS,
+                deadline=None,
+                derandomize=True,
+                database=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+            ),
+        )
+    finally:
+        site.outside.dispose()
