@@ -132,9 +132,9 @@ REAL_CHANGES = [
     "INSERT INTO lottery_movie (lottery_id, position, name, genres, countries, details)"
     " SELECT id, 9, 'Зеркало', '[]', '[]', '{}' FROM lottery",
     INSERT_LIBRARY_MOVIE.format(name="Зеркало"),
-    "INSERT INTO download (movie_id, info_hash, magnet, status, attempts, requested_at)"
-    " SELECT id, 'b', 'magnet:?xt=urn:btih:b', 'pending', 0, CURRENT_TIMESTAMP FROM library_movie"
-    " WHERE id NOT IN (SELECT movie_id FROM download)",
+    "INSERT INTO download (movie_id, kind, delete_files, info_hash, magnet, status, attempts, requested_at)"
+    " SELECT id, 'download', false, 'b', 'magnet:?xt=urn:btih:b', 'pending', 0, CURRENT_TIMESTAMP"
+    " FROM library_movie WHERE id NOT IN (SELECT movie_id FROM download WHERE movie_id IS NOT NULL)",
 ]
 
 

@@ -87,7 +87,7 @@ def test_watching_the_library_with_an_idle_qbittorrent_leaves_the_content_versio
         movie = client.post(
             "/api/library", json={"name": "Фильм", "year": 2000, "magnet": f"magnet:?xt=urn:btih:{info_hash}"}
         ).get_json()
-        assert client.post(f"/api/library/{movie['id']}/download").status_code == 202
+        assert client.post(f"/api/library/{movie['id']}/download", json={}).status_code == 202
 
         def status() -> str:
             client.get("/library")  # somebody watching: the refresher keeps cycling

@@ -125,7 +125,8 @@ def test_a_lottery_read_through_another_host_carries_that_hosts_links(make_app):
                 assert data["play_url"].startswith(f"http://{host}/l/{lottery['id']}/play/")
 
 
-def test_a_lottery_read_through_the_proxy_carries_the_forwarded_scheme_and_host(app):
+def test_a_lottery_read_through_the_proxy_carries_the_forwarded_scheme_and_host(make_app):
+    app = make_app(PROXY_HOPS=1)  # a deploy behind one proxy, as on Render
     lottery = create_lottery(app.test_client())
     path = f"/api/lotteries/{lottery['id']}"
     client = app.test_client()
