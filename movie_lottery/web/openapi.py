@@ -29,6 +29,7 @@ from ..errors import InvalidInput
 from .api_responses import Error
 from .api_schemas import input_error
 from .converters import TextConverter, text_parameter_schema
+from .request_limits import NOT_JSON, load_json
 
 OPENAPI_VERSION = "3.0.3"
 UNSAFE = frozenset({"post", "put", "patch", "delete"})
@@ -83,9 +84,9 @@ class ApiParser(FlaskParser):
             if getattr(schema, "body_required", True):
                 raise InvalidInput("Нужно тело запроса в формате JSON", code="body_required")
             return core.missing
-        data = req.get_json(silent=True)
+        data = load_json(req.get_data(cache=True))  # bounded depth: a 400, never a RecursionError
         if not isinstance(data, dict):
-            raise InvalidInput("Тело запроса должно быть JSON-объектом", code="invalid_json")
+            raise InvalidInput(NOT_JSON, code="invalid_json")
         return data
 
     def handle_error(self, error, req, schema, *, error_status_code, error_headers):  # type: ignore[override]
