@@ -457,9 +457,9 @@ def page_forms(site: Site) -> list[tuple[str, dict[str, str]]]:
         forms.feed(site.browser.get(page).get_data(as_text=True))
     if site.locked:
         forms.feed(site.app.test_client().get("/login").get_data(as_text=True))
-    return list(
-        {(action, tuple(values.items())): (action, values) for action, values in forms.found}.values()
-    )
+    unique = {(action, tuple(values.items())): (action, values) for action, values in forms.found}
+    # Signing out last: the other forms are tried as the signed-in admin.
+    return sorted(unique.values(), key=lambda form: form[0].startswith("/logout"))
 
 
 def post_form(browser, action: str, values: dict[str, str]):
