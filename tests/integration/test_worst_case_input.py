@@ -14,11 +14,9 @@ the admin's session).
 from __future__ import annotations
 
 import io
-import itertools
 import json
 import re
 from collections.abc import Callable
-from copy import deepcopy
 from html.parser import HTMLParser
 from urllib.parse import quote, urlsplit
 
@@ -27,7 +25,16 @@ from flask import Response
 from werkzeug.test import EnvironBuilder
 
 from movie_lottery.web.request_limits import MAX_JSON_DEPTH, limit_for
-from tests.worst_case import BOUND_SECONDS, CONTROL, timed, within_bound_at_every_step, worst_value
+from tests.worst_case import (
+    BOUND_SECONDS,
+    CONTROL,
+    minimal,
+    places,
+    put,
+    timed,
+    within_bound_at_every_step,
+    worst_value,
+)
 
 PASSWORD = "worst-case-password"
 TOKEN = "worst-case-token"
@@ -94,59 +101,6 @@ def csrf(html: str) -> str:
 
 
 # ---- the API: walking /api/openapi.json ---------------------------------------------------------------
-
-
-def resolve(document: dict, node: dict) -> dict:
-    while "$ref" in node:
-        target = document
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
-
-
-def minimal(document: dict, node: dict):
-    """A small value of the schema's shape: required properties only, the fewest list items."""
-    node = resolve(document, node)
-    kind = node.get("type")
-    if kind == "object":
-        required = node.get("required", [])
-        return {k: minimal(document, p) for k, p in node.get("properties", {}).items() if k in required}
-    if kind == "array":
-        return [minimal(document, node["items"]) for _ in range(node.get("minItems", 0))]
-    return {"string": "Фильм", "integer": node.get("minimum", 1), "number": 1, "boolean": False}.get(kind)
-
-
-def places(document: dict, node: dict, path: tuple = ()):
-    """Every place in a body a value can go: each property, each list's first item, at every depth."""
-    node = resolve(document, node)
-    if path:
-        yield path
-    if node.get("type") == "object":
-        for key, child in node.get("properties", {}).items():
-            yield from places(document, child, (*path, key))
-    elif node.get("type") == "array":
-        yield from places(document, node["items"], (*path, 0))
-
-
-def put(body, path: tuple, value):
-    body = deepcopy(body)
-    node = body
-    for here, below in itertools.pairwise(path):
-        if isinstance(node, list):
-            while len(node) <= here:
-                node.append({} if isinstance(below, str) else [])
-            if not isinstance(node[here], (dict, list)):
-                node[here] = {} if isinstance(below, str) else []
-        elif not isinstance(node.get(here), (dict, list)):
-            node[here] = {} if isinstance(below, str) else []
-        node = node[here]
-    last = path[-1]
-    if isinstance(node, list):
-        while len(node) <= last:
-            node.append(None)
-    node[last] = value
-    return body
 
 
 def operations(site: Site):
