@@ -29,7 +29,7 @@ from ..errors import InvalidInput
 from .api_responses import Error
 from .api_schemas import input_error
 from .converters import TextConverter, text_parameter_schema
-from .request_limits import NOT_JSON, load_json
+from .request_limits import MAX_JSON_DEPTH, NOT_JSON, load_json
 
 OPENAPI_VERSION = "3.0.3"
 UNSAFE = frozenset({"post", "put", "patch", "delete"})
@@ -59,12 +59,17 @@ DESCRIPTION = """\
 The JSON API of Movie Lottery: the site's own scripts use it, and so can bots.
 
 - Bodies are `application/json` (415 otherwise); unknown fields are ignored.
+- Each operation takes a body only as large as its fields can need, every character at its longest escape
+  (413 `payload_too_large` past it: about 4 MB to create a lottery, a few hundred KB at most elsewhere);
+  JSON nested deeper than MAX_JSON_DEPTH levels is a 400 `invalid_json`.
 - Errors are `{"error": {"code", "message", "details"?}}`: `code` is stable, `message` is Russian,
   `details.fields` has each refused field's messages.
 - With `ADMIN_PASSWORD` unset every operation is open. With it set, operations marked as admin-only need
   `Authorization: Bearer <API_TOKEN>` or the admin's session cookie (plus `X-CSRFToken` on writes);
   a lottery's own reads and its draw stay public.
 """
+
+DESCRIPTION = DESCRIPTION.replace("MAX_JSON_DEPTH", str(MAX_JSON_DEPTH))
 
 TAGS = [
     {"name": "lotteries", "description": "Create, read, draw, list and delete lotteries"},
