@@ -300,7 +300,7 @@ def test_a_body_past_its_route_limit_is_a_413_before_it_is_read(site):
             assert "Слишком много данных" in response.get_data(as_text=True), what
 
 
-def test_only_the_backup_upload_takes_megabytes(app):
+def test_only_backup_import_and_a_full_lottery_take_megabytes(app):
     with app.app_context():
         big = {rule.endpoint for rule in app.url_map.iter_rules() if limit_for(rule.endpoint) > 1024 * 1024}
     assert big == {"pages.library_backup_upload", "api.create_lottery"}  # 25 movies of the longest fields
