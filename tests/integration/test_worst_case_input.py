@@ -240,6 +240,19 @@ def test_deeply_nested_json_is_a_400_on_every_body(site, nesting, depth):
         assert response.get_json()["error"]["code"] == "invalid_json", what
 
 
+def test_the_biggest_body_of_shallow_lists_is_refused_within_a_second(site):
+    """The depth count's own worst case: a million containers, every one of them looked at."""
+    with site.app.app_context():
+        limit = limit_for("api.create_lottery")
+    body = b"[" + b"[]," * ((limit - 4) // 3) + b"[]]"
+    answer = prepared(
+        site.app, method="POST", path="/api/lotteries", data=body, content_type="application/json",
+        headers=site.api_headers,
+    )  # fmt: skip
+    response, seconds = timed(answer)
+    assert response.status_code == 400 and seconds < BOUND_SECONDS, (response.status_code, seconds)
+
+
 def test_json_as_deep_as_the_bound_is_still_read(client):
     nested = {"name": "Глубина"}
     for _ in range(MAX_JSON_DEPTH - 4):  # the body, the movies, the movie and its extra: four levels
