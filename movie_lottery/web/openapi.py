@@ -79,6 +79,9 @@ TAGS = [
 ]
 
 
+NOT_AN_OBJECT = frozenset(bytes([c]) for c in b'["-0123456789tfn')  # (UTF-16 text starts otherwise)
+
+
 class ApiParser(FlaskParser):
     """webargs, answering in the API's shape."""
 
@@ -89,7 +92,11 @@ class ApiParser(FlaskParser):
             if getattr(schema, "body_required", True):
                 raise InvalidInput("Нужно тело запроса в формате JSON", code="body_required")
             return core.missing
-        data = load_json(req.get_data(cache=True))  # bounded depth: a 400, never a RecursionError
+        raw = req.get_data(cache=True)
+        # Not an object, seen from its first character: refused before a megabyte of it is parsed.
+        if raw.lstrip()[:1] in NOT_AN_OBJECT:
+            raise InvalidInput(NOT_JSON, code="invalid_json")
+        data = load_json(raw)  # bounded depth: a 400, never a RecursionError
         if not isinstance(data, dict):
             raise InvalidInput(NOT_JSON, code="invalid_json")
         return data

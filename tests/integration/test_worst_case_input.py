@@ -240,11 +240,14 @@ def test_deeply_nested_json_is_a_400_on_every_body(site, nesting, depth):
         assert response.get_json()["error"]["code"] == "invalid_json", what
 
 
-def test_the_biggest_body_of_shallow_lists_is_refused_within_a_second(site):
+@pytest.mark.parametrize("inside", [False, True], ids=["the body", "a field"])
+def test_the_biggest_body_of_shallow_lists_is_refused_within_a_second(site, inside):
     """The depth count's own worst case: a million containers, every one of them looked at."""
     with site.app.app_context():
         limit = limit_for("api.create_lottery")
-    body = b"[" + b"[]," * ((limit - 4) // 3) + b"[]]"
+    opening, closing = (b'{"movies": [', b"]}") if inside else (b"[", b"]")
+    body = opening + b"[]," * ((limit - len(opening) - len(closing) - 2) // 3) + b"[]" + closing
+    assert len(body) <= limit
     answer = prepared(
         site.app, method="POST", path="/api/lotteries", data=body, content_type="application/json",
         headers=site.api_headers,
