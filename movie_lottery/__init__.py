@@ -25,8 +25,6 @@ from .extensions import csrf, db  # noqa: E402
 
 log = logging.getLogger("movie_lottery")
 
-MAX_REQUEST_BYTES = 4 * 1024 * 1024
-
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. No network call and no database query happen here, so a worker starts at once."""
@@ -36,7 +34,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings = load_settings(Path(app.instance_path))
     app.config.update(settings.as_flask_config())
     app.config.update(
-        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="ml_session",

@@ -17,10 +17,12 @@ def register_web(app: Flask) -> None:
         openapi,
         page_cache,
         pages,
+        request_limits,
         security,
     )
 
     converters.init_app(app)
+    request_limits.init_app(app)  # before security: see there
     security.init_app(app)
     auth.init_app(app)
     security.init_csrf_checks(app)
@@ -32,3 +34,4 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(pages.bp)
     openapi.init_api(app, api.bp)
     app.register_blueprint(api_docs.bp)
+    request_limits.size_routes(app)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from marshmallow import EXCLUDE, Schema, fields, pre_load, utils, validate
+from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 
 from ..errors import InvalidInput
 from ..integrations.magnet import MAX_LENGTH as MAGNET_MAX
 from ..lottery import MAX_MOVIES, MIN_MOVIES
 from ..movie_search import QUERY_MAX as SEARCH_MAX
-from ..schemas import VISIBLE, MovieSchema, NoControls, first_message, in_russian
+from ..schemas import VISIBLE, MovieSchema, NoControls, SizedList, Text, first_message, in_russian
 
 PAGE_MAX = 1_000_000
 QUERY_MAX = 200
@@ -83,17 +83,6 @@ class StrictBoolean(fields.Boolean):
         return value
 
 
-class SizedList(fields.List):
-    """A list whose size is checked before its items: 10 000 movies are refused without looking at each."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list:
-        if utils.is_collection(value):
-            for validator in self.validators:
-                if isinstance(validator, validate.Length):
-                    validator(value)
-        return super()._deserialize(value, attr, data, **kwargs)
-
-
 TOO_FEW = f"Нужно хотя бы {MIN_MOVIES} фильма"
 TOO_MANY = f"Не больше {MAX_MOVIES} фильмов в одной лотерее"
 NOT_A_LIST = "Нужен список фильмов"
@@ -140,7 +129,7 @@ class LotteryCreateSchema(ApiSchema):
 
 class DrawSchema(ApiSchema):
     body_required: ClassVar[bool] = False
-    token = fields.String(
+    token = Text(
         load_default=None,
         allow_none=True,
         validate=[validate.Length(max=TOKEN_MAX), NoControls()],
@@ -153,7 +142,7 @@ LONG_QUERY = f"Запрос длиннее {SEARCH_MAX} символов"
 
 
 class SearchQuery(ApiSchema):
-    q = fields.String(
+    q = Text(
         required=True,
         validate=[
             validate.Length(min=1, error=EMPTY_QUERY),
@@ -173,12 +162,12 @@ class SearchQuery(ApiSchema):
 
 
 class LibraryQuery(ApiSchema):
-    q = fields.String(
+    q = Text(
         load_default=None,
         validate=[validate.Length(max=QUERY_MAX), NoControls()],
         metadata={"description": "Words that must all appear in the title, year, genres or countries."},
     )
-    sort = fields.String(
+    sort = Text(
         load_default="added",
         validate=[validate.Length(max=20), NoControls()],
         metadata={"description": f"One of {', '.join(SORTS)}; anything else sorts by date added."},
@@ -191,8 +180,8 @@ MAGNET_NEEDED = "Нужно поле magnet со ссылкой magnet:?xt=urn:b
 MAGNET_TOO_LONG = f"Ссылка слишком длинная (больше {MAGNET_MAX} символов)"
 
 
-def _magnet(**options: Any) -> fields.String:
-    return fields.String(
+def _magnet(**options: Any) -> Text:
+    return Text(
         validate=validate.Length(max=MAGNET_MAX, error=MAGNET_TOO_LONG),
         error_messages={"required": MAGNET_NEEDED, "null": MAGNET_NEEDED, "invalid": MAGNET_NEEDED},
         metadata={"description": "magnet:?xt=urn:btih:<40 hex or 32 base32 characters>…"},
@@ -223,7 +212,7 @@ class MagnetSchema(ApiSchema):
 
 
 class RemoveTorrentQuery(ApiSchema):
-    delete_files = fields.String(
+    delete_files = Text(
         load_default="0",
         validate=validate.OneOf(["0", "1"], error="delete_files должен быть 0 или 1"),
         metadata={"description": "1 also deletes the downloaded files."},

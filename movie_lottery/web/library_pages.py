@@ -140,6 +140,17 @@ def _back(movie_id: int | None = None) -> str:
     return f"{target}#movie-{movie_id}" if movie_id else target
 
 
+def _this_list(query: str, sort: str, page: int) -> str:
+    """The list being shown, for the cards' forms to come back to. Built from the cleaned values, not the
+    address: every card carries it in four forms, and a 1 MB ``?q=`` made each page megabytes."""
+    return url_for(
+        "pages.library_page",
+        q=query or None,
+        sort=None if sort == library.DEFAULT_SORT else sort,
+        page=page if page > 1 else None,
+    )
+
+
 def _library_cache_key() -> tuple:
     """Besides the data: the backdrop and, with qBittorrent configured, everything the page shows from this
     process's memory — the snapshot (compared by value) and the status summary (the status line follows
@@ -187,7 +198,7 @@ def library_page(form: dict | None = None, form_error: str | None = None, status
         search_enabled=kinopoisk_configured(config),
         form=form or {},
         form_error=form_error,
-        back=request.full_path.rstrip("?"),
+        back=_this_list(query, sort, found.page),
         found=found,
     )
     return html, status

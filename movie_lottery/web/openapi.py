@@ -29,6 +29,7 @@ from ..errors import InvalidInput
 from .api_responses import Error
 from .api_schemas import input_error
 from .converters import TextConverter, text_parameter_schema
+from .request_limits import MAX_JSON_DEPTH, NOT_JSON, load_json
 
 OPENAPI_VERSION = "3.0.3"
 UNSAFE = frozenset({"post", "put", "patch", "delete"})
@@ -60,6 +61,9 @@ The JSON API of Movie Lottery: the site's own scripts use it, and so can bots.
 - Bodies are `application/json` (415 otherwise); unknown fields are ignored. A POST says
   `Content-Type: application/json` even when it has no body, unless it carries the bearer token
   or `X-CSRFToken`: that is what no form on another site can send (415 otherwise).
+- Each operation takes a body only as large as its fields can need, every character at its longest escape
+  (413 `payload_too_large` past it: about 4 MB to create a lottery, a few hundred KB at most elsewhere);
+  JSON nested deeper than MAX_JSON_DEPTH levels is a 400 `invalid_json`.
 - Errors are `{"error": {"code", "message", "details"?}}`: `code` is stable, `message` is Russian,
   `details.fields` has each refused field's messages.
 - With `ADMIN_PASSWORD` unset every operation is open. With it set, operations marked as admin-only need
@@ -67,12 +71,17 @@ The JSON API of Movie Lottery: the site's own scripts use it, and so can bots.
   a lottery's own reads and its draw stay public.
 """
 
+DESCRIPTION = DESCRIPTION.replace("MAX_JSON_DEPTH", str(MAX_JSON_DEPTH))
+
 TAGS = [
     {"name": "lotteries", "description": "Create, read, draw, list and delete lotteries"},
     {"name": "library", "description": "Kept movies, their magnet links and their downloads"},
     {"name": "search", "description": "Kinopoisk search behind a 24-hour cache"},
     {"name": "torrents", "description": "qBittorrent's status, from memory"},
 ]
+
+
+NOT_AN_OBJECT = frozenset(bytes([c]) for c in b'["-0123456789tfn')  # (UTF-16 text starts otherwise)
 
 
 class ApiParser(FlaskParser):
@@ -85,9 +94,13 @@ class ApiParser(FlaskParser):
             if getattr(schema, "body_required", True):
                 raise InvalidInput("Нужно тело запроса в формате JSON", code="body_required")
             return core.missing
-        data = req.get_json(silent=True)
+        raw = req.get_data(cache=True)
+        # Not an object, seen from its first character: refused before a megabyte of it is parsed.
+        if raw.lstrip()[:1] in NOT_AN_OBJECT:
+            raise InvalidInput(NOT_JSON, code="invalid_json")
+        data = load_json(raw)  # bounded depth: a 400, never a RecursionError
         if not isinstance(data, dict):
-            raise InvalidInput("Тело запроса должно быть JSON-объектом", code="invalid_json")
+            raise InvalidInput(NOT_JSON, code="invalid_json")
         return data
 
     def handle_error(self, error, req, schema, *, error_status_code, error_headers):  # type: ignore[override]

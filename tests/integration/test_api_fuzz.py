@@ -9,6 +9,7 @@ schema, headers). Bounded for `make test`; `FUZZ_EXAMPLES=500 make test` (or
 from __future__ import annotations
 
 import os
+import time
 from datetime import timedelta
 
 import pytest
@@ -21,6 +22,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.conftest import build_app, kinopoisk_settings
+from tests.worst_case import BOUND_SECONDS, minimal, places, put, worst_value
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 TOKEN = "fuzz-bot-token"
@@ -35,9 +37,15 @@ class CurrentApp:
     def __init__(self) -> None:
         # The document needs no database: create_app builds it without a query.
         self.app = build_app("sqlite://")
+        self.cpu_seconds = 0.0
 
     def __call__(self, environ, start_response):
-        return self.app(environ, start_response)
+        # The CPU this thread spends in the app: what an input costs, whatever else the machine runs.
+        started = time.thread_time()
+        try:
+            return self.app(environ, start_response)
+        finally:
+            self.cpu_seconds = time.thread_time() - started
 
 
 CURRENT = CurrentApp()
@@ -77,6 +85,63 @@ class Stock:
         movie_id = params.get("movie_id")
         if isinstance(movie_id, int) and movie_id % 2 == 0:
             params["movie_id"] = self.movie_ids[movie_id % len(self.movie_ids)]
+
+
+# ---- worst-case input as explicit examples of every operation (tests/worst_case.py) -------------------
+
+ADDRESS_SIZE = 64_000
+NESTING = 500  # far past the app's bound (32), still within what the fuzzer's own JSON encoder can write
+
+
+def _nested(levels: int) -> list:
+    value: list = []
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+def _placeholder(parameter: dict):
+    kind = parameter.get("schema", {}).get("type")
+    return 1 if kind == "integer" else "Fuzz1234"
+
+
+def worst_cases(operation) -> list:
+    """1 MB ending in a control character in each parameter and each place of the body, and a body nested
+    deeper than the bound: the document must describe each answer (400, 404, 413); a check bounds its time."""
+    document, raw = operation.schema.raw_schema, operation.definition.raw
+    item = document["paths"][operation.path]
+    parameters = [*item.get("parameters", []), *raw.get("parameters", [])]
+    path = {p["name"]: _placeholder(p) for p in parameters if p["in"] == "path"}
+    value = worst_value("letters")
+    # In the address 64 KB: the test client's own encoding of a 1 MB one takes most of a second (the app's
+    # part is timed alone in test_worst_case_input), and gunicorn refuses request lines past 4 KB anyway.
+    in_address = worst_value("letters", ADDRESS_SIZE)
+    cases = []
+    for parameter in parameters:
+        if parameter["in"] == "query":
+            cases.append(operation.Case(path_parameters=path, query={parameter["name"]: in_address}))
+        elif parameter["in"] == "path":
+            cases.append(operation.Case(path_parameters={**path, parameter["name"]: in_address}))
+    schema = raw.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+    if schema is not None:
+        base = minimal(document, schema)
+        for place in places(document, schema):
+            body = put(base, place, value)
+            cases.append(operation.Case(path_parameters=path, body=body, media_type="application/json"))
+        deep = put(base, next(places(document, schema)), _nested(NESTING))
+        cases.append(operation.Case(path_parameters=path, body=deep, media_type="application/json"))
+    return cases
+
+
+@SCHEMA.hook
+def before_add_examples(context, examples: list) -> None:
+    examples.extend(worst_cases(context.operation))
+
+
+def answered_within_a_second(ctx, response, case) -> None:
+    """Many times the normal cost: catches anything super-linear in the worst-case examples."""
+    spent = CURRENT.cpu_seconds
+    assert spent < BOUND_SECONDS, f"{case.method} {case.path}: {spent:.2f} s of CPU"
 
 
 # Rules about several values at once, which JSON Schema cannot state: schema-valid data may break them.
@@ -124,7 +189,7 @@ def test_every_answer_is_in_the_document(case, fuzzed):
         # is the server's deliberate leniency (a blank string means "not given", HTML forms send numbers
         # as text, values are trimmed).
         excluded_checks=[positive_data_acceptance, negative_data_rejection, *excluded],
-        additional_checks=[schema_valid_data_is_accepted],
+        additional_checks=[schema_valid_data_is_accepted, answered_within_a_second],
     )
 
 
