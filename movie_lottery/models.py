@@ -186,7 +186,7 @@ class KinopoiskCacheEntry(db.Model):
 
 
 class ContentVersion(db.Model):
-    """One counter moved by database triggers on every write to lotteries and the library (migration 0003).
+    """One counter moved by database triggers when a row of the lotteries or the library changes (0003, 0006).
 
     Per-process page caches compare against it, so a cached page is never older than the data.
     """

@@ -66,7 +66,8 @@ The JSON API of Movie Lottery: the site's own scripts use it, and so can bots.
   JSON nested deeper than MAX_JSON_DEPTH levels is a 400 `invalid_json`.
 - Errors are `{"error": {"code", "message", "details"?}}`: `code` is stable, `message` is Russian,
   `details.fields` has each refused field's messages.
-- With `ADMIN_PASSWORD` unset every operation is open. With it set, operations marked as admin-only need
+- With `ADMIN_PASSWORD` unset every operation is open to a client on the server itself, and to everyone only
+  with `OPEN_SITE=true`. With it set, operations marked as admin-only need
   `Authorization: Bearer <API_TOKEN>` or the admin's session cookie (plus `X-CSRFToken` on writes);
   a lottery's own reads and its draw stay public.
 """
