@@ -82,9 +82,12 @@ def _release_session(_exc: BaseException | None) -> None:
 
 
 def _configure_logging() -> None:
+    from .log_masking import MaskingFilter
+
     if not log.handlers and not logging.getLogger().handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(name)s] %(message)s"))
+        handler.addFilter(MaskingFilter())  # on the handler: it sees every movie_lottery.* logger's records
         log.addHandler(handler)
     log.setLevel(logging.INFO)
 

@@ -33,9 +33,14 @@ def normalize_database_url(url: str) -> str:
 
 
 def engine_options_for(url: str) -> dict:
-    """Engine options that fit the backend: pre-ping and bounded connects for PostgreSQL only."""
+    """Engine options that fit the backend: pre-ping and bounded connects for PostgreSQL only.
+
+    ``hide_parameters`` everywhere: a database error's text (logged with its traceback) would otherwise
+    quote the statement's values, and a lottery's INSERT carries its seed and play token.
+    """
     if url.startswith("postgresql"):
         return {
+            "hide_parameters": True,
             "pool_pre_ping": True,
             "pool_recycle": 300,
             "pool_timeout": 10,
@@ -43,8 +48,8 @@ def engine_options_for(url: str) -> dict:
         }
     if url.startswith("sqlite"):
         # Threads of one gthread worker share the pool; wait on a locked file rather than fail at once.
-        return {"connect_args": {"timeout": 15}}
-    return {}
+        return {"hide_parameters": True, "connect_args": {"timeout": 15}}
+    return {"hide_parameters": True}
 
 
 def _clean(value: str | None) -> str | None:

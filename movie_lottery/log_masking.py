@@ -1,0 +1,42 @@
+"""The one rule that keeps secrets out of log lines: play tokens in paths, secret-named query values.
+
+Every log line the site writes passes through ``MaskingFilter``: gunicorn's access and error logs (see
+``gunicorn_config.MaskedLogger``) and the app's own handler. Masking the finished line, rather than each
+piece that goes into it, covers every way a URL reaches a log: the request line, the path, the query string,
+a Referer header, ``next=`` holding a play link, an exception message quoting a URL.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+MASK = "***"
+
+# /l/<id>/play/<token>, also percent-encoded inside another URL's query (next=%2Fl%2F…%2Fplay%2F<token>).
+_PLAY_TOKEN = re.compile(r"(?i)((?:/|%2F)play(?:/|%2F))[^/?#&\s\"']+")
+# ?token=…, &api_token=…, password=…: whatever a future link or a careless script puts in a query string.
+_SECRET_QUERY_VALUE = re.compile(
+    r"(?i)([?&;](?:[\w.-]*(?:token|password|passwd|secret|api[_-]?key|sid|seed))=)[^&#\s\"']*"
+)
+
+
+def mask_secrets(text: str) -> str:
+    """``text`` with every play token and secret-named query value replaced by ``***``."""
+    text = _PLAY_TOKEN.sub(rf"\g<1>{MASK}", text)
+    return _SECRET_QUERY_VALUE.sub(rf"\g<1>{MASK}", text)
+
+
+class MaskingFilter(logging.Filter):
+    """Rewrites each record to its masked text, traceback included, before any handler formats it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_secrets(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_secrets(record.exc_text)
+        return True
