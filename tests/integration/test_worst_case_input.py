@@ -89,6 +89,8 @@ def site(request, make_app) -> Site:
     }
     if request.param == "locked":
         settings.update(ADMIN_PASSWORD=PASSWORD, API_TOKEN=TOKEN)
+    else:
+        settings.update(OPEN_SITE=True)  # open to every address, not only to this machine
     return Site(make_app(**settings), locked=request.param == "locked")
 
 
