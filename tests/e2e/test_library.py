@@ -158,7 +158,7 @@ def test_a_removal_asked_while_qbittorrent_is_down_says_removing_until_it_is_bac
     api.put(
         f"/api/library/{movie['id']}/magnet", json={"magnet": f"magnet:?xt=urn:btih:{secrets.token_hex(20)}"}
     )
-    api.post(f"/api/library/{movie['id']}/download")
+    api.post(f"/api/library/{movie['id']}/download", json={})
     page.goto(server.url + "/library")
     card = page.locator(f"#movie-{movie['id']}")
     badge = card.get_by_test_id("torrent-badge")
