@@ -189,6 +189,8 @@ async function poll() {
       delay = backoff();
       // The server probes again at retry_at: ask right after that, not a whole back-off later.
       if (data.breaker.retry_at) delay = Math.min(delay, Math.max(new Date(data.breaker.retry_at) - Date.now() + 2000, FAST_MS));
+      // Still closed: the server is counting failures and will soon name its next attempt; ask again shortly.
+      else if (data.breaker.state === 'closed') delay = Math.min(delay, CHECKING_MS);
     } else {
       failures = 0;
       delay = !data.checked_at ? CHECKING_MS : active ? FAST_MS : IDLE_MS;
