@@ -13,32 +13,10 @@ import pytest
 
 from movie_lottery.extensions import db
 from movie_lottery.lottery import create_lottery
+from tests.hostile_next import OFF_SITE_NEXT
 
 HOSTILE_NEXT = [
-    "/\\evil.com",
-    "/%5Cevil.com",
-    "\\/evil.com",
-    "/%2F%2Fevil.com",
-    "https:evil.com",
-    "/\t/evil.com",
-    "//evil.com",
-    "/.//evil.com",
-    # and a few more
-    "\\\\evil.com",
-    "/\\/evil.com",
-    "https://evil.com/",
-    "http://localhost@evil.com/",
-    "//evil.com/history",
-    "///evil.com",
-    "/%09/evil.com",
-    "/\r\n/evil.com",
-    "/ /evil.com",
-    "javascript:alert(1)",
-    "data:text/html,<script>alert(1)</script>",
-    "evil.com",
-    "@evil.com",
-    "/%2e%2e//evil.com",
-    "/history/../\\evil.com",
+    *OFF_SITE_NEXT,
     "/library/backup.json",  # a download, not a page
     "/login",
     "/health",
