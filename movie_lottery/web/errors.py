@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
@@ -49,6 +50,10 @@ def error_response(status: int, code: str, message: str, details: dict | None = 
             body["details"] = details
         return jsonify(error=body), status
     title = PAGE_TITLES.get(status, "Что-то пошло не так")
+    if request_ctx.url_adapter is None:
+        # werkzeug could not bind the URL map (a Host it cannot encode, say): url_for is unusable, so the
+        # templates are too. A bare page still answers in Russian instead of a 500.
+        return Response(f"{status} — {title}. {message}", status, mimetype="text/plain"), status
     page = render_template(
         "error.html", status=status, title=title, message=message, request_id=g.get("request_id")
     )

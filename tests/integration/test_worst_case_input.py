@@ -513,3 +513,14 @@ def test_every_page_takes_a_1_mb_query_string_within_a_second(site):
                 seconds,
             )
             assert len(response.get_data()) < 200_000, f"{path}?{name}=…: the page repeats the query"
+
+
+@pytest.mark.parametrize("host", ["a" * 5000, "a" * 64 + ".example"])
+def test_a_host_header_werkzeug_cannot_encode_is_a_400_on_pages_and_the_api(site, host):
+    for path, shape in (("/history", "text/plain"), ("/api/lotteries", "application/json")):
+        response = site.browser.get(path, headers={"Host": host, **site.api_headers})
+        assert response.status_code == 400, (path, response.status_code)
+        assert response.mimetype == shape
+        assert "Некорректный запрос" in (
+            response.get_json()["error"]["message"] if shape.endswith("json") else response.get_data(True)
+        )
