@@ -98,6 +98,20 @@ def test_an_exclusion_ends_on_its_day_and_the_movie_wants_watching_again(app, cl
     assert tuple(stored) == ("want", None)
 
 
+def test_a_movie_whose_exclusion_has_ended_is_changed_as_the_want_it_now_is(app, client):
+    movie = add(client, "Сталкер")
+    patch(client, movie, status="excluded", excluded_until=TOMORROW)
+    end_exclusions_yesterday(app)
+    moved = patch(client, movie, excluded_until=NEXT_YEAR)
+    assert moved.status_code == 400  # an end for an exclusion that is over: it is not excluded any more
+    assert moved.get_json()["error"]["code"] == "excluded_until_not_excluded"
+    favourite = patch(client, movie, favourite=True).get_json()
+    assert (favourite["status"], favourite["excluded_until"], favourite["favourite"]) == ("want", None, True)
+    with app.app_context():
+        stored = db.session.execute(sa.text("SELECT status, excluded_until FROM library_movie")).one()
+    assert tuple(stored) == ("want", None)  # the write that noticed stored it
+
+
 BAD_PATCHES = {
     "an unknown status": ({"status": "seen"}, "invalid_status", "want, watched или excluded"),
     "a null status": ({"status": None}, "invalid_status", "want, watched или excluded"),
@@ -232,6 +246,17 @@ def test_deleting_a_movie_deletes_its_viewings(app, client):
         assert db.session.execute(sa.text("SELECT count(*) FROM viewing")).scalar_one() == 0
     again = add(client, "Солярис")  # SQLite may give the next movie the same id: it starts clean
     assert again["viewings"] == []
+
+
+def test_deleting_a_movie_right_after_its_viewing_deletes_the_viewing_too(app):
+    """One session doing both, as a script or the CLI would: the ORM's cascade alone missed the viewing."""
+    from movie_lottery import library, viewings
+
+    with app.app_context():
+        movie = library.add_movie({"name": "Сталкер"}).movie
+        viewings.add_viewing(movie.id, date(2025, 3, 3))
+        library.delete_movie(movie.id)
+        assert db.session.execute(sa.text("SELECT count(*) FROM viewing")).scalar_one() == 0
 
 
 # ---- the list: filters, sorts, counts ------------------------------------------------------------------
