@@ -3,9 +3,11 @@
 Adding a movie that is already there updates its details and keeps the date it was first added, so the
 winner's "В библиотеку" button and a Kinopoisk search can both be pressed twice without making copies.
 
-Sorting, filtering and paging run in SQL over normalised columns (``sort_title``, ``search_text``) that the
-model derives on every save: SQLite's ``lower()`` folds only ASCII, so filtering on the raw title would find
-«гавань» in «Гавань» on PostgreSQL but not on SQLite. A page costs three queries whatever the library's size.
+Sorting, filtering and paging run in SQL over normalised columns (``sort_title``, ``search_text``,
+``genre_text``) that the model derives on every save: SQLite's ``lower()`` folds only ASCII, so filtering on
+the raw title would find «гавань» in «Гавань» on PostgreSQL but not on SQLite. A page costs four statements
+whatever the library's size (the counts per status, the movies with their downloads, their viewings); what the
+filters mean is in library_filters, statuses and viewings are written by viewings.py.
 """
 
 from __future__ import annotations
@@ -13,23 +15,31 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .errors import Conflict, InvalidInput, NotFound
 from .extensions import db
 from .integrations.magnet import InvalidMagnet, Magnet, parse_magnet
+from .library_filters import (
+    LibraryFilter,
+    effective_status,
+    expire_exclusions,
+    last_watched_sql,
+    status_counts_row,
+    utc_today,
+)
 from .lottery import movie_to_dict
-from .models import Download, LibraryMovie, MovieFields
+from .models import Download, LibraryMovie, MovieFields, Viewing
 from .same_movie import is_same_movie, normalise_text
 from .schemas import load_movie
 
-SORTS = ("added", "title", "year", "rating")
+SORTS = ("added", "title", "year", "rating", "watched")
 DEFAULT_SORT = "added"
 QUERY_MAX = 100
 PAGE_SIZE = 24
@@ -41,11 +51,15 @@ ID_MAX = 2**31 - 1  # PostgreSQL's integer
 # ---- reading ----------------------------------------------------------------------------------------
 
 
+# The download joined (one row per movie at most), the viewings in one more statement for a whole page.
+MOVIE_LOADS = (joinedload(LibraryMovie.download), selectinload(LibraryMovie.viewings))
+
+
 def get_movie(movie_id: int) -> LibraryMovie:
     # An id past the column's range names no movie; SQLite's driver would overflow on it (a 500 before).
     movie = None
     if 0 < movie_id <= ID_MAX:
-        movie = db.session.get(LibraryMovie, movie_id, options=[selectinload(LibraryMovie.download)])
+        movie = db.session.get(LibraryMovie, movie_id, options=MOVIE_LOADS)
     if movie is None:
         raise NotFound("Такого фильма в библиотеке нет", code="movie_not_found")
     return movie
@@ -68,6 +82,12 @@ _ORDER = {
     "rating": (
         LibraryMovie.rating.is_(None), LibraryMovie.rating.desc(), LibraryMovie.sort_title, LibraryMovie.id,
     ),
+    # "Watched longest ago": the oldest last viewing first. Movies never watched go last, as missing years
+    # and ratings do: the sort is about viewing history, and a movie without one has nothing to sort by
+    # (first, they would bury every watched movie under the whole watchlist).
+    "watched": (
+        last_watched_sql().is_(None), last_watched_sql(), LibraryMovie.sort_title, LibraryMovie.id,
+    ),
 }  # fmt: skip
 
 
@@ -77,27 +97,44 @@ class LibraryPage:
     matched: int  # movies that pass the filter
     page: int
     pages: int
+    # Movies per effective status under the rest of the filter (genre, years, rating, words), for the tabs.
+    counts: dict[str, int]
 
 
 def list_movies(
-    query: str | None = None, sort: str | None = None, page: int = 1, per_page: int = PAGE_SIZE
+    query: str | None = None,
+    sort: str | None = None,
+    page: int = 1,
+    per_page: int = PAGE_SIZE,
+    filters: LibraryFilter | None = None,
+    today: date | None = None,
 ) -> LibraryPage:
-    """One page of the library, filtered by every word of ``query`` and sorted, all in SQL (3 queries)."""
-    condition = sa.true()
-    for word in normalise_text(clean_query(query)).split():
-        condition = sa.and_(condition, LibraryMovie.search_text.contains(word, autoescape=True))
-    matched = db.session.scalar(sa.select(sa.func.count()).select_from(LibraryMovie).where(condition)) or 0
+    """One page of the library, filtered and sorted, all in SQL: four statements.
+
+    ``filters`` (library_filters.LibraryFilter) says what to show; without it, the words of ``query`` and
+    the default statuses (everything except «не предлагать»). The counts come first, per effective status:
+    the number matched is their sum for the statuses shown, so no second count is needed. When they show
+    an exclusion whose day has come, the stored rows are tidied then and there (rare: once per exclusion).
+    """
+    today = today or utc_today()
+    if filters is None:
+        filters = LibraryFilter(query=clean_query(query))
+    row = status_counts_row(filters, today)
+    if row.expired:
+        expire_exclusions(today)  # reading stays right without it; the stored rows catch up once
+        db.session.commit()
+    matched = sum(row.counts[status] for status in filters.statuses)
     pages = max(1, math.ceil(matched / per_page))
     page = min(max(1, page), pages)
     movies = db.session.scalars(
         sa.select(LibraryMovie)
-        .options(selectinload(LibraryMovie.download))
-        .where(condition)
+        .options(*MOVIE_LOADS)
+        .where(filters.condition(today))
         .order_by(*_ORDER[clean_sort(sort)])
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
-    return LibraryPage(movies=list(movies), matched=matched, page=page, pages=pages)
+    return LibraryPage(movies=list(movies), matched=matched, page=page, pages=pages, counts=row.counts)
 
 
 def count_movies() -> int:
@@ -186,6 +223,10 @@ def delete_movie(movie_id: int) -> None:
         )
         .values(movie_id=None)
         .execution_options(synchronize_session=False)
+    )
+    # Its viewings go with it, by one statement: the ORM's cascade would only reach them if loaded.
+    db.session.execute(
+        sa.delete(Viewing).where(Viewing.movie_id == movie_id).execution_options(synchronize_session=False)
     )
     db.session.expire_all()
     movie = get_movie(movie_id)
@@ -295,12 +336,31 @@ def removal_to_dict(removal: Download | None) -> dict | None:
     }
 
 
-def library_movie_to_dict(movie: LibraryMovie, search_template: str | None = None) -> dict:
+def marks_to_dict(movie: LibraryMovie, today: date | None = None) -> dict:
+    """The group's marks on a movie: its effective status (an exclusion whose day has come is «want»),
+    the exclusion's last day, «любимое», and the viewings, newest first (loaded with the movie)."""
+    status = effective_status(movie.status, movie.excluded_until, today or utc_today())
+    days = sorted((viewing.watched_on for viewing in movie.viewings), reverse=True)
+    return {
+        "status": status,
+        "excluded_until": movie.excluded_until.isoformat()
+        if status == "excluded" and movie.excluded_until
+        else None,
+        "favourite": bool(movie.favourite),
+        "viewings": [day.isoformat() for day in days],
+        "last_watched": days[0].isoformat() if days else None,
+    }
+
+
+def library_movie_to_dict(
+    movie: LibraryMovie, search_template: str | None = None, today: date | None = None
+) -> dict:
     wish = movie.download
     is_download = wish is not None and wish.is_download
     return {
         "id": movie.id,
         **movie_to_dict(movie),  # type: ignore[arg-type]  (same MovieFields as a lottery candidate)
+        **marks_to_dict(movie, today),
         "added_at": _iso(movie.added_at),
         "magnet": movie.magnet,
         "info_hash": movie.info_hash,

@@ -19,7 +19,7 @@ import math
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -27,7 +27,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from .errors import Forbidden, InvalidInput, NotFound
 from .extensions import db
-from .models import Lottery, LotteryMovie, utcnow
+from .models import Lottery, LotteryMovie, Viewing, utcnow
 from .same_movie import is_same_movie
 from .schemas import load_movie
 
@@ -174,6 +174,7 @@ class HistoryItem:
     created_at: datetime
     movie_count: int
     winner: dict | None  # name, year, poster
+    watched_on: date | None = None  # «Посмотрели» on the result page (viewings.mark_lottery_watched)
 
 
 @dataclass(frozen=True)
@@ -196,8 +197,17 @@ def _history_query() -> sa.Select:
         .scalar_subquery()
     )
     return (
-        sa.select(Lottery.id, Lottery.created_at, movie_count, winner.name, winner.year, winner.poster)
+        sa.select(
+            Lottery.id,
+            Lottery.created_at,
+            movie_count,
+            winner.name,
+            winner.year,
+            winner.poster,
+            Viewing.watched_on,
+        )
         .outerjoin(winner, is_winner)
+        .outerjoin(Viewing, Viewing.lottery_id == Lottery.id)
         .order_by(Lottery.created_at.desc(), Lottery.id)
         .limit(sa.bindparam("limit"))
         .offset(sa.bindparam("offset"))
@@ -216,6 +226,7 @@ def history_page(page: int = 1, per_page: int = HISTORY_PAGE_SIZE) -> HistoryPag
             created_at=row[1],
             movie_count=row[2],
             winner={"name": row[3], "year": row[4], "poster": row[5]} if row[3] is not None else None,
+            watched_on=row[6],
         )
         for row in rows
     ]
@@ -224,6 +235,14 @@ def history_page(page: int = 1, per_page: int = HISTORY_PAGE_SIZE) -> HistoryPag
 
 def delete_lottery(lottery_id: str) -> None:
     lottery = get_lottery(lottery_id)
+    # The movie night stays in the library, without its lottery (ON DELETE SET NULL does it on PostgreSQL;
+    # SQLite runs here without foreign-key enforcement, and a restored lottery of that id would inherit it).
+    db.session.execute(
+        sa.update(Viewing)
+        .where(Viewing.lottery_id == lottery.id)
+        .values(lottery_id=None)
+        .execution_options(synchronize_session=False)
+    )
     db.session.delete(lottery)
     db.session.commit()
 

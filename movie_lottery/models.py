@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,6 +14,10 @@ from .same_movie import normalise_text
 DOWNLOAD_STATUSES = ("pending", "sent", "done", "failed")
 # What a row wants of qBittorrent: the torrent there ("download") or gone ("removal").
 DOWNLOAD_KINDS = ("download", "removal")
+# What the group thinks of a library movie (issue 12): «хочу посмотреть», «посмотрели», «не предлагать».
+LIBRARY_STATUSES = ("want", "watched", "excluded")
+# Between the normalised genres of ``LibraryMovie.genre_text``: a genre can hold no control character.
+GENRE_SEPARATOR = "\n"
 
 
 def utcnow() -> datetime:
@@ -99,8 +103,18 @@ class LotteryMovie(MovieFields, db.Model):
 
 
 class LibraryMovie(MovieFields, db.Model):
+    """A kept movie. ``status`` is what is stored; an exclusion whose ``excluded_until`` has come counts as
+    «want» wherever it is read (library_filters.effective_status_sql), so no scheduler has to flip it."""
+
     __tablename__ = "library_movie"
-    __table_args__ = (sa.UniqueConstraint("kinopoisk_id"), sa.UniqueConstraint("info_hash"))
+    __table_args__ = (
+        sa.UniqueConstraint("kinopoisk_id"),
+        sa.UniqueConstraint("info_hash"),
+        sa.CheckConstraint(
+            "status IN (" + ", ".join(f"'{s}'" for s in LIBRARY_STATUSES) + ")", name="known_status"
+        ),
+        sa.CheckConstraint("excluded_until IS NULL OR status = 'excluded'", name="until_only_when_excluded"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Derived on every save (see below), so SQL sorts and filters Cyrillic the same on SQLite and
@@ -111,9 +125,22 @@ class LibraryMovie(MovieFields, db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     magnet: Mapped[str | None] = mapped_column(sa.Text)
     info_hash: Mapped[str | None] = mapped_column(sa.String(40))
+    # Derived like search_text: "\nдрама\nкомедия\n", so one genre is a LIKE '%\nдрама\n%' on any backend.
+    genre_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    status: Mapped[str] = mapped_column(sa.String(16), default="want", server_default="want", index=True)
+    excluded_until: Mapped[date | None] = mapped_column(sa.Date)  # null: excluded for good
+    favourite: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
 
     download: Mapped[Download | None] = relationship(
         back_populates="movie", cascade="all, delete-orphan", passive_deletes=True, uselist=False
+    )
+    # Newest first, as the API lists them. Loaded with the movie (get_movie, list_movies) so that deleting
+    # it through the ORM deletes them too: SQLite runs here without foreign-key enforcement.
+    viewings: Mapped[list[Viewing]] = relationship(
+        back_populates="movie",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Viewing.watched_on.desc()",
     )
 
 
@@ -122,11 +149,38 @@ def library_search_text(movie: LibraryMovie) -> str:
     return normalise_text(" ".join(str(part) for part in parts if part))
 
 
+def genre_key(genre: str) -> str:
+    """A genre as the filter compares it (case, spacing and ё/е aside)."""
+    return normalise_text(genre)
+
+
+def library_genre_text(genres: list | None) -> str:
+    keys = [genre_key(str(genre)) for genre in genres or [] if genre_key(str(genre))]
+    return GENRE_SEPARATOR + GENRE_SEPARATOR.join(keys) + GENRE_SEPARATOR if keys else ""
+
+
 @sa.event.listens_for(LibraryMovie, "before_insert")
 @sa.event.listens_for(LibraryMovie, "before_update")
 def _derive_library_columns(_mapper, _connection, movie: LibraryMovie) -> None:
     movie.sort_title = normalise_text(movie.name)[:200]
     movie.search_text = library_search_text(movie)
+    movie.genre_text = library_genre_text(movie.genres)
+
+
+class Viewing(db.Model):
+    """One movie night: the day a library movie was watched. One row per movie and day, so a day names it
+    (``DELETE /api/library/<id>/viewings/<date>``). ``lottery_id`` is the drawn lottery whose winner it was
+    («Посмотрели» on the result page): the history shows the day next to that lottery."""
+
+    __tablename__ = "viewing"
+    __table_args__ = (sa.UniqueConstraint("movie_id", "watched_on"), sa.UniqueConstraint("lottery_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    movie_id: Mapped[int] = mapped_column(sa.ForeignKey("library_movie.id", ondelete="CASCADE"), index=True)
+    watched_on: Mapped[date] = mapped_column(sa.Date)
+    lottery_id: Mapped[str | None] = mapped_column(sa.ForeignKey("lottery.id", ondelete="SET NULL"))
+
+    movie: Mapped[LibraryMovie] = relationship(back_populates="viewings")
 
 
 class Download(db.Model):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, utils, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, utils, validate, validates_schema
 
 from .errors import InvalidInput
+from .library_filters import DEFAULT_STATUSES, LibraryFilter
+from .models import LIBRARY_STATUSES
 
 NAME_MAX = 200
 DESCRIPTION_MAX = 5000
@@ -104,6 +107,8 @@ def _year_in_range(value: int) -> None:
     if not FIRST_FILM_YEAR <= value <= latest_allowed_year():
         raise ValidationError(f"Год должен быть от {FIRST_FILM_YEAR} до {latest_allowed_year()}")
 
+
+check_year = _year_in_range  # the movie's year rule, for other schemas that take a year
 
 URL_INVALID = "Нужна ссылка, начинающаяся с http:// или https://"
 
@@ -300,3 +305,177 @@ def in_russian(messages: Any) -> Any:
         if found:
             return template.format(*found.groups())
     return messages
+
+
+# ---- the library's filter (GET /api/library, /api/library/random and the library page) -----------------
+
+FILTER_QUERY_MAX = 200
+STATUS_TEXT_MAX = 40
+ALL_STATUSES = "all"
+STATUS_INVALID = "Статус — want, watched, excluded или all (можно несколько через запятую)"
+YEARS_REVERSED = "Год «с» должен быть не больше года «по»"
+RATING_INVALID = "Рейтинг — число от 0 до 10"
+FAVOURITE_INVALID = "favourite должен быть 0 или 1"
+
+
+class StatusSet(Text):
+    """``want``, ``watched,want``, ``all``: a set of library statuses, kept in the canonical order."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> tuple[str, ...] | None:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        super()._validate(text)  # length and controls on the text itself, before it becomes a set
+        words = [word.strip() for word in text.split(",") if word.strip()]
+        if not words:
+            return None
+        if words == [ALL_STATUSES]:
+            return LIBRARY_STATUSES
+        if any(word not in LIBRARY_STATUSES for word in words):
+            raise ValidationError(STATUS_INVALID)
+        return tuple(status for status in LIBRARY_STATUSES if status in words)
+
+    def _validate(self, value: Any) -> None:
+        """Already done on the text, in _deserialize."""
+
+
+def _filter_year(which: str) -> WholeNumber:
+    return WholeNumber(
+        load_default=None,
+        allow_none=True,
+        strict=False,
+        validate=_year_in_range,
+        error_messages={"invalid": f"{which}: год должен быть числом"},
+        metadata={"minimum": FIRST_FILM_YEAR, "maximum": latest_allowed_year()},
+    )
+
+
+class LibraryFilterSchema(Schema):
+    """The library's filter as a query string gives it; LibraryFilter is what it loads into."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    q = Text(
+        load_default=None,
+        validate=[validate.Length(max=FILTER_QUERY_MAX), NoControls()],
+        metadata={"description": "Words that must all appear in the title, year, genres or countries."},
+    )
+    status = StatusSet(
+        load_default=None,
+        validate=[validate.Length(max=STATUS_TEXT_MAX), NoControls()],
+        error_messages={"invalid": STATUS_INVALID},
+        metadata={
+            "description": "want, watched, excluded, several with commas (want,watched), or all. "
+            "Default: want,watched — everything except «не предлагать». An exclusion whose day has come "
+            "counts as want."
+        },
+    )
+    genre = Text(
+        load_default=None,
+        validate=[validate.Length(max=LIST_ITEM_MAX), NoControls()],
+        metadata={"description": "One genre, e.g. драма: case, spacing and ё/е do not matter."},
+    )
+    year_from = _filter_year("year_from")
+    year_to = _filter_year("year_to")
+    min_rating = fields.Float(
+        load_default=None,
+        allow_none=True,
+        allow_nan=False,
+        validate=validate.Range(0, 10, error=RATING_INVALID),
+        error_messages={"invalid": RATING_INVALID},
+        metadata={"description": "Kinopoisk rating at least this (movies without one are left out)."},
+    )
+    favourite = Text(
+        load_default="0",
+        validate=validate.OneOf(["0", "1"], error=FAVOURITE_INVALID),
+        metadata={"description": "1: only movies marked «любимое»."},
+    )
+
+    @validates_schema
+    def _years_in_order(self, data: dict, **kwargs: Any) -> None:
+        low, high = data.get("year_from"), data.get("year_to")
+        if low is not None and high is not None and low > high:
+            raise ValidationError(YEARS_REVERSED)
+
+
+def library_filter(
+    loaded: Mapping[str, Any], default_statuses: tuple[str, ...] = DEFAULT_STATUSES
+) -> LibraryFilter:
+    """A loaded LibraryFilterSchema (or a schema built on it) as the domain's LibraryFilter."""
+    return LibraryFilter(
+        query=" ".join((loaded.get("q") or "").split()),
+        statuses=loaded.get("status") or default_statuses,
+        genre=loaded.get("genre") or None,
+        year_from=loaded.get("year_from"),
+        year_to=loaded.get("year_to"),
+        min_rating=loaded.get("min_rating"),
+        favourite=loaded.get("favourite") == "1",
+    )
+
+
+def load_library_filter(
+    args: Mapping[str, Any], default_statuses: tuple[str, ...] = DEFAULT_STATUSES
+) -> LibraryFilter:
+    """Validate a query string (the library page's) into a LibraryFilter; InvalidInput in Russian."""
+    try:
+        loaded = LibraryFilterSchema().load(dict(args))
+    except ValidationError as exc:
+        messages = in_russian(exc.messages)
+        code = "invalid_year_range" if "_schema" in messages else "invalid_filter"
+        raise InvalidInput(
+            first_message(messages, FILTER_LABELS), code=code, details={"fields": messages}
+        ) from None
+    return library_filter(loaded, default_statuses)
+
+
+FILTER_LABELS = {
+    "q": "Поиск",
+    "status": "Статус",
+    "genre": "Жанр",
+    "year_from": "Год с",
+    "year_to": "Год по",
+    "min_rating": "Рейтинг",
+    "favourite": "Любимое",
+}
+
+
+# ---- calendar days (a viewing, the end of an exclusion) --------------------------------------------------
+
+DAY_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+DAY_INVALID = "Дата — в виде ГГГГ-ММ-ДД, например 2026-03-03"
+NO_SUCH_DAY = "Такой даты нет в календаре"
+
+
+def parse_day(text: Any) -> date:
+    """``YYYY-MM-DD``, a real day of the calendar (2026-02-30 is refused); InvalidInput otherwise."""
+    if not isinstance(text, str) or len(text) != 10 or re.fullmatch(DAY_PATTERN, text) is None:
+        raise InvalidInput(DAY_INVALID, code="invalid_date")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(NO_SUCH_DAY, code="invalid_date") from None
+
+
+class CalendarDay(Text):
+    """A day as ``YYYY-MM-DD`` text, loaded as a ``date``; how far back or ahead is the domain's rule."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("error_messages", {"invalid": DAY_INVALID})
+        super().__init__(
+            validate=[
+                validate.Length(max=10, error=DAY_INVALID),
+                FullPattern(DAY_PATTERN, error=DAY_INVALID),
+            ],
+            metadata={"format": "date", **kwargs.pop("metadata", {})},
+            **kwargs,
+        )
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        super()._validate(text)
+        try:
+            return parse_day(text)
+        except InvalidInput as exc:
+            raise ValidationError(exc.message) from None
+
+    def _validate(self, value: Any) -> None:
+        """Already done on the text, in _deserialize."""

@@ -17,6 +17,7 @@ from .. import downloads, library
 from ..config import kinopoisk_configured, qbit_configured
 from ..errors import DomainError
 from ..integrations.qbittorrent import TorrentStatus
+from ..library_filters import utc_today
 from ..models import Download
 from ..torrent_status import Snapshot, service_for, status_summary
 from .api_library import in_client, queue_torrent_removal
@@ -154,13 +155,13 @@ def _this_list(query: str, sort: str, page: int) -> str:
 def _library_cache_key() -> tuple:
     """Besides the data: the backdrop and, with qBittorrent configured, everything the page shows from this
     process's memory — the snapshot (compared by value) and the status summary (the status line follows
-    from it)."""
+    from it). And the day: an exclusion ends at midnight without any row changing (library_filters)."""
     if not qbit_configured(current_app.config):
-        return (collage_fetched_at(),)
+        return collage_fetched_at(), utc_today()
     service = service_for(current_app)
     snapshot = service.snapshot()  # wakes the refresher for the page's polling, hit or miss
     summary = status_summary(service)
-    return collage_fetched_at(), snapshot, json.dumps(summary, sort_keys=True)
+    return collage_fetched_at(), utc_today(), snapshot, json.dumps(summary, sort_keys=True)
 
 
 @bp.get("/library")

@@ -70,7 +70,14 @@ PAGES = [
     "/library?q=елки",
     "/library?q=драма&sort=title",
     "/library?page=2",
+    # The library's statuses and filters (issue 12).
+    "/library?status=all",
+    "/library?status=excluded&sort=watched",
+    "/library?status=watched&genre=драма",
+    "/library?genre=Фантастика&year_from=1970&year_to=1980&min_rating=8",
+    "/library?favourite=1&sort=watched",
 ]
+DAYS = ["2024-03-03", "2025-12-31"]
 # The same lottery read directly and through the proxy (the absolute links follow the origin).
 ORIGINS = [{}, {"X-Forwarded-Host": "kino.example", "X-Forwarded-Proto": "https"}]
 
@@ -91,6 +98,14 @@ SQL_WRITES = [
     "INSERT INTO library_movie (name, year, sort_title, search_text, added_at, updated_at, genres, countries,"
     " details) VALUES ('Жертвоприношение', 1986, 'жертвоприношение', 'жертвоприношение 1986',"
     " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '[]', '[]', '{{}}')",
+    "UPDATE library_movie SET status = 'excluded', excluded_until = NULL WHERE id = {movie}",
+    # An exclusion whose day has come: every read says «want», and the list that notices stores it.
+    "UPDATE library_movie SET status = 'excluded', excluded_until = '2001-01-01' WHERE id = {movie}",
+    "UPDATE library_movie SET favourite = NOT favourite WHERE id = {movie}",
+    "INSERT INTO viewing (movie_id, watched_on) SELECT id, '2023-01-01' FROM library_movie"
+    " WHERE id = {movie} AND id NOT IN (SELECT movie_id FROM viewing WHERE watched_on = '2023-01-01')",
+    "DELETE FROM viewing WHERE movie_id = {movie}",
+    "UPDATE viewing SET watched_on = watched_on",  # changes nothing
 ]
 
 CSRF = re.compile(r'(name="csrf-token" content=|name="csrf_token" value=)"[^"]*"')
@@ -254,6 +269,34 @@ class CachedEqualsFresh(RuleBasedStateMachine):
             self.write("PUT", f"/api/library/{movie_id}/magnet", json={"magnet": magnet(info_hash)})
         else:
             self.write("DELETE", f"/api/library/{movie_id}/magnet")
+
+    @rule(
+        data=st.data(),
+        marks=st.sampled_from(
+            [
+                {"status": "want"},
+                {"status": "watched"},
+                {"status": "excluded"},
+                {"status": "excluded", "excluded_until": "2099-01-01"},
+                {"favourite": True},
+                {"favourite": False},
+            ]
+        ),
+    )
+    def mark_library_movie(self, data, marks) -> None:
+        self.write("PATCH", f"/api/library/{self.movie(data)}", json=marks)
+
+    @rule(data=st.data(), day=st.sampled_from(DAYS), delete=st.booleans())
+    def record_or_forget_a_viewing(self, data, day, delete) -> None:
+        movie_id = self.movie(data)
+        if delete:
+            self.write("DELETE", f"/api/library/{movie_id}/viewings/{day}")
+        else:
+            self.write("POST", f"/api/library/{movie_id}/viewings", json={"date": day})
+
+    @rule(data=st.data(), day=st.sampled_from(DAYS))
+    def winner_watched(self, data, day) -> None:
+        self.write("POST", f"/api/lotteries/{self.lottery(data)}/watched", json={"date": day})
 
     @rule(data=st.data(), action=st.sampled_from(["download", "remove", "remove_with_files"]))
     def ask_qbittorrent(self, data, action) -> None:
