@@ -129,13 +129,15 @@ def remove_torrent(query: dict, movie_id: int) -> tuple[Response, int]:
     return jsonify(removal=body), 202
 
 
-def queue_torrent_removal(movie_id: int, delete_files: bool) -> Download:
-    """Store the removal in place of the download and wake the refresher (it only touches our category)."""
+def queue_torrent_removal(movie_id: int, delete_files: bool, wake: bool = True) -> Download:
+    """Store the removal in place of the download and wake the refresher (it only touches our category).
+
+    The library page wakes it itself (``wake=False``), once its answer shows the removal as stored."""
     configured = qbit_configured(current_app.config)
     movie = library.get_movie(movie_id)
     removal = downloads.request_removal(
         movie.id, delete_files=delete_files, configured=configured, in_client=in_client(movie)
     )
-    if removal.status == "pending":
+    if removal.status == "pending" and wake:
         service_for(current_app).wake()  # stored first; the refresher sends it in a moment
     return removal
