@@ -8,6 +8,9 @@ Import is a restore that never loses what the database already holds:
 - library movies are matched as library.add_movie matches them (Kinopoisk id, or title and year); a field
   the file leaves blank never wipes a known one, a magnet in the file replaces the stored one, and the
   earlier "added" date wins;
+- a movie's marks (status, exclusion, «любимое») in the file replace the stored ones, as a magnet does; a
+  file that states none (version 1) leaves them. Viewings are merged: a day in the file is added, a day
+  the database has is never taken away, and a viewing's lottery is linked once that lottery is there;
 - lotteries are matched by id. A lottery never changes after creation except for its draw, so a file that
   disagrees about anything else is refused; a draw the file has is recorded; a draw is never undone;
 - the whole document is validated first, then applied in one transaction: all or nothing. A dry run does
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -34,14 +38,14 @@ from .errors import Conflict, InvalidInput
 from .extensions import db
 from .integrations.magnet import parse_magnet
 from .library import apply_details, find_same_movie, store_magnet
-from .models import LibraryMovie, Lottery, LotteryMovie
+from .models import LibraryMovie, Lottery, LotteryMovie, Viewing
 
 # ---- export ---------------------------------------------------------------------------------------------
 
 
 def export_data() -> dict:
     """The whole collection as a plain dict in canonical form (see backup_document)."""
-    movies = db.session.scalars(sa.select(LibraryMovie))
+    movies = db.session.scalars(sa.select(LibraryMovie).options(selectinload(LibraryMovie.viewings)))
     lotteries = db.session.scalars(sa.select(Lottery).options(selectinload(Lottery.movies)))
     return {
         "format": doc.FORMAT,
@@ -127,11 +131,15 @@ def import_data(data: dict, dry_run: bool = False) -> ImportReport:
     report = ImportReport(dry_run=dry_run)
     try:
         seen: set[int] = set()
-        for entry in document.library:
-            _import_movie(entry, seen, report.library)
+        imported = [_import_movie(entry, seen) for entry in document.library]
         for entry in document.lotteries:
             _import_lottery(entry, report.lotteries)
         db.session.flush()
+        for (movie, _before), entry in zip(imported, document.library, strict=True):
+            _link_viewings(movie, entry)
+        db.session.flush()
+        for movie, before in imported:
+            _count(report.library, before, doc.library_entry(movie))
     except IntegrityError:
         db.session.rollback()
         raise Conflict("Данные изменились во время загрузки — повторите", code="conflict") from None
@@ -149,7 +157,17 @@ def import_data(data: dict, dry_run: bool = False) -> ImportReport:
     return report
 
 
-def _import_movie(entry: dict, seen: set[int], counts: Counts) -> None:
+def _count(counts: Counts, before: dict | None, after: dict) -> None:
+    if before is None:
+        counts.added += 1
+    elif after == before:
+        counts.unchanged += 1
+    else:
+        counts.updated += 1
+
+
+def _import_movie(entry: dict, seen: set[int]) -> tuple[LibraryMovie, dict | None]:
+    """The movie merged from the entry, and its canonical entry before (None: it is new)."""
     movie = find_same_movie(entry["kinopoisk_id"], entry["name"], entry["year"])
     if movie is not None and movie.id in seen:
         raise InvalidInput(
@@ -177,14 +195,36 @@ def _import_movie(entry: dict, seen: set[int], counts: Counts) -> None:
         store_magnet(movie, magnet)  # also keeps a queued download following the link
     if added_at < movie.added_at:
         movie.added_at = added_at  # "first added" is the earliest date anyone knew
+    if entry["status"] is not None:  # version 2 states the marks; version 1 leaves them as they are
+        movie.status = entry["status"]
+        until = entry["excluded_until"]
+        movie.excluded_until = date.fromisoformat(until) if until else None
+        movie.favourite = entry["favourite"]
+    known = {viewing.watched_on for viewing in movie.viewings}
+    for viewing in entry["viewings"]:
+        day = date.fromisoformat(viewing["date"])
+        if day not in known:
+            movie.viewings.append(Viewing(watched_on=day))
+            known.add(day)
     db.session.flush()
     seen.add(movie.id)
-    if before is None:
-        counts.added += 1
-    elif doc.library_entry(movie) == before:
-        counts.unchanged += 1
-    else:
-        counts.updated += 1
+    return movie, before
+
+
+def _link_viewings(movie: LibraryMovie, entry: dict) -> None:
+    """A viewing's lottery, once the lotteries are in: only a lottery that is there, and not linked to
+    another viewing already (the database's link stays)."""
+    for linked in entry["viewings"]:
+        lottery_id = linked["lottery_id"]
+        if lottery_id is None or db.session.get(Lottery, lottery_id) is None:
+            continue
+        viewing = next(v for v in movie.viewings if v.watched_on.isoformat() == linked["date"])
+        if viewing.lottery_id is not None:
+            continue
+        taken = db.session.scalar(sa.select(Viewing.id).where(Viewing.lottery_id == lottery_id))
+        if taken is None:
+            viewing.lottery_id = lottery_id
+            db.session.flush()
 
 
 def _import_lottery(entry: dict, counts: Counts) -> None:

@@ -8,24 +8,31 @@ Canonical means identical text on SQLite and PostgreSQL: datetimes always as ``Y
 (``isoformat()`` drops zero microseconds and varies the offset spelling), floats rounded to 6 decimals (a
 float4 column or driver noise would otherwise print 7.400000095367432 on one backend and 7.4 on the other).
 No database ids: they differ between databases. Pure functions, no database access.
+
+Version 2 (issue 12) adds each library movie's marks: ``status``, ``excluded_until``, ``favourite`` and its
+``viewings`` (``{"date", "lottery_id"}``, oldest first). A version 1 file still imports: its entries state
+no marks (``None`` in the checked entry), so a movie it adds gets the defaults and one already there keeps
+its own. An exclusion whose day has come is written as «want», as every read of it says.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from .errors import InvalidInput
 from .integrations.magnet import InvalidMagnet, parse_magnet
+from .library_filters import effective_status, utc_today
 from .lottery import commitment_for, validate_candidates, winner_index
-from .models import LibraryMovie, Lottery, MovieFields
+from .models import LIBRARY_STATUSES, LibraryMovie, Lottery, MovieFields
 from .same_movie import title_key
-from .schemas import DETAIL_FIELDS, load_movie
+from .schemas import DETAIL_FIELDS, FIRST_FILM_YEAR, load_movie, parse_day
 
 FORMAT = "movie-lottery-backup"
-VERSION = 1
+VERSION = 2
+READABLE_VERSIONS = (1, 2)  # version 1: before the library's marks and viewings
 TOP_KEYS = ("format", "version", "library", "lotteries")
 MOVIE_KEYS = (
     "kinopoisk_id",
@@ -38,7 +45,10 @@ MOVIE_KEYS = (
     "countries",
     "details",
 )
-LIBRARY_KEYS = (*MOVIE_KEYS, "magnet", "info_hash", "added_at")
+MARK_KEYS = ("status", "excluded_until", "favourite")
+LIBRARY_KEYS = (*MOVIE_KEYS, "magnet", "info_hash", "added_at", *MARK_KEYS, "viewings")
+VIEWING_KEYS = ("date", "lottery_id")
+VIEWINGS_MAX = 10_000  # a movie watched every day for 27 years
 LOTTERY_KEYS = (
     "id",
     "created_at",
@@ -93,12 +103,21 @@ def movie_fields(movie: MovieFields) -> dict:
     }
 
 
-def library_entry(movie: LibraryMovie) -> dict:
+def library_entry(movie: LibraryMovie, today: date | None = None) -> dict:
+    status = effective_status(movie.status, movie.excluded_until, today or utc_today())
+    until = movie.excluded_until if status == "excluded" else None
     return {
         **movie_fields(movie),
         "magnet": movie.magnet,
         "info_hash": movie.info_hash,
         "added_at": timestamp(movie.added_at),
+        "status": status,
+        "excluded_until": until.isoformat() if until else None,
+        "favourite": bool(movie.favourite),
+        "viewings": sorted(
+            ({"date": v.watched_on.isoformat(), "lottery_id": v.lottery_id} for v in movie.viewings),
+            key=lambda viewing: viewing["date"],
+        ),
     }
 
 
@@ -163,14 +182,17 @@ def check_document(data: Any) -> Document:
     if data.get("format") != FORMAT:
         raise refuse(where, f"это не файл «{FORMAT}» (поле format)")
     version = data.get("version")
-    if type(version) is not int or version != VERSION:
-        raise refuse(where, f"версия {version!r} не поддерживается, нужна {VERSION}")
+    if type(version) is not int or version not in READABLE_VERSIONS:
+        supported = " или ".join(str(number) for number in READABLE_VERSIONS)
+        raise refuse(where, f"версия {version!r} не поддерживается, нужна {supported}")
     _no_unknown_keys(data, TOP_KEYS, where)
     library = [check_library_entry(raw, i + 1) for i, raw in enumerate(_list(data, "library", where))]
     lotteries = [check_lottery_entry(raw, i + 1) for i, raw in enumerate(_list(data, "lotteries", where))]
     _unique(library, "kinopoisk_id", "Библиотека", "фильм с id Кинопоиска {} встречается дважды")
     _unique(library, "info_hash", "Библиотека", "раздача {} привязана к двум фильмам")
     _unique(lotteries, "id", "Лотереи", "лотерея {} встречается дважды")
+    linked = [v for entry in library for v in entry["viewings"] if v["lottery_id"] is not None]
+    _unique(linked, "lottery_id", "Библиотека", "лотерея {} отмечена просмотром у двух фильмов")
     return Document(library=library, lotteries=lotteries)
 
 
@@ -195,7 +217,62 @@ def check_library_entry(raw: Any, index: int) -> dict:
         "magnet": magnet.uri if magnet else None,
         "info_hash": magnet.info_hash if magnet else None,
         "added_at": _timestamp_field(entry, "added_at", where),
+        **_marks(entry, where),
+        "viewings": _viewings(entry.get("viewings", []), where),
     }
+
+
+def _marks(entry: dict, where: str, today: date | None = None) -> dict:
+    """The movie's status, exclusion and «любимое»; all None when the file states none (version 1)."""
+    given = [key for key in MARK_KEYS if key in entry]
+    if not given:
+        return dict.fromkeys(MARK_KEYS)
+    if "status" not in entry:
+        raise refuse(where, "excluded_until и favourite задаются вместе с полем status")
+    status, until, favourite = entry["status"], entry.get("excluded_until"), entry.get("favourite", False)
+    if status not in LIBRARY_STATUSES:
+        raise refuse(where, "status — want, watched или excluded")
+    if not isinstance(favourite, bool):
+        raise refuse(where, "favourite — true или false")
+    day = None
+    if until is not None:
+        if status != "excluded":
+            raise refuse(where, "excluded_until бывает только у статуса excluded")
+        day = _day(until, "excluded_until", where)
+    if effective_status(status, day, today or utc_today()) != status:
+        status, day = "want", None  # the exclusion has ended: as an export of today would say
+    return {"status": status, "excluded_until": day.isoformat() if day else None, "favourite": favourite}
+
+
+def _day(value: Any, key: str, where: str) -> date:
+    try:
+        day = parse_day(value)
+    except InvalidInput as exc:
+        raise refuse(where, f"{key}: {exc.message[:1].lower()}{exc.message[1:]}") from None
+    if day.year < FIRST_FILM_YEAR:
+        raise refuse(where, f"{key}: не раньше {FIRST_FILM_YEAR} года")
+    return day
+
+
+def _viewings(raw: Any, where: str) -> list[dict]:
+    if not isinstance(raw, list):
+        raise refuse(where, "поле viewings должно быть списком")
+    if len(raw) > VIEWINGS_MAX:
+        raise refuse(where, f"больше {VIEWINGS_MAX} просмотров")
+    viewings: dict[str, dict] = {}
+    for index, item in enumerate(raw):
+        here = f"{where}, просмотр №{index + 1}"
+        viewing = _object(item, here, VIEWING_KEYS, required=("date",))
+        day = _day(viewing["date"], "date", here).isoformat()
+        lottery_id = viewing.get("lottery_id")
+        if lottery_id is not None and (
+            not isinstance(lottery_id, str) or not _LOTTERY_ID.fullmatch(lottery_id)
+        ):
+            raise refuse(here, "lottery_id — id лотереи или null")
+        if day in viewings:
+            raise refuse(here, f"просмотр {day} встречается дважды")
+        viewings[day] = {"date": day, "lottery_id": lottery_id}
+    return [viewings[day] for day in sorted(viewings)]
 
 
 def check_lottery_entry(raw: Any, index: int) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, utils, validate, validates_schema
@@ -107,6 +107,8 @@ def _year_in_range(value: int) -> None:
     if not FIRST_FILM_YEAR <= value <= latest_allowed_year():
         raise ValidationError(f"Год должен быть от {FIRST_FILM_YEAR} до {latest_allowed_year()}")
 
+
+check_year = _year_in_range  # the movie's year rule, for other schemas that take a year
 
 URL_INVALID = "Нужна ссылка, начинающаяся с http:// или https://"
 
@@ -434,3 +436,46 @@ FILTER_LABELS = {
     "min_rating": "Рейтинг",
     "favourite": "Любимое",
 }
+
+
+# ---- calendar days (a viewing, the end of an exclusion) --------------------------------------------------
+
+DAY_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+DAY_INVALID = "Дата — в виде ГГГГ-ММ-ДД, например 2026-03-03"
+NO_SUCH_DAY = "Такой даты нет в календаре"
+
+
+def parse_day(text: Any) -> date:
+    """``YYYY-MM-DD``, a real day of the calendar (2026-02-30 is refused); InvalidInput otherwise."""
+    if not isinstance(text, str) or len(text) != 10 or re.fullmatch(DAY_PATTERN, text) is None:
+        raise InvalidInput(DAY_INVALID, code="invalid_date")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(NO_SUCH_DAY, code="invalid_date") from None
+
+
+class CalendarDay(Text):
+    """A day as ``YYYY-MM-DD`` text, loaded as a ``date``; how far back or ahead is the domain's rule."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("error_messages", {"invalid": DAY_INVALID})
+        super().__init__(
+            validate=[
+                validate.Length(max=10, error=DAY_INVALID),
+                FullPattern(DAY_PATTERN, error=DAY_INVALID),
+            ],
+            metadata={"format": "date", **kwargs.pop("metadata", {})},
+            **kwargs,
+        )
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        super()._validate(text)
+        try:
+            return parse_day(text)
+        except InvalidInput as exc:
+            raise ValidationError(exc.message) from None
+
+    def _validate(self, value: Any) -> None:
+        """Already done on the text, in _deserialize."""

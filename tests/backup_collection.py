@@ -2,7 +2,10 @@
 
 Drawn and undrawn lotteries, Unicode (Cyrillic, emoji, right-to-left, combining marks), null fields, magnets,
 ratings that are not exact in binary (7.4, 6.8), Kinopoisk extras, and a hand-written document whose dates
-have zero microseconds and a non-UTC offset (so the fixed timestamp format is exercised).
+have zero microseconds and a non-UTC offset (so the fixed timestamp format is exercised). The library's marks
+(issue 12): every status, an exclusion until a day and one for good, «любимое», a movie watched twice, and the
+drawn lottery's winner marked «Посмотрели» (a viewing linked to its lottery). The hand-made document is of
+version 1, written before the marks: it must still import.
 """
 
 from __future__ import annotations
@@ -92,4 +95,24 @@ def stock_collection(client) -> dict:
     response = client.post(f"/api/lotteries/{drawn['id']}/draw", json={"token": drawn["play_token"]})
     assert response.status_code == 200, response.get_json()
     waiting = client.post("/api/lotteries", json={"movies": CANDIDATES[:2]}).get_json()
-    return {"drawn": drawn, "waiting": waiting}
+    marked = client.post(f"/api/lotteries/{drawn['id']}/watched", json={"date": WINNER_WATCHED_ON})
+    assert marked.status_code == 200, marked.get_json()
+    by_name = {
+        movie["name"]: movie["id"] for movie in client.get("/api/library?status=all").get_json()["movies"]
+    }
+    for name, marks in MARKS.items():
+        response = client.patch(f"/api/library/{by_name[name]}", json=marks)
+        assert response.status_code == 200, response.get_json()
+    for day in ("2023-12-31", "2025-02-03"):
+        response = client.post(f"/api/library/{by_name['Гавань']}/viewings", json={"date": day})
+        assert response.status_code == 201, response.get_json()
+    return {"drawn": drawn, "waiting": waiting, "winner_id": marked.get_json()["id"]}
+
+
+WINNER_WATCHED_ON = "2025-11-29"
+EXCLUDED_UNTIL = "2099-01-01"
+MARKS = {
+    "Ёлки-пало́ки": {"status": "excluded", "excluded_until": EXCLUDED_UNTIL},
+    "Маяк на краю света 🌊🎬": {"status": "excluded", "favourite": True},  # for good
+    "Тихая гавань": {"favourite": True},
+}

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from flask import Response, current_app, jsonify
 
-from .. import downloads, library
+from .. import downloads, library, library_filters, viewings
 from ..config import qbit_configured
 from ..models import Download, LibraryMovie
+from ..schemas import library_filter, parse_day
 from ..torrent_status import service_for
 from . import api_responses as out
 from .api import bp, no_content
-from .api_schemas import LibraryMovieSchema, LibraryQuery, MagnetSchema, RemoveTorrentQuery
+from .api_schemas import (
+    LibraryMovieSchema,
+    LibraryNotesSchema,
+    LibraryQuery,
+    MagnetSchema,
+    MarksSchema,
+    RandomQuery,
+    RemoveTorrentQuery,
+    ViewingSchema,
+)
 
 NOT_FOUND = {404: ["movie_not_found"]}
 
@@ -23,10 +33,85 @@ def _movie_json(movie) -> dict:
 @bp.arguments(LibraryQuery(), location="query")
 @bp.response(200, out.LibraryPage)
 def list_library(query: dict) -> Response:
-    """List the library, filtered and sorted, 24 per page"""
-    found = library.list_movies(query["q"], query["sort"], query["page"])
+    """List the library, filtered and sorted, 24 per page
+
+    By default everything except «не предлагать»; `counts` has the movies per status under the rest of
+    the filter, for tabs.
+    """
+    found = library.list_movies(sort=query["sort"], page=query["page"], filters=library_filter(query))
     movies = [_movie_json(movie) for movie in found.movies]
-    return jsonify(movies=movies, total=found.matched, page=found.page, pages=found.pages)
+    return jsonify(
+        movies=movies, total=found.matched, page=found.page, pages=found.pages, counts=found.counts
+    )
+
+
+@bp.get("/library/random")
+@bp.arguments(RandomQuery(), location="query")
+@bp.response(200, out.RandomPick)
+def random_from_library(query: dict) -> Response:
+    """Pick n movies at random from the filter
+
+    The server chooses (Python's `secrets`), n distinct movies, by default from want only. An excluded movie
+    never comes out (one whose exclusion has ended counts as want); watched ones only when `status` asks.
+    """
+    flt = library_filter(query, library_filters.RANDOM_DEFAULT_STATUSES)
+    picked = library_filters.pick_random(flt, query["n"])
+    return jsonify(movies=[_movie_json(movie) for movie in picked])
+
+
+@bp.get("/library/genres")
+@bp.response(200, out.Genres)
+def library_genres() -> Response:
+    """The genres the library holds, for the genre filter"""
+    return jsonify(genres=library_filters.genre_choices())
+
+
+@bp.post("/library/notes")
+@bp.arguments(LibraryNotesSchema())
+@bp.response(200, out.LibraryNotes)
+def library_notes(body: dict) -> Response:
+    """What the library knows of a lottery's candidates
+
+    For each movie sent (by the one same-movie rule: the Kinopoisk id, or the title and year), its status,
+    exclusion, last viewing and «любимое», or null when the library lacks it.
+    """
+    return jsonify(notes=viewings.library_notes(body["movies"]))
+
+
+@bp.patch("/library/<int:movie_id>")
+@bp.arguments(MarksSchema())
+@bp.response(200, out.LibraryMovie)
+@bp.refuses(NOT_FOUND)
+def update_library_movie(body: dict, movie_id: int) -> Response:
+    """Change a movie's status, exclusion or «любимое»
+
+    Only the fields sent change. `excluded_until` goes with the status excluded (sent now, or already the
+    movie's): the day it is back in want, after today; null excludes for good. Another status clears it.
+    """
+    return jsonify(_movie_json(viewings.update_marks(movie_id, body)))
+
+
+@bp.post("/library/<int:movie_id>/viewings")
+@bp.arguments(ViewingSchema())
+@bp.response(201, out.LibraryMovie, description="Recorded; the status is now watched")
+@bp.alt_response(200, schema=out.LibraryMovie, description="That day was already recorded", success=True)
+@bp.refuses({**NOT_FOUND, 409: ["conflict"]})
+def add_viewing(body: dict, movie_id: int) -> tuple[Response, int]:
+    """Record a viewing (default: today)
+
+    The movie becomes watched; a movie may be watched again on another day. One viewing per day.
+    """
+    added = viewings.add_viewing(movie_id, body["date"])
+    return jsonify(_movie_json(added.movie)), 201 if added.created else 200
+
+
+@bp.delete("/library/<int:movie_id>/viewings/<day>")
+@bp.response(204, description="Forgotten (the status stays)")
+@bp.refuses({400: ["invalid_date"], 404: ["movie_not_found", "viewing_not_found"]})
+def delete_viewing(movie_id: int, day: str) -> Response:
+    """Forget a viewing (the day as YYYY-MM-DD)"""
+    viewings.delete_viewing(movie_id, parse_day(day))
+    return no_content()
 
 
 @bp.post("/library")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import Response, current_app, jsonify, request
 
+from .. import library, viewings
 from .. import lottery as lotteries
 from ..torrent_status import queue_auto_download
 from . import api_responses as out
 from .api import bp, lottery_links, no_content
-from .api_schemas import DrawSchema, LotteryCreateSchema, PageQuery
+from .api_schemas import DrawSchema, LotteryCreateSchema, PageQuery, ViewingSchema
 from .auth import public, signed_in_admin
 from .page_cache import cached_text
 
@@ -78,6 +79,21 @@ def draw_lottery(body: dict, lottery_id: str) -> Response:
     if result.newly_drawn and result.lottery.auto_download:
         queue_auto_download(result.lottery)  # stores the wish only; never raises
     return jsonify(lotteries.lottery_to_dict(result.lottery))
+
+
+@bp.post("/lotteries/<lottery_id>/watched")
+@bp.arguments(ViewingSchema())
+@bp.response(200, out.LibraryMovie, description="The winner in the library, with the viewing")
+@bp.refuses({**NOT_FOUND, 409: ["not_drawn", "conflict"]})
+def lottery_watched(body: dict, lottery_id: str) -> Response:
+    """Mark the winner as watched («Посмотрели»)
+
+    The winner goes into the library if it is not there (the same Kinopoisk id, or the same title and
+    year, is the same movie), gets a viewing on `date` (default today) linked to this lottery, and its
+    status becomes watched. Again with another date moves that viewing. 409 `not_drawn` before the draw.
+    """
+    movie = viewings.mark_lottery_watched(lottery_id, body["date"])
+    return jsonify(library.library_movie_to_dict(movie, current_app.config.get("TORRENT_SEARCH_URL")))
 
 
 @bp.get("/lotteries")

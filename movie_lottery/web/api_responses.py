@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from ..models import DOWNLOAD_STATUSES
+from ..models import DOWNLOAD_STATUSES, LIBRARY_STATUSES
 from .api_schemas import Shared
 
 
@@ -50,8 +50,38 @@ class Movie(Closed):
     kinopoisk_url = _extra(fields.String, "The movie's page on kinopoisk.ru")
 
 
+STATUS_DOC = (
+    "want «хочу посмотреть», watched «посмотрели», excluded «не предлагать» (an exclusion whose day has "
+    "come is want)"
+)
+
+
+def _status() -> fields.String:
+    return _text(STATUS_DOC, validate=validate.OneOf(LIBRARY_STATUSES))
+
+
+class LibraryNote(Closed):
+    """What the library knows of a movie (a lottery's candidate, a search hit)."""
+
+    id = fields.Integer(required=True, metadata={"description": "The library movie"})
+    status = _status()
+    excluded_until = _maybe(fields.Date, "excluded: the day it is back in want; null: for good")
+    favourite = fields.Boolean(required=True)
+    last_watched = _maybe(fields.Date, "The latest viewing's day")
+    times_watched = fields.Integer(required=True, metadata={"description": "Viewings recorded"})
+
+
+class LibraryNotes(Closed):
+    notes = fields.List(
+        _maybe(fields.Nested, nested=LibraryNote),
+        required=True,
+        metadata={"description": "One per movie sent, in order; null: not in the library"},
+    )
+
+
 class SearchHit(Movie):
     is_series = fields.Boolean(metadata={"description": "A series rather than a film"})
+    library = _maybe(fields.Nested, nested=LibraryNote, description="The library's movie; null if none")
 
 
 class SearchResults(Closed):
@@ -116,6 +146,15 @@ class RemovalState(Closed):
 
 class LibraryMovie(Movie):
     id = fields.Integer(required=True)
+    status = _status()
+    excluded_until = _maybe(
+        fields.Date, "excluded: the day it is back in want; null: for good (or not excluded)"
+    )
+    favourite = fields.Boolean(required=True, metadata={"description": "«любимое»"})
+    viewings = fields.List(
+        fields.Date(), required=True, metadata={"description": "Days watched, newest first"}
+    )
+    last_watched = _maybe(fields.Date, "The newest of viewings")
     added_at = fields.DateTime(required=True)
     magnet = _maybe(fields.String)
     info_hash = _maybe(fields.String, "40 lowercase hex characters")
@@ -128,11 +167,34 @@ class LibraryMovie(Movie):
     )
 
 
+class StatusCounts(Closed):
+    want = fields.Integer(required=True)
+    watched = fields.Integer(required=True)
+    excluded = fields.Integer(required=True)
+
+
 class LibraryPage(Closed):
     movies = fields.List(fields.Nested(LibraryMovie), required=True)
     total = fields.Integer(required=True, metadata={"description": "Movies that pass the filter"})
     page = fields.Integer(required=True)
     pages = fields.Integer(required=True)
+    counts = fields.Nested(
+        StatusCounts,
+        required=True,
+        metadata={"description": "Movies per status under the rest of the filter (genre, years, rating, q)"},
+    )
+
+
+class RandomPick(Closed):
+    movies = fields.List(
+        fields.Nested(LibraryMovie),
+        required=True,
+        metadata={"description": "Distinct, in the order drawn; fewer than n when fewer match"},
+    )
+
+
+class Genres(Closed):
+    genres = fields.List(fields.String(), required=True, metadata={"description": "Normalised, sorted"})
 
 
 class DownloadAccepted(Closed):

@@ -10,18 +10,37 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from ..errors import InvalidInput
 from ..integrations.magnet import MAX_LENGTH as MAGNET_MAX
+from ..library import SORTS
+from ..library_filters import RANDOM_DEFAULT, RANDOM_MAX, RANDOM_MIN
 from ..lottery import MAX_MOVIES, MIN_MOVIES
+from ..models import LIBRARY_STATUSES
 from ..movie_search import QUERY_MAX as SEARCH_MAX
-from ..schemas import VISIBLE, MovieSchema, NoControls, SizedList, Text, first_message, in_russian
+from ..schemas import (
+    FIRST_FILM_YEAR,
+    KINOPOISK_ID_RANGE,
+    NAME_MAX,
+    VISIBLE,
+    YEARS_REVERSED,
+    CalendarDay,
+    LibraryFilterSchema,
+    MovieSchema,
+    NoControls,
+    SizedList,
+    Text,
+    WholeNumber,
+    check_year,
+    first_message,
+    in_russian,
+    latest_allowed_year,
+)
 
 PAGE_MAX = 1_000_000
 QUERY_MAX = 200
 TOKEN_MAX = 100
-SORTS = ("added", "title", "year", "rating")
 
 
 class Shared:
@@ -161,19 +180,153 @@ class SearchQuery(ApiSchema):
         return {"q": " ".join(query.split())} if isinstance(query, str) else data
 
 
-class LibraryQuery(ApiSchema):
-    q = Text(
-        load_default=None,
-        validate=[validate.Length(max=QUERY_MAX), NoControls()],
-        metadata={"description": "Words that must all appear in the title, year, genres or countries."},
-    )
+FILTER_CODES = {
+    "q": "invalid_query",
+    "status": "invalid_status",
+    "genre": "invalid_genre",
+    "year_from": "invalid_year",
+    "year_to": "invalid_year",
+    "min_rating": "invalid_rating",
+    "favourite": "invalid_favourite",
+}
+
+
+class LibraryQuery(ApiSchema, LibraryFilterSchema):
+    """GET /api/library: the page's filter (schemas.LibraryFilterSchema), the sort and the page."""
+
     sort = Text(
         load_default="added",
         validate=[validate.Length(max=20), NoControls()],
-        metadata={"description": f"One of {', '.join(SORTS)}; anything else sorts by date added."},
+        metadata={
+            "description": f"One of {', '.join(SORTS)} (watched: the oldest last viewing first, never "
+            "watched last); anything else sorts by date added."
+        },
     )
     page = _page()
-    field_codes: ClassVar[dict[str, str]] = {"q": "invalid_query", "page": "invalid_page"}
+    field_codes: ClassVar[dict[str, str]] = {**FILTER_CODES, "page": "invalid_page"}
+    message_codes: ClassVar[dict[str, str]] = {YEARS_REVERSED: "invalid_year_range"}
+
+
+N_INVALID = f"n — целое число от {RANDOM_MIN} до {RANDOM_MAX}"
+EXCLUDED_NOT_RANDOM = "Фильмы «не предлагать» в случайный выбор не попадают: выберите want или watched"
+
+
+class RandomQuery(ApiSchema, LibraryFilterSchema):
+    """GET /api/library/random: how many, and the same filter as the list (the status defaults to want)."""
+
+    n = fields.Integer(
+        load_default=RANDOM_DEFAULT,
+        strict=False,
+        validate=validate.Range(RANDOM_MIN, RANDOM_MAX, error=N_INVALID),
+        error_messages={"invalid": N_INVALID, "null": N_INVALID},
+        metadata={"description": "How many distinct movies; fewer come when fewer match."},
+    )
+    field_codes: ClassVar[dict[str, str]] = {**FILTER_CODES, "n": "invalid_n"}
+    message_codes: ClassVar[dict[str, str]] = {
+        YEARS_REVERSED: "invalid_year_range",
+        EXCLUDED_NOT_RANDOM: "invalid_status",
+    }
+
+    @validates_schema
+    def _never_excluded(self, data: dict, **kwargs: Any) -> None:
+        if "excluded" in (data.get("status") or ()) and data.get("status") != LIBRARY_STATUSES:
+            raise ValidationError(EXCLUDED_NOT_RANDOM, field_name="status")
+
+
+STATUS_INVALID = "Статус — want, watched или excluded"
+FAVOURITE_INVALID = "favourite: нужно true или false"
+
+
+class MarksSchema(ApiSchema):
+    """PATCH /api/library/<id>: only the fields that change."""
+
+    status = Text(
+        validate=[
+            validate.Length(max=16, error=STATUS_INVALID),
+            validate.OneOf(LIBRARY_STATUSES, error=STATUS_INVALID),
+        ],
+        error_messages={"null": STATUS_INVALID, "invalid": STATUS_INVALID},
+        metadata={"description": "want «хочу посмотреть», watched «посмотрели», excluded «не предлагать»."},
+    )
+    excluded_until = CalendarDay(
+        allow_none=True,
+        metadata={
+            "description": "Only with excluded: the day the movie is back in want (after today); "
+            "null: excluded for good."
+        },
+    )
+    favourite = StrictBoolean(
+        error_messages={"invalid": FAVOURITE_INVALID, "null": FAVOURITE_INVALID},
+        metadata={"description": "«любимое»"},
+    )
+    field_codes: ClassVar[dict[str, str]] = {
+        "status": "invalid_status",
+        "excluded_until": "invalid_date",
+        "favourite": "invalid_favourite",
+    }
+
+    @classmethod
+    def error_codes(cls) -> list[str]:
+        return [*super().error_codes(), "nothing_to_change", "excluded_until_not_excluded"]
+
+
+class ViewingSchema(ApiSchema):
+    """POST /api/library/<id>/viewings and /api/lotteries/<id>/watched: the day, today by default."""
+
+    body_required: ClassVar[bool] = False
+    date = CalendarDay(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "The day it was watched (not in the future); default: today (UTC)."},
+    )
+    default_code: ClassVar[str] = "invalid_date"
+
+
+NOTES_TOO_MANY = f"Не больше {MAX_MOVIES} фильмов"
+NOTES_NEEDED = "Нужен список фильмов: movies"
+
+
+class CandidateRef(Shared, Schema):
+    """A movie as the same-movie rule knows it."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    kinopoisk_id = WholeNumber(
+        load_default=None,
+        allow_none=True,
+        strict=False,
+        validate=validate.Range(*KINOPOISK_ID_RANGE, error="Неверный id Кинопоиска"),
+    )
+    name = Text(
+        required=True,
+        validate=[
+            validate.Length(min=1, max=NAME_MAX, error=f"Название: от 1 до {NAME_MAX} символов"),
+            NoControls(VISIBLE),
+        ],
+        error_messages={"required": "Укажите название", "null": "Укажите название"},
+    )
+    year = WholeNumber(
+        load_default=None,
+        allow_none=True,
+        strict=False,
+        validate=check_year,
+        error_messages={"invalid": "Год должен быть числом"},
+        metadata={"minimum": FIRST_FILM_YEAR, "maximum": latest_allowed_year()},
+    )
+
+
+class LibraryNotesSchema(ApiSchema):
+    """POST /api/library/notes: what the library knows of each of a lottery's candidates."""
+
+    movies = SizedList(
+        fields.Nested(CandidateRef, error_messages={"null": "Фильм должен быть объектом"}),
+        required=True,
+        validate=validate.Length(max=MAX_MOVIES, error=NOTES_TOO_MANY),
+        error_messages={"required": NOTES_NEEDED, "null": NOTES_NEEDED, "invalid": NOTES_NEEDED},
+        metadata={"description": "Up to 25 candidates: kinopoisk_id and/or name and year."},
+    )
+    default_code: ClassVar[str] = "invalid_movies"
 
 
 MAGNET_NEEDED = "Нужно поле magnet со ссылкой magnet:?xt=urn:btih:…"

@@ -6,6 +6,7 @@ from flask import Response, current_app, jsonify
 
 from ..integrations.kinopoisk import KinopoiskClient
 from ..movie_search import KinopoiskGate, search_movies
+from ..viewings import library_notes
 from . import api_responses as out
 from .api import bp
 from .api_schemas import SearchQuery
@@ -41,9 +42,12 @@ def _kinopoisk() -> tuple[KinopoiskClient, KinopoiskGate]:
 def search(query: dict) -> Response:
     """Search Kinopoisk
 
-    Results come in the lottery's movie shape, ready for POST /api/lotteries. Each distinct query reaches
-    Kinopoisk at most once a day; any trouble there is a 503 with a code, never a wait.
+    Results come in the lottery's movie shape, ready for POST /api/lotteries, each with `library`: what the
+    library knows of it (status, last viewing), or null. Each distinct query reaches Kinopoisk at most once
+    a day; any trouble there is a 503 with a code, never a wait.
     """
     client, gate = _kinopoisk()
     result = search_movies(query["q"], client, gate)
-    return jsonify(results=result.movies, cached=result.from_cache)
+    notes = library_notes(result.movies)  # one query, from the database only
+    results = [{**movie, "library": note} for movie, note in zip(result.movies, notes, strict=True)]
+    return jsonify(results=results, cached=result.from_cache)

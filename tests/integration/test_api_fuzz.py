@@ -27,6 +27,7 @@ from tests.worst_case import BOUND_SECONDS, minimal, places, put, worst_value
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 TOKEN = "fuzz-bot-token"
 MAGNET = "magnet:?xt=urn:btih:{:040x}&dn=Fuzz"
+VIEWED_ON = "2025-03-03"
 
 pytestmark = pytest.mark.fuzz
 
@@ -69,6 +70,9 @@ class Stock:
             ).get_json()["id"]
             for n in range(3)
         ]
+        for movie_id in self.movie_ids:
+            client.post(f"/api/library/{movie_id}/viewings", json={"date": VIEWED_ON}, headers=headers)
+        client.post(f"/api/lotteries/{first['id']}/watched", json={}, headers=headers)
 
     def aim(self, case) -> None:
         """Point about half of the generated ids at real rows; which half follows from the generated value."""
@@ -85,6 +89,9 @@ class Stock:
         movie_id = params.get("movie_id")
         if isinstance(movie_id, int) and movie_id % 2 == 0:
             params["movie_id"] = self.movie_ids[movie_id % len(self.movie_ids)]
+        day = params.get("day")
+        if isinstance(day, str) and len(day) % 2 == 0:
+            params["day"] = VIEWED_ON  # a day the stocked movies were watched
 
 
 # ---- worst-case input as explicit examples of every operation (tests/worst_case.py) -------------------
@@ -148,6 +155,11 @@ def answered_within_a_second(ctx, response, case) -> None:
 DOMAIN_RULES = {
     "duplicate_movie",  # two candidates that are one movie (case, spaces, ё/е do not matter)
     "invalid_magnet",  # the info-hash inside the link: 40 hex or 32 base32 characters
+    "invalid_year_range",  # year_from after year_to
+    "nothing_to_change",  # a PATCH naming no field
+    "excluded_until_not_excluded",  # an exclusion's day for a movie not excluded
+    "invalid_date",  # a viewing in the future or before 1888, an exclusion ending today or before
+    "invalid_status",  # a random pick from «не предлагать»
 }
 
 

@@ -15,13 +15,21 @@ from movie_lottery.backup import dumps_backup, export_data, import_data, loads_b
 from movie_lottery.backup_document import check_document
 from movie_lottery.errors import Conflict, DomainError, InvalidInput
 from movie_lottery.extensions import db
-from movie_lottery.models import Download, LibraryMovie, Lottery, LotteryMovie
-from tests.backup_collection import HASHES, handmade_document, magnet, stock_collection
+from movie_lottery.library_filters import LibraryFilter
+from movie_lottery.models import LIBRARY_STATUSES, Download, LibraryMovie, Lottery, LotteryMovie, Viewing
+from tests.backup_collection import (
+    EXCLUDED_UNTIL,
+    HASHES,
+    WINNER_WATCHED_ON,
+    handmade_document,
+    magnet,
+    stock_collection,
+)
 from tests.conftest import build_app, migrate
 from tests.postgres import create_database
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
-EMPTY = {"format": "movie-lottery-backup", "version": 1, "library": [], "lotteries": []}
+EMPTY = {"format": "movie-lottery-backup", "version": 2, "library": [], "lotteries": []}
 
 
 def export_text(app) -> str:
@@ -37,7 +45,7 @@ def run_import(app, document: dict | str, dry_run: bool = False):
 
 def wipe(app) -> None:
     with app.app_context():
-        for model in (Download, LotteryMovie, Lottery, LibraryMovie):
+        for model in (Download, Viewing, LotteryMovie, Lottery, LibraryMovie):
             db.session.execute(sa.delete(model))
         db.session.commit()
 
@@ -63,7 +71,7 @@ def test_the_export_is_the_same_bytes_every_time_and_carries_no_export_timestamp
     assert first == second
     data = json.loads(first)
     assert sorted(data) == ["format", "library", "lotteries", "version"]
-    assert (data["format"], data["version"]) == ("movie-lottery-backup", 1)
+    assert (data["format"], data["version"]) == ("movie-lottery-backup", 2)
     assert len(data["library"]) == 6 and len(data["lotteries"]) == 3
     assert first.endswith("}\n") and '\n  "library": [\n    {\n      "added_at"' in first  # fixed indent
 
@@ -123,6 +131,34 @@ def test_a_checked_export_is_the_export_itself(app, stocked):
     assert checked.library == data["library"] and checked.lotteries == data["lotteries"]
 
 
+def test_the_export_carries_each_movies_status_exclusion_favourite_and_viewings(app, stocked):
+    data = json.loads(export_text(app))
+    by_name = {movie["name"]: movie for movie in data["library"]}
+    assert by_name["Ёлки-пало́ки"]["status"] == "excluded"
+    assert by_name["Ёлки-пало́ки"]["excluded_until"] == EXCLUDED_UNTIL
+    lighthouse = by_name["Маяк на краю света 🌊🎬"]
+    assert (lighthouse["status"], lighthouse["excluded_until"], lighthouse["favourite"]) == (
+        "excluded", None, True
+    )  # fmt: skip
+    assert [v["date"] for v in by_name["Гавань"]["viewings"]] == ["2023-12-31", "2025-02-03"]  # oldest first
+    assert by_name["Гавань"]["status"] == "watched"
+    drawn_id = stocked["drawn"]["id"]
+    linked = [(m["name"], v) for m in data["library"] for v in m["viewings"] if v["lottery_id"]]
+    assert [viewing for _name, viewing in linked] == [{"date": WINNER_WATCHED_ON, "lottery_id": drawn_id}]
+    assert linked[0][0] in {"Тихая гавань", "Маяк на краю света 🌊🎬", "שלום עולם"}  # the winner, whichever
+    assert by_name["Сталкер"]["status"] == "want" and by_name["Сталкер"]["viewings"] == []  # version 1's
+
+
+def test_an_exclusion_whose_day_has_come_is_exported_as_want(app, client):
+    movie = client.post("/api/library", json={"name": "Зеркало", "year": 1975}).get_json()
+    client.patch(f"/api/library/{movie['id']}", json={"status": "excluded", "excluded_until": "2099-01-01"})
+    with app.app_context():
+        db.session.execute(sa.update(LibraryMovie).values(excluded_until=sa.func.date("2000-01-01")))
+        db.session.commit()  # as if 2099 had come
+    entry = json.loads(export_text(app))["library"][0]
+    assert (entry["status"], entry["excluded_until"]) == ("want", None)
+
+
 # ---- import ---------------------------------------------------------------------------------------------
 
 
@@ -149,7 +185,8 @@ def test_imported_movies_are_found_by_the_library_search_and_sort(app, stocked):
     with app.app_context():
         found = library.list_movies("гавань", "title")
         assert [movie.name for movie in found.movies] == ["Гавань", "Тихая гавань"]
-        assert library.list_movies("ЁЛКИ").movies[0].name == "Ёлки-пало́ки"
+        everything = LibraryFilter(query="ЁЛКИ", statuses=LIBRARY_STATUSES)  # it is «не предлагать»
+        assert library.list_movies(filters=everything).movies[0].name == "Ёлки-пало́ки"
 
 
 def test_importing_the_same_file_twice_changes_nothing_the_second_time(app, stocked):
@@ -192,6 +229,57 @@ def test_an_import_fills_gaps_keeps_known_fields_and_the_earliest_added_date(app
     assert movie["added_at"] == "2001-02-03T04:05:06.000007Z"
     later = {**document, "library": [{**document["library"][0], "added_at": "2030-01-01T00:00:00Z"}]}
     assert run_import(app, later).library.unchanged == 1  # a later date never replaces an earlier one
+
+
+def test_a_version_1_file_still_imports_its_new_movies_get_the_defaults_and_known_ones_keep_their_marks(
+    app, client
+):
+    known = client.post("/api/library", json={"name": "Солярис", "year": 1972}).get_json()
+    client.patch(f"/api/library/{known['id']}", json={"status": "excluded", "favourite": True})
+    client.post(f"/api/library/{known['id']}/viewings", json={"date": "2024-05-05"})
+    old_file = {
+        "format": "movie-lottery-backup",
+        "version": 1,
+        "library": [
+            {"name": "Солярис", "year": 1972, "added_at": "2020-01-01T00:00:00Z"},
+            {"name": "Сталкер", "year": 1979, "added_at": "2020-01-01T00:00:00Z"},
+        ],
+        "lotteries": [],
+    }
+    report = run_import(app, old_file)
+    assert (report.library.added, report.library.updated) == (1, 1)  # the earlier date is news
+    by_name = {movie["name"]: movie for movie in client.get("/api/library?status=all").get_json()["movies"]}
+    assert by_name["Сталкер"]["status"] == "want" and by_name["Сталкер"]["favourite"] is False
+    assert by_name["Сталкер"]["viewings"] == []
+    assert (by_name["Солярис"]["status"], by_name["Солярис"]["favourite"]) == ("watched", True)
+    assert by_name["Солярис"]["viewings"] == ["2024-05-05"]
+
+
+def test_an_import_adds_the_files_viewings_and_never_takes_one_away(app, client):
+    movie = client.post("/api/library", json={"name": "Солярис", "year": 1972}).get_json()
+    client.post(f"/api/library/{movie['id']}/viewings", json={"date": "2024-05-05"})
+    entry = json.loads(export_text(app))["library"][0]
+    older = {**entry, "status": "want", "viewings": [{"date": "2001-01-01", "lottery_id": None}]}
+    report = run_import(app, {**EMPTY, "library": [older]})
+    assert report.library.updated == 1
+    merged = client.get(f"/api/library/{movie['id']}").get_json()
+    assert merged["viewings"] == ["2024-05-05", "2001-01-01"]
+    assert merged["status"] == "want"  # the file's status replaces the stored one, as its magnet would
+    assert run_import(app, {**EMPTY, "library": [older]}).library.unchanged == 1
+
+
+def test_a_viewing_keeps_its_lottery_through_a_restore_and_the_history_shows_it(app, client, stocked):
+    text = export_text(app)
+    wipe(app)
+    run_import(app, text)
+    assert export_text(app) == text
+    history = client.get("/history").get_data(as_text=True)
+    assert history  # the page renders; the UI branch shows the day
+    with app.app_context():
+        from movie_lottery import lottery
+
+        item = next(i for i in lottery.history_page().items if i.id == stocked["drawn"]["id"])
+        assert item.watched_on.isoformat() == WINNER_WATCHED_ON
 
 
 def test_a_draw_in_the_file_is_recorded_and_a_draw_is_never_undone(app, client):
@@ -259,7 +347,7 @@ def _broken(path: str, value, drop: bool = False):
 
 BROKEN = {
     "another format": (_broken("format", "something-else"), "format"),
-    "a newer version": (_broken("version", 2), "версия 2 не поддерживается"),
+    "a newer version": (_broken("version", 3), "версия 3 не поддерживается, нужна 1 или 2"),
     "the version as text": (_broken("version", "1"), "не поддерживается"),
     "an unknown field": (_broken("exported_at", "today"), "неизвестное поле exported_at"),
     "library not a list": (_broken("library", {}), "поле library должно быть списком"),
@@ -282,6 +370,20 @@ BROKEN = {
     "candidates out of order": (_broken("lotteries.0.candidates.0.position", 1), "position должен быть 0"),
     "a single candidate": (_broken("lotteries.0.candidates.1", None, drop=True), "хотя бы 2"),
     "auto_download as text": (_broken("lotteries.0.auto_download", "yes"), "auto_download"),
+    "an unknown status": (_broken("library.0.status", "seen"), "status — want, watched или excluded"),
+    "an exclusion's day on a wanted movie": (
+        _broken("library.0.excluded_until", "2099-01-01"),
+        "excluded_until бывает только у статуса excluded",
+    ),
+    "a day not in the calendar": (_broken("library.0.viewings", [{"date": "2025-02-30"}]), "нет в календаре"),
+    "a day in another format": (_broken("library.0.viewings", [{"date": "03.03.2025"}]), "ГГГГ-ММ-ДД"),
+    "a viewing before the first films": (_broken("library.0.viewings", [{"date": "1850-01-01"}]), "1888"),
+    "one day twice": (
+        _broken("library.0.viewings", [{"date": "2025-01-01"}, {"date": "2025-01-01"}]),
+        "встречается дважды",
+    ),
+    "viewings not a list": (_broken("library.0.viewings", "вчера"), "viewings должно быть списком"),
+    "favourite as text": (_broken("library.0.favourite", "да"), "favourite — true или false"),
 }
 
 

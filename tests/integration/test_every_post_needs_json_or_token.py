@@ -43,12 +43,14 @@ def new_magnet() -> str:
 
 @dataclass
 class Stock:
-    """Rows a write would change: an undrawn lottery, a movie with a magnet, one with a pending download."""
+    """Rows a write would change: an undrawn lottery, a movie with a magnet, one with a pending download,
+    and a drawn lottery whose winner can be marked «Посмотрели»."""
 
     lottery_id: str
     play_token: str
     movie_to_download: int
     movie_downloading: int
+    drawn_lottery_id: str
 
 
 def stock(app) -> Stock:
@@ -65,7 +67,10 @@ def stock(app) -> Stock:
     )
     asked = client.post(f"/api/library/{second}/download", json={}, headers=headers)
     assert asked.status_code == 202, asked.get_json()
-    return Stock(lottery["id"], lottery["play_token"], first, second)
+    drawn = client.post("/api/lotteries", json={"movies": movies}, headers=headers).get_json()
+    draw = client.post(f"/api/lotteries/{drawn['id']}/draw", json={"token": drawn["play_token"]})
+    assert draw.status_code == 200, draw.get_json()
+    return Stock(lottery["id"], lottery["play_token"], first, second, drawn["id"])
 
 
 def fields_for(endpoint: str, rows: Stock) -> dict:
@@ -78,6 +83,9 @@ def fields_for(endpoint: str, rows: Stock) -> dict:
         "pages.library_set_magnet": {"magnet": new_magnet()},
         "pages.library_remove_torrent": {"delete_files": "1"},
         "auth.login": {"password": PASSWORD},
+        "api.library_notes": {"movies": [{"name": "Сталкер", "year": 1979}]},
+        "api.add_viewing": {"date": "2025-03-03"},
+        "api.lottery_watched": {"date": "2025-03-03"},
     }
     return fields.get(endpoint, {})
 
@@ -96,16 +104,21 @@ WRITES = {
     "pages.library_clear_magnet",
     "pages.library_remove_torrent",
     "pages.library_backup_upload",
+    "api.add_viewing",
+    "api.lottery_watched",
 }
+# POSTs that only read (a body too large for a query string), so a proper one changes nothing either.
+READS = {"api.library_notes"}
 
 
 def post_routes(app, rows: Stock) -> list[tuple[str, str]]:
     """(endpoint, URL) for every rule that takes POST, its arguments taken from the stock by name."""
-    values = {"lottery_id": rows.lottery_id, "token": rows.play_token}
     found = []
     for rule in app.url_map.iter_rules():
         if "POST" not in rule.methods:
             continue
+        lottery = rows.drawn_lottery_id if rule.endpoint == "api.lottery_watched" else rows.lottery_id
+        values = {"lottery_id": lottery, "token": rows.play_token}
         movie = rows.movie_to_download if rule.endpoint.endswith("download") else rows.movie_downloading
         arguments = {name: values.get(name, movie) for name in rule.arguments}
         found.append((rule.endpoint, rule.build(arguments, append_unknown=False)[1]))
@@ -283,7 +296,7 @@ def test_scripts_get_through_with_json_alone_or_with_the_api_token(make_app, mod
             before = snapshot()
             response = client.post(url, json=fields_for(endpoint, rows), headers=bot)
             assert_passed(url, response)
-            assert snapshot() != before, endpoint
+            assert (snapshot() == before) if endpoint in READS else (snapshot() != before), endpoint
     rows = stock(app)
     bodiless = app.test_client().post(
         f"/api/library/{rows.movie_to_download}/download", headers={"Authorization": f"Bearer {TOKEN}"}

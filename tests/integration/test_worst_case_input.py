@@ -76,7 +76,12 @@ class Site:
 
     def path_values(self) -> dict[str, str]:
         lottery = self.lotteries[0]
-        return {"lottery_id": lottery["id"], "token": lottery["play_token"], "movie_id": str(self.movie_id)}
+        return {
+            "lottery_id": lottery["id"],
+            "token": lottery["play_token"],
+            "movie_id": str(self.movie_id),
+            "day": "2025-01-01",  # a viewing's day (DELETE /api/library/{movie_id}/viewings/{day})
+        }
 
 
 @pytest.fixture(params=["open", "locked"])
