@@ -21,6 +21,7 @@ from .api_schemas import (
     RemoveTorrentQuery,
     ViewingSchema,
 )
+from .library_words import with_text
 
 NOT_FOUND = {404: ["movie_not_found"]}
 
@@ -75,7 +76,8 @@ def library_notes(body: dict) -> Response:
     For each movie sent (by the one same-movie rule: the Kinopoisk id, or the title and year), its status,
     exclusion, last viewing and «любимое», or null when the library lacks it.
     """
-    return jsonify(notes=viewings.library_notes(body["movies"]))
+    today = library_filters.utc_today()
+    return jsonify(notes=[with_text(note, today) for note in viewings.library_notes(body["movies"], today)])
 
 
 @bp.patch("/library/<int:movie_id>")

@@ -716,7 +716,7 @@ def library_random():
     raw_n = (request.args.get("n") or str(RANDOM_DEFAULT)).strip()
     if error is None and not (raw_n.isdigit() and RANDOM_MIN <= int(raw_n) <= RANDOM_MAX):
         error = f"Случайных фильмов — от {RANDOM_MIN} до {RANDOM_MAX}"
-    back = url_for("pages.library_page", **filter_params(flt))
+    back = url_for("pages.library_page", **filter_params(_clean_args(request.args)[0]))
     if error:
         flash(error, "error")
         return redirect(back)

@@ -204,19 +204,63 @@ if (configured) {
 }
 
 // ---- a card's forms, without a reload ---------------------------------------------------------------------
+// The marks go through the public API (PATCH /api/library/<id>, its viewings), as any script would send
+// them; the card then asks for its fresh parts. The torrent buttons send the card's own form, whose answer
+// carries the parts rendered before the background sender is woken: the card shows «в очереди» first.
+
+/** The JSON an API form sends: its fields, as the API names and types them. */
+function apiBody(form, submitter) {
+  const body = {};
+  for (const [key, value] of new FormData(form, submitter)) {
+    if (key === 'csrf_token' || key === 'back') continue;
+    if (key === 'favourite') body.favourite = value === '1';
+    else if (key === 'excluded_until' || key === 'date') body[key] = value || null;
+    else body[key] = value;
+  }
+  return body;
+}
+
+async function refreshCard(card, parts) {
+  const { data } = await api(liveUrl([card.dataset.movieId], parts));
+  applyCards(data.cards);
+}
+
+function marksSaid(card, form) {
+  const name = `«${card.dataset.name}»`;
+  if (form.classList.contains('favourite-form')) {
+    return `${name}: ${card.querySelector('[data-testid="favourite-mark"]') ? 'в любимых' : 'не в любимых'}`;
+  }
+  const badge = card.querySelector('[data-testid="status-badge"]');
+  const note = card.querySelector('[data-testid="marks-note"]');
+  return `${name}: ${badge ? badge.textContent : ''}${note ? ` — ${note.textContent}` : ''}`;
+}
 
 document.addEventListener('submit', async (event) => {
   const form = event.target;
   if (!form.matches('[data-card-form]')) return;
   event.preventDefault();
+  const card = form.closest('.library-card');
   const submitter = event.submitter || form.querySelector('[type="submit"]');
-  const sending = submitForm(form, event.submitter); // reads the fields before the button is disabled
+  const spec = (event.submitter && event.submitter.dataset.api) || form.dataset.api;
+  let sending;
+  if (spec) {
+    const [method, path] = spec.split(' ');
+    const body = apiBody(form, event.submitter);
+    sending = api(path, { method, body: method === 'DELETE' ? undefined : body });
+  } else {
+    sending = submitForm(form, event.submitter); // reads the fields before the button is disabled
+  }
   submitter.disabled = true;
   try {
     const { data } = await sending;
-    applyCards(data.cards);
-    toast(data.message, data.kind || 'success');
-    if (configured) schedule(1500);
+    if (spec) {
+      await refreshCard(card, 'marks,controls');
+      toast(marksSaid(card, form), 'success');
+    } else {
+      applyCards(data.cards);
+      toast(data.message, data.kind || 'success');
+      if (configured) schedule(1500);
+    }
   } catch (error) {
     toast(error.message, 'error');
   } finally {
