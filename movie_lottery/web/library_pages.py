@@ -418,6 +418,7 @@ def library_page(form: dict | None = None, form_error: str | None = None, status
         filter_params=filter_params(listing.filter),
         random_params=filter_params(listing.filter, with_status=listing.filter.statuses != DEFAULT_STATUSES),
         random_from=_random_from(listing),
+        random_ok=any(status != "excluded" for status in listing.filter.statuses),
         tabs=_status_tabs(listing, found.counts),
         genres=genre_choices(),
         rating_choices=RATING_CHOICES,

@@ -52,27 +52,7 @@ function addMovie(movie) {
   const { library: note, ...rest } = movie; // a search hit carries the library's note as `library`
   movies.push(note === undefined ? rest : { ...rest, note });
   saveDraft();
-  /** Picks from the library replace the draft: the list is then exactly what was chosen there, still editable. */
-function takeLibraryPicks() {
-  const picks = readJsonScript('library-picks');
-  if (picks === null) return false;
-  window.history.replaceState(null, '', window.location.pathname); // a reload keeps the edited draft
-  if (!picks.length) {
-    toast('Этих фильмов в библиотеке уже нет', 'error');
-    return false;
-  }
-  const replaced = movies.length > 0;
-  movies = picks.slice(0, MAX);
-  saveDraft();
-  const n = movies.length;
-  const word = n % 10 === 1 && n % 100 !== 11 ? 'фильм' : [2, 3, 4].includes(n % 10) && ![12, 13, 14].includes(n % 100) ? 'фильма' : 'фильмов';
-  toast(`Из библиотеки: ${n} ${word}${replaced ? ' — прежний список заменён' : ''}`, 'success', 6000);
-  return true;
-}
-
-const fromLibrary = takeLibraryPicks();
-render();
-if (!fromLibrary) refreshNotes();
+  render();
   if (note === undefined) refreshNotes();
   return null;
 }
@@ -86,54 +66,14 @@ async function refreshNotes() {
     const { data } = await api('/api/library/notes', { method: 'POST', body });
     asked.forEach((movie, index) => { movie.note = data.notes[index]; });
     saveDraft();
-    /** Picks from the library replace the draft: the list is then exactly what was chosen there, still editable. */
-function takeLibraryPicks() {
-  const picks = readJsonScript('library-picks');
-  if (picks === null) return false;
-  window.history.replaceState(null, '', window.location.pathname); // a reload keeps the edited draft
-  if (!picks.length) {
-    toast('Этих фильмов в библиотеке уже нет', 'error');
-    return false;
-  }
-  const replaced = movies.length > 0;
-  movies = picks.slice(0, MAX);
-  saveDraft();
-  const n = movies.length;
-  const word = n % 10 === 1 && n % 100 !== 11 ? 'фильм' : [2, 3, 4].includes(n % 10) && ![12, 13, 14].includes(n % 100) ? 'фильма' : 'фильмов';
-  toast(`Из библиотеки: ${n} ${word}${replaced ? ' — прежний список заменён' : ''}`, 'success', 6000);
-  return true;
-}
-
-const fromLibrary = takeLibraryPicks();
-render();
-if (!fromLibrary) refreshNotes();
+    render();
   } catch { /* the notes are a courtesy: the list works without them */ }
 }
 
 function removeAt(index) {
   const [removed] = movies.splice(index, 1);
   saveDraft();
-  /** Picks from the library replace the draft: the list is then exactly what was chosen there, still editable. */
-function takeLibraryPicks() {
-  const picks = readJsonScript('library-picks');
-  if (picks === null) return false;
-  window.history.replaceState(null, '', window.location.pathname); // a reload keeps the edited draft
-  if (!picks.length) {
-    toast('Этих фильмов в библиотеке уже нет', 'error');
-    return false;
-  }
-  const replaced = movies.length > 0;
-  movies = picks.slice(0, MAX);
-  saveDraft();
-  const n = movies.length;
-  const word = n % 10 === 1 && n % 100 !== 11 ? 'фильм' : [2, 3, 4].includes(n % 10) && ![12, 13, 14].includes(n % 100) ? 'фильма' : 'фильмов';
-  toast(`Из библиотеки: ${n} ${word}${replaced ? ' — прежний список заменён' : ''}`, 'success', 6000);
-  return true;
-}
-
-const fromLibrary = takeLibraryPicks();
-render();
-if (!fromLibrary) refreshNotes();
+  render();
   toast(`«${removed.name}» убран из списка`);
   const buttons = list.querySelectorAll('.candidate__remove');
   (buttons[Math.min(index, buttons.length - 1)] || document.getElementById('movie-name')).focus();

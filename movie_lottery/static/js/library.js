@@ -53,7 +53,8 @@ function normalised(node) {
     if (time.dataset.serverText) time.textContent = time.dataset.serverText;
     delete time.dataset.serverText;
   }
-  for (const button of copy.querySelectorAll('button[disabled]')) button.removeAttribute('disabled');
+  for (const node of copy.querySelectorAll('[aria-busy]')) node.removeAttribute('aria-busy');
+  for (const node of copy.querySelectorAll('[data-busy]')) node.removeAttribute('data-busy');
   return copy;
 }
 
@@ -63,8 +64,10 @@ function fromHtml(html) {
   return template.content.firstElementChild;
 }
 
-const focusKey = (node) => [node.tagName, node.getAttribute('name'), node.getAttribute('value'),
-  node.getAttribute('formaction'), node.className, node.textContent.trim()].join('|');
+// The same control in the fresh part: by its accessible name, else by what it is (not its value: the heart's
+// flips between 1 and 0 as it is pressed).
+const focusKey = (node) => node.getAttribute('aria-label')
+  || [node.tagName, node.getAttribute('name'), node.getAttribute('formaction'), node.className, node.textContent.trim()].join('|');
 
 /** Put ``fresh`` in place of ``old`` unless they say the same; keep open boxes open and the focus. */
 function swap(old, fresh) {
@@ -239,6 +242,7 @@ document.addEventListener('submit', async (event) => {
   const form = event.target;
   if (!form.matches('[data-card-form]')) return;
   event.preventDefault();
+  if (form.dataset.busy) return; // sent already: one answer at a time
   const card = form.closest('.library-card');
   const submitter = event.submitter || form.querySelector('[type="submit"]');
   const spec = (event.submitter && event.submitter.dataset.api) || form.dataset.api;
@@ -248,9 +252,11 @@ document.addEventListener('submit', async (event) => {
     const body = apiBody(form, event.submitter);
     sending = api(path, { method, body: method === 'DELETE' ? undefined : body });
   } else {
-    sending = submitForm(form, event.submitter); // reads the fields before the button is disabled
+    sending = submitForm(form, event.submitter);
   }
-  submitter.disabled = true;
+  // Busy, not disabled: a disabled button would drop the keyboard focus, which the fresh part keeps.
+  form.dataset.busy = '1';
+  submitter.setAttribute('aria-busy', 'true');
   try {
     const { data } = await sending;
     if (spec) {
@@ -264,7 +270,8 @@ document.addEventListener('submit', async (event) => {
   } catch (error) {
     toast(error.message, 'error');
   } finally {
-    submitter.disabled = false; // it may have been swapped out meanwhile: harmless
+    delete form.dataset.busy; // it may have been swapped out meanwhile: harmless
+    submitter.removeAttribute('aria-busy');
   }
 });
 
