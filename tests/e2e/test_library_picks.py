@@ -18,7 +18,13 @@ pytestmark = pytest.mark.e2e
 
 TODAY = datetime.now(UTC).date()
 NEXT_NEW_YEAR = date(TODAY.year + 1, 1, 1)
-MARCH_3 = date(TODAY.year, 3, 3) if TODAY >= date(TODAY.year, 3, 3) else date(TODAY.year - 1, 3, 3)
+MARCH_3 = date(TODAY.year, 3, 3) if date(TODAY.year, 3, 3) <= TODAY else date(TODAY.year - 1, 3, 3)
+
+LOCAL_TODAY = """(() => {
+  const d = new Date();
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+})()"""
 
 SHELF = [  # name, year, genres, what the group did with it
     ("Сталкер", 1979, ["драма", "фантастика"], {"viewings": [MARCH_3]}),
@@ -44,7 +50,10 @@ def stock(server, shelf=SHELF) -> dict[str, int]:
         movie = api.post("/api/library", json={"name": name, "year": year, "genres": genres}).get_json()
         ids[name] = movie["id"]
         for day in done.get("viewings", []):
-            assert api.post(f"/api/library/{movie['id']}/viewings", json={"date": day.isoformat()}).status_code == 201
+            assert (
+                api.post(f"/api/library/{movie['id']}/viewings", json={"date": day.isoformat()}).status_code
+                == 201
+            )
         if "marks" in done:
             marks = {k: v.isoformat() if isinstance(v, date) else v for k, v in done["marks"].items()}
             assert api.patch(f"/api/library/{movie['id']}", json=marks).status_code == 200
@@ -75,7 +84,9 @@ def test_filter_by_status_and_genre_then_three_selected_movies_make_a_lottery(
     tabs.get_by_role("link", name=re.compile("Посмотрели")).click()
     expect(page).to_have_url(re.compile(r"[?&]status=watched"))
     assert sorted(titles(page)) == ["Иван Васильевич меняет профессию", "Сталкер"]
-    expect(card(page, "Сталкер").get_by_test_id("marks-note")).to_have_text(f"смотрели {ru_day(MARCH_3, TODAY)}")
+    expect(card(page, "Сталкер").get_by_test_id("marks-note")).to_have_text(
+        f"смотрели {ru_day(MARCH_3, TODAY)}"
+    )
     tabs.get_by_role("link", name=re.compile("Не предлагать")).click()
     expect(page.locator(".library-card")).to_have_count(1)
     expect(card(page, "Дюна").get_by_test_id("marks-note")).to_have_text(
@@ -138,11 +149,13 @@ def test_random_five_from_the_watchlist_are_five_distinct_movies_never_excluded(
     live_server, page, width, screenshot, no_dialogs
 ):
     wanted = [(f"Хочу {n}", 2000 + n, ["драма"], {}) for n in range(1, 9)]
-    excluded = [(f"Не предлагать {n}", 1990 + n, ["драма"], {"marks": {"status": "excluded"}}) for n in range(3)]
+    excluded = [
+        (f"Не предлагать {n}", 1990 + n, ["драма"], {"marks": {"status": "excluded"}}) for n in range(3)
+    ]
     watched = [(f"Смотрели {n}", 1980 + n, ["драма"], {"viewings": [MARCH_3]}) for n in range(2)]
     stock(live_server, wanted + excluded + watched)
     want_names = {name for name, *_ in wanted}
-    for attempt in range(3):
+    for _ in range(3):
         page.goto(live_server.url + "/library")
         expect(page.get_by_role("spinbutton", name="Случайные")).to_have_value("5")
         expect(page.locator(".random-pick__from")).to_have_text("из «хочу посмотреть»")
@@ -164,8 +177,8 @@ def test_the_winner_marked_watched_on_the_result_page_shows_in_the_library_and_i
     live_server, page, width, screenshot, no_dialogs
 ):
     api = live_server.app.test_client()
-    created = api.post("/api/lotteries", json={"movies": [{"name": "Сталкер", "year": 1979},
-                                                         {"name": "Солярис", "year": 1972}]}).get_json()  # fmt: skip
+    movies = [{"name": "Сталкер", "year": 1979}, {"name": "Солярис", "year": 1972}]
+    created = api.post("/api/lotteries", json={"movies": movies}).get_json()
     drawn = api.post(f"/api/lotteries/{created['id']}/draw", json={"token": created["play_token"]}).get_json()
     winner = drawn["winner"]["name"]
     night = TODAY - timedelta(days=2)
@@ -215,19 +228,27 @@ def test_the_builders_search_results_say_what_the_library_knows(
 ):
     server = start_server(**kinopoisk_settings(fake_kinopoisk))
     api = server.app.test_client()
-    movie = api.post("/api/library", json={"kinopoisk_id": 1000003, "name": "Гавань", "year": 2008}).get_json()
+    movie = api.post(
+        "/api/library", json={"kinopoisk_id": 1000003, "name": "Гавань", "year": 2008}
+    ).get_json()
     api.post(f"/api/library/{movie['id']}/viewings", json={"date": MARCH_3.isoformat()})
     page.goto(server.url + "/")
     page.get_by_label("Найти на Кинопоиске").fill("гавань")
-    hit = page.locator(".search-result", has=page.locator(".search-result__name", has_text=re.compile("^Гавань$")))
-    expect(hit.locator(".search-result__note")).to_have_text(f"В библиотеке: смотрели {ru_day(MARCH_3, TODAY)}")
+    hit = page.locator(
+        ".search-result", has=page.locator(".search-result__name", has_text=re.compile("^Гавань$"))
+    )
+    expect(hit.locator(".search-result__note")).to_have_text(
+        f"В библиотеке: смотрели {ru_day(MARCH_3, TODAY)}"
+    )
     expect(page.locator(".search-result__note:visible")).to_have_count(1)  # the others are not in the library
     hit.get_by_role("button").click()
     expect(page.locator(".candidate__note")).to_have_text(f"смотрели {ru_day(MARCH_3, TODAY)}")
     screenshot(page, "builder-search-library-note")
 
 
-def test_one_tap_on_a_card_changes_its_marks_without_a_reload(live_server, page, width, screenshot, no_dialogs):
+def test_one_tap_on_a_card_changes_its_marks_without_a_reload(
+    live_server, page, width, screenshot, no_dialogs
+):
     stock(live_server, SHELF[1:3])
     page.goto(live_server.url + "/library")
     page.evaluate("window.stillTheSamePage = true")
@@ -235,13 +256,12 @@ def test_one_tap_on_a_card_changes_its_marks_without_a_reload(live_server, page,
     expect(solaris.get_by_test_id("status-badge")).to_have_text("хочу посмотреть")
 
     solaris.get_by_role("button", name="Посмотрели", exact=True).click()
-    local_today = date.fromisoformat(page.evaluate(
-        "(() => { const d = new Date(); return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-"
-        "${String(d.getDate()).padStart(2, '0')}`; })()"
-    ))  # fmt: skip
+    local_today = date.fromisoformat(page.evaluate(LOCAL_TODAY))
     expect(solaris.get_by_test_id("marks-note")).to_have_text(f"смотрели {ru_day(local_today, TODAY)}")
     expect(solaris.get_by_test_id("status-badge")).to_have_text("посмотрели")
-    expect(solaris.get_by_role("button", name="Посмотрели", exact=True)).to_have_attribute("aria-pressed", "true")
+    expect(solaris.get_by_role("button", name="Посмотрели", exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )
     expect(page.locator(".toast").last).to_contain_text("«Солярис»: посмотрели")
 
     # «любимое» from the keyboard: the mark appears and the focus stays on the button.

@@ -70,7 +70,14 @@ PAGES = [
     "/library?q=елки",
     "/library?q=драма&sort=title",
     "/library?page=2",
+    # The statuses and the other filters (issue 12): tabs, counts, notes and the cards' controls.
+    "/library?status=watched",
+    "/library?status=excluded",
+    "/library?status=all&sort=watched",
+    "/library?genre=драма&year_from=1970&year_to=2000",
+    "/library?min_rating=8&favourite=1",
 ]
+DAYS = ["2026-03-03", "2026-03-04", "2025-12-31"]
 # The same lottery read directly and through the proxy (the absolute links follow the origin).
 ORIGINS = [{}, {"X-Forwarded-Host": "kino.example", "X-Forwarded-Proto": "https"}]
 
@@ -88,6 +95,8 @@ SQL_WRITES = [
     "UPDATE download SET status = 'done', finished_at = CURRENT_TIMESTAMP"
     " WHERE status = 'sent' AND info_hash IN ('" + "f" * 40 + "')",  # the refresher's usual no-op
     "UPDATE download SET status = 'failed', last_error = 'отказ (SQL)' WHERE movie_id = {movie}",
+    "DELETE FROM viewing WHERE movie_id = {movie}",
+    "UPDATE library_movie SET favourite = NOT favourite WHERE id = {movie}",
     "INSERT INTO library_movie (name, year, sort_title, search_text, added_at, updated_at, genres, countries,"
     " details) VALUES ('Жертвоприношение', 1986, 'жертвоприношение', 'жертвоприношение 1986',"
     " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '[]', '[]', '{{}}')",
@@ -254,6 +263,30 @@ class CachedEqualsFresh(RuleBasedStateMachine):
             self.write("PUT", f"/api/library/{movie_id}/magnet", json={"magnet": magnet(info_hash)})
         else:
             self.write("DELETE", f"/api/library/{movie_id}/magnet")
+
+    @rule(
+        data=st.data(),
+        marks=st.sampled_from(
+            [
+                {"status": "want"},
+                {"status": "watched"},
+                {"status": "excluded"},
+                {"status": "excluded", "excluded_until": "2099-01-01"},
+                {"favourite": True},
+                {"favourite": False},
+            ]
+        ),
+    )
+    def mark_library_movie(self, data, marks) -> None:
+        self.write("PATCH", f"/api/library/{self.movie(data)}", json=marks)
+
+    @rule(data=st.data(), day=st.sampled_from(DAYS), forget=st.booleans())
+    def viewing(self, data, day, forget) -> None:
+        movie_id = self.movie(data)
+        if forget:
+            self.write("DELETE", f"/api/library/{movie_id}/viewings/{day}")
+        else:
+            self.write("POST", f"/api/library/{movie_id}/viewings", json={"date": day})
 
     @rule(data=st.data(), action=st.sampled_from(["download", "remove", "remove_with_files"]))
     def ask_qbittorrent(self, data, action) -> None:

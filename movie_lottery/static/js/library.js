@@ -209,7 +209,7 @@ if (configured) {
 // ---- a card's forms, without a reload ---------------------------------------------------------------------
 // The marks go through the public API (PATCH /api/library/<id>, its viewings), as any script would send
 // them; the card then asks for its fresh parts. The torrent buttons send the card's own form, whose answer
-// carries the parts rendered before the background sender is woken: the card shows «в очереди» first.
+// carries the parts rendered before the background sender is woken: the card shows the queued wish first.
 
 /** The JSON an API form sends: its fields, as the API names and types them. */
 function apiBody(form, submitter) {
