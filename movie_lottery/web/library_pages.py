@@ -425,7 +425,6 @@ def library_page(form: dict | None = None, form_error: str | None = None, status
         sort_labels=SORT_LABELS,
         configured=torrents.configured,
         status_line=status_line(summary),
-        summary=summary,
         search_enabled=kinopoisk_configured(config),
         form=form or {},
         form_error=form_error,

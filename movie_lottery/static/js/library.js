@@ -387,3 +387,10 @@ document.addEventListener('movie:add', async (event) => {
     toast(error.message, 'error');
   }
 });
+
+// On a phone the tabs scroll sideways: the current one is brought into sight.
+const currentTab = document.querySelector('.status-tab[aria-current="page"]');
+if (currentTab) {
+  const strip = currentTab.parentElement;
+  if (strip.scrollWidth > strip.clientWidth) strip.scrollLeft = currentTab.offsetLeft - strip.offsetLeft - 16;
+}
