@@ -14,6 +14,7 @@ def register_web(app: Flask) -> None:
         errors,
         filters,
         health,
+        library_words,
         openapi,
         page_cache,
         pages,
@@ -28,6 +29,7 @@ def register_web(app: Flask) -> None:
     security.init_csrf_checks(app)
     errors.init_app(app)
     filters.init_app(app)
+    library_words.init_app(app)
     page_cache.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)

@@ -21,6 +21,7 @@ from .api_schemas import (
     RemoveTorrentQuery,
     ViewingSchema,
 )
+from .library_words import with_text
 
 NOT_FOUND = {404: ["movie_not_found"]}
 
@@ -75,7 +76,8 @@ def library_notes(body: dict) -> Response:
     For each movie sent (by the one same-movie rule: the Kinopoisk id, or the title and year), its status,
     exclusion, last viewing and «любимое», or null when the library lacks it.
     """
-    return jsonify(notes=viewings.library_notes(body["movies"]))
+    today = library_filters.utc_today()
+    return jsonify(notes=[with_text(note, today) for note in viewings.library_notes(body["movies"], today)])
 
 
 @bp.patch("/library/<int:movie_id>")
@@ -214,13 +216,15 @@ def remove_torrent(query: dict, movie_id: int) -> tuple[Response, int]:
     return jsonify(removal=body), 202
 
 
-def queue_torrent_removal(movie_id: int, delete_files: bool) -> Download:
-    """Store the removal in place of the download and wake the refresher (it only touches our category)."""
+def queue_torrent_removal(movie_id: int, delete_files: bool, wake: bool = True) -> Download:
+    """Store the removal in place of the download and wake the refresher (it only touches our category).
+
+    The library page wakes it itself (``wake=False``), once its answer shows the removal as stored."""
     configured = qbit_configured(current_app.config)
     movie = library.get_movie(movie_id)
     removal = downloads.request_removal(
         movie.id, delete_files=delete_files, configured=configured, in_client=in_client(movie)
     )
-    if removal.status == "pending":
+    if removal.status == "pending" and wake:
         service_for(current_app).wake()  # stored first; the refresher sends it in a moment
     return removal

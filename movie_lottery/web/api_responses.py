@@ -69,6 +69,10 @@ class LibraryNote(Closed):
     favourite = fields.Boolean(required=True)
     last_watched = _maybe(fields.Date, "The latest viewing's day")
     times_watched = fields.Integer(required=True, metadata={"description": "Viewings recorded"})
+    text = _text(
+        "What the pages say of it: «смотрели 3 марта», «смотрели 2 раза, последний — 3 марта», «исключён до "
+        "1 января», «исключён навсегда», or the status alone («хочу посмотреть», «посмотрели»)",
+    )
 
 
 class LibraryNotes(Closed):

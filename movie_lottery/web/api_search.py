@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask import Response, current_app, jsonify
 
 from ..integrations.kinopoisk import KinopoiskClient
+from ..library_filters import utc_today
 from ..movie_search import KinopoiskGate, search_movies
 from ..viewings import library_notes
 from . import api_responses as out
 from .api import bp
 from .api_schemas import SearchQuery
+from .library_words import with_text
 
 KINOPOISK_TROUBLE = [
     "kinopoisk_not_configured",
@@ -48,6 +50,9 @@ def search(query: dict) -> Response:
     """
     client, gate = _kinopoisk()
     result = search_movies(query["q"], client, gate)
-    notes = library_notes(result.movies)  # one query, from the database only
-    results = [{**movie, "library": note} for movie, note in zip(result.movies, notes, strict=True)]
+    today = utc_today()
+    notes = library_notes(result.movies, today)  # one query, from the database only
+    results = [
+        {**movie, "library": with_text(note, today)} for movie, note in zip(result.movies, notes, strict=True)
+    ]
     return jsonify(results=results, cached=result.from_cache)

@@ -40,7 +40,8 @@ PAGE_TITLES = {
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """The API, and the pages' own scripts: they send their forms with ``Accept: application/json``."""
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
 def error_response(status: int, code: str, message: str, details: dict | None = None):

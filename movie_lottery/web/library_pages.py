@@ -1,35 +1,81 @@
-"""/library: the kept movies as cards with their magnet and torrent state; forms that work without JS.
+"""/library: the kept movies as cards with their marks, magnet and torrent state; forms that work without JS.
 
 The page reads the database and this process's status snapshot, never qBittorrent. It costs a constant
-number of queries however many movies there are (the backdrop, the count, the movies, their downloads).
+number of statements however many movies there are (the counts per status, the movies with their
+downloads, their viewings, the genres; the total behind a filter).
+
+One place for each rule: a card's parts (its torrent badge and buttons, its marks) are rendered by the
+server only, from partials/library_card.html. The page's script asks /library/live for the parts of the
+cards it shows and swaps in those that changed; after a card's own form it gets them in the answer. So the
+badges, the status line and the marks are worded once, here and in library_words.py.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
-from dataclasses import dataclass
-from datetime import UTC, datetime
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 
-from flask import current_app, flash, redirect, request, url_for
+import sqlalchemy as sa
+from flask import (
+    Response,
+    current_app,
+    flash,
+    get_template_attribute,
+    jsonify,
+    redirect,
+    request,
+    url_for,
+)
 
-from .. import downloads, library
+from .. import downloads, library, viewings
 from ..config import kinopoisk_configured, qbit_configured
-from ..errors import DomainError
+from ..content_version import current_content_version
+from ..errors import DomainError, InvalidInput
+from ..extensions import db
 from ..integrations.qbittorrent import TorrentStatus
-from ..library_filters import utc_today
-from ..models import Download
+from ..library_filters import (
+    DEFAULT_STATUSES,
+    RANDOM_DEFAULT,
+    RANDOM_DEFAULT_STATUSES,
+    RANDOM_MAX,
+    RANDOM_MIN,
+    LibraryFilter,
+    genre_choices,
+    pick_random,
+    utc_today,
+)
+from ..lottery import movie_to_dict
+from ..models import LIBRARY_STATUSES, Download, LibraryMovie
+from ..schemas import load_library_filter
 from ..torrent_status import Snapshot, service_for, status_summary
 from .api_library import in_client, queue_torrent_removal
+from .auth import is_admin
+from .errors import wants_json
+from .library_words import STATUS_LABELS, note_for
 from .page_cache import cached_page
 from .pages import bp, collage_fetched_at, page_arg, render_page
 
-SORT_LABELS = {"added": "Сначала новые", "title": "По названию", "year": "По году", "rating": "По рейтингу"}
+SORT_LABELS = {
+    "added": "Сначала новые",
+    "title": "По названию",
+    "year": "По году",
+    "rating": "По рейтингу",
+    "watched": "Давно не смотрели",
+}
+RATING_CHOICES = (5.0, 6.0, 7.0, 7.5, 8.0)
 FORM_FIELDS = ("name", "year", "poster", "description", "magnet")
+FILTER_PARAMS = ("q", "status", "genre", "year_from", "year_to", "min_rating", "favourite")
 NBSP = "\u00a0"
+PICK_MAX = 25  # the builder's limit: a lottery has at most 25 movies
+LIVE_PARTS = ("torrent", "marks", "controls")
+BACK_MAX = 2000
 
 
-# ---- the torrent badge (static/js/library.js draws the same badges from /api/torrents) ---------------
+# ---- the torrent badge: the one rule, shown on the page and in /library/live ---------------------------
 
 
 @dataclass(frozen=True)
@@ -39,6 +85,12 @@ class Badge:
     text: str
     progress: int | None = None  # percent for the bar; None hides it
     title: str | None = None
+
+
+# The page asks again soon while one of these is on a card (library.js: FAST_MS), rarely otherwise.
+MOVING_KINDS = frozenset({"queue", "sent", "downloading", "queued", "checking", "removing"})
+# «Скачать» is offered again for these (asking again calls a removal off).
+DOWNLOADABLE_KINDS = frozenset({"failed", "missing", "removing"})
 
 
 def percent(progress: float) -> int:
@@ -102,7 +154,7 @@ def badge_for(
     if status == "done":
         return Badge("done", "готово", 100)
     if status == "sent":
-        if snapshot.checked_at is None:
+        if snapshot.checked_at is None or _sent_after_the_list(download, snapshot):
             return Badge("sent", "отправлено")
         if not snapshot.available:
             return Badge("offline", "нет связи")
@@ -110,46 +162,226 @@ def badge_for(
     return None
 
 
-def status_line(summary: dict) -> tuple[str, str, str | None]:
-    """(kind, text, reason) for the line above the cards.
+def _sent_after_the_list(download: Download | None, snapshot: Snapshot) -> bool:
+    """Sent after qBittorrent's list was taken: that list cannot have it yet, the next one will tell."""
+    sent_at = download.sent_at if download else None
+    return sent_at is not None and snapshot.checked_at is not None and sent_at >= snapshot.checked_at
 
-    The next attempt is given as a time, not a countdown: the text then stays the same while the breaker
-    waits, so the page can be served from the cache (library.js shows the countdown from the same data).
-    """
+
+@dataclass(frozen=True)
+class StatusLine:
+    """The line above the cards. The next attempt is given as a time, not a countdown: the text then stays
+    the same while the breaker waits, so the page can be served from the cache; the script turns that
+    time into «через 12 с» as it passes."""
+
+    kind: str  # off, ok, checking, down
+    text: str
+    reason: str | None = None
+    retry_at: datetime | None = None
+
+    @property
+    def full_text(self) -> str:
+        if self.retry_at is None:
+            return self.text
+        return f"{self.text} в {self.retry_at:%H:%M:%S}{NBSP}UTC"
+
+
+def status_line(summary: dict) -> StatusLine:
     if not summary["configured"]:
-        return "off", "qBittorrent не настроен — скачивание выключено", None
+        return StatusLine("off", "qBittorrent не настроен — скачивание выключено")
     if summary["available"]:
-        return "ok", "qBittorrent на связи", None
+        return StatusLine("ok", "qBittorrent на связи")
     if summary["checked_at"] is None:
-        return "checking", "Проверяем связь с qBittorrent…", None
+        return StatusLine("checking", "Проверяем связь с qBittorrent…")
     retry_at = summary["breaker"]["retry_at"]
     if retry_at:
         at = datetime.fromisoformat(retry_at).astimezone(UTC)
-        text = f"qBittorrent недоступен — следующая попытка в {at:%H:%M:%S}{NBSP}UTC"
-        return "down", text, summary["reason"]
-    return "down", "qBittorrent недоступен", summary["reason"]
+        return StatusLine("down", "qBittorrent недоступен — следующая попытка", summary["reason"], at)
+    return StatusLine("down", "qBittorrent недоступен", summary["reason"])
+
+
+# ---- cards ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardView:
+    """What every card of one rendering shares."""
+
+    configured: bool
+    admin: bool
+    back: str
+    csrf: str | None  # None: the page's own token; "" in /library/live (the script puts the page's in)
+    today: date
+
+
+@dataclass
+class Torrents:
+    configured: bool
+    snapshot: Snapshot
+    by_hash: dict[str, TorrentStatus] = field(default_factory=dict)
+
+
+def _torrents() -> Torrents:
+    configured = qbit_configured(current_app.config)
+    snapshot = service_for(current_app).snapshot()  # memory only; wakes the refresher for the page's polling
+    return Torrents(configured, snapshot, snapshot.by_hash())
+
+
+def card_for(movie: LibraryMovie, torrents: Torrents, today: date) -> dict:
+    marks = library.marks_to_dict(movie, today)
+    badge = badge_for(
+        torrents.configured, torrents.snapshot, movie.download, torrents.by_hash.get(movie.info_hash or "")
+    )
+    return {
+        "movie": movie,
+        "badge": badge,
+        "downloadable": badge is None or badge.kind in DOWNLOADABLE_KINDS,
+        "search_url": library.torrent_search_url(current_app.config.get("TORRENT_SEARCH_URL"), movie),
+        "marks": marks,
+        "note": note_for(marks, today),
+    }
+
+
+def _movies_by_id(ids: list[int]) -> list[LibraryMovie]:
+    """The movies of these ids that exist, in the order given (two statements: with downloads, viewings).
+    Built here because only the pages need it; the domain's own reads go by filter."""
+    if not ids:
+        return []
+    found = db.session.scalars(
+        sa.select(LibraryMovie).options(*library.MOVIE_LOADS).where(LibraryMovie.id.in_(ids))
+    ).unique()
+    by_id = {movie.id: movie for movie in found}
+    return [by_id[movie_id] for movie_id in ids if movie_id in by_id]
+
+
+def _render_part(name: str, card: dict, view: CardView) -> str:
+    macro = get_template_attribute("partials/library_card.html", f"{name}_part")
+    return str(macro(card, view))
+
+
+# ---- the list being shown: filter, order, page ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Listing:
+    filter: LibraryFilter
+    sort: str
+    error: str | None = None
+
+    @property
+    def narrowed(self) -> bool:
+        """Anything besides the statuses: then the library's size needs a count of its own."""
+        f = self.filter
+        return bool(f.query or f.genre or f.favourite) or any(
+            value is not None for value in (f.year_from, f.year_to, f.min_rating)
+        )
+
+
+def status_param(statuses: tuple[str, ...]) -> str | None:
+    if set(statuses) == set(DEFAULT_STATUSES):
+        return None
+    if set(statuses) == set(LIBRARY_STATUSES):
+        return "all"
+    return ",".join(s for s in LIBRARY_STATUSES if s in statuses)
+
+
+def _number(value: float | None) -> str | None:
+    return None if value is None else f"{value:g}"
+
+
+def filter_params(flt: LibraryFilter, *, with_status: bool = True) -> dict[str, str | None]:
+    """The filter as the address says it, from the cleaned values (None: left out)."""
+    params = {
+        "q": flt.query or None,
+        "status": status_param(flt.statuses) if with_status else None,
+        "genre": flt.genre or None,
+        "year_from": None if flt.year_from is None else str(flt.year_from),
+        "year_to": None if flt.year_to is None else str(flt.year_to),
+        "min_rating": _number(flt.min_rating),
+        "favourite": "1" if flt.favourite else None,
+    }
+    return {key: value for key, value in params.items() if value is not None}
+
+
+def list_params(listing: Listing, page: int = 1) -> dict[str, str | int]:
+    params: dict[str, str | int] = dict(filter_params(listing.filter))
+    if listing.sort != library.DEFAULT_SORT:
+        params["sort"] = listing.sort
+    if page > 1:
+        params["page"] = page
+    return params
+
+
+def _clean_args(
+    args, default_statuses: tuple[str, ...] = DEFAULT_STATUSES
+) -> tuple[LibraryFilter, str | None]:
+    """The address's filter, or (on a bad value) the plain list and the reason. The words are cleaned as
+    before (control characters dropped, cut at 100 characters): a pasted title should find, not refuse."""
+    raw = {key: args.get(key) for key in FILTER_PARAMS if args.get(key) not in (None, "")}
+    if "q" in raw:
+        raw["q"] = library.clean_query(raw["q"]) or None
+    try:
+        return load_library_filter({k: v for k, v in raw.items() if v is not None}, default_statuses), None
+    except InvalidInput as exc:
+        return LibraryFilter(query=library.clean_query(args.get("q"))), exc.message
+
+
+def current_listing() -> Listing:
+    flt, error = _clean_args(request.args)
+    return Listing(flt, library.clean_sort(request.args.get("sort")), error)
+
+
+def _status_tabs(listing: Listing, counts: dict[str, int]) -> list[dict]:
+    """«Все» (everything except «не предлагать»), then one tab per status, each with its count."""
+    base = {"q", "genre", "year_from", "year_to", "min_rating", "favourite"}
+    others = {k: v for k, v in list_params(listing).items() if k in base or k == "sort"}
+    tabs = [
+        {
+            "label": "Все",
+            "count": sum(counts[s] for s in DEFAULT_STATUSES),
+            "url": url_for("pages.library_page", **others),
+            "current": set(listing.filter.statuses) == set(DEFAULT_STATUSES),
+            "status": "",
+        }
+    ]
+    for status in LIBRARY_STATUSES:
+        tabs.append(
+            {
+                "label": STATUS_LABELS[status].capitalize(),
+                "count": counts[status],
+                "url": url_for("pages.library_page", **others, status=status),
+                "current": listing.filter.statuses == (status,),
+                "status": status,
+            }
+        )
+    return tabs
+
+
+def _random_from(listing: Listing) -> str:
+    """Where «Случайные N» take from, in words: the list's default means «хочу посмотреть»."""
+    statuses = listing.filter.statuses
+    if set(statuses) == set(DEFAULT_STATUSES):
+        statuses = RANDOM_DEFAULT_STATUSES
+    names = [f"«{STATUS_LABELS[s]}»" for s in statuses if s != "excluded"]
+    words = "из " + " и ".join(names) if names else "«не предлагать» не выбираются"
+    return f"{words}, с фильтром" if names and listing.narrowed else words
 
 
 # ---- pages --------------------------------------------------------------------------------------------
 
 
+def _safe_back(target: str | None) -> str | None:
+    if not target or len(target) > BACK_MAX or not target.startswith("/library") or target.startswith("//"):
+        return None
+    if re.search(r"[\x00-\x20\\]", target):
+        return None
+    return target
+
+
 def _back(movie_id: int | None = None) -> str:
     """Back to the list the form was sent from (same filter and sort), at the movie's card."""
-    target = request.form.get("back", "")
-    if not target.startswith("/library") or target.startswith("//"):
-        target = url_for("pages.library_page")
+    target = _safe_back(request.form.get("back", "")) or url_for("pages.library_page")
     return f"{target}#movie-{movie_id}" if movie_id else target
-
-
-def _this_list(query: str, sort: str, page: int) -> str:
-    """The list being shown, for the cards' forms to come back to. Built from the cleaned values, not the
-    address: every card carries it in four forms, and a 1 MB ``?q=`` made each page megabytes."""
-    return url_for(
-        "pages.library_page",
-        q=query or None,
-        sort=None if sort == library.DEFAULT_SORT else sort,
-        page=page if page > 1 else None,
-    )
 
 
 def _library_cache_key() -> tuple:
@@ -167,42 +399,129 @@ def _library_cache_key() -> tuple:
 @bp.get("/library")
 @cached_page(_library_cache_key)
 def library_page(form: dict | None = None, form_error: str | None = None, status: int = 200):
-    query = library.clean_query(request.args.get("q"))
-    sort = library.clean_sort(request.args.get("sort"))
-    found = library.list_movies(query, sort, page_arg())
-    movies = found.movies
-    total = library.count_movies() if query else found.matched
+    today = utc_today()
+    listing = current_listing()
+    found = library.list_movies(sort=listing.sort, page=page_arg(), filters=listing.filter, today=today)
+    total = library.count_movies() if listing.narrowed else sum(found.counts.values())
     config = current_app.config
-    configured = qbit_configured(config)
-    service = service_for(current_app)
-    snapshot = service.snapshot()  # memory only; also wakes the refresher for the page's polling
-    summary = status_summary(service)
-    torrents = snapshot.by_hash()
-    cards = [
-        {
-            "movie": movie,
-            "badge": badge_for(configured, snapshot, movie.download, torrents.get(movie.info_hash or "")),
-            "search_url": library.torrent_search_url(config.get("TORRENT_SEARCH_URL"), movie),
-        }
-        for movie in movies
-    ]
+    torrents = _torrents()
+    summary = status_summary(service_for(current_app))
+    back = url_for("pages.library_page", **list_params(listing, found.page))
     html = render_page(
         "library.html",
-        cards=cards,
+        cards=[card_for(movie, torrents, today) for movie in found.movies],
+        view=CardView(torrents.configured, is_admin(), back, None, today),
         total=total,
-        query=query,
-        sort=sort,
+        listing=listing,
+        flt=listing.filter,
+        params=list_params(listing),
+        filter_params=filter_params(listing.filter),
+        random_params=filter_params(listing.filter, with_status=listing.filter.statuses != DEFAULT_STATUSES),
+        random_from=_random_from(listing),
+        random_ok=any(status != "excluded" for status in listing.filter.statuses),
+        tabs=_status_tabs(listing, found.counts),
+        genres=genre_choices(),
+        rating_choices=RATING_CHOICES,
         sort_labels=SORT_LABELS,
-        configured=configured,
-        status=status_line(summary),
-        summary=summary,
+        configured=torrents.configured,
+        status_line=status_line(summary),
         search_enabled=kinopoisk_configured(config),
         form=form or {},
         form_error=form_error,
-        back=_this_list(query, sort, found.page),
         found=found,
+        random=(RANDOM_MIN, RANDOM_MAX, RANDOM_DEFAULT),
+        pick_max=PICK_MAX,
     )
+    if listing.error and status == 200:
+        status = 400
     return html, status
+
+
+# ---- the script's view of the cards: /library/live ----------------------------------------------------
+
+
+def _ids_arg(raw: str | None, limit: int = library.PAGE_SIZE) -> list[int]:
+    ids: list[int] = []
+    for word in (raw or "").split(",")[:limit]:
+        if word.isdigit() and 0 < int(word) <= library.ID_MAX and int(word) not in ids:
+            ids.append(int(word))
+    return ids
+
+
+def _live_etag(key: tuple) -> str | None:
+    version = current_content_version(current_app.extensions)
+    if version is None:
+        return None
+    return hashlib.sha256(repr((version, *key)).encode()).hexdigest()[:32]
+
+
+@bp.get("/library/live")
+def library_live() -> Response:
+    """The parts of these cards as the server renders them, and the status line: what library.js swaps in.
+
+    ``?ids=1,2,3`` (the cards shown, 24 at most), ``parts=torrent,marks`` (default torrent) and ``back``
+    (the list the cards' forms return to). The forms carry no CSRF token here: the script puts the page's
+    own in. A conditional request (ETag) costs nothing when neither the data nor qBittorrent's picture
+    moved, which is how an idle page asks every 30 s.
+    """
+    ids = _ids_arg(request.args.get("ids"))
+    asked = (request.args.get("parts") or "torrent").split(",")
+    parts = [p for p in LIVE_PARTS if p in asked and (p != "controls" or is_admin())] or ["torrent"]
+    back = _safe_back(request.args.get("back")) or url_for("pages.library_page")
+    today = utc_today()
+    torrents = _torrents()
+    summary = status_summary(service_for(current_app))
+    etag = _live_etag((today, torrents.snapshot, json.dumps(summary, sort_keys=True), ids, parts, back,
+                       is_admin()))  # fmt: skip
+    if etag is not None and request.if_none_match.contains(etag):
+        response = Response(status=304)
+        response.set_etag(etag)
+        return response
+    view = CardView(torrents.configured, is_admin(), back, "", today)
+    cards, active = {}, False
+    for movie in _movies_by_id(ids):
+        card = card_for(movie, torrents, today)
+        active = active or bool(card["badge"] and card["badge"].kind in MOVING_KINDS)
+        cards[str(movie.id)] = {part: _render_part(part, card, view) for part in parts}
+    line = status_line(summary)
+    body = {
+        "summary": summary,
+        "status": {"kind": line.kind, "html": str(get_template_attribute("partials/torrent_status.html",
+                                                                         "status_body")(line))},
+        "cards": cards,
+        "active": active,
+    }  # fmt: skip
+    response = jsonify(body)
+    if etag is not None:
+        response.set_etag(etag)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def _answer(movie_id: int, message: str, kind: str = "success", status: int = 200) -> Response:
+    """A card form sent by the script: the message and the card's fresh parts, instead of a redirect."""
+    today = utc_today()
+    torrents = _torrents()
+    view = CardView(torrents.configured, is_admin(), _back(), "", today)
+    movies = _movies_by_id([movie_id])
+    parts = {}
+    if movies:
+        card = card_for(movies[0], torrents, today)
+        parts = {
+            part: _render_part(part, card, view) for part in LIVE_PARTS if view.admin or part != "controls"
+        }
+    response = jsonify(message=message, kind=kind, cards={str(movie_id): parts})
+    response.status_code = status
+    return response
+
+
+def _refusal(exc: DomainError) -> Response:
+    response = jsonify(error={"code": exc.code, "message": exc.message})
+    response.status_code = exc.status
+    return response
+
+
+# ---- forms ------------------------------------------------------------------------------------------
 
 
 @bp.post("/library")
@@ -217,17 +536,34 @@ def library_add():
     return redirect(f"{url_for('pages.library_page')}#movie-{added.movie.id}")
 
 
-def _act(movie_id: int, action, success: str):
-    """Run one card action; a refusal becomes a flash message next to the card, not an error page."""
+def _act(movie_id: int, action, success, after=None):
+    """Run one card action; a refusal becomes a message next to the card, not an error page.
+
+    A form sent by the page's script (``Accept: application/json``) gets the message and the card's parts
+    back; a plain form, a redirect to the card with a flash. ``after`` runs once the answer is rendered:
+    waking the refresher only then means the answer shows the wish as stored, not half sent.
+    """
     try:
-        action()
+        result = action()
     except DomainError as exc:
+        if wants_json():
+            return _refusal(exc)
         if exc.status == 404:
             raise
         flash(exc.message, "error")
-    else:
-        flash(success, "success")
+        return redirect(_back(movie_id))
+    message = success(result) if callable(success) else success
+    response = _answer(movie_id, message) if wants_json() else None
+    if after is not None:
+        after()
+    if response is not None:
+        return response
+    flash(message, "success")
     return redirect(_back(movie_id))
+
+
+def _wake() -> None:
+    service_for(current_app).wake()
 
 
 @bp.post("/library/<int:movie_id>/magnet")
@@ -244,34 +580,39 @@ def library_clear_magnet(movie_id: int):
 
 @bp.post("/library/<int:movie_id>/download")
 def library_download(movie_id: int):
-    def ask() -> None:
+    def ask():
         movie = library.get_movie(movie_id)
         configured = qbit_configured(current_app.config)
-        downloads.request_download(movie_id, configured=configured, in_client=in_client(movie))
-        service_for(current_app).wake()
+        return movie, downloads.request_download(movie_id, configured=configured, in_client=in_client(movie))
 
-    return _act(movie_id, ask, "Скачивание в очереди: qBittorrent получит его в течение нескольких секунд")
+    def said(result) -> str:
+        movie, download = result
+        if download.status == "pending":
+            return f"«{movie.name}»: в очереди на скачивание — qBittorrent получит его через несколько секунд"
+        return f"«{movie.name}»: уже в qBittorrent"
+
+    return _act(movie_id, ask, said, after=_wake)
 
 
 @bp.post("/library/<int:movie_id>/torrent/remove")
 def library_remove_torrent(movie_id: int):
     delete_files = request.form.get("delete_files") == "1"
-    try:
-        removal = queue_torrent_removal(movie_id, delete_files)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        flash(exc.message, "error")
-        return redirect(_back(movie_id))
-    if removal.status == "done":  # only called off: it never reached qBittorrent
-        note = "Скачивание отменено"
-    else:
-        note = "Торрент и файлы будут удалены" if delete_files else "Торрент будет убран из qBittorrent"
+
+    def remove():
+        movie = library.get_movie(movie_id)
+        return movie, queue_torrent_removal(movie_id, delete_files, wake=False)
+
+    def said(result) -> str:
+        movie, removal = result
+        if removal.status == "done":  # only called off: it never reached qBittorrent
+            return f"«{movie.name}»: скачивание отменено"
+        note = "торрент и файлы будут удалены" if delete_files else "торрент будет убран из qBittorrent"
         snapshot = service_for(current_app).peek()
         if snapshot.checked_at is not None and not snapshot.available:
             note += " — как только qBittorrent ответит"
-    flash(note, "success")
-    return redirect(_back(movie_id))
+        return f"«{movie.name}»: {note}"
+
+    return _act(movie_id, remove, said, after=_wake)
 
 
 @bp.post("/library/<int:movie_id>/delete")
@@ -280,3 +621,113 @@ def library_delete(movie_id: int):
     library.delete_movie(movie_id)
     flash(f"«{movie.name}» удалён из библиотеки", "success")
     return redirect(_back())
+
+
+# ---- marks: the same changes as PATCH /api/library/<id> and its viewings, as forms ------------------------
+
+
+def _form_day(name: str) -> date | None:
+    raw = (request.form.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput("Дата — в виде ГГГГ-ММ-ДД, например 2026-03-03", code="invalid_date") from None
+
+
+def _marks_said(movie: LibraryMovie, changes: dict) -> str:
+    if "favourite" in changes and "status" not in changes:
+        return f"«{movie.name}»: {'в любимых' if movie.favourite else 'больше не в любимых'}"
+    note = note_for(library.marks_to_dict(movie), utc_today())
+    words = note["text"] if note and note["status"] == "excluded" else note["label"] if note else ""
+    return f"«{movie.name}»: {words}"
+
+
+@bp.post("/library/<int:movie_id>/marks")
+def library_marks(movie_id: int):
+    def change():
+        changes: dict = {}
+        if request.form.get("status"):
+            changes["status"] = request.form["status"]
+        if "excluded_until" in request.form:
+            changes["excluded_until"] = _form_day("excluded_until")
+        if request.form.get("favourite") in ("0", "1"):
+            changes["favourite"] = request.form["favourite"] == "1"
+        return viewings.update_marks(movie_id, changes), changes
+
+    return _act(movie_id, change, lambda result: _marks_said(*result))
+
+
+@bp.post("/library/<int:movie_id>/viewings")
+def library_add_viewing(movie_id: int):
+    def add():
+        return viewings.add_viewing(movie_id, _form_day("date"))
+
+    def said(added) -> str:
+        note = note_for(library.marks_to_dict(added.movie), utc_today())
+        return f"«{added.movie.name}»: {note['text'] if note and note['text'] else 'посмотрели'}"
+
+    return _act(movie_id, add, said)
+
+
+@bp.post("/library/<int:movie_id>/viewings/<day>/delete")
+def library_delete_viewing(movie_id: int, day: str):
+    def forget():
+        try:
+            parsed = date.fromisoformat(day)
+        except ValueError:
+            raise InvalidInput("Дата — в виде ГГГГ-ММ-ДД", code="invalid_date") from None
+        return viewings.delete_viewing(movie_id, parsed)
+
+    return _act(movie_id, forget, lambda movie: f"«{movie.name}»: просмотр забыт")
+
+
+# ---- picks from the library: the builder's candidates ---------------------------------------------------
+
+
+def picked_ids(args) -> list[int]:
+    """``?library=3,1,2`` or ``?library=3&library=1`` (the selection form): distinct ids, 25 at most."""
+    words = ",".join(args.getlist("library")).split(",")
+    return _ids_arg(",".join(words), limit=PICK_MAX * 4)[:PICK_MAX]
+
+
+def picked_candidates(ids: list[int]) -> list[dict]:
+    """The builder's candidates for these library movies: the lottery's movie shape, the library id, and
+    what the library knows of it («смотрели 3 марта»), in the order asked for."""
+    today = utc_today()
+    picked = []
+    for movie in _movies_by_id(ids):
+        candidate = {key: value for key, value in movie_to_dict(movie).items() if value not in (None, [], "")}
+        candidate["library_id"] = movie.id
+        candidate["note"] = note_for(library.marks_to_dict(movie, today), today)
+        picked.append(candidate)
+    return picked
+
+
+@bp.get("/library/random")
+def library_random():
+    """«Случайные N»: N movies at random (the server's ``secrets``) from the list's filter, into the builder.
+
+    The list's default (everything except «не предлагать») means «хочу посмотреть» here; watched movies
+    only when the filter asks for them, excluded ones never.
+    """
+    flt, error = _clean_args(request.args, RANDOM_DEFAULT_STATUSES)
+    raw_n = (request.args.get("n") or str(RANDOM_DEFAULT)).strip()
+    if error is None and not (raw_n.isdigit() and RANDOM_MIN <= int(raw_n) <= RANDOM_MAX):
+        error = f"Случайных фильмов — от {RANDOM_MIN} до {RANDOM_MAX}"
+    back = url_for("pages.library_page", **filter_params(_clean_args(request.args)[0]))
+    if error:
+        flash(error, "error")
+        return redirect(back)
+    chosen = pick_random(flt, int(raw_n))
+    if len(chosen) < RANDOM_MIN:
+        if "excluded" in flt.statuses and len(flt.statuses) == 1:
+            flash("Фильмы «не предлагать» в случайный выбор не попадают", "error")
+        else:
+            found = "ни одного фильма" if not chosen else "только один фильм"
+            flash(f"Под этот фильтр подходит {found} — для лотереи нужно хотя бы два", "error")
+        return redirect(back)
+    if len(chosen) < int(raw_n):
+        flash(f"Под фильтр подошло только {len(chosen)} — все они в списке", "success")
+    return redirect(url_for("pages.builder", library=",".join(str(movie.id) for movie in chosen)))

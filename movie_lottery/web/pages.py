@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from .. import lottery as lotteries
+from .. import viewings
 from ..config import kinopoisk_configured, qbit_configured
-from .auth import public, signed_in_admin
+from ..errors import DomainError
+from ..library_filters import utc_today
+from .auth import is_admin, public, signed_in_admin
 from .page_cache import cached_page
 
 bp = Blueprint("pages", __name__)
@@ -44,13 +48,29 @@ def render_page(template: str, **context):
     return render_template(template, **context)
 
 
-@bp.get("/")
-@cached_page(collage_fetched_at)
-def builder():
+def _builder_page(picked: list[dict] | None = None):
     config = current_app.config
     return render_page(
-        "builder.html", search_enabled=kinopoisk_configured(config), downloads_enabled=qbit_configured(config)
+        "builder.html",
+        search_enabled=kinopoisk_configured(config),
+        downloads_enabled=qbit_configured(config),
+        picked=picked,
     )
+
+
+_cached_builder = cached_page(collage_fetched_at)(_builder_page)
+
+
+@bp.get("/")
+def builder():
+    """The lottery builder; ``?library=3,1,2`` opens it with those library movies as the candidates (the
+    library's selection and «Случайные N»). Those are rendered afresh: every pick is another address, and
+    the cache keeps a few pages, not every combination."""
+    if request.args.get("library"):
+        from .library_pages import picked_candidates, picked_ids
+
+        return _builder_page(picked=picked_candidates(picked_ids(request.args)))
+    return _cached_builder()
 
 
 @bp.get("/l/<lottery_id>")
@@ -59,7 +79,7 @@ def lottery_page(lottery_id: str):
     lottery = lotteries.get_lottery(lottery_id)
     data = lotteries.lottery_to_dict(lottery)
     if lottery.winner_position is not None:
-        return render_page("result.html", lottery=lottery, data=data)
+        return _result_page(lottery, data)
     play_url = None
     if signed_in_admin():
         play_url = url_for("pages.play_page", lottery_id=lottery.id, token=lottery.play_token, _external=True)
@@ -74,14 +94,39 @@ def play_page(lottery_id: str, token: str):
         abort(404)  # a wrong token looks like no page at all: nothing to probe
     data = lotteries.lottery_to_dict(lottery)
     if lottery.winner_position is not None:
-        return render_page("result.html", lottery=lottery, data=data)
+        return _result_page(lottery, data)
     return render_page("play.html", lottery=lottery, data=data, token=token)
 
 
+def _result_page(lottery, data: dict):
+    """The drawn lottery; the admin also sees whether the winner was watched, and can say so."""
+    watched_on = viewings.lottery_viewing_day(lottery.id) if is_admin() else None
+    return render_page("result.html", lottery=lottery, data=data, watched_on=watched_on, today=utc_today())
+
+
+@bp.post("/l/<lottery_id>/watched")
+def lottery_watched(lottery_id: str):
+    """«Посмотрели» on the result page, as a plain form (the page's script sends the same to
+    POST /api/lotteries/<id>/watched)."""
+    raw = (request.form.get("date") or "").strip()
+    try:
+        day = date.fromisoformat(raw) if raw else None
+        movie = viewings.mark_lottery_watched(lottery_id, day)
+    except ValueError:
+        flash("Дата — в виде ГГГГ-ММ-ДД, например 2026-03-03", "error")
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+    else:
+        flash(f"«{movie.name}»: посмотрели — записано в библиотеке", "success")
+    return redirect(url_for("pages.lottery_page", lottery_id=lottery_id))
+
+
 @bp.get("/history")
-@cached_page(collage_fetched_at)
+@cached_page(lambda: (collage_fetched_at(), utc_today()))  # «посмотрели 3 марта» names the year in another
 def history():
-    return render_page("history.html", page=lotteries.history_page(page_arg()))
+    return render_page("history.html", page=lotteries.history_page(page_arg()), today=utc_today())
 
 
 @bp.post("/history/<lottery_id>/delete")

@@ -72,6 +72,13 @@ class Site:
         )
         movie = api.post("/api/library", json={"name": "Фильм", "magnet": MAGNET}, headers=self.api_headers)
         self.movie_id = movie.get_json()["id"]
+        # A viewing and a queued download: their cards' forms (forget the day, call the download off) show.
+        api.post(
+            f"/api/library/{self.movie_id}/viewings", json={"date": "2025-01-01"}, headers=self.api_headers
+        )
+        api.post(f"/api/library/{self.movie_id}/download", json={}, headers=self.api_headers)
+        ready = {"name": "Фильм с раздачей", "magnet": f"magnet:?xt=urn:btih:{'c' * 40}"}
+        api.post("/api/library", json=ready, headers=self.api_headers)  # «Скачать» shows on its card
         self.document = api.get("/api/openapi.json").get_json()
 
     def path_values(self) -> dict[str, str]:
@@ -428,7 +435,7 @@ class Forms(HTMLParser):
 
 
 def page_forms(site: Site) -> list[tuple[str, dict[str, str]]]:
-    pages = ["/", "/library", "/history", f"/l/{site.lotteries[0]['id']}"]
+    pages = ["/", "/library", "/history", *(f"/l/{lottery['id']}" for lottery in site.lotteries)]
     forms = Forms()
     for page in pages:
         forms.feed(site.browser.get(page).get_data(as_text=True))

@@ -141,19 +141,29 @@ def summary(**changes) -> dict:
 
 
 def test_status_line_says_when_the_next_attempt_is():
-    kind, text, reason = status_line(summary())
-    assert kind == "down"
+    line = status_line(summary())
+    assert line.kind == "down"
     retry_at = (NOW + timedelta(seconds=110)).astimezone(UTC)
-    assert text == f"qBittorrent недоступен — следующая попытка в {retry_at:%H:%M:%S}{NBSP}UTC"
-    assert reason == "таймаут"
+    assert line.full_text == f"qBittorrent недоступен — следующая попытка в {retry_at:%H:%M:%S}{NBSP}UTC"
+    assert line.retry_at == retry_at  # the page's script counts down to it: «через 1 мин»
+    assert line.reason == "таймаут"
 
 
 def test_status_line_other_states():
-    assert status_line(summary(configured=False))[0] == "off"
-    assert status_line(summary(available=True))[:2] == ("ok", "qBittorrent на связи")
-    assert status_line(summary(checked_at=None))[0] == "checking"
-    no_retry = summary(breaker={"state": "closed", "retry_at": None})
-    assert status_line(no_retry)[1:] == ("qBittorrent недоступен", "таймаут")
+    assert status_line(summary(configured=False)).kind == "off"
+    ok = status_line(summary(available=True))
+    assert (ok.kind, ok.full_text) == ("ok", "qBittorrent на связи")
+    assert status_line(summary(checked_at=None)).kind == "checking"
+    no_retry = status_line(summary(breaker={"state": "closed", "retry_at": None}))
+    assert (no_retry.full_text, no_retry.reason) == ("qBittorrent недоступен", "таймаут")
+
+
+def test_a_download_sent_after_the_last_list_says_sent_not_missing():
+    """qBittorrent's list was taken before the download went out: it cannot show it yet."""
+    sent = Download(status="sent", kind="download", sent_at=NOW + timedelta(seconds=1))
+    assert badge_for(True, AVAILABLE, sent, None).text == "отправлено"
+    sent_before = Download(status="sent", kind="download", sent_at=NOW - timedelta(seconds=1))
+    assert badge_for(True, AVAILABLE, sent_before, None).text == "нет в qBittorrent"
 
 
 def test_search_link_is_built_from_the_template_with_title_and_year():

@@ -1,8 +1,10 @@
 // Builder page: a draft list of candidates (kept in localStorage), manual entry, and "create lottery".
 // Other modules (the Kinopoisk search) add movies by dispatching a `movie:add` event on document.
+// The library's picks (its selection, «Случайные N») arrive in the page as `library-picks`; what the library
+// knows of each candidate («смотрели 3 марта», «исключён до 1 января») is the server's note, shown as given.
 
 import { api } from './api.js';
-import { metaText, posterElement, toast } from './common.js';
+import { metaText, posterElement, readJsonScript, toast } from './common.js';
 import { sameMovie } from './same-movie.js';
 
 const DRAFT_KEY = 'ml:draft';
@@ -47,10 +49,25 @@ export function refusal(movie) {
 function addMovie(movie) {
   const reason = refusal(movie);
   if (reason) return reason;
-  movies.push(movie);
+  const { library: note, ...rest } = movie; // a search hit carries the library's note as `library`
+  movies.push(note === undefined ? rest : { ...rest, note });
   saveDraft();
   render();
+  if (note === undefined) refreshNotes();
   return null;
+}
+
+/** Ask the library about the candidates (one request): statuses may have changed since the draft was kept. */
+async function refreshNotes() {
+  if (!movies.length) return;
+  const asked = movies.slice();
+  try {
+    const body = { movies: asked.map(({ kinopoisk_id: id, name, year }) => ({ kinopoisk_id: id ?? null, name, year: year ?? null })) };
+    const { data } = await api('/api/library/notes', { method: 'POST', body });
+    asked.forEach((movie, index) => { movie.note = data.notes[index]; });
+    saveDraft();
+    render();
+  } catch { /* the notes are a courtesy: the list works without them */ }
 }
 
 function removeAt(index) {
@@ -62,12 +79,21 @@ function removeAt(index) {
   (buttons[Math.min(index, buttons.length - 1)] || document.getElementById('movie-name')).focus();
 }
 
+/** The library's note, shown when the group has watched or excluded the movie (a wish needs no warning). */
+function showNote(node, note) {
+  const worth = note && note.text && note.status !== 'want';
+  node.hidden = !worth;
+  node.textContent = worth ? note.text : '';
+  node.dataset.status = worth ? note.status : '';
+}
+
 function render() {
   list.replaceChildren(...movies.map((movie, index) => {
     const item = template.content.firstElementChild.cloneNode(true);
     item.querySelector('.poster').replaceWith(posterElement(movie, 'thumb'));
     item.querySelector('.candidate__name').textContent = movie.name;
     item.querySelector('.candidate__meta').textContent = metaText(movie);
+    showNote(item.querySelector('.candidate__note'), movie.note);
     const remove = item.querySelector('.candidate__remove');
     remove.setAttribute('aria-label', `Убрать «${movie.name}»`);
     remove.addEventListener('click', () => removeAt(index));
@@ -135,7 +161,8 @@ createButton.addEventListener('click', async () => {
   showError(createError, null);
   try {
     const autoDownload = document.getElementById('auto-download');
-    const body = { movies, auto_download: Boolean(autoDownload && autoDownload.checked) };
+    const candidates = movies.map(({ note, library_id: libraryId, ...movie }) => movie);
+    const body = { movies: candidates, auto_download: Boolean(autoDownload && autoDownload.checked) };
     const { data } = await api('/api/lotteries', { method: 'POST', body });
     try { localStorage.setItem(`ml:play:${data.id}`, data.play_url); } catch { /* shown on this page only */ }
     movies = [];
@@ -148,4 +175,24 @@ createButton.addEventListener('click', async () => {
   }
 });
 
+/** Picks from the library replace the draft: the list is then exactly what was chosen there, still editable. */
+function takeLibraryPicks() {
+  const picks = readJsonScript('library-picks');
+  if (picks === null) return false;
+  window.history.replaceState(null, '', window.location.pathname); // a reload keeps the edited draft
+  if (!picks.length) {
+    toast('Этих фильмов в библиотеке уже нет', 'error');
+    return false;
+  }
+  const replaced = movies.length > 0;
+  movies = picks.slice(0, MAX);
+  saveDraft();
+  const n = movies.length;
+  const word = n % 10 === 1 && n % 100 !== 11 ? 'фильм' : [2, 3, 4].includes(n % 10) && ![12, 13, 14].includes(n % 100) ? 'фильма' : 'фильмов';
+  toast(`Из библиотеки: ${n} ${word}${replaced ? ' — прежний список заменён' : ''}`, 'success', 6000);
+  return true;
+}
+
+const fromLibrary = takeLibraryPicks();
 render();
+if (!fromLibrary) refreshNotes();

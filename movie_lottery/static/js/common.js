@@ -85,6 +85,22 @@ export function toast(message, kind = 'info', timeout = 5000) {
   setTimeout(() => item.remove(), timeout);
 }
 
+const PENDING_TOAST_KEY = 'ml:toast';
+
+/** A message for the next page of this tab: shown there, where it can be read, instead of dying here. */
+export function toastAfterReload(message, kind = 'info') {
+  try { sessionStorage.setItem(PENDING_TOAST_KEY, JSON.stringify({ message, kind })); } catch { /* private mode */ }
+}
+
+function showPendingToast() {
+  let pending = null;
+  try {
+    pending = JSON.parse(sessionStorage.getItem(PENDING_TOAST_KEY) || 'null');
+    sessionStorage.removeItem(PENDING_TOAST_KEY);
+  } catch { /* nothing to show */ }
+  if (pending && typeof pending.message === 'string') toast(pending.message, pending.kind, 8000);
+}
+
 export function readJsonScript(id) {
   const node = document.getElementById(id);
   return node ? JSON.parse(node.textContent) : null;
@@ -94,3 +110,4 @@ export const prefersReducedMotion = () => window.matchMedia('(prefers-reduced-mo
 
 localizeTimes();
 watchPosters();
+showPendingToast();

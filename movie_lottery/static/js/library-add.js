@@ -1,7 +1,7 @@
 // Result page: "В библиотеку" for the winner and "+ в библиотеку" for the other candidates (admin only).
 
 import { api } from './api.js';
-import { readJsonScript, toast } from './common.js';
+import { readJsonScript, toast, toastAfterReload } from './common.js';
 
 const lottery = readJsonScript('lottery-data');
 
@@ -20,6 +20,31 @@ for (const button of document.querySelectorAll('[data-library-add]')) {
       button.title = 'В библиотеке';
       button.classList.add('is-done');
       toast(created ? `«${data.name}» добавлен в библиотеку` : `«${data.name}» уже был в библиотеке — данные обновлены`, 'success');
+    } catch (error) {
+      button.disabled = false;
+      toast(error.message, 'error');
+    }
+  });
+}
+
+// «Посмотрели» (admin): the winner gets a viewing on the chosen day through POST /api/lotteries/<id>/watched;
+// the page then shows the day as the server words it, and the message survives the reload.
+const watched = document.getElementById('watched-form');
+if (watched) {
+  const day = watched.querySelector('input[name="date"]');
+  const now = new Date();
+  const today = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
+  day.max = today; // the viewer's day, which may be ahead of the server's UTC day
+  if (day.hasAttribute('data-today-value')) day.value = today;
+  watched.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const button = watched.querySelector('[type="submit"]');
+    const [method, path] = watched.dataset.api.split(' ');
+    button.disabled = true;
+    try {
+      const { data } = await api(path, { method, body: { date: day.value || null } });
+      toastAfterReload(`«${data.name}»: посмотрели — записано в библиотеке`, 'success');
+      window.location.reload();
     } catch (error) {
       button.disabled = false;
       toast(error.message, 'error');

@@ -1,173 +1,152 @@
-// Library page: live torrent badges from /api/torrents (adaptive polling), download/remove without a reload,
-// movies picked in the Kinopoisk search go straight into the library. The page works without this script.
-// User data only ever goes in through textContent.
+// Library page: live cards, card forms without a reload, the selection for a lottery, and Kinopoisk picks.
+//
+// Every word on a card (the torrent badge, the marks, the status line) comes from the server: this script
+// asks /library/live for the parts of the cards it shows and swaps in the ones that changed; a card's form,
+// sent from here, is answered with that card's parts. The page works without this script.
+// User data only ever goes in through textContent, or inside HTML the server rendered and escaped.
 
-import { api } from './api.js';
-import { readJsonScript, toast } from './common.js';
+import { api, csrfToken, submitForm } from './api.js';
+import { toast, toastAfterReload } from './common.js';
 
-const NBSP = '\u00a0';
 const FAST_MS = 5000; // something is downloading or queued
 const IDLE_MS = 30000; // nothing moving
 const CHECKING_MS = 2000; // the server has not heard from qBittorrent yet
 const MAX_BACKOFF_MS = 300000; // qBittorrent (or the site) unavailable: 30 s, 60 s, 120 s… up to 5 min
-const DOWNLOADABLE = new Set(['none', 'failed', 'missing', 'removing']); // asking again calls a removal off
+const FOCUSABLE = 'button, summary, input, select, textarea, a[href]';
 
 const statusLine = document.getElementById('torrent-status');
 const configured = statusLine && statusLine.dataset.configured === '1';
+const list = document.getElementById('library-list');
 const cards = () => [...document.querySelectorAll('.library-card')];
 
-let summary = readJsonScript('torrent-summary');
 let timer = null;
 let failures = 0;
-let lastProgress = null; // info_hash -> progress seen in the previous answer (null before the first)
+let etag = null;
 
-// ---- words (web/library_pages.py says the same on the server) ----------------------------------
+// ---- the day, in the viewer's zone: a movie night is tonight here, whatever UTC says -----------------------
 
-export function percent(progress) {
-  return progress >= 1 ? 100 : Math.min(Math.floor(progress * 100), 99);
+function localToday() {
+  const now = new Date();
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
 }
 
-export function durationText(seconds) {
-  if (seconds < 60) return `<1${NBSP}мин`;
-  let minutes = Math.ceil(seconds / 60);
-  if (minutes < 60) return `${minutes}${NBSP}мин`;
-  let hours = Math.floor(minutes / 60);
-  minutes %= 60;
-  if (hours < 24) return minutes ? `${hours}${NBSP}ч ${minutes}${NBSP}мин` : `${hours}${NBSP}ч`;
-  const days = Math.floor(hours / 24);
-  hours %= 24;
-  return hours ? `${days}${NBSP}д ${hours}${NBSP}ч` : `${days}${NBSP}д`;
+/** Make server-rendered HTML ready for this page: the page's own token in its forms, today's date. */
+function prepare(root) {
+  for (const input of root.querySelectorAll('input[name="csrf_token"]')) input.value = csrfToken();
+  const today = localToday();
+  for (const button of root.querySelectorAll('button[data-today]')) button.value = today;
+  for (const input of root.querySelectorAll('input[data-today-value]')) input.value = today;
+  for (const input of root.querySelectorAll('input[type="date"][name="date"]')) input.max = today;
 }
 
-function retryText(ms) {
-  const seconds = Math.max(0, Math.ceil(ms / 1000));
-  return seconds < 60 ? `${Math.max(1, seconds)}${NBSP}с` : durationText(seconds);
-}
+// ---- swapping server-rendered parts ---------------------------------------------------------------------
 
-function torrentBadge(t) {
-  const pct = percent(t.progress);
-  if (t.state === 'error' || t.state === 'missingFiles') return { kind: 'error', text: 'ошибка', progress: pct, title: 'qBittorrent сообщает об ошибке торрента' };
-  if (t.progress >= 1) return { kind: 'done', text: 'готово', progress: 100 };
-  if (t.state === 'pausedDL') return { kind: 'paused', text: `пауза ${pct}${NBSP}%`, progress: pct };
-  if (t.state.startsWith('checking') || t.state === 'moving') return { kind: 'checking', text: `проверка ${pct}${NBSP}%`, progress: pct };
-  if (t.state === 'queuedDL') return { kind: 'queued', text: `ждёт очереди ${pct}${NBSP}%`, progress: pct };
-  if (t.state === 'metaDL' || t.state === 'forcedMetaDL') return { kind: 'downloading', text: 'качается · ищем метаданные', progress: pct };
-  const eta = t.eta == null ? '' : ` · ${durationText(t.eta)}`;
-  return { kind: 'downloading', text: `качается ${pct}${NBSP}%${eta}`, progress: pct };
-}
-
-function removingBadge() {
-  // The wish is stored on the server: it goes out when qBittorrent answers, even after a restart.
-  const title = summary && summary.available ? '' : 'qBittorrent недоступен — торрент уберём, когда он ответит';
-  return { kind: 'removing', text: 'удаляется…', progress: null, title };
-}
-
-function badgeFor(download, torrent, removing = false) {
-  if (removing) return removingBadge(); // before qBittorrent's word: the snapshot may predate the wish
-  if (torrent) return torrentBadge(torrent);
-  if (download === 'pending') return { kind: 'queue', text: 'в очереди', progress: null };
-  if (download === 'failed') return { kind: 'failed', text: 'ошибка', progress: null };
-  if (download === 'done') return { kind: 'done', text: 'готово', progress: 100 };
-  if (download === 'sent') {
-    if (!summary.checked_at) return { kind: 'sent', text: 'отправлено', progress: null };
-    if (!summary.available) return { kind: 'offline', text: 'нет связи', progress: null };
-    return { kind: 'missing', text: 'нет в qBittorrent', progress: null };
+/** A copy without what only this page changed (the token, open boxes, today, the countdown). */
+function normalised(node) {
+  const copy = node.cloneNode(true);
+  for (const input of copy.querySelectorAll('input[name="csrf_token"]')) input.setAttribute('value', '');
+  for (const box of copy.querySelectorAll('details')) box.removeAttribute('open');
+  for (const button of copy.querySelectorAll('button[data-today]')) button.setAttribute('value', '');
+  for (const input of copy.querySelectorAll('input[type="date"]')) input.removeAttribute('max');
+  for (const time of copy.querySelectorAll('time[data-countdown]')) {
+    if (time.dataset.serverText) time.textContent = time.dataset.serverText;
+    delete time.dataset.serverText;
   }
-  return null;
+  for (const node of copy.querySelectorAll('[aria-busy]')) node.removeAttribute('aria-busy');
+  for (const node of copy.querySelectorAll('[data-busy]')) node.removeAttribute('data-busy');
+  return copy;
 }
 
-// ---- drawing ----------------------------------------------------------------------------------------
-
-function renderStatus(siteDown = false) {
-  if (!statusLine || !summary) return;
-  const text = statusLine.querySelector('.torrent-status__text');
-  const reason = statusLine.querySelector('.torrent-status__reason');
-  let kind = 'down';
-  let line = 'qBittorrent недоступен';
-  let why = summary.reason;
-  if (siteDown) {
-    line = 'Нет связи с сайтом — статус может быть устаревшим';
-    why = null;
-  } else if (!summary.configured) {
-    kind = 'off';
-    line = 'qBittorrent не настроен — скачивание выключено';
-    why = null;
-  } else if (summary.available) {
-    kind = 'ok';
-    line = 'qBittorrent на связи';
-    why = null;
-  } else if (!summary.checked_at) {
-    kind = 'checking';
-    line = 'Проверяем связь с qBittorrent…';
-    why = null;
-  } else if (summary.breaker.retry_at) {
-    line = `qBittorrent недоступен — следующая попытка через ${retryText(new Date(summary.breaker.retry_at) - Date.now())}`;
-  }
-  statusLine.dataset.kind = kind;
-  text.textContent = line;
-  reason.textContent = why ? `(${why})` : '';
+function fromHtml(html) {
+  const template = document.createElement('template');
+  template.innerHTML = html.trim();
+  return template.content.firstElementChild;
 }
 
-function renderCard(card, badge) {
-  card.dataset.kind = badge ? badge.kind : 'none';
-  const box = card.querySelector('.torrent-badge');
-  if (!box) return;
-  box.hidden = !badge;
-  box.dataset.kind = card.dataset.kind;
-  const label = box.querySelector('.torrent-badge__label');
-  const bar = box.querySelector('.torrent-progress');
-  label.textContent = badge ? badge.text : '';
-  label.title = (badge && badge.title) || '';
-  bar.hidden = !badge || badge.progress == null;
-  bar.value = badge && badge.progress != null ? badge.progress : 0;
-  const download = card.querySelector('[data-action="download"]');
-  if (download) download.hidden = !DOWNLOADABLE.has(card.dataset.kind);
-  const remove = card.querySelector('.library-remove');
-  if (remove) {
-    remove.hidden = !badge || badge.kind === 'removing';
-    if (remove.hidden) remove.open = false;
-    // Only queued, nothing in qBittorrent yet: "cancel" says what it does; there are no files to delete.
-    const queued = card.dataset.kind === 'queue';
-    for (const node of remove.querySelectorAll('[data-queued-text]')) {
-      node.textContent = queued ? node.dataset.queuedText : node.dataset.sentText;
+// The same control in the fresh part: by its accessible name, else by what it is (not its value: the heart's
+// flips between 1 and 0 as it is pressed).
+const focusKey = (node) => node.getAttribute('aria-label')
+  || [node.tagName, node.getAttribute('name'), node.getAttribute('formaction'), node.className, node.textContent.trim()].join('|');
+
+/** Put ``fresh`` in place of ``old`` unless they say the same; keep open boxes open and the focus. */
+function swap(old, fresh) {
+  prepare(fresh);
+  if (normalised(old).isEqualNode(normalised(fresh))) return false;
+  const open = new Set([...old.querySelectorAll('details[open]')].map((box) => box.className));
+  for (const box of fresh.querySelectorAll('details')) if (open.has(box.className)) box.open = true;
+  const focused = old.contains(document.activeElement) ? document.activeElement : null;
+  old.replaceWith(fresh);
+  if (focused) {
+    const candidates = [...fresh.querySelectorAll(FOCUSABLE)].filter((node) => !node.closest('[hidden]'));
+    const same = candidates.find((node) => focusKey(node) === focusKey(focused));
+    const target = same || candidates[0] || fresh.closest('.library-card').querySelector('.library-card__title');
+    if (target) {
+      if (!target.matches(FOCUSABLE)) target.tabIndex = -1;
+      target.focus();
     }
-    remove.querySelector('[data-files]').hidden = queued;
   }
+  return true;
 }
 
-/** Apply one /api/torrents answer to every card; returns true while something is moving. */
-function apply(data) {
-  summary = data;
-  renderStatus();
-  const byHash = new Map(data.torrents.map((t) => [t.info_hash, t]));
-  const byMovie = new Map(data.torrents.filter((t) => t.movie_id != null).map((t) => [String(t.movie_id), t]));
-  const pending = new Set(data.pending.map((p) => String(p.movie_id)));
-  const removing = new Set((data.removals || []).map((r) => String(r.movie_id)));
-  let active = pending.size > 0 || removing.size > 0;
-  for (const card of cards()) {
-    const id = card.dataset.movieId;
-    const torrent = byMovie.get(id) || byHash.get(card.dataset.infoHash);
-    let download = card.dataset.download;
-    if (pending.has(id)) download = 'pending';
-    else if (download === 'pending' && data.available) download = 'sent'; // it left the queue
-    if (torrent && torrent.progress >= 1 && download === 'sent') download = 'done';
-    card.dataset.download = download;
-    // Removing until the server's list no longer has it: then the removal is done and the badge goes.
-    card.dataset.removing = removing.has(id) ? '1' : '';
-    renderCard(card, badgeFor(download, torrent, card.dataset.removing === '1'));
-    if (torrent && lastProgress && lastProgress.has(torrent.info_hash)
-        && lastProgress.get(torrent.info_hash) < 1 && torrent.progress >= 1) {
+const torrentKind = (card) => {
+  const part = card.querySelector('[data-part="torrent"]');
+  return part ? part.dataset.kind : null;
+};
+
+/** Apply the parts the server sent for some cards: {"<id>": {"torrent": html, "marks": html}}. */
+function applyCards(parts, { announce = false } = {}) {
+  for (const [id, byName] of Object.entries(parts || {})) {
+    const card = document.getElementById(`movie-${id}`);
+    if (!card) continue;
+    const before = torrentKind(card);
+    for (const [name, html] of Object.entries(byName)) {
+      const old = card.querySelector(`[data-part="${name}"]`);
+      const fresh = fromHtml(html);
+      if (old && fresh) swap(old, fresh);
+    }
+    const after = torrentKind(card);
+    if (announce && before && before !== 'none' && before !== 'done' && after === 'done') {
       toast(`«${card.dataset.name}» скачан`, 'success', 8000);
     }
   }
-  lastProgress = new Map(data.torrents.map((t) => [t.info_hash, t.progress]));
-  for (const t of data.torrents) {
-    if (t.progress < 1 && !['pausedDL', 'error', 'missingFiles'].includes(t.state)) active = true;
-  }
-  return active;
 }
 
-// ---- polling ----------------------------------------------------------------------------------------
+// ---- the status line ----------------------------------------------------------------------------------------
+
+function retryText(ms) {
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  return seconds < 60 ? `${seconds}\u00a0с` : `${Math.ceil(seconds / 60)}\u00a0мин`;
+}
+
+/** «в 21:40:05 UTC» becomes «через 12 с» (the server's words stay in data-server-text). */
+function countDown() {
+  if (!statusLine) return;
+  for (const time of statusLine.querySelectorAll('time[data-countdown]')) {
+    if (!time.dataset.serverText) time.dataset.serverText = time.textContent;
+    time.textContent = `через ${retryText(new Date(time.getAttribute('datetime')) - Date.now())}`;
+  }
+}
+
+function renderStatus(status) {
+  const body = statusLine.querySelector('.torrent-status__body');
+  const fresh = document.createElement('span');
+  fresh.className = 'torrent-status__body';
+  fresh.innerHTML = status.html;
+  statusLine.dataset.kind = status.kind;
+  if (!normalised(body).isEqualNode(fresh)) body.replaceWith(fresh);
+  countDown();
+}
+
+function siteUnreachable() {
+  const text = statusLine.querySelector('.torrent-status__text');
+  const reason = statusLine.querySelector('.torrent-status__reason');
+  statusLine.dataset.kind = 'down';
+  text.textContent = 'Нет связи с сайтом — статус может быть устаревшим';
+  reason.textContent = '';
+}
+
+// ---- polling ------------------------------------------------------------------------------------------------
 
 function schedule(ms) {
   clearTimeout(timer);
@@ -179,24 +158,39 @@ function backoff() {
   return Math.min(IDLE_MS * 2 ** (failures - 1), MAX_BACKOFF_MS);
 }
 
+function liveUrl(ids, parts = 'torrent') {
+  const query = new URLSearchParams({ ids: ids.join(','), parts, back: list ? list.dataset.back : '/library' });
+  return `/library/live?${query}`;
+}
+
+let lastAnswer = null;
+
 async function poll() {
   if (document.hidden) return;
   let delay;
   try {
-    const { data } = await api('/api/torrents');
-    const active = apply(data);
-    if (!data.available && data.checked_at) {
+    const ids = cards().map((card) => card.dataset.movieId);
+    const answer = await api(liveUrl(ids), { etag });
+    if (answer.status !== 304) {
+      etag = answer.etag;
+      lastAnswer = answer.data;
+      renderStatus(lastAnswer.status);
+      applyCards(lastAnswer.cards, { announce: true });
+    }
+    const { summary, active } = lastAnswer;
+    if (!summary.available && summary.checked_at) {
       delay = backoff();
       // The server probes again at retry_at: ask right after that, not a whole back-off later.
-      if (data.breaker.retry_at) delay = Math.min(delay, Math.max(new Date(data.breaker.retry_at) - Date.now() + 2000, FAST_MS));
+      if (summary.breaker.retry_at) delay = Math.min(delay, Math.max(new Date(summary.breaker.retry_at) - Date.now() + 2000, FAST_MS));
       // Still closed: the server is counting failures and will soon name its next attempt; ask again shortly.
-      else if (data.breaker.state === 'closed') delay = Math.min(delay, CHECKING_MS);
+      else if (summary.breaker.state === 'closed') delay = Math.min(delay, CHECKING_MS);
     } else {
       failures = 0;
-      delay = !data.checked_at ? CHECKING_MS : active ? FAST_MS : IDLE_MS;
+      delay = !summary.checked_at ? CHECKING_MS : active ? FAST_MS : IDLE_MS;
     }
   } catch {
-    renderStatus(true);
+    siteUnreachable();
+    etag = null;
     delay = backoff();
   }
   schedule(delay);
@@ -207,58 +201,167 @@ if (configured) {
     if (document.hidden) clearTimeout(timer);
     else poll();
   });
-  setInterval(() => { if (!document.hidden && summary && !summary.available) renderStatus(); }, 10000);
+  setInterval(() => { if (!document.hidden) countDown(); }, 10000);
+  countDown();
   poll();
 }
 
-// ---- actions without a reload -------------------------------------------------------------------------
+// ---- a card's forms, without a reload ---------------------------------------------------------------------
+// The marks go through the public API (PATCH /api/library/<id>, its viewings), as any script would send
+// them; the card then asks for its fresh parts. The torrent buttons send the card's own form, whose answer
+// carries the parts rendered before the background sender is woken: the card shows the queued wish first.
 
-function cardOf(node) {
-  return node.closest('.library-card');
+/** The JSON an API form sends: its fields, as the API names and types them. */
+function apiBody(form, submitter) {
+  const body = {};
+  for (const [key, value] of new FormData(form, submitter)) {
+    if (key === 'csrf_token' || key === 'back') continue;
+    if (key === 'favourite') body.favourite = value === '1';
+    else if (key === 'excluded_until' || key === 'date') body[key] = value || null;
+    else body[key] = value;
+  }
+  return body;
+}
+
+async function refreshCard(card, parts) {
+  const { data } = await api(liveUrl([card.dataset.movieId], parts));
+  applyCards(data.cards);
+}
+
+function marksSaid(card, form) {
+  const name = `«${card.dataset.name}»`;
+  if (form.classList.contains('favourite-form')) {
+    return `${name}: ${card.querySelector('[data-testid="favourite-mark"]') ? 'в любимых' : 'не в любимых'}`;
+  }
+  const badge = card.querySelector('[data-testid="status-badge"]');
+  const note = card.querySelector('[data-testid="marks-note"]');
+  return `${name}: ${badge ? badge.textContent : ''}${note ? ` — ${note.textContent}` : ''}`;
 }
 
 document.addEventListener('submit', async (event) => {
   const form = event.target;
-  const action = form.dataset.action;
-  if (action !== 'download' && action !== 'remove') return;
+  if (!form.matches('[data-card-form]')) return;
   event.preventDefault();
-  const card = cardOf(form);
-  const id = card.dataset.movieId;
-  const button = event.submitter || form.querySelector('button');
-  button.disabled = true;
+  if (form.dataset.busy) return; // sent already: one answer at a time
+  const card = form.closest('.library-card');
+  const submitter = event.submitter || form.querySelector('[type="submit"]');
+  const spec = (event.submitter && event.submitter.dataset.api) || form.dataset.api;
+  let sending;
+  if (spec) {
+    const [method, path] = spec.split(' ');
+    const body = apiBody(form, event.submitter);
+    sending = api(path, { method, body: method === 'DELETE' ? undefined : body });
+  } else {
+    sending = submitForm(form, event.submitter);
+  }
+  // Busy, not disabled: a disabled button would drop the keyboard focus, which the fresh part keeps.
+  form.dataset.busy = '1';
+  submitter.setAttribute('aria-busy', 'true');
   try {
-    if (action === 'download') {
-      const { data } = await api(`/api/library/${id}/download`, { method: 'POST' });
-      card.dataset.download = data.download.status;
-      card.dataset.removing = '';
-      renderCard(card, badgeFor(data.download.status, null));
-      toast(`«${card.dataset.name}»: ${data.download.status === 'pending' ? 'в очереди на скачивание' : 'уже в qBittorrent'}`, 'success');
+    const { data } = await sending;
+    if (spec) {
+      await refreshCard(card, 'marks,controls');
+      toast(marksSaid(card, form), 'success');
     } else {
-      const deleteFiles = button.value === '1' ? '1' : '0';
-      await api(`/api/library/${id}/torrent?delete_files=${deleteFiles}`, { method: 'DELETE' });
-      card.dataset.download = '';
-      // A download still in the queue is only called off (the server says so in the movie's removal, done
-      // at once); anything else is removed in the background, and says so until it is done.
-      const wasQueued = card.dataset.kind === 'queue';
-      card.dataset.removing = wasQueued ? '' : '1';
-      renderCard(card, wasQueued ? null : removingBadge());
-      const later = summary && summary.checked_at && !summary.available ? ', как только qBittorrent ответит' : '';
-      toast(wasQueued ? `«${card.dataset.name}»: скачивание отменено`
-        : deleteFiles === '1' ? `«${card.dataset.name}»: торрент и файлы будут удалены${later}`
-          : `«${card.dataset.name}»: торрент будет убран из qBittorrent${later}`);
+      applyCards(data.cards);
+      toast(data.message, data.kind || 'success');
+      if (configured) schedule(1500);
     }
-    schedule(1500);
   } catch (error) {
     toast(error.message, 'error');
   } finally {
-    button.disabled = false;
+    delete form.dataset.busy; // it may have been swapped out meanwhile: harmless
+    submitter.removeAttribute('aria-busy');
   }
 });
 
-// ---- small comforts -----------------------------------------------------------------------------------
+for (const card of cards()) prepare(card);
 
-const sort = document.getElementById('library-sort');
-if (sort) sort.addEventListener('change', () => sort.form.requestSubmit());
+// ---- choosing movies for a lottery ------------------------------------------------------------------------
+
+const SELECTION_KEY = 'ml:library-selection';
+const selectionForm = document.getElementById('library-selection');
+
+function loadSelection() {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(SELECTION_KEY) || '[]');
+    return Array.isArray(saved) ? saved.filter((id) => /^\d+$/.test(String(id))).map(String) : [];
+  } catch {
+    return [];
+  }
+}
+
+let selected = loadSelection();
+
+function saveSelection() {
+  try { sessionStorage.setItem(SELECTION_KEY, JSON.stringify(selected)); } catch { /* private mode */ }
+}
+
+const boxes = () => [...document.querySelectorAll('input[data-select]')];
+
+function renderSelection() {
+  if (!selectionForm) return;
+  const max = Number(selectionForm.dataset.max);
+  const shown = new Set(boxes().map((box) => box.value));
+  for (const box of boxes()) box.checked = selected.includes(box.value);
+  const elsewhere = selected.filter((id) => !shown.has(id)).length;
+  const count = document.getElementById('selection-count');
+  const n = selected.length;
+  let text = 'Отметьте фильмы, чтобы собрать из них лотерею';
+  if (n) {
+    text = `Выбрано: ${n}`;
+    if (elsewhere) text += ` (${elsewhere} — не на этой странице)`;
+    if (n === 1) text += ' — нужен ещё хотя бы один';
+    if (n > max) text += ` — в лотерее не больше ${max}`;
+  }
+  count.textContent = text;
+  document.getElementById('selection-submit').disabled = n < 2 || n > max;
+  document.getElementById('select-none').hidden = n === 0;
+  selectionForm.classList.toggle('is-active', n > 0);
+  const all = document.getElementById('select-shown');
+  if (all) {
+    all.hidden = shown.size === 0;
+    const every = shown.size > 0 && [...shown].every((id) => selected.includes(id));
+    all.textContent = every ? 'Снять все показанные' : 'Выбрать все показанные';
+    all.setAttribute('aria-pressed', every ? 'true' : 'false');
+  }
+}
+
+if (selectionForm) {
+  document.addEventListener('change', (event) => {
+    const box = event.target;
+    if (!box.matches('input[data-select]')) return;
+    selected = selected.filter((id) => id !== box.value);
+    if (box.checked) selected.push(box.value);
+    saveSelection();
+    renderSelection();
+  });
+  document.getElementById('select-shown')?.addEventListener('click', () => {
+    const shown = boxes().map((box) => box.value);
+    const every = shown.every((id) => selected.includes(id));
+    selected = every ? selected.filter((id) => !shown.includes(id)) : [...selected, ...shown.filter((id) => !selected.includes(id))];
+    saveSelection();
+    renderSelection();
+  });
+  document.getElementById('select-none').addEventListener('click', () => {
+    selected = [];
+    saveSelection();
+    renderSelection();
+    document.getElementById('selection-count').focus?.();
+  });
+  selectionForm.addEventListener('submit', (event) => {
+    // The selection may span pages and filters: it goes as the ids, in the order they were picked.
+    event.preventDefault();
+    const ids = selected.slice();
+    selected = [];
+    saveSelection();
+    window.location.assign(`${selectionForm.action}?library=${ids.join(',')}`);
+  });
+  window.addEventListener('pageshow', () => { selected = loadSelection(); renderSelection(); });
+  renderSelection();
+}
+
+// ---- small comforts -----------------------------------------------------------------------------------
 
 // After a card's form the page opens at that card: repeat the message there, where the eye is.
 if (window.location.hash.startsWith('#movie-')) {
@@ -267,14 +370,27 @@ if (window.location.hash.startsWith('#movie-')) {
   }
 }
 
-// A pick in the Kinopoisk search box goes straight into the library.
+// A pick in the Kinopoisk search box goes straight into the library; the page then shows it, and the
+// message waits for the new page rather than dying with the old one.
 document.addEventListener('movie:add', async (event) => {
   try {
     const { status, data } = await api('/api/library', { method: 'POST', body: event.detail });
-    toast(status === 201 ? `«${data.name}» добавлен в библиотеку` : `«${data.name}» уже был — данные обновлены`, 'success');
-    window.location.assign(`${window.location.pathname}${window.location.search}#movie-${data.id}`);
-    window.location.reload();
+    toastAfterReload(status === 201 ? `«${data.name}» добавлен в библиотеку` : `«${data.name}» уже был — данные обновлены`, 'success');
+    const target = `/library#movie-${data.id}`;
+    if (`${window.location.pathname}${window.location.search}` === '/library') {
+      window.location.hash = `movie-${data.id}`;
+      window.location.reload();
+    } else {
+      window.location.assign(target);
+    }
   } catch (error) {
     toast(error.message, 'error');
   }
 });
+
+// On a phone the tabs scroll sideways: the current one is brought into sight.
+const currentTab = document.querySelector('.status-tab[aria-current="page"]');
+if (currentTab) {
+  const strip = currentTab.parentElement;
+  if (strip.scrollWidth > strip.clientWidth) strip.scrollLeft = currentTab.offsetLeft - strip.offsetLeft - 16;
+}

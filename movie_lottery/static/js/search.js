@@ -31,6 +31,12 @@ for (const root of document.querySelectorAll('[data-search]')) {
       item.querySelector('.poster').replaceWith(posterElement({ ...movie, poster: movie.poster_preview || movie.poster }, 'thumb'));
       item.querySelector('.search-result__name').textContent = movie.name;
       item.querySelector('.search-result__meta').textContent = metaText({ ...movie, countries: [] });
+      const note = item.querySelector('.search-result__note');
+      if (movie.library) { // the library's word on it, as the server says it
+        note.hidden = false;
+        note.textContent = `В библиотеке: ${movie.library.text}`;
+        note.dataset.status = movie.library.status;
+      }
       const add = item.querySelector('.search-result__add');
       add.setAttribute('aria-label', `Добавить «${movie.name}»`);
       add.addEventListener('click', () => pick(movie));
