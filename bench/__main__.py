@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import seed, wrk
+from bench import counting, seed, wrk
 from tests.fakes import qbittorrent_nox
 from tests.fakes.qbittorrent_fakes import BlackHoleServer, refused_port
 from tests.gunicorn_server import GunicornServer
@@ -172,7 +172,7 @@ def fmt(value: float, digits: int = 1) -> str:
 
 
 def report(args, start_times, floor, normal, baseline, baseline_name, faults, database_url: str,
-           stack_rss: float, floor_rss: list[float]) -> str:  # fmt: skip
+           stack_rss: float, floor_rss: list[float], votes: counting.CountingFigures) -> str:  # fmt: skip
     lines = [
         "# Benchmark",
         "",
@@ -246,6 +246,7 @@ def report(args, start_times, floor, normal, baseline, baseline_name, faults, da
     timeouts = sum(m["worker_timeouts"] for m in [normal, baseline, *faults.values()])
     tracebacks = sum(m["tracebacks"] for m in [normal, baseline, *faults.values()])
     lines += ["", f"`WORKER TIMEOUT` lines in the logs: {timeouts}; tracebacks: {tracebacks}.", ""]
+    lines += counting.report_lines(votes)
     lines += ["## Targets", "", *targets(start_times, floor, normal, baseline, faults), ""]
     lines += [
         "Reproduce: `make bench` (options: `make bench BENCH_ARGS='--seconds 5 --repeats 5 --sqlite'`).",
@@ -324,9 +325,12 @@ def main() -> int:
             modes = run_modes_side_by_side(url, envs, paths, load, workdir)
         baseline = modes.pop("healthy")
         faults = modes
+        print("counting a poll …", flush=True)
+        votes = counting.measure()
         text = report(
-            args, start_times, floor, normal, baseline, baseline_name, faults, url, stack_rss, floor_rss
-        )
+            args, start_times, floor, normal, baseline, baseline_name, faults, url, stack_rss, floor_rss,
+            votes,
+        )  # fmt: skip
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "latest.md").write_text(text)
     print(text)

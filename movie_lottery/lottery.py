@@ -1,6 +1,6 @@
 """The lottery: create it, draw it exactly once, and let anyone verify the draw.
 
-Fairness, in three lines (the README spells it out for checking by hand):
+Fairness, in three lines (the README spells it out for checking by hand; reel.py holds the formula):
 - at creation the server picks a secret 256-bit ``seed`` and publishes ``commitment = sha256(seed)``;
 - the winner is ``int(sha256(seed + "\\n" + id + "\\n" + "\\n".join(names)), 16) % len(names)``;
 - after the draw the seed is revealed, so anyone can recompute both.
@@ -13,10 +13,7 @@ drawer computes the same answer anyway; the UPDATE decides only who records it f
 from __future__ import annotations
 
 import functools
-import hashlib
-import hmac
 import math
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,29 +22,24 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 
+from . import reel
 from .errors import Forbidden, InvalidInput, NotFound
 from .extensions import db
 from .models import Lottery, LotteryMovie, utcnow
+from .reel import commitment_for
 from .same_movie import is_same_movie
 from .schemas import load_movie
 
 MIN_MOVIES = 2
 MAX_MOVIES = 25
 HISTORY_PAGE_SIZE = 20
-ID_BYTES = 6  # 8 URL-safe characters: short to share, random so ids cannot be walked
-
-
-def commitment_for(seed: str) -> str:
-    """sha256 of the seed's hex text, so ``printf %s SEED | sha256sum`` checks it."""
-    return hashlib.sha256(seed.encode("ascii")).hexdigest()
 
 
 def winner_index(seed: str, lottery_id: str, names: list[str]) -> int:
-    """The documented draw: a deterministic function of the seed, the id and the names in listed order."""
+    """The documented draw: the reel's pick (reel.pick_index) among the candidates in listed order."""
     if not names:
         raise ValueError("a lottery needs candidates")
-    message = "\n".join([seed, lottery_id, *names]).encode("utf-8")
-    return int(hashlib.sha256(message).hexdigest(), 16) % len(names)
+    return reel.pick_index(seed, lottery_id, names)
 
 
 def validate_candidates(raw_movies: object, *, refuse_duplicates: bool = True) -> list[dict]:
@@ -88,12 +80,12 @@ class CreatedLottery:
 def create_lottery(raw_movies: object, auto_download: bool = False) -> CreatedLottery:
     movies = validate_candidates(raw_movies)
     for _attempt in range(5):
-        seed = secrets.token_hex(32)
+        seed = reel.new_seed()
         lottery = Lottery(
-            id=secrets.token_urlsafe(ID_BYTES),
+            id=reel.new_id(),
             seed=seed,
             commitment=commitment_for(seed),
-            play_token=secrets.token_urlsafe(24),
+            play_token=reel.new_token(),
             auto_download=bool(auto_download),
             movies=[LotteryMovie(position=i, **movie) for i, movie in enumerate(movies)],
         )
@@ -115,7 +107,7 @@ def get_lottery(lottery_id: str) -> Lottery:
 
 
 def token_matches(lottery: Lottery, token: str | None) -> bool:
-    return bool(token) and hmac.compare_digest(str(token).encode(), lottery.play_token.encode())
+    return reel.token_matches(lottery.play_token, token)
 
 
 @dataclass(frozen=True)
