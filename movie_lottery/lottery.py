@@ -42,8 +42,10 @@ def winner_index(seed: str, lottery_id: str, names: list[str]) -> int:
     return reel.pick_index(seed, lottery_id, names)
 
 
-def validate_candidates(raw_movies: object, *, refuse_duplicates: bool = True) -> list[dict]:
-    """Check the list as a whole: its size and that no movie appears twice.
+def validate_candidates(
+    raw_movies: object, *, refuse_duplicates: bool = True, container: str = "одной лотерее"
+) -> list[dict]:
+    """Check the list as a whole: its size and that no movie appears twice (in a lottery or a poll).
 
     ``refuse_duplicates=False`` is for lotteries already made (a backup): one made before the rule grew
     stricter (ё/е) is still a fair draw over its list, and must stay restorable.
@@ -53,7 +55,7 @@ def validate_candidates(raw_movies: object, *, refuse_duplicates: bool = True) -
     if len(raw_movies) < MIN_MOVIES:
         raise InvalidInput(f"Нужно хотя бы {MIN_MOVIES} фильма", code="too_few_movies")
     if len(raw_movies) > MAX_MOVIES:
-        raise InvalidInput(f"Не больше {MAX_MOVIES} фильмов в одной лотерее", code="too_many_movies")
+        raise InvalidInput(f"Не больше {MAX_MOVIES} фильмов в {container}", code="too_many_movies")
     movies: list[dict] = []
     for position, raw in enumerate(raw_movies):
         try:
