@@ -211,7 +211,12 @@ def _choices(ballot: voting.Ballot) -> list[int]:
 class StoredBallot:
     participant: str
     name: str
+    method: str
     ballot: voting.Ballot
+
+    def to_dict(self) -> dict:
+        field = "approve" if self.method == voting.APPROVAL else "ranking"
+        return {"name": self.name, field: _choices(self.ballot), "veto": self.ballot.veto}
 
 
 def valid_participant(value: str | None) -> str | None:
@@ -276,12 +281,19 @@ def store_ballot(
     if stored != 1:
         get_poll(poll.id, now)  # the deadline passed just now: it closes (and counts) here
         raise PollClosed(CLOSED_MESSAGE)
-    return StoredBallot(participant=participant, name=name, ballot=ballot)
+    return StoredBallot(participant=participant, name=name, method=poll.method, ballot=ballot)
 
 
 def own_ballot(poll: Poll, participant: str | None) -> PollBallot | None:
     participant = valid_participant(participant)
     return next((b for b in poll.ballots if participant and b.participant == participant), None)
+
+
+def require_own_ballot(poll: Poll, participant: str | None) -> PollBallot:
+    mine = own_ballot(poll, participant)
+    if mine is None:
+        raise NotFound("Вашего голоса в этом голосовании нет", code="ballot_not_found")
+    return mine
 
 
 def _delete_ballots(poll: Poll, condition: sa.ColumnElement, now: datetime) -> int:
@@ -299,9 +311,7 @@ def delete_own_ballot(poll_id: str, participant: str | None, now: datetime | Non
     poll = get_poll(poll_id, now)
     if poll.closed_at is not None:
         raise PollClosed(CLOSED_MESSAGE)
-    mine = own_ballot(poll, participant)
-    if mine is None:
-        raise NotFound("Вашего голоса в этом голосовании нет", code="ballot_not_found")
+    mine = require_own_ballot(poll, participant)
     if _delete_ballots(poll, PollBallot.participant == mine.participant, now) != 1:
         get_poll(poll.id, now)
         raise PollClosed(CLOSED_MESSAGE)

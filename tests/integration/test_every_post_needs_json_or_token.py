@@ -49,6 +49,8 @@ class Stock:
     play_token: str
     movie_to_download: int
     movie_downloading: int
+    poll_id: str
+    manage_token: str
 
 
 def stock(app) -> Stock:
@@ -65,7 +67,8 @@ def stock(app) -> Stock:
     )
     asked = client.post(f"/api/library/{second}/download", json={}, headers=headers)
     assert asked.status_code == 202, asked.get_json()
-    return Stock(lottery["id"], lottery["play_token"], first, second)
+    poll = client.post("/api/polls", json={"movies": movies}, headers=headers).get_json()
+    return Stock(lottery["id"], lottery["play_token"], first, second, poll["id"], poll["manage_token"])
 
 
 def fields_for(endpoint: str, rows: Stock) -> dict:
@@ -74,6 +77,8 @@ def fields_for(endpoint: str, rows: Stock) -> dict:
         "api.create_lottery": {"movies": [{"name": "Сталкер"}, {"name": "Солярис"}]},
         "api.add_to_library": {"name": f"Зеркало {secrets.token_hex(3)}", "year": 1975},
         "api.draw_lottery": {"token": rows.play_token},
+        "api.create_poll": {"movies": [{"name": "Сталкер"}, {"name": "Солярис"}]},
+        "api.close_poll": {"token": rows.manage_token},
         "pages.library_add": {"name": f"Зеркало {secrets.token_hex(3)}", "year": "1975", "magnet": ""},
         "pages.library_set_magnet": {"magnet": new_magnet()},
         "pages.library_remove_torrent": {"delete_files": "1"},
@@ -87,6 +92,8 @@ WRITES = {
     "api.create_lottery",
     "api.add_to_library",
     "api.draw_lottery",
+    "api.create_poll",
+    "api.close_poll",
     "api.request_download",
     "pages.delete_lottery",
     "pages.library_add",
@@ -101,7 +108,7 @@ WRITES = {
 
 def post_routes(app, rows: Stock) -> list[tuple[str, str]]:
     """(endpoint, URL) for every rule that takes POST, its arguments taken from the stock by name."""
-    values = {"lottery_id": rows.lottery_id, "token": rows.play_token}
+    values = {"lottery_id": rows.lottery_id, "token": rows.play_token, "poll_id": rows.poll_id}
     found = []
     for rule in app.url_map.iter_rules():
         if "POST" not in rule.methods:
