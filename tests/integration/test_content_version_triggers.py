@@ -19,7 +19,7 @@ from movie_lottery import downloads, torrent_status
 from movie_lottery.extensions import db
 from tests.integration.test_torrent_status import HASH_A, QBIT, StubClient, add_movie, ask_download, install
 
-WATCHED_TABLES = ("lottery", "lottery_movie", "library_movie", "download")
+WATCHED_TABLES = ("lottery", "lottery_movie", "library_movie", "download", "poll", "poll_movie", "ballot")
 MIGRATION = "0006"  # this change's revision; it sits on 0003's triggers
 BEFORE_IT = "0003"
 UNKNOWN_HASH = "f" * 40
@@ -71,6 +71,10 @@ def stocked(make_app):
     assert draw.status_code == 200
     ask_download(client, add_movie(client, info_hash=HASH_A, genres=["драма"])["id"])
     service.run_cycle()  # pending -> sent
+    poll = client.post("/api/polls", json={"movies": movies, "veto": True}).get_json()
+    assert (
+        client.put(f"/api/polls/{poll['id']}/ballot", json={"name": "Аня", "approve": [1]}).status_code == 200
+    )
     return app
 
 
@@ -88,6 +92,11 @@ NOTHING_CHANGES = [
     "DELETE FROM library_movie WHERE id = -1",
     "DELETE FROM download WHERE status = 'failed'",
     "INSERT INTO library_movie SELECT * FROM library_movie WHERE 1 = 0",
+    "UPDATE poll SET deadline = deadline, closed_at = closed_at, result = result",
+    "UPDATE poll_movie SET genres = genres, details = details",
+    "UPDATE ballot SET choices = choices, veto = veto",
+    "UPDATE poll SET closed_at = CURRENT_TIMESTAMP, closed_by = 'creator' WHERE id = 'nobody'",
+    "DELETE FROM ballot WHERE name_key = 'никто'",
 ]
 
 
@@ -132,6 +141,12 @@ REAL_CHANGES = [
     "INSERT INTO lottery_movie (lottery_id, position, name, genres, countries, details)"
     " SELECT id, 9, 'Зеркало', '[]', '[]', '{}' FROM lottery",
     INSERT_LIBRARY_MOVIE.format(name="Зеркало"),
+    "UPDATE poll SET closed_at = CURRENT_TIMESTAMP, closed_by = 'creator'",
+    "UPDATE poll_movie SET name = 'Сталкер (реставрация)' WHERE position = 1",
+    "UPDATE ballot SET choices = '[0, 1]'",
+    "DELETE FROM ballot",
+    "INSERT INTO ballot (poll_id, participant, name, name_key, choices, cast_at)"
+    " SELECT id, 'p2-participant-value-xx', 'Боря', 'боря', '[]', CURRENT_TIMESTAMP FROM poll",
     "INSERT INTO download (movie_id, kind, delete_files, info_hash, magnet, status, attempts, requested_at)"
     " SELECT id, 'download', false, 'b', 'magnet:?xt=urn:btih:b', 'pending', 0, CURRENT_TIMESTAMP"
     " FROM library_movie WHERE id NOT IN (SELECT movie_id FROM download WHERE movie_id IS NOT NULL)",
