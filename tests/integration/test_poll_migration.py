@@ -25,11 +25,11 @@ def test_0008_adds_the_poll_tables_with_their_triggers_and_goes_back_cleanly(two
     before, there_and_back = two_fresh_databases
     _alembic(before, "upgrade", "0006")
     _alembic(there_and_back, "upgrade", "0008")
-    assert POLL_TABLES <= tables(there_and_back)
+    assert tables(there_and_back) >= POLL_TABLES
     added = set(_triggers(there_and_back)) - set(_triggers(before))
     assert {f"{table}_insert_bumps_content_version" for table in POLL_TABLES} <= added
     _alembic(there_and_back, "downgrade", "0006")
     assert not POLL_TABLES & tables(there_and_back)
     assert _triggers(there_and_back) == _triggers(before)
     _alembic(there_and_back, "upgrade", "0008")
-    assert POLL_TABLES <= tables(there_and_back)
+    assert tables(there_and_back) >= POLL_TABLES
