@@ -6,7 +6,9 @@ import time
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
+from .. import history as histories
 from .. import lottery as lotteries
+from .. import polls
 from ..config import kinopoisk_configured, qbit_configured
 from .auth import public, signed_in_admin
 from .page_cache import cached_page
@@ -81,13 +83,20 @@ def play_page(lottery_id: str, token: str):
 @bp.get("/history")
 @cached_page(collage_fetched_at)
 def history():
-    return render_page("history.html", page=lotteries.history_page(page_arg()))
+    return render_page("history.html", page=histories.history_page(page_arg()))
 
 
 @bp.post("/history/<lottery_id>/delete")
 def delete_lottery(lottery_id: str):
     lotteries.delete_lottery(lottery_id)
     flash("Лотерея удалена", "success")
+    return redirect(url_for("pages.history", page=request.form.get("page", "1")))
+
+
+@bp.post("/history/polls/<poll_id>/delete")
+def delete_poll(poll_id: str):
+    polls.delete_poll(poll_id)
+    flash("Голосование удалено", "success")
     return redirect(url_for("pages.history", page=request.form.get("page", "1")))
 
 
