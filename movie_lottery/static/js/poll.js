@@ -530,7 +530,15 @@ function howItWon(result) {
     const tied = result.tied.map((p) => `«${names[p]}»`).join(', ');
     return `Ничья между ${tied} — решил барабан.`;
   }
-  if (ranked) return `«${winner}» побеждает по методу Шульце.`;
+  if (ranked) {
+    const others = poll.movies.filter((m) => m.position !== result.winner && !result.excluded.includes(m.position));
+    const beatsAll = others.every((m) => result.pairwise[result.winner][m.position] > result.pairwise[m.position][result.winner]);
+    if (beatsAll && others.length) {
+      const scores = others.map((m) => `${result.pairwise[result.winner][m.position]}:${result.pairwise[m.position][result.winner]}`);
+      return `«${winner}» выигрывает один на один у каждого фильма (${scores.join(', ')}).`;
+    }
+    return `«${winner}» побеждает по методу Шульце: у него самые сильные цепочки побед один на один.`;
+  }
   return `«${winner}» набрал больше всех «да»: ${result.counts[result.winner]}.`;
 }
 
@@ -595,7 +603,8 @@ function update(data) {
   if (wasOpen && poll.status === 'closed') {
     $('poll-heading').textContent = 'Голосование закрыто';
     $('poll-lead').textContent = poll.closed_by === 'deadline' ? 'Закрылось по сроку.' : 'Голоса подсчитаны.';
-    for (const id of ['name-panel', 'ballot-panel', 'poll-facts']) { if ($(id)) $(id).hidden = true; }
+    for (const id of ['name-panel', 'ballot-panel', 'poll-facts', 'secrecy-hint']) { if ($(id)) $(id).hidden = true; }
+    if ($('manage-invite')) $('manage-invite').textContent = 'Итоги видны всем по этой ссылке.';
     $('close-poll')?.remove();
     const fairness = $('fairness');
     if (!$('verdict')) {
