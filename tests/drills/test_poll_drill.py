@@ -1,4 +1,4 @@
-"""50 participants voting at once on PostgreSQL across three gunicorn workers while the creator closes the poll.
+"""50 people vote at once on PostgreSQL across three gunicorn workers while the creator closes the poll.
 
 Every participant keeps changing their ballot until a PUT is refused (bounded). The creator closes once about
 a hundred ballots were acknowledged, and a few others close at the same moment. Then: every participant's

@@ -1,4 +1,4 @@
-"""Group polls in a real browser: several participants in their own contexts, the close, the count, the reel."""
+"""Group polls in a real browser: participants in their own contexts, the close, the count, the reel."""
 
 from __future__ import annotations
 
@@ -235,5 +235,6 @@ def test_a_participant_changes_their_ballot(live_server, page):
     status, closed = Voter(live_server.url).call(
         "POST", f"/api/polls/{poll['id']}/close", {"token": poll["manage_token"]}
     )
+    assert status == 200
     assert closed["voters"] == ["Аня"]
     assert closed["result"]["counts"] == [0, 1, 0]
