@@ -40,6 +40,7 @@ from .models import PARTICIPANT_NAME_MAX, POLL_RESULTS, Poll, PollBallot, PollMo
 from .same_movie import normalise_text
 
 DEADLINE_MAX = timedelta(days=366)
+MAX_BALLOTS = 500  # a poll page lists every voter: a script cannot bloat it past this
 PARTICIPANT_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
@@ -109,25 +110,24 @@ def create_poll(
 # ---- reading (and noticing a deadline) ----------------------------------------------------------------
 
 
-def _load(poll_id: str) -> Poll | None:
+def _load(poll_id: str, ballots: bool = True) -> Poll | None:
+    options = [selectinload(Poll.movies), *([selectinload(Poll.ballots)] if ballots else [])]
     return db.session.scalars(
-        sa.select(Poll)
-        .where(Poll.id == poll_id)
-        .options(selectinload(Poll.movies), selectinload(Poll.ballots))
-        .execution_options(populate_existing=True)
+        sa.select(Poll).where(Poll.id == poll_id).options(*options).execution_options(populate_existing=True)
     ).one_or_none()
 
 
-def get_poll(poll_id: str, now: datetime | None = None) -> Poll:
-    """The poll, its candidates and ballots. A passed deadline closes it first; a closed one is counted."""
-    poll = _load(poll_id)
+def get_poll(poll_id: str, now: datetime | None = None, *, ballots: bool = True) -> Poll:
+    """The poll and its candidates (and its ballots, unless a write needs only its own one). A passed
+    deadline closes it first; a closed poll not yet counted is counted."""
+    poll = _load(poll_id, ballots)
     if poll is None:
         raise NotFound("Такого голосования нет — проверьте ссылку", code="poll_not_found")
     if poll.closed_at is None and is_due(poll, now):
         close_due(poll.id, now)
-        poll = _load(poll_id)
+        poll = _load(poll_id, ballots)
     if poll.closed_at is not None and poll.result is None:
-        poll = _store_result(poll)
+        poll = _store_result(poll.id, ballots)
     return poll
 
 
@@ -235,12 +235,16 @@ def store_ballot(
     now: datetime | None = None,
 ) -> StoredBallot:
     """Store or replace the participant's whole ballot, in one statement that checks the poll is open."""
-    poll = get_poll(poll_id, now)
+    poll = get_poll(poll_id, now, ballots=False)
     if poll.closed_at is not None:
         raise PollClosed(CLOSED_MESSAGE)
     ballot = check_choices(poll, approve, ranking, veto)
-    participant = valid_participant(participant)
-    existing = next((b for b in poll.ballots if participant and b.participant == participant), None)
+    existing = find_ballot(poll.id, participant)
+    participant = existing.participant if existing else valid_participant(participant)
+    if existing is None and _ballot_count(poll.id) >= MAX_BALLOTS:
+        raise Conflict(
+            f"В этом голосовании уже {MAX_BALLOTS} голосов — больше не принимаем", code="poll_full"
+        )
     if name is None:
         if existing is None:
             raise InvalidInput(
@@ -284,9 +288,22 @@ def store_ballot(
     return StoredBallot(participant=participant, name=name, method=poll.method, ballot=ballot)
 
 
-def own_ballot(poll: Poll, participant: str | None) -> PollBallot | None:
+def find_ballot(poll_id: str, participant: str | None) -> PollBallot | None:
+    """This participant's ballot, by the (poll, participant) unique key: one row, however many voted."""
     participant = valid_participant(participant)
-    return next((b for b in poll.ballots if participant and b.participant == participant), None)
+    if participant is None:
+        return None
+    return db.session.scalars(
+        sa.select(PollBallot).where(PollBallot.poll_id == poll_id, PollBallot.participant == participant)
+    ).one_or_none()
+
+
+def _ballot_count(poll_id: str) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).where(PollBallot.poll_id == poll_id)) or 0
+
+
+def own_ballot(poll: Poll, participant: str | None) -> PollBallot | None:
+    return find_ballot(poll.id, participant)
 
 
 def require_own_ballot(poll: Poll, participant: str | None) -> PollBallot:
@@ -308,7 +325,7 @@ def _delete_ballots(poll: Poll, condition: sa.ColumnElement, now: datetime) -> i
 
 def delete_own_ballot(poll_id: str, participant: str | None, now: datetime | None = None) -> None:
     now = now or utcnow()
-    poll = get_poll(poll_id, now)
+    poll = get_poll(poll_id, now, ballots=False)
     if poll.closed_at is not None:
         raise PollClosed(CLOSED_MESSAGE)
     mine = require_own_ballot(poll, participant)
@@ -331,7 +348,7 @@ def remove_ballot(
     _authorise(poll, token, by_admin)
     if poll.closed_at is not None:
         raise PollClosed("Голосование закрыто: его голоса больше не меняются")
-    key = normalise_text(name)
+    key = normalise_text(name)[:200]
     if not any(b.name_key == key for b in poll.ballots):
         raise NotFound(f"Голоса «{name}» в этом голосовании нет", code="ballot_not_found")
     if _delete_ballots(poll, PollBallot.name_key == key, now) != 1:
@@ -408,8 +425,9 @@ def count_poll(poll: Poll) -> dict:
     return result
 
 
-def _store_result(poll: Poll) -> Poll:
+def _store_result(poll_id: str, ballots: bool = True) -> Poll:
     """Count the closed poll's ballots and store the result, once (everyone computes the same one)."""
+    poll = _load(poll_id)
     result = count_poll(poll)
     db.session.execute(
         sa.update(Poll)
@@ -418,7 +436,7 @@ def _store_result(poll: Poll) -> Poll:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return _load(poll.id)
+    return _load(poll_id, ballots)
 
 
 def delete_poll(poll_id: str) -> None:

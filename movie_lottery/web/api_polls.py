@@ -92,7 +92,7 @@ def get_poll(poll_id: str) -> Response:
 @public
 @bp.arguments(BallotSchema())
 @bp.response(200, out.OwnBallot)
-@bp.refuses({400: BALLOT_REFUSALS, 409: ["poll_closed", "name_taken"], **NOT_FOUND})
+@bp.refuses({400: BALLOT_REFUSALS, 409: ["poll_closed", "name_taken", "poll_full"], **NOT_FOUND})
 def put_ballot(body: dict, poll_id: str) -> Response:
     """Cast or replace your ballot
 
@@ -122,7 +122,7 @@ def get_ballot(poll_id: str) -> Response:
 
     The ballot of the participant cookie this request carries; 404 `ballot_not_found` without one.
     """
-    poll = polls.get_poll(poll_id)
+    poll = polls.get_poll(poll_id, ballots=False)
     mine = polls.require_own_ballot(poll, participant_of(poll_id))
     return jsonify(polls.ballot_to_dict(mine, poll.method))
 

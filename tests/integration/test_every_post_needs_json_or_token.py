@@ -96,6 +96,7 @@ WRITES = {
     "api.close_poll",
     "api.request_download",
     "pages.delete_lottery",
+    "pages.delete_poll",
     "pages.library_add",
     "pages.library_delete",
     "pages.library_download",

@@ -184,3 +184,14 @@ def test_a_live_poll_shows_its_count_and_leaves_a_tie_to_the_close(app_context):
     assert live["counts"] == [1, 1, 0] and live["tied"] == [0, 1] and live["winner"] is None
     closed = polls.close(poll.id, poll.manage_token).poll
     assert closed.winner_position == voting.break_tie(poll.seed, poll.id, [m["name"] for m in MOVIES], [0, 1])
+
+
+def test_a_poll_takes_at_most_max_ballots(app_context, monkeypatch):
+    monkeypatch.setattr(polls, "MAX_BALLOTS", 2)
+    poll = new_poll()
+    first = vote(poll, "Аня", approve=[0])
+    vote(poll, "Боря", approve=[1])
+    with pytest.raises(Conflict) as refused:
+        vote(poll, "Вера", approve=[2])
+    assert refused.value.code == "poll_full"
+    vote(poll, None, first.participant, approve=[2])  # a participant already in may still change theirs
