@@ -256,3 +256,34 @@ def test_an_unknown_poll_is_a_404_in_russian(client):
     response = client.get("/api/polls/nosuchpoll")
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "poll_not_found"
+
+
+def test_the_poll_page_is_public_and_a_wrong_manage_token_is_no_page(make_app):
+    app = make_app(ADMIN_PASSWORD="pw", API_TOKEN="bot")
+    poll = app.test_client().post(
+        "/api/polls", json={"movies": MOVIES}, headers={"Authorization": "Bearer bot"}
+    )
+    poll = poll.get_json()
+    visitor = app.test_client()
+    page = visitor.get(f"/p/{poll['id']}")
+    assert page.status_code == 200 and "Что смотрим? Голосуем!" in page.get_data(as_text=True)
+    assert poll["manage_token"] not in page.get_data(as_text=True)
+    manage = visitor.get(f"/p/{poll['id']}/manage/{poll['manage_token']}")
+    assert manage.status_code == 200 and "Вы управляете голосованием" in manage.get_data(as_text=True)
+    assert visitor.get(f"/p/{poll['id']}/manage/{poll['manage_token']}x").status_code == 404
+    assert visitor.get("/p/nosuchpoll").status_code == 404
+
+
+def test_the_kept_poll_page_shows_a_new_voter_and_closes_at_its_deadline(app, client, monkeypatch):
+    from movie_lottery import polls
+    from movie_lottery.web import poll_pages
+
+    poll = create(client, deadline=in_days(30).isoformat())
+    assert "Пока никто" in client.get(f"/p/{poll['id']}").get_data(as_text=True)
+    participant(app).put(f"/api/polls/{poll['id']}/ballot", json={"name": "Аня", "approve": [1]})
+    page = client.get(f"/p/{poll['id']}").get_data(as_text=True)
+    assert "Аня" in page and "Голосование закрыто" not in page
+    after = polls.utcnow() + timedelta(days=31)
+    monkeypatch.setattr(polls, "utcnow", lambda: after)
+    monkeypatch.setattr(poll_pages, "utcnow", lambda: after)
+    assert "Голосование закрыто" in client.get(f"/p/{poll['id']}").get_data(as_text=True)

@@ -12,7 +12,6 @@ const SWIPE_PX = 70;
 const NAME_MAX = 40;
 
 let poll = readJsonScript('poll-data');
-const own = readJsonScript('own-ballot');
 const manage = readJsonScript('manage-data');
 const $ = (id) => document.getElementById(id);
 const ranked = poll.method === 'ranked';
@@ -21,15 +20,35 @@ const phone = window.matchMedia('(max-width: 640px)');
 
 // ---- the ballot's state: approvals (approval) or the order (ranked), and the veto ------------------------
 
-let voterName = own ? own.name : '';
-let hasBallot = Boolean(own);
+let voterName = '';
+let hasBallot = false;
 const answers = new Map(); // position -> true («да») / false («нет»)
 let order = []; // ranked: positions, best first
-let veto = own ? own.veto : null;
-if (own && !ranked) {
-  for (const movie of poll.movies) answers.set(movie.position, own.approve.includes(movie.position));
+let veto = null;
+
+/** This browser's own ballot, if it has one: the page is the same for everyone, the cookie is not. */
+async function loadOwnBallot() {
+  try {
+    const { data } = await api($('name-panel').dataset.ballotApi);
+    voterName = data.name;
+    hasBallot = true;
+    veto = data.veto;
+    if (ranked) order = [...data.ranking];
+    else for (const movie of poll.movies) answers.set(movie.position, data.approve.includes(movie.position));
+  } catch {
+    // 404: no ballot yet (or the network failed: voting from scratch still works)
+  }
+  $('ballot-loading').hidden = true;
+  if (ranked) renderRanking(); else renderApproval();
+  if (hasBallot) {
+    showBallot();
+    $('submit-ballot').textContent = 'Обновить голос';
+    $('ballot-saved').hidden = false;
+    $('withdraw-ballot').hidden = false;
+  } else {
+    $('name-panel').hidden = false;
+  }
 }
-if (own && ranked) order = [...own.ranking];
 
 function showError(node, message) {
   if (!node) return;
@@ -603,7 +622,7 @@ function update(data) {
   if (wasOpen && poll.status === 'closed') {
     $('poll-heading').textContent = 'Голосование закрыто';
     $('poll-lead').textContent = poll.closed_by === 'deadline' ? 'Закрылось по сроку.' : 'Голоса подсчитаны.';
-    for (const id of ['name-panel', 'ballot-panel', 'poll-facts', 'secrecy-hint']) { if ($(id)) $(id).hidden = true; }
+    for (const id of ['name-panel', 'ballot-panel', 'poll-facts', 'secrecy-hint', 'ballot-loading']) { if ($(id)) $(id).hidden = true; }
     if ($('manage-invite')) $('manage-invite').textContent = 'Итоги видны всем по этой ссылке.';
     $('close-poll')?.remove();
     const fairness = $('fairness');
@@ -645,9 +664,10 @@ function tick() {
 // ---- start ----------------------------------------------------------------------------------------------
 
 if (poll.status === 'open') {
-  if (ranked) renderRanking(); else renderApproval();
-  if (hasBallot) { showBallot(); $('submit-ballot').textContent = 'Обновить голос'; }
-  timer = setTimeout(tick, POLL_MS);
+  loadOwnBallot();
+  // A kept page may predate the deadline: ask at once, and the first read that notices closes the poll.
+  const due = poll.deadline && new Date(poll.deadline) <= new Date();
+  timer = setTimeout(tick, due ? 0 : POLL_MS);
 }
 renderVoters();
 renderResult();
