@@ -135,6 +135,13 @@ def test_three_participants_vote_results_stay_hidden_until_the_close_then_agree(
     expect(vera.locator("#verdict")).to_have_attribute("data-state", "ok")
     screenshot(anna, "poll-result-approval")
 
+    # History lists the poll next to lotteries, with its method and its number of voters.
+    page.goto(live_server.url + "/history")
+    item = page.locator(".history__item[data-kind='poll']")
+    expect(item).to_contain_text("Гавань")
+    expect(item).to_contain_text("Голосование «за что готовы смотреть» · 3 голоса")
+    screenshot(page, "history-with-poll")
+
 
 def test_a_ranked_poll_elects_the_head_to_head_winner_over_the_most_first_places(
     live_server, page, screenshot

@@ -297,7 +297,7 @@ function rank(position) {
   order.push(position);
   const next = poll.movies.find((m) => !order.includes(m.position));
   renderRanking(next ? [next.position, null] : [position, null]);
-  toast(`«${names[position]}» — ${order.length} место`);
+  $('ranking').setAttribute('aria-description', `«${names[position]}» — ${order.length} место`);
 }
 
 function unrank(position) {
