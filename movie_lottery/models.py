@@ -133,6 +133,7 @@ class Poll(db.Model):
     method: Mapped[str] = mapped_column(sa.String(16), default="approval")
     results: Mapped[str] = mapped_column(sa.String(16), default="after_close")
     veto: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    auto_download: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     seed: Mapped[str] = mapped_column(sa.String(64))
     commitment: Mapped[str] = mapped_column(sa.String(64))
@@ -151,6 +152,12 @@ class Poll(db.Model):
     ballots: Mapped[list[PollBallot]] = relationship(
         back_populates="poll", order_by="PollBallot.id", cascade="all, delete-orphan", passive_deletes=True
     )
+
+    @property
+    def winner(self) -> PollMovie | None:
+        if self.winner_position is None:
+            return None
+        return next((m for m in self.movies if m.position == self.winner_position), None)
 
 
 class PollMovie(MovieFields, db.Model):

@@ -67,6 +67,7 @@ def create_poll(
     deadline: datetime | None = None,
     results: str = "after_close",
     veto: bool = False,
+    auto_download: bool = False,
     now: datetime | None = None,
 ) -> CreatedPoll:
     """The same 2–25 candidates as a lottery, checked the same way; the settings as the issue fixes them."""
@@ -91,6 +92,7 @@ def create_poll(
             method=method,
             results=results,
             veto=bool(veto),
+            auto_download=bool(auto_download),
             deadline=deadline,
             seed=seed,
             commitment=reel.commitment_for(seed),
@@ -429,14 +431,19 @@ def _store_result(poll_id: str, ballots: bool = True) -> Poll:
     """Count the closed poll's ballots and store the result, once (everyone computes the same one)."""
     poll = _load(poll_id)
     result = count_poll(poll)
-    db.session.execute(
+    stored = db.session.execute(
         sa.update(Poll)
         .where(Poll.id == poll.id, Poll.closed_at.is_not(None), Poll.result.is_(None))
         .values(result=result, winner_position=result["winner"])
         .execution_options(synchronize_session=False)
-    )
+    ).rowcount
     db.session.commit()
-    return _load(poll_id, ballots)
+    poll = _load(poll_id, ballots)
+    if stored == 1 and poll.auto_download:  # once, by whoever stored the result: the closer or a reader
+        from .torrent_status import queue_auto_download
+
+        queue_auto_download(poll)  # stores the wish only; never raises
+    return poll
 
 
 def delete_poll(poll_id: str) -> None:
@@ -480,6 +487,7 @@ def poll_to_dict(poll: Poll) -> dict:
         "method": poll.method,
         "results": poll.results,
         "veto": poll.veto,
+        "auto_download": poll.auto_download,
         "movies": [{**movie_to_dict(m), "position": m.position} for m in poll.movies],
         "voters": voters(poll),
         "deadline": _iso(poll.deadline),

@@ -87,6 +87,7 @@ def upgrade():
         sa.Column("method", sa.String(length=16), nullable=False),
         sa.Column("results", sa.String(length=16), nullable=False),
         sa.Column("veto", sa.Boolean(), nullable=False),
+        sa.Column("auto_download", sa.Boolean(), nullable=False),
         sa.Column("deadline", sa.DateTime(timezone=True), nullable=True),
         sa.Column("seed", sa.String(length=64), nullable=False),
         sa.Column("commitment", sa.String(length=64), nullable=False),

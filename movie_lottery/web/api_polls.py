@@ -52,6 +52,7 @@ def create_poll(body: dict) -> tuple[Response, int]:
         deadline=body["deadline"],
         results=body["results"],
         veto=body["veto"],
+        auto_download=body["auto_download"],
     )
     return jsonify(poll_answer(created.poll, admin=True)), 201
 

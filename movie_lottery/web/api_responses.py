@@ -121,6 +121,9 @@ class Poll(Closed):
     method = _text(validate=validate.OneOf(["approval", "ranked"]))
     results = _text("When the result is shown", validate=validate.OneOf(["after_close", "live"]))
     veto = fields.Boolean(required=True, metadata={"description": "Each participant may veto one movie"})
+    auto_download = fields.Boolean(
+        required=True, metadata={"description": "The winner is queued once closed"}
+    )
     movies = fields.List(fields.Nested(Candidate), required=True)
     voters = fields.List(fields.String(), required=True, metadata={"description": "Who has voted, in order"})
     deadline = _maybe(fields.DateTime, "When it closes by itself; null: when its creator closes it")

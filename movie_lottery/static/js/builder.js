@@ -161,8 +161,6 @@ export function chosenDeadline(now = new Date()) {
 
 function paintKind() {
   pollSettings.hidden = !isPoll();
-  const autoDownload = document.getElementById('auto-download');
-  if (autoDownload) autoDownload.closest('label').hidden = isPoll();
   document.getElementById('deadline-time-field').hidden = deadlineSelect.value !== 'tonight';
   document.getElementById('deadline-date-field').hidden = deadlineSelect.value !== 'date';
   const deadline = chosenDeadline();
@@ -184,6 +182,7 @@ function pollBody() {
     deadline: deadline ? deadline.toISOString() : null,
     results: document.getElementById('poll-results').value,
     veto: document.getElementById('poll-veto').checked,
+    auto_download: Boolean(document.getElementById('auto-download')?.checked),
   };
 }
 
