@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import seed, wrk
+from bench import counting, seed, wrk
 from tests.fakes import qbittorrent_nox
 from tests.fakes.qbittorrent_fakes import BlackHoleServer, refused_port
 from tests.gunicorn_server import GunicornServer
@@ -27,8 +27,9 @@ from tests.postgres import PostgresCluster, create_database
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
-PAGES = ["/health", "/", "/history", "/library", "/api/lotteries/{id}", "/api/torrents"]
-HTML_PAGES = ["/", "/history", "/library"]
+PAGES = ["/health", "/", "/history", "/library", "/api/lotteries/{id}", "/api/torrents", "/p/{poll}",
+         "/api/polls/{poll}"]  # fmt: skip
+HTML_PAGES = ["/", "/history", "/library", "/p/{poll}"]
 CONNECTIONS = (1, 10)
 WORKERS = 2  # gunicorn_config.py's default (WEB_CONCURRENCY unset)
 
@@ -123,14 +124,19 @@ def share(value: float, of: float) -> str:
 
 
 def run_mode(
-    database_url: str, env: dict, paths: list[str], load: tuple[float, int], workdir: Path, name: str
-):
+    database_url: str, env: dict, paths: list[str], load: tuple[float, int], workdir: Path, name: str,
+    ballot: tuple[str, str] | None = None,
+):  # fmt: skip
     log = workdir / f"gunicorn-{name}.log"
     with GunicornServer(database_url, workers=WORKERS, env=env, log_path=log) as server:
         warm_up(server.url, paths)
         rss = [rss_mb(pid) for pid in server.worker_pids()]
         pss = [pss_mb(pid) for pid in server.worker_pids()]
         figures = load_pages(server, paths, *load)
+        if ballot is not None:  # PUT /api/polls/<id>/ballot, replacing one participant's ballot each time
+            path, script = ballot
+            for c in CONNECTIONS:
+                figures[(f"PUT {path}", c)] = wrk.median_run(server.url + path, c, load[0], load[1], script)
     text = log.read_text()
     return {"figures": figures, "rss": rss, "pss": pss, "worker_timeouts": text.count("WORKER TIMEOUT"),
             "tracebacks": text.count("Traceback")}  # fmt: skip
@@ -172,7 +178,8 @@ def fmt(value: float, digits: int = 1) -> str:
 
 
 def report(args, start_times, floor, normal, baseline, baseline_name, faults, database_url: str,
-           stack_rss: float, floor_rss: list[float]) -> str:  # fmt: skip
+           stack_rss: float, floor_rss: list[float], votes: counting.CountingFigures,
+           html_pages: list[str] = HTML_PAGES) -> str:  # fmt: skip
     lines = [
         "# Benchmark",
         "",
@@ -246,7 +253,8 @@ def report(args, start_times, floor, normal, baseline, baseline_name, faults, da
     timeouts = sum(m["worker_timeouts"] for m in [normal, baseline, *faults.values()])
     tracebacks = sum(m["tracebacks"] for m in [normal, baseline, *faults.values()])
     lines += ["", f"`WORKER TIMEOUT` lines in the logs: {timeouts}; tracebacks: {tracebacks}.", ""]
-    lines += ["## Targets", "", *targets(start_times, floor, normal, baseline, faults), ""]
+    lines += counting.report_lines(votes)
+    lines += ["## Targets", "", *targets(start_times, floor, normal, baseline, faults, html_pages), ""]
     lines += [
         "Reproduce: `make bench` (options: `make bench BENCH_ARGS='--seconds 5 --repeats 5 --sqlite'`).",
         "",
@@ -254,7 +262,7 @@ def report(args, start_times, floor, normal, baseline, baseline_name, faults, da
     return "\n".join(lines)
 
 
-def targets(start_times, floor, normal, baseline, faults) -> list[str]:
+def targets(start_times, floor, normal, baseline, faults, html_pages=HTML_PAGES) -> list[str]:
     def mark(ok: bool) -> str:
         return "✅" if ok else "❌"
 
@@ -265,7 +273,7 @@ def targets(start_times, floor, normal, baseline, faults) -> list[str]:
         f"- {mark(max(normal['rss']) <= 60)} worker RSS ≤ 60 MB (qBittorrent not configured)",
         f"- {mark(one['/health'].requests_per_second >= 0.7 * floor_1)} `/health` ≥ 70 % of the floor",
     ]
-    for path in HTML_PAGES:
+    for path in html_pages:
         load = one[path]
         ok = load.requests_per_second >= 0.35 * floor_1 and load.p99_ms <= 50 and load.non_2xx == 0
         rows.append(f"- {mark(ok)} `{path}` ≥ 35 % of the floor with p99 ≤ 50 ms on one connection")
@@ -297,8 +305,12 @@ def main() -> int:
         print(f"seeding {url.split('@')[-1]} …", flush=True)
         migrate(url)
         lottery_id = seed.seed(url)
+        poll_id = seed.seed_poll(url)
         load = (args.seconds, args.repeats)
-        paths = [p.format(id=lottery_id) for p in PAGES]
+        paths = [p.format(id=lottery_id, poll=poll_id) for p in PAGES]
+        html_pages = [p.format(poll=poll_id) for p in HTML_PAGES]
+        cookie = f"ml_poll_{poll_id}={seed.BENCH_PARTICIPANT}"
+        ballot = (f"/api/polls/{poll_id}/ballot", wrk.ballot_script(tmp, cookie))
         print("measuring start-up …", flush=True)
         start_times = measure_start(url, {})
         print("floor …", flush=True)
@@ -308,7 +320,7 @@ def main() -> int:
             floor = load_pages(floor_server, ["/health"], args.seconds, args.repeats)
         stack_rss = library_stack_rss_mb()
         print("qBittorrent not configured …", flush=True)
-        normal = run_mode(url, {}, paths, load, workdir, "normal")
+        normal = run_mode(url, {}, paths, load, workdir, "normal", ballot)
         with contextlib.ExitStack() as stack:
             envs = {}
             if qbittorrent_nox.available():
@@ -324,9 +336,12 @@ def main() -> int:
             modes = run_modes_side_by_side(url, envs, paths, load, workdir)
         baseline = modes.pop("healthy")
         faults = modes
+        print("counting a poll …", flush=True)
+        votes = counting.measure()
         text = report(
-            args, start_times, floor, normal, baseline, baseline_name, faults, url, stack_rss, floor_rss
-        )
+            args, start_times, floor, normal, baseline, baseline_name, faults, url, stack_rss, floor_rss,
+            votes, html_pages,
+        )  # fmt: skip
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "latest.md").write_text(text)
     print(text)

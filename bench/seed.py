@@ -59,3 +59,25 @@ def seed(database_url: str, lotteries: int = 1000, library: int = 1000) -> str:
         db.session.commit()
         db.engine.dispose()
     return drawn_id
+
+
+BENCH_PARTICIPANT = "bench-participant-0000000000000000"  # the cookie whose ballot `PUT` replaces
+
+
+def seed_poll(database_url: str, voters: int = 30) -> str:
+    """An open approval poll of 12 movies with ``voters`` ballots; returns its id."""
+    from movie_lottery import create_app, polls
+    from movie_lottery.extensions import db
+
+    rng = random.Random(13)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench"})
+    with app.app_context():
+        movies = [_movie(rng, 90_000 + i) for i in range(12)]
+        poll = polls.create_poll(movies, veto=True).poll
+        for n in range(voters):
+            participant = BENCH_PARTICIPANT if n == 0 else None
+            approve = sorted(rng.sample(range(12), rng.randint(0, 12)))
+            polls.store_ballot(poll.id, participant, name=f"Участник {n}", approve=approve)
+        poll_id = poll.id
+        db.engine.dispose()
+    return poll_id

@@ -29,11 +29,12 @@ def _ms(text: str) -> float:
     return float(value) * UNITS[unit]
 
 
-def run(url: str, connections: int, seconds: float) -> Load:
+def run(url: str, connections: int, seconds: float, script: str | None = None) -> Load:
+    """One wrk run; ``script`` is a Lua file that shapes the requests (a PUT with a body, a cookie)."""
     threads = min(2, connections)
     result = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
-         "--latency", url],
+         "--latency", *(["-s", script] if script else []), url],
         capture_output=True, text=True, timeout=seconds + 60, check=True,
     )  # fmt: skip
     out = result.stdout
@@ -49,9 +50,26 @@ def run(url: str, connections: int, seconds: float) -> Load:
     )
 
 
-def median_run(url: str, connections: int, seconds: float, repeats: int) -> Load:
+def median_run(url: str, connections: int, seconds: float, repeats: int, script: str | None = None) -> Load:
     """The median of `repeats` runs: one burst of noise on a shared machine cannot decide a row."""
-    return median_of([run(url, connections, seconds) for _ in range(repeats)])
+    return median_of([run(url, connections, seconds, script) for _ in range(repeats)])
+
+
+BALLOT_SCRIPT = """
+wrk.method = "PUT"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Cookie"] = "{cookie}"
+wrk.body = '{{"approve": [0, 2, 5], "veto": 7}}'
+"""
+
+
+def ballot_script(path: str, cookie: str) -> str:
+    """A Lua file for wrk: every request replaces the same participant's ballot (the poll stays small)."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False, dir=path) as file:
+        file.write(BALLOT_SCRIPT.format(cookie=cookie))
+        return file.name
 
 
 def median_of(runs: list[Load]) -> Load:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from .errors import Conflict
 from .extensions import db
 from .library import find_same_movie, get_movie
-from .models import Download, LibraryMovie, Lottery, utcnow
+from .models import Download, LibraryMovie, Lottery, Poll, utcnow
 
 log = logging.getLogger("movie_lottery.downloads")
 
@@ -341,13 +341,15 @@ def skip_removal(
     return result.rowcount == 1
 
 
-def queue_winner_download(lottery: Lottery) -> Download | None:
-    """The lottery's "download the winner" option: queue it if the library holds the winner with a magnet."""
+def queue_winner_download(lottery: Lottery | Poll) -> Download | None:
+    """A lottery's or poll's "download the winner" option: queue it if the library holds it with a magnet."""
     winner = lottery.winner
     if winner is None:
         return None
     movie = find_same_movie(winner.kinopoisk_id, winner.name, winner.year)
     if movie is None or not movie.magnet:
-        log.info("lottery %s: winner «%s» has no magnet in the library", lottery.id, winner.name)
+        log.info(
+            "%s %s: winner «%s» has no magnet in the library", lottery.__tablename__, lottery.id, winner.name
+        )
         return None
     return request_download(movie.id, configured=True)

@@ -1,4 +1,4 @@
-"""The one rule that keeps secrets out of log lines: play tokens in paths, secret-named query values.
+"""The one rule that keeps secrets out of log lines: play and manage tokens in paths, secret query values.
 
 Every log line the site writes passes through ``MaskingFilter``: gunicorn's access and error logs (see
 ``gunicorn_config.MaskedLogger``) and the app's own handler. Masking the finished line, rather than each
@@ -13,8 +13,9 @@ import re
 
 MASK = "***"
 
-# /l/<id>/play/<token>, also percent-encoded inside another URL's query (next=%2Fl%2F…%2Fplay%2F<token>).
-_PLAY_TOKEN = re.compile(r"(?i)((?:/|%2F)play(?:/|%2F))[^/?#&\s\"']+")
+# /l/<id>/play/<token> and a poll's /p/<id>/manage/<token>, also percent-encoded inside another URL's query
+# (next=%2Fl%2F…%2Fplay%2F<token>).
+_PLAY_TOKEN = re.compile(r"(?i)((?:/|%2F)(?:play|manage)(?:/|%2F))[^/?#&\s\"']+")
 # ?token=…, &api_token=…, password=…: whatever a future link or a careless script puts in a query string.
 _SECRET_QUERY_VALUE = re.compile(
     r"(?i)([?&;](?:[\w.-]*(?:token|password|passwd|secret|api[_-]?key|sid|seed))=)[^&#\s\"']*"
@@ -22,7 +23,7 @@ _SECRET_QUERY_VALUE = re.compile(
 
 
 def mask_secrets(text: str) -> str:
-    """``text`` with every play token and secret-named query value replaced by ``***``."""
+    """``text`` with every play or manage token and secret-named query value replaced by ``***``."""
     text = _PLAY_TOKEN.sub(rf"\g<1>{MASK}", text)
     return _SECRET_QUERY_VALUE.sub(rf"\g<1>{MASK}", text)
 

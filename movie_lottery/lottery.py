@@ -1,6 +1,6 @@
 """The lottery: create it, draw it exactly once, and let anyone verify the draw.
 
-Fairness, in three lines (the README spells it out for checking by hand):
+Fairness, in three lines (the README spells it out for checking by hand; reel.py holds the formula):
 - at creation the server picks a secret 256-bit ``seed`` and publishes ``commitment = sha256(seed)``;
 - the winner is ``int(sha256(seed + "\\n" + id + "\\n" + "\\n".join(names)), 16) % len(names)``;
 - after the draw the seed is revealed, so anyone can recompute both.
@@ -12,46 +12,38 @@ drawer computes the same answer anyway; the UPDATE decides only who records it f
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import hmac
 import math
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import selectinload
 
+from . import reel
 from .errors import Forbidden, InvalidInput, NotFound
 from .extensions import db
 from .models import Lottery, LotteryMovie, Viewing, utcnow
+from .reel import commitment_for
 from .same_movie import is_same_movie
 from .schemas import load_movie
 
 MIN_MOVIES = 2
 MAX_MOVIES = 25
 HISTORY_PAGE_SIZE = 20
-ID_BYTES = 6  # 8 URL-safe characters: short to share, random so ids cannot be walked
-
-
-def commitment_for(seed: str) -> str:
-    """sha256 of the seed's hex text, so ``printf %s SEED | sha256sum`` checks it."""
-    return hashlib.sha256(seed.encode("ascii")).hexdigest()
 
 
 def winner_index(seed: str, lottery_id: str, names: list[str]) -> int:
-    """The documented draw: a deterministic function of the seed, the id and the names in listed order."""
+    """The documented draw: the reel's pick (reel.pick_index) among the candidates in listed order."""
     if not names:
         raise ValueError("a lottery needs candidates")
-    message = "\n".join([seed, lottery_id, *names]).encode("utf-8")
-    return int(hashlib.sha256(message).hexdigest(), 16) % len(names)
+    return reel.pick_index(seed, lottery_id, names)
 
 
-def validate_candidates(raw_movies: object, *, refuse_duplicates: bool = True) -> list[dict]:
-    """Check the list as a whole: its size and that no movie appears twice.
+def validate_candidates(
+    raw_movies: object, *, refuse_duplicates: bool = True, container: str = "одной лотерее"
+) -> list[dict]:
+    """Check the list as a whole: its size and that no movie appears twice (in a lottery or a poll).
 
     ``refuse_duplicates=False`` is for lotteries already made (a backup): one made before the rule grew
     stricter (ё/е) is still a fair draw over its list, and must stay restorable.
@@ -61,7 +53,7 @@ def validate_candidates(raw_movies: object, *, refuse_duplicates: bool = True) -
     if len(raw_movies) < MIN_MOVIES:
         raise InvalidInput(f"Нужно хотя бы {MIN_MOVIES} фильма", code="too_few_movies")
     if len(raw_movies) > MAX_MOVIES:
-        raise InvalidInput(f"Не больше {MAX_MOVIES} фильмов в одной лотерее", code="too_many_movies")
+        raise InvalidInput(f"Не больше {MAX_MOVIES} фильмов в {container}", code="too_many_movies")
     movies: list[dict] = []
     for position, raw in enumerate(raw_movies):
         try:
@@ -88,12 +80,12 @@ class CreatedLottery:
 def create_lottery(raw_movies: object, auto_download: bool = False) -> CreatedLottery:
     movies = validate_candidates(raw_movies)
     for _attempt in range(5):
-        seed = secrets.token_hex(32)
+        seed = reel.new_seed()
         lottery = Lottery(
-            id=secrets.token_urlsafe(ID_BYTES),
+            id=reel.new_id(),
             seed=seed,
             commitment=commitment_for(seed),
-            play_token=secrets.token_urlsafe(24),
+            play_token=reel.new_token(),
             auto_download=bool(auto_download),
             movies=[LotteryMovie(position=i, **movie) for i, movie in enumerate(movies)],
         )
@@ -115,7 +107,7 @@ def get_lottery(lottery_id: str) -> Lottery:
 
 
 def token_matches(lottery: Lottery, token: str | None) -> bool:
-    return bool(token) and hmac.compare_digest(str(token).encode(), lottery.play_token.encode())
+    return reel.token_matches(lottery.play_token, token)
 
 
 @dataclass(frozen=True)
@@ -166,71 +158,6 @@ def list_lotteries(page: int = 1, per_page: int = HISTORY_PAGE_SIZE) -> LotteryP
         )
     )
     return LotteryPage(lotteries=lotteries, page=page, pages=pages, total=total)
-
-
-@dataclass(frozen=True)
-class HistoryItem:
-    id: str
-    created_at: datetime
-    movie_count: int
-    winner: dict | None  # name, year, poster
-    watched_on: date | None = None  # «Посмотрели» on the result page (viewings.mark_lottery_watched)
-
-
-@dataclass(frozen=True)
-class HistoryPage:
-    items: list[HistoryItem]
-    page: int
-    pages: int
-    total: int
-
-
-@functools.cache
-def _history_query() -> sa.Select:
-    """Built once: composing this statement costs more than running it."""
-    winner = aliased(LotteryMovie)
-    is_winner = sa.and_(winner.lottery_id == Lottery.id, winner.position == Lottery.winner_position)
-    movie_count = (
-        sa.select(sa.func.count())
-        .where(LotteryMovie.lottery_id == Lottery.id)
-        .correlate(Lottery)
-        .scalar_subquery()
-    )
-    return (
-        sa.select(
-            Lottery.id,
-            Lottery.created_at,
-            movie_count,
-            winner.name,
-            winner.year,
-            winner.poster,
-            Viewing.watched_on,
-        )
-        .outerjoin(winner, is_winner)
-        .outerjoin(Viewing, Viewing.lottery_id == Lottery.id)
-        .order_by(Lottery.created_at.desc(), Lottery.id)
-        .limit(sa.bindparam("limit"))
-        .offset(sa.bindparam("offset"))
-    )
-
-
-def history_page(page: int = 1, per_page: int = HISTORY_PAGE_SIZE) -> HistoryPage:
-    """What the history page shows: two light queries, without loading every candidate as an object."""
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Lottery)) or 0
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(1, page), pages)
-    rows = db.session.execute(_history_query(), {"limit": per_page, "offset": (page - 1) * per_page})
-    items = [
-        HistoryItem(
-            id=row[0],
-            created_at=row[1],
-            movie_count=row[2],
-            winner={"name": row[3], "year": row[4], "poster": row[5]} if row[3] is not None else None,
-            watched_on=row[6],
-        )
-        for row in rows
-    ]
-    return HistoryPage(items=items, page=page, pages=pages, total=total)
 
 
 def delete_lottery(lottery_id: str) -> None:

@@ -102,6 +102,110 @@ class LotteryMovie(MovieFields, db.Model):
     lottery: Mapped[Lottery] = relationship(back_populates="movies")
 
 
+POLL_METHODS = ("approval", "ranked")
+POLL_RESULTS = ("after_close", "live")  # when the result is shown: once closed, or while it is open
+POLL_CLOSERS = ("creator", "admin", "deadline")
+PARTICIPANT_NAME_MAX = 40
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+class Poll(db.Model):
+    """A group vote over 2–25 candidates. Like a lottery it commits to a seed at creation (polls.py).
+
+    Closed exactly once, by one conditional UPDATE of ``closed_at`` (from then on no ballot is taken); the
+    result, a function of the ballots frozen by it and of the seed, is then stored once with its winner, by
+    another (``winner_position`` and ``result`` are set together, and only on a closed poll).
+    """
+
+    __tablename__ = "poll"
+    __table_args__ = (
+        sa.CheckConstraint(_one_of("method", POLL_METHODS), name="known_method"),
+        sa.CheckConstraint(_one_of("results", POLL_RESULTS), name="known_results"),
+        sa.CheckConstraint(_one_of("closed_by", POLL_CLOSERS), name="known_closer"),
+        sa.CheckConstraint("(closed_at IS NULL) = (closed_by IS NULL)", name="closed_together"),
+        sa.CheckConstraint(
+            "(winner_position IS NULL) = (result IS NULL) AND (result IS NULL OR closed_at IS NOT NULL)",
+            name="counted_once_closed",
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    method: Mapped[str] = mapped_column(sa.String(16), default="approval")
+    results: Mapped[str] = mapped_column(sa.String(16), default="after_close")
+    veto: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    auto_download: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    seed: Mapped[str] = mapped_column(sa.String(64))
+    commitment: Mapped[str] = mapped_column(sa.String(64))
+    manage_token: Mapped[str] = mapped_column(sa.String(64))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[str | None] = mapped_column(sa.String(16))
+    winner_position: Mapped[int | None] = mapped_column(sa.Integer)
+    result: Mapped[dict | None] = mapped_column(sa.JSON(none_as_null=True))
+
+    movies: Mapped[list[PollMovie]] = relationship(
+        back_populates="poll",
+        order_by="PollMovie.position",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+    ballots: Mapped[list[PollBallot]] = relationship(
+        back_populates="poll", order_by="PollBallot.id", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def winner(self) -> PollMovie | None:
+        if self.winner_position is None:
+            return None
+        return next((m for m in self.movies if m.position == self.winner_position), None)
+
+
+class PollMovie(MovieFields, db.Model):
+    """A poll's candidate: the lottery candidate's shape."""
+
+    __tablename__ = "poll_movie"
+    __table_args__ = (
+        sa.UniqueConstraint("poll_id", "position"),
+        sa.UniqueConstraint("poll_id", "kinopoisk_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[str] = mapped_column(sa.ForeignKey("poll.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(sa.Integer)
+
+    poll: Mapped[Poll] = relationship(back_populates="movies")
+
+
+class PollBallot(db.Model):
+    """One participant's whole ballot in one row, so it is stored whole or not at all.
+
+    ``participant`` is the random value of the participant's cookie; ``name_key`` is the name as the
+    same-movie rule compares titles (case, spacing, ё/е), unique per poll. ``choices`` are positions: the
+    movies approved (ascending) or the ranking, best first.
+    """
+
+    __tablename__ = "ballot"
+    __table_args__ = (
+        sa.UniqueConstraint("poll_id", "participant"),
+        sa.UniqueConstraint("poll_id", "name_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[str] = mapped_column(sa.ForeignKey("poll.id", ondelete="CASCADE"))
+    participant: Mapped[str] = mapped_column(sa.String(64))
+    name: Mapped[str] = mapped_column(sa.String(PARTICIPANT_NAME_MAX))
+    name_key: Mapped[str] = mapped_column(sa.String(200))
+    choices: Mapped[list] = mapped_column(sa.JSON, default=list)
+    veto: Mapped[int | None] = mapped_column(sa.Integer)
+    cast_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    poll: Mapped[Poll] = relationship(back_populates="ballots")
+
+
 class LibraryMovie(MovieFields, db.Model):
     """A kept movie. ``status`` is what is stored; an exclusion whose ``excluded_until`` has come counts as
     «want» wherever it is read (library_filters.effective_status_sql), so no scheduler has to flip it."""

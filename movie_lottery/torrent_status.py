@@ -39,7 +39,7 @@ from .integrations.qbittorrent import (
     TorrentLoginRejected,
     TorrentStatus,
 )
-from .models import Lottery
+from .models import Lottery, Poll
 from .per_process import PerProcess
 
 log = logging.getLogger("movie_lottery.torrents")
@@ -451,16 +451,20 @@ def status_summary(service: TorrentStatusService) -> dict:
     }
 
 
-def queue_auto_download(lottery: Lottery) -> None:
-    """The draw's "download the winner" option: store the wish and wake the refresher. Never raises,
+def queue_auto_download(lottery: Lottery | Poll) -> None:
+    """The draw's or poll's "download the winner" option: store the wish, wake the refresher. Never raises,
     so a problem here can never spoil the draw itself (which is already committed)."""
     app = _real_app(current_app)
     if not qbit_configured(app.config):
-        log.info("lottery %s wants its winner downloaded, but qBittorrent is not configured", lottery.id)
+        log.info(
+            "%s %s wants its winner downloaded, but qBittorrent is not configured",
+            lottery.__tablename__,
+            lottery.id,
+        )
         return
     try:
         if downloads.queue_winner_download(lottery) is not None:
             service_for(app).wake()
     except Exception:
-        log.exception("lottery %s: could not queue the winner's download", lottery.id)
+        log.exception("%s %s: could not queue the winner's download", lottery.__tablename__, lottery.id)
         db.session.rollback()

@@ -22,9 +22,19 @@ def lottery_links(lottery_id: str, play_token: str | None = None) -> dict:
     return links
 
 
+def poll_links(poll_id: str, manage_token: str | None = None) -> dict:
+    links = {"poll_url": url_for("pages.poll_page", poll_id=poll_id, _external=True)}
+    if manage_token:
+        links["manage_url"] = url_for(
+            "pages.poll_manage_page", poll_id=poll_id, token=manage_token, _external=True
+        )
+        links["manage_token"] = manage_token
+    return links
+
+
 def no_content() -> Response:
     """A bodiless 204 (flask-smorest would serialise a returned "" as JSON)."""
     return current_app.response_class(status=204)
 
 
-from . import api_library, api_lotteries, api_search, api_torrents  # noqa: E402,F401  (routes register on bp)
+from . import api_library, api_lotteries, api_polls, api_search, api_torrents  # noqa: E402,F401  (routes on bp)

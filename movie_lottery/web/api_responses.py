@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from ..models import DOWNLOAD_STATUSES, LIBRARY_STATUSES
+from ..models import DOWNLOAD_STATUSES, LIBRARY_STATUSES, POLL_CLOSERS
 from .api_schemas import Shared
 
 
@@ -124,6 +124,63 @@ class LotteryPage(Closed):
     page = fields.Integer(required=True)
     pages = fields.Integer(required=True)
     total = fields.Integer(required=True)
+
+
+class PollResult(Closed):
+    winner = _maybe(
+        fields.Integer,
+        "The winner's place; once closed, the reel's pick among `tied` (null while a live poll is tied)",
+    )
+    tied = fields.List(
+        fields.Integer(), required=True, metadata={"description": "The places sharing first, in list order"}
+    )
+    ballots = fields.Integer(required=True, metadata={"description": "Ballots counted"})
+    vetoes = fields.List(fields.Integer(), required=True, metadata={"description": "Vetoes per movie"})
+    excluded = fields.List(
+        fields.Integer(),
+        required=True,
+        metadata={"description": "Vetoed movies left out of the count (none when every movie is vetoed)"},
+    )
+    counts = fields.List(fields.Integer(), metadata={"description": "Approval: «да» per movie"})
+    pairwise = fields.List(
+        fields.List(fields.Integer()),
+        metadata={"description": "Ranked: pairwise[a][b] = ballots that put a above b (Schulze reads it)"},
+    )
+
+
+class Poll(Closed):
+    id = _text("8 URL-safe characters")
+    created_at = fields.DateTime(required=True)
+    status = _text(validate=validate.OneOf(["open", "closed"]))
+    method = _text(validate=validate.OneOf(["approval", "ranked"]))
+    results = _text("When the result is shown", validate=validate.OneOf(["after_close", "live"]))
+    veto = fields.Boolean(required=True, metadata={"description": "Each participant may veto one movie"})
+    auto_download = fields.Boolean(
+        required=True, metadata={"description": "The winner is queued once closed"}
+    )
+    movies = fields.List(fields.Nested(Candidate), required=True)
+    voters = fields.List(fields.String(), required=True, metadata={"description": "Who has voted, in order"})
+    deadline = _maybe(fields.DateTime, "When it closes by itself; null: when its creator closes it")
+    closed_at = _maybe(fields.DateTime)
+    closed_by = _maybe(fields.String, "creator, admin or deadline", validate=validate.OneOf(POLL_CLOSERS))
+    commitment = _text("sha256 of the seed, published at creation")
+    seed = _maybe(fields.String, "Revealed once closed: sha256(seed) must equal the commitment")
+    result = _maybe(fields.Nested, nested=PollResult, description="null until shown (live, or once closed)")
+    poll_url = _text("The page everyone votes on")
+    manage_url = fields.String(metadata={"description": "Close early, remove a ballot; for the admin only"})
+    manage_token = fields.String(metadata={"description": "The manage link's token; for the admin only"})
+
+
+class CreatedPoll(Poll):
+    manage_url = _text("The creator's page: close early, remove a ballot")
+    manage_token = _text("The token POST /close and DELETE /ballots/<name> need")
+
+
+class OwnBallot(Closed):
+    name = _text()
+    approve = fields.List(fields.Integer(), metadata={"description": "Approval polls"})
+    ranking = fields.List(fields.Integer(), metadata={"description": "Ranked polls, best first"})
+    veto = _maybe(fields.Integer)
 
 
 class Download(Closed):

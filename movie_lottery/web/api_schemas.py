@@ -17,7 +17,7 @@ from ..integrations.magnet import MAX_LENGTH as MAGNET_MAX
 from ..library import SORTS
 from ..library_filters import RANDOM_DEFAULT, RANDOM_MAX, RANDOM_MIN
 from ..lottery import MAX_MOVIES, MIN_MOVIES
-from ..models import LIBRARY_STATUSES
+from ..models import LIBRARY_STATUSES, PARTICIPANT_NAME_MAX, POLL_RESULTS
 from ..movie_search import QUERY_MAX as SEARCH_MAX
 from ..schemas import (
     FIRST_FILM_YEAR,
@@ -26,6 +26,7 @@ from ..schemas import (
     VISIBLE,
     YEARS_REVERSED,
     CalendarDay,
+    FullPattern,
     LibraryFilterSchema,
     MovieSchema,
     NoControls,
@@ -37,6 +38,7 @@ from ..schemas import (
     in_russian,
     latest_allowed_year,
 )
+from ..voting import METHODS
 
 PAGE_MAX = 1_000_000
 QUERY_MAX = 200
@@ -144,6 +146,148 @@ class LotteryCreateSchema(ApiSchema):
     @classmethod
     def error_codes(cls) -> list[str]:
         return [*super().error_codes(), "invalid_movie"]
+
+
+POLL_TOO_MANY = f"Не больше {MAX_MOVIES} фильмов в одном голосовании"
+
+
+class PollCreateSchema(LotteryCreateSchema):
+    """A lottery's candidates, checked the same way, with the poll's settings."""
+
+    movies = SizedList(
+        fields.Nested(MovieSchema, error_messages={"null": "Фильм должен быть объектом"}),
+        required=True,
+        validate=[
+            validate.Length(min=MIN_MOVIES, error=TOO_FEW),
+            validate.Length(max=MAX_MOVIES, error=POLL_TOO_MANY),
+        ],
+        error_messages={"required": NOT_A_LIST, "null": NOT_A_LIST, "invalid": NOT_A_LIST},
+        metadata={"description": "The candidates; ballots name them by their 0-based place in this list."},
+    )
+    method = Text(
+        load_default="approval",
+        validate=[validate.Length(max=20), validate.OneOf(METHODS, error="method: approval или ranked")],
+        metadata={
+            "description": "approval: each movie yes or no, most yes wins; ranked: order as many as you "
+            "like, the Schulze method decides."
+        },
+    )
+    deadline = fields.AwareDateTime(
+        load_default=None,
+        allow_none=True,
+        error_messages={
+            "invalid": "deadline: нужна дата ISO 8601 с часовым поясом, например 2026-12-31T21:00:00+03:00",
+            "invalid_awareness": "deadline: укажите часовой пояс, например +03:00",
+        },
+        metadata={
+            "description": "ISO 8601 with an offset; the poll closes then. None: until its creator closes it."
+        },
+    )
+    results = Text(
+        load_default="after_close",
+        validate=[
+            validate.Length(max=20),
+            validate.OneOf(POLL_RESULTS, error="results: after_close или live"),
+        ],
+        metadata={"description": "after_close: the result appears once closed; live: while it is open too."},
+    )
+    veto = StrictBoolean(
+        load_default=False,
+        error_messages={"invalid": "veto: нужно true или false"},
+        metadata={
+            "description": "Each participant may veto one movie; a vetoed movie cannot win unless all are."
+        },
+    )
+    auto_download = StrictBoolean(
+        load_default=False,
+        error_messages={"invalid": "auto_download: нужно true или false"},
+        metadata={"description": "Queue the winner's download once closed (when qBittorrent is configured)."},
+    )
+    message_codes: ClassVar[dict[str, str]] = {
+        TOO_FEW: "too_few_movies",
+        POLL_TOO_MANY: "too_many_movies",
+        NOT_A_LIST: "invalid_movies",
+    }
+    field_codes: ClassVar[dict[str, str]] = {
+        "method": "invalid_method",
+        "deadline": "invalid_deadline",
+        "results": "invalid_results",
+        "veto": "invalid_veto",
+    }
+
+
+NAME_MESSAGE = f"Имя — от 1 до {PARTICIPANT_NAME_MAX} символов, без «/»"
+# VISIBLE without "/" (a name is a path segment of DELETE …/ballots/<name>); linear for the same reason.
+PARTICIPANT_NAME = r"^[^\S\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f/][^\x00-\x1f\x7f-\x9f/]*$"
+ONE_VETO = "Вето можно наложить только на один фильм: укажите один номер"
+
+
+class OneVeto(fields.Integer):
+    """A single position; a list of them says in words that there is one veto each."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, (list, tuple)):
+            raise self.make_error("several")
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def _positions(description: str) -> SizedList:
+    return SizedList(
+        fields.Integer(strict=True, error_messages={"invalid": "Номер фильма — целое число"}),
+        load_default=None,
+        validate=validate.Length(max=MAX_MOVIES, error=f"Не больше {MAX_MOVIES} фильмов"),
+        error_messages={"invalid": "Нужен список номеров фильмов"},
+        metadata={"description": description},
+    )
+
+
+class BallotSchema(ApiSchema):
+    name = Text(
+        load_default=None,
+        validate=[
+            validate.Length(min=1, max=PARTICIPANT_NAME_MAX, error=NAME_MESSAGE),
+            FullPattern(PARTICIPANT_NAME, error=NAME_MESSAGE),
+        ],
+        metadata={
+            "description": "Shown to everyone as having voted; unique in the poll (case, spaces and ё/е "
+            "aside). Needed on the first ballot; later ones with the participant cookie may omit it."
+        },
+    )
+    approve = _positions("Approval polls: the movies you would watch («да»), by 0-based place.")
+    ranking = _positions("Ranked polls: 0-based places, best first; movies left out share the last place.")
+    veto = OneVeto(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        error_messages={"several": ONE_VETO, "invalid": "veto: номер фильма — целое число"},
+        metadata={"description": "Polls with vetoes: the one movie you will not watch (0-based place)."},
+    )
+    message_codes: ClassVar[dict[str, str]] = {ONE_VETO: "two_vetoes"}
+    field_codes: ClassVar[dict[str, str]] = {
+        "name": "invalid_name",
+        "approve": "invalid_ballot",
+        "ranking": "invalid_ballot",
+        "veto": "invalid_veto",
+    }
+
+    @pre_load
+    def _trim_name(self, data: Any, **kwargs: Any) -> Any:
+        name = data.get("name") if hasattr(data, "get") else None
+        if isinstance(name, str):
+            return {**data, "name": " ".join(name.split())}
+        return data
+
+
+class ManageSchema(ApiSchema):
+    body_required: ClassVar[bool] = False
+    token = Text(
+        load_default=None,
+        allow_none=True,
+        validate=[validate.Length(max=TOKEN_MAX), NoControls()],
+        metadata={"description": "The manage link's token; the admin needs none."},
+    )
 
 
 class DrawSchema(ApiSchema):

@@ -23,6 +23,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from functools import wraps
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, make_response, request, session
 from flask_wtf.csrf import generate_csrf
@@ -33,6 +34,7 @@ from .auth import is_admin, signed_in_admin
 # Per process: a free-text library filter must not grow memory without bound. A library page is ~75 KB of
 # UTF-8, so the worst case is ~5 MB; a typical site keeps a handful.
 MAX_PAGES = 64
+T = TypeVar("T")
 
 
 class PageCache:
@@ -42,9 +44,9 @@ class PageCache:
         self.max_pages = max_pages
         self._lock = threading.Lock()
         self._version: int | None = None
-        self._pages: OrderedDict[Hashable, str | bytes] = OrderedDict()
+        self._pages: OrderedDict[Hashable, Any] = OrderedDict()
 
-    def get(self, version: int, key: Hashable) -> str | bytes | None:
+    def get(self, version: int, key: Hashable) -> Any:
         with self._lock:
             if version != self._version:
                 return None
@@ -53,7 +55,7 @@ class PageCache:
                 self._pages.move_to_end(key)
             return body
 
-    def put(self, version: int, key: Hashable, body: str | bytes) -> None:
+    def put(self, version: int, key: Hashable, body: Any) -> None:
         with self._lock:
             if version != self._version:
                 self._pages.clear()
@@ -118,6 +120,11 @@ def cached_page(extra_key: Callable[[], Hashable]) -> Callable:
 def cached_text(key: Hashable, render: Callable[[], str]) -> str:
     """Text that is the same for everyone asking with `key` through the same origin (it may hold absolute
     links), kept under the content version like pages."""
+    return cached_value(key, render)
+
+
+def cached_value(key: Hashable, render: Callable[[], T]) -> T:
+    """`cached_text` for any value that does not change once made (a poll's text with its deadline)."""
     if not enabled():
         return render()
     version = current_content_version(current_app.extensions)
@@ -125,11 +132,11 @@ def cached_text(key: Hashable, render: Callable[[], str]) -> str:
         return render()
     cache: PageCache = current_app.extensions["page_cache"]
     key = (request.host_url, key)
-    text = cache.get(version, key)
-    if text is None:
-        text = render()
-        cache.put(version, key, text)
-    return text
+    value = cache.get(version, key)
+    if value is None:
+        value = render()
+        cache.put(version, key, value)
+    return value
 
 
 def init_app(app: Flask) -> None:

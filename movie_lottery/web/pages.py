@@ -7,8 +7,9 @@ from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
+from .. import history as histories
 from .. import lottery as lotteries
-from .. import viewings
+from .. import polls, viewings
 from ..config import kinopoisk_configured, qbit_configured
 from ..errors import DomainError
 from ..library_filters import utc_today
@@ -126,7 +127,7 @@ def lottery_watched(lottery_id: str):
 @bp.get("/history")
 @cached_page(lambda: (collage_fetched_at(), utc_today()))  # «посмотрели 3 марта» names the year in another
 def history():
-    return render_page("history.html", page=lotteries.history_page(page_arg()), today=utc_today())
+    return render_page("history.html", page=histories.history_page(page_arg()), today=utc_today())
 
 
 @bp.post("/history/<lottery_id>/delete")
@@ -136,9 +137,16 @@ def delete_lottery(lottery_id: str):
     return redirect(url_for("pages.history", page=request.form.get("page", "1")))
 
 
+@bp.post("/history/polls/<poll_id>/delete")
+def delete_poll(poll_id: str):
+    polls.delete_poll(poll_id)
+    flash("Голосование удалено", "success")
+    return redirect(url_for("pages.history", page=request.form.get("page", "1")))
+
+
 def page_arg() -> int:
     raw = request.args.get("page", "1")
     return int(raw) if raw.isdigit() and 0 < int(raw) < 1_000_000 else 1
 
 
-from . import backup_pages, library_pages  # noqa: E402,F401  (register /library/backup and /library on bp)
+from . import backup_pages, library_pages, poll_pages  # noqa: E402,F401  (/library/backup, /library, /p on bp)

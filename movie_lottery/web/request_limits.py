@@ -24,6 +24,7 @@ from ..schemas import DESCRIPTION_MAX, NAME_MAX, URL_MAX
 # (12 bytes), and four percent-encoded UTF-8 bytes in a form (%F0%9F%8E%AC, 12 bytes).
 BYTES_PER_CHAR = 12
 NUMBER_BYTES = 32  # -1.2345678901234567e-308
+DATETIME_CHARS = 40  # 2026-12-31T21:00:00.123456+03:00 and some room
 # Room for what the limit cannot count: unknown fields (ignored, but sent by richer clients), whitespace.
 HEADROOM = 1.25
 KIB = 1024
@@ -82,6 +83,8 @@ def json_bytes(node: Schema | fields.Field) -> int:
         return 2 + longest * (json_bytes(node.inner) + 1)
     if isinstance(node, (fields.Integer, fields.Float)):
         return NUMBER_BYTES
+    if isinstance(node, fields.DateTime):
+        return 2 + DATETIME_CHARS * BYTES_PER_CHAR
     if isinstance(node, fields.Boolean):
         return len("false")
     raise TypeError(f"no size known for {node!r}")

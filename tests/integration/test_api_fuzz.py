@@ -64,6 +64,13 @@ class Stock:
         client.post(
             f"/api/lotteries/{first['id']}/draw", json={"token": first["play_token"]}, headers=headers
         )
+        self.polls = [
+            client.post("/api/polls", json={"movies": movies, **settings}, headers=headers).get_json()
+            for settings in ({}, {"method": "ranked", "veto": True, "results": "live"})
+        ]
+        for poll in self.polls:
+            choice = {"approve": [1]} if poll["method"] == "approval" else {"ranking": [1, 0]}
+            client.put(f"/api/polls/{poll['id']}/ballot", json={"name": "Аня", **choice}, headers=headers)
         self.movie_ids = [
             client.post(
                 "/api/library", json={"name": f"Фильм {n}", "magnet": MAGNET.format(n + 1)}, headers=headers
@@ -83,6 +90,14 @@ class Stock:
             params["lottery_id"] = lottery["id"]
             if isinstance(case.body, dict) and "token" in case.body:
                 case.body["token"] = lottery["play_token"]
+        poll_id = params.get("poll_id")
+        if isinstance(poll_id, str) and len(poll_id) % 2 == 0:
+            poll = self.polls[len(poll_id) % 4 // 2]
+            params["poll_id"] = poll["id"]
+            if isinstance(case.body, dict) and "token" in case.body:
+                case.body["token"] = poll["manage_token"]
+            if isinstance(params.get("name"), str) and len(params["name"]) % 2 == 0:
+                params["name"] = "аня"
         query = case.query or {}
         if isinstance(query.get("q"), str) and len(query["q"]) % 3 == 0:
             query["q"] = "гавань"  # the fake Kinopoisk's one title with results
@@ -160,6 +175,14 @@ DOMAIN_RULES = {
     "excluded_until_not_excluded",  # an exclusion's day for a movie not excluded
     "invalid_date",  # a viewing in the future or before 1888, an exclusion ending today or before
     "invalid_status",  # a random pick from «не предлагать»
+    # a ballot against its poll: the method's field, positions in range and once, a veto where allowed
+    "wrong_ballot",
+    "unknown_movie",
+    "duplicate_choice",
+    "veto_not_allowed",
+    "veto_conflict",
+    "name_required",  # a first ballot names its voter
+    "invalid_deadline",  # in the future, within a year
 }
 
 

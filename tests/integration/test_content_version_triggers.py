@@ -19,9 +19,11 @@ from movie_lottery import downloads, torrent_status
 from movie_lottery.extensions import db
 from tests.integration.test_torrent_status import HASH_A, QBIT, StubClient, add_movie, ask_download, install
 
-WATCHED_TABLES = ("lottery", "lottery_movie", "library_movie", "download", "viewing")
+WATCHED_TABLES = (
+    "lottery", "lottery_movie", "library_movie", "download", "viewing", "poll", "poll_movie", "ballot"
+)  # fmt: skip
 # Each revision that changed the triggers, and the one before it: each must go back to exactly what was.
-MIGRATIONS = [("0006", "0003"), ("0007", "0006")]
+MIGRATIONS = [("0006", "0003"), ("0007", "0006"), ("0008", "0007")]
 UNKNOWN_HASH = "f" * 40
 
 
@@ -76,6 +78,10 @@ def stocked(make_app):
     assert (
         client.post(f"/api/lotteries/{drawn['id']}/watched", json={"date": "2025-03-04"}).status_code == 200
     )
+    poll = client.post("/api/polls", json={"movies": movies, "veto": True}).get_json()
+    assert (
+        client.put(f"/api/polls/{poll['id']}/ballot", json={"name": "Аня", "approve": [1]}).status_code == 200
+    )
     return app
 
 
@@ -97,6 +103,11 @@ NOTHING_CHANGES = [
     "UPDATE viewing SET watched_on = watched_on, lottery_id = lottery_id",
     "DELETE FROM viewing WHERE watched_on < '1900-01-01'",
     "INSERT INTO viewing SELECT * FROM viewing WHERE 1 = 0",
+    "UPDATE poll SET deadline = deadline, closed_at = closed_at, result = result",
+    "UPDATE poll_movie SET genres = genres, details = details",
+    "UPDATE ballot SET choices = choices, veto = veto",
+    "UPDATE poll SET closed_at = CURRENT_TIMESTAMP, closed_by = 'creator' WHERE id = 'nobody'",
+    "DELETE FROM ballot WHERE name_key = 'никто'",
 ]
 
 
@@ -141,6 +152,12 @@ REAL_CHANGES = [
     "INSERT INTO lottery_movie (lottery_id, position, name, genres, countries, details)"
     " SELECT id, 9, 'Зеркало', '[]', '[]', '{}' FROM lottery",
     INSERT_LIBRARY_MOVIE.format(name="Зеркало"),
+    "UPDATE poll SET closed_at = CURRENT_TIMESTAMP, closed_by = 'creator'",
+    "UPDATE poll_movie SET name = 'Сталкер (реставрация)' WHERE position = 1",
+    "UPDATE ballot SET choices = '[0, 1]'",
+    "DELETE FROM ballot",
+    "INSERT INTO ballot (poll_id, participant, name, name_key, choices, cast_at)"
+    " SELECT id, 'p2-participant-value-xx', 'Боря', 'боря', '[]', CURRENT_TIMESTAMP FROM poll",
     "INSERT INTO download (movie_id, kind, delete_files, info_hash, magnet, status, attempts, requested_at)"
     " SELECT id, 'download', false, 'b', 'magnet:?xt=urn:btih:b', 'pending', 0, CURRENT_TIMESTAMP"
     " FROM library_movie WHERE id NOT IN (SELECT movie_id FROM download WHERE movie_id IS NOT NULL)",

@@ -51,6 +51,8 @@ class Stock:
     movie_to_download: int
     movie_downloading: int
     drawn_lottery_id: str
+    poll_id: str
+    manage_token: str
 
 
 def stock(app) -> Stock:
@@ -70,7 +72,10 @@ def stock(app) -> Stock:
     drawn = client.post("/api/lotteries", json={"movies": movies}, headers=headers).get_json()
     draw = client.post(f"/api/lotteries/{drawn['id']}/draw", json={"token": drawn["play_token"]})
     assert draw.status_code == 200, draw.get_json()
-    return Stock(lottery["id"], lottery["play_token"], first, second, drawn["id"])
+    poll = client.post("/api/polls", json={"movies": movies}, headers=headers).get_json()
+    return Stock(
+        lottery["id"], lottery["play_token"], first, second, drawn["id"], poll["id"], poll["manage_token"]
+    )
 
 
 def fields_for(endpoint: str, rows: Stock) -> dict:
@@ -79,6 +84,8 @@ def fields_for(endpoint: str, rows: Stock) -> dict:
         "api.create_lottery": {"movies": [{"name": "Сталкер"}, {"name": "Солярис"}]},
         "api.add_to_library": {"name": f"Зеркало {secrets.token_hex(3)}", "year": 1975},
         "api.draw_lottery": {"token": rows.play_token},
+        "api.create_poll": {"movies": [{"name": "Сталкер"}, {"name": "Солярис"}]},
+        "api.close_poll": {"token": rows.manage_token},
         "pages.library_add": {"name": f"Зеркало {secrets.token_hex(3)}", "year": "1975", "magnet": ""},
         "pages.library_set_magnet": {"magnet": new_magnet()},
         "pages.library_remove_torrent": {"delete_files": "1"},
@@ -95,8 +102,11 @@ WRITES = {
     "api.create_lottery",
     "api.add_to_library",
     "api.draw_lottery",
+    "api.create_poll",
+    "api.close_poll",
     "api.request_download",
     "pages.delete_lottery",
+    "pages.delete_poll",
     "pages.library_add",
     "pages.library_delete",
     "pages.library_download",
@@ -118,7 +128,7 @@ def post_routes(app, rows: Stock) -> list[tuple[str, str]]:
         if "POST" not in rule.methods:
             continue
         lottery = rows.drawn_lottery_id if rule.endpoint == "api.lottery_watched" else rows.lottery_id
-        values = {"lottery_id": lottery, "token": rows.play_token}
+        values = {"lottery_id": lottery, "token": rows.play_token, "poll_id": rows.poll_id}
         movie = rows.movie_to_download if rule.endpoint.endswith("download") else rows.movie_downloading
         arguments = {name: values.get(name, movie) for name in rule.arguments}
         found.append((rule.endpoint, rule.build(arguments, append_unknown=False)[1]))

@@ -504,3 +504,29 @@ def test_with_kinopoisk_configured_the_library_offers_its_search_box(make_app):
     assert "data-search" in html and "js/search.js" in html
     plain = make_app().test_client().get("/library").get_data(as_text=True)
     assert "data-search" not in plain
+
+
+def test_a_poll_with_auto_download_queues_its_winner_once_closed(make_app):
+    app = make_app(**QBIT)
+    stub = StubClient()
+    install(app, stub)
+    client = app.test_client()
+    movies = [{**TIHAYA, "name": "Один"}, {"name": "Два", "year": 2001}]
+    stored = [add(client, {**movie, "magnet": magnet(f"{n + 1:040x}")}) for n, movie in enumerate(movies)]
+    poll = client.post("/api/polls", json={"movies": movies, "auto_download": True}).get_json()
+    assert poll["auto_download"] is True
+    voter = app.test_client()
+    assert (
+        voter.put(f"/api/polls/{poll['id']}/ballot", json={"name": "Аня", "approve": [1]}).status_code == 200
+    )
+    with app.app_context():
+        assert (
+            db.session.scalar(sa.select(sa.func.count()).select_from(Download)) == 0
+        )  # not before the close
+    closed = client.post(f"/api/polls/{poll['id']}/close", json={"token": poll["manage_token"]}).get_json()
+    assert closed["result"]["winner"] == 1
+    assert client.get(f"/api/library/{stored[1]['id']}").get_json()["download"]["status"] == "pending"
+    client.post(f"/api/polls/{poll['id']}/close", json={"token": poll["manage_token"]})  # closing again
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Download)) == 1
+    assert stub.calls == []  # the close never talks to qBittorrent

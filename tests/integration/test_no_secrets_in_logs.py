@@ -90,6 +90,10 @@ def test_mask_secrets_hides_play_tokens_and_secret_query_values_and_nothing_else
     assert (
         mask_secrets(line) == '127.0.0.1 "GET /l/Ab3dEf9h/play/***?page=2&token=***&x=1 HTTP/1.1" 200 5 1ms'
     )
+    assert (
+        mask_secrets('"GET /p/Ab3dEf9h/manage/tOk-En_123 HTTP/1.1"')
+        == '"GET /p/Ab3dEf9h/manage/*** HTTP/1.1"'
+    )
     assert mask_secrets("GET /login?next=%2Fl%2Fabc%2Fplay%2Fsecret HTTP/1.1") == (
         "GET /login?next=%2Fl%2Fabc%2Fplay%2F*** HTTP/1.1"
     )
@@ -134,12 +138,14 @@ def test_no_secret_reaches_a_log_line_or_an_error_page(database_url, tmp_path):
         with GunicornServer(database_url, workers=2, env=env, log_path=log_path) as server:
             secrets, answers = run_flow(server.url)
     secrets["undrawn lottery's seed"] = undrawn_seed(database_url)
+    secrets["open poll's seed"] = undrawn_seed(database_url, "SELECT seed FROM poll WHERE closed_at IS NULL")
 
     log = log_path.read_text()
     for name, value in secrets.items():
         assert value not in log, f"{name} is in the log"
     # The flow went through the logs: the play link's request is there, masked, and so are the failures.
     assert "/play/*** HTTP/1.1" in log
+    assert "/manage/*** HTTP/1.1" in log
     assert "qBittorrent refused the login" in log
     assert "kinopoisk" in log
     errors = [(path, status, text) for path, status, text in answers if status >= 400]
@@ -149,10 +155,12 @@ def test_no_secret_reaches_a_log_line_or_an_error_page(database_url, tmp_path):
             assert value not in text, f"{name} is in the {status} answer to {path}"
 
 
-def undrawn_seed(database_url: str) -> str:
+def undrawn_seed(
+    database_url: str, query: str = "SELECT seed FROM lottery WHERE winner_position IS NULL"
+) -> str:
     engine = sa.create_engine(normalize_database_url(database_url))
     with engine.connect() as connection:
-        seed = connection.scalar(sa.text("SELECT seed FROM lottery WHERE winner_position IS NULL"))
+        seed = connection.scalar(sa.text(query))
     engine.dispose()
     return seed
 
@@ -195,6 +203,11 @@ def run_flow(base: str) -> tuple[dict[str, str], list[tuple[str, int, str]]]:
     assert guest.call("GET", f"/l/{lottery_id}/play/{play_token}")[0] == 200  # the result, by the play link
     guest.call("GET", f"/api/lotteries/{other['id']}?token={other_token}")  # a future ?token= link
     guest.call("GET", f"/login?next=%2Fl%2F{other['id']}%2Fplay%2F{other_token}")
+    status, poll = scripts.json("POST", "/api/polls", {"movies": movies}, token=api_token)
+    assert status == 201
+    assert guest.call("GET", f"/p/{poll['id']}/manage/{poll['manage_token']}")[0] == 200
+    assert guest.call("GET", f"/p/{poll['id']}/manage/{poll['manage_token']}x")[0] == 404
+    assert reel.json("POST", f"/api/polls/{poll['id']}/close", {"token": "wrong"})[0] == 403
     guest.call("GET", "/no-such-page")
     guest.json("GET", "/api/no-such-thing")
 
@@ -208,4 +221,5 @@ def run_flow(base: str) -> tuple[dict[str, str], list[tuple[str, int, str]]]:
     wait_for(refused)
     browser.call("GET", "/library")
     secrets = {**SECRETS, "play token": play_token, "other play token": other_token}
+    secrets["manage token"] = poll["manage_token"]
     return secrets, browser.answers + scripts.answers + guest.answers + reel.answers

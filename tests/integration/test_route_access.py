@@ -16,6 +16,15 @@ PUBLIC_ENDPOINTS = {
     "pages.play_page",
     "api.get_lottery",
     "api.draw_lottery",
+    # A poll's own links are public like a lottery's: everyone votes; closing and removing need its token.
+    "pages.poll_page",
+    "pages.poll_manage_page",
+    "api.get_poll",
+    "api.put_ballot",
+    "api.get_ballot",
+    "api.delete_ballot",
+    "api.close_poll",
+    "api.remove_ballot",
     "api_docs.openapi_json",  # an API description is not secret
     "api_docs.docs_page",
 }

@@ -17,6 +17,7 @@ import io
 import json
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from urllib.parse import quote, urlsplit
 
@@ -79,6 +80,10 @@ class Site:
         api.post(f"/api/library/{self.movie_id}/download", json={}, headers=self.api_headers)
         ready = {"name": "Фильм с раздачей", "magnet": f"magnet:?xt=urn:btih:{'c' * 40}"}
         api.post("/api/library", json=ready, headers=self.api_headers)  # «Скачать» shows on its card
+        self.poll = api.post(
+            "/api/polls", json={"movies": movies, "veto": True}, headers=self.api_headers
+        ).get_json()
+        api.put(f"/api/polls/{self.poll['id']}/ballot", json={"name": "Аня", "approve": [0]})
         self.document = api.get("/api/openapi.json").get_json()
 
     def path_values(self) -> dict[str, str]:
@@ -88,6 +93,8 @@ class Site:
             "token": lottery["play_token"],
             "movie_id": str(self.movie_id),
             "day": "2025-01-01",  # a viewing's day (DELETE /api/library/{movie_id}/viewings/{day})
+            "poll_id": self.poll["id"],
+            "name": "Аня",
         }
 
 
@@ -330,10 +337,11 @@ def test_a_body_past_its_route_limit_is_a_413_before_it_is_read(site):
             assert "Слишком много данных" in response.get_data(as_text=True), what
 
 
-def test_only_backup_import_and_a_full_lottery_take_megabytes(app):
+def test_only_backup_import_and_a_full_lottery_or_poll_take_megabytes(app):
     with app.app_context():
         big = {rule.endpoint for rule in app.url_map.iter_rules() if limit_for(rule.endpoint) > 1024 * 1024}
-    assert big == {"pages.library_backup_upload", "api.create_lottery"}  # 25 movies of the longest fields
+    # 25 movies of the longest fields
+    assert big == {"pages.library_backup_upload", "api.create_lottery", "api.create_poll"}
 
 
 def longest_movie() -> dict:
@@ -366,6 +374,17 @@ def test_the_longest_valid_bodies_fit_their_limits(site):
     created, seconds = timed(
         lambda: client.post(
             "/api/lotteries", data=lottery, content_type="application/json", headers=site.api_headers
+        )
+    )
+    assert created.status_code == 201, created.get_json()
+    assert seconds < BOUND_SECONDS
+    soon = datetime.now(UTC) + timedelta(days=300)
+    deadline = soon.astimezone(timezone(timedelta(hours=14))).replace(microsecond=999_999).isoformat()
+    settings = {"method": "ranked", "deadline": deadline, "results": "after_close"}
+    poll = json.dumps({"movies": movies, "auto_download": False, "veto": False, **settings})
+    created, seconds = timed(
+        lambda: client.post(
+            "/api/polls", data=poll, content_type="application/json", headers=site.api_headers
         )
     )
     assert created.status_code == 201, created.get_json()

@@ -155,23 +155,91 @@ document.addEventListener('movie:add', (event) => {
   else toast(`«${event.detail.name}» добавлен`, 'success');
 });
 
+// ---- lottery or poll ------------------------------------------------------------------------------------
+
+const pollSettings = document.getElementById('poll-settings');
+const deadlineSelect = document.getElementById('poll-deadline');
+const deadlineTime = document.getElementById('deadline-time');
+const deadlineDate = document.getElementById('deadline-date');
+const deadlineHint = document.getElementById('deadline-hint');
+const whenFormat = new Intl.DateTimeFormat('ru-RU', { weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit' });
+
+const isPoll = () => document.querySelector('input[name="kind"]:checked')?.value === 'poll';
+const createLabel = () => (isPoll() ? 'Создать голосование' : 'Создать лотерею');
+
+/** The chosen deadline as a Date, null for none, or a string saying what is wrong. */
+export function chosenDeadline(now = new Date()) {
+  const choice = deadlineSelect.value;
+  if (choice === 'none') return null;
+  if (choice === 'hour') return new Date(now.getTime() + 3600 * 1000);
+  if (choice === 'tonight') {
+    const [hours, minutes] = (deadlineTime.value || '21:00').split(':').map(Number);
+    const at = new Date(now);
+    at.setHours(hours, minutes, 0, 0);
+    if (at <= now) at.setDate(at.getDate() + 1); // already past today: the same time tomorrow
+    return at;
+  }
+  if (!deadlineDate.value) return 'Выберите дату и время окончания.';
+  const at = new Date(deadlineDate.value); // datetime-local: the viewer's own zone
+  if (Number.isNaN(at.getTime())) return 'Выберите дату и время окончания.';
+  return at <= now ? 'Это время уже прошло — выберите позже.' : at;
+}
+
+function paintKind() {
+  pollSettings.hidden = !isPoll();
+  document.getElementById('deadline-time-field').hidden = deadlineSelect.value !== 'tonight';
+  document.getElementById('deadline-date-field').hidden = deadlineSelect.value !== 'date';
+  const deadline = chosenDeadline();
+  deadlineHint.hidden = !(deadline instanceof Date);
+  if (deadline instanceof Date) deadlineHint.textContent = `Закроется ${whenFormat.format(deadline)}.`;
+  if (createButton.textContent !== 'Создаём…') createButton.textContent = createLabel();
+}
+
+for (const input of document.querySelectorAll('input[name="kind"], #poll-deadline, #deadline-time, #deadline-date')) {
+  input.addEventListener('change', paintKind);
+}
+
+/** The candidates as the API takes them: the library's notes and ids stay on this page. */
+function candidates() {
+  return movies.map(({ note, library_id: libraryId, ...movie }) => movie);
+}
+
+function pollBody() {
+  const deadline = chosenDeadline();
+  if (typeof deadline === 'string') throw new Error(deadline);
+  return {
+    movies: candidates(),
+    method: document.querySelector('input[name="method"]:checked').value,
+    deadline: deadline ? deadline.toISOString() : null,
+    results: document.getElementById('poll-results').value,
+    veto: document.getElementById('poll-veto').checked,
+    auto_download: Boolean(document.getElementById('auto-download')?.checked),
+  };
+}
+
 createButton.addEventListener('click', async () => {
   createButton.disabled = true;
   createButton.textContent = 'Создаём…';
   showError(createError, null);
   try {
-    const autoDownload = document.getElementById('auto-download');
-    const candidates = movies.map(({ note, library_id: libraryId, ...movie }) => movie);
-    const body = { movies: candidates, auto_download: Boolean(autoDownload && autoDownload.checked) };
-    const { data } = await api('/api/lotteries', { method: 'POST', body });
-    try { localStorage.setItem(`ml:play:${data.id}`, data.play_url); } catch { /* shown on this page only */ }
+    let target;
+    if (isPoll()) {
+      const { data } = await api('/api/polls', { method: 'POST', body: pollBody() });
+      target = data.manage_url; // the creator's page: share, close, remove a ballot
+    } else {
+      const autoDownload = document.getElementById('auto-download');
+      const body = { movies: candidates(), auto_download: Boolean(autoDownload && autoDownload.checked) };
+      const { data } = await api('/api/lotteries', { method: 'POST', body });
+      try { localStorage.setItem(`ml:play:${data.id}`, data.play_url); } catch { /* shown on this page only */ }
+      target = data.wait_url;
+    }
     movies = [];
     saveDraft();
-    window.location.assign(data.wait_url);
+    window.location.assign(target);
   } catch (error) {
     showError(createError, error.message);
     createButton.disabled = movies.length < MIN;
-    createButton.textContent = 'Создать лотерею';
+    createButton.textContent = createLabel();
   }
 });
 
@@ -194,5 +262,7 @@ function takeLibraryPicks() {
 }
 
 const fromLibrary = takeLibraryPicks();
+paintKind();
+
 render();
 if (!fromLibrary) refreshNotes();

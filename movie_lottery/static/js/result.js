@@ -1,23 +1,13 @@
 // Result page: recompute the commitment and the winner in the browser (Web Crypto) and say if they match.
 
 import { readJsonScript } from './common.js';
+import { canVerify, pickIndex as winnerIndex, sha256Hex } from './reel.js';
 
 const lottery = readJsonScript('lottery-data');
 const verdict = document.getElementById('verdict');
 
-async function sha256Hex(text) {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/** The documented formula: int(sha256(seed \n id \n names...), 16) mod n. */
-export async function winnerIndex(seed, id, names) {
-  const hex = await sha256Hex([seed, id, ...names].join('\n'));
-  return Number(BigInt(`0x${hex}`) % BigInt(names.length));
-}
-
 async function verify() {
-  if (!window.crypto || !crypto.subtle) {
+  if (!canVerify()) {
     verdict.textContent = 'Браузер не умеет считать SHA-256 на этой странице (нужен HTTPS). Проверьте вручную — инструкция ниже.';
     return;
   }
