@@ -81,7 +81,15 @@ def test_the_javascript_rule_groups_every_single_character_as_python_does(live_s
 
 def test_the_builder_says_yolki_and_elki_are_one_movie_before_anything_is_sent(live_server, page):
     sent = []
-    page.on("request", lambda request: sent.append(request.url) if request.method == "POST" else None)
+    # The builder asks the library about its candidates (a read, whose list is too long for an address);
+    # whether two titles are one movie it decides by itself, before anything is sent.
+    reads = ("/api/library/notes",)
+    page.on(
+        "request",
+        lambda request: (
+            sent.append(request.url) if request.method == "POST" and not request.url.endswith(reads) else None
+        ),
+    )
     page.goto(live_server.url + "/")
     add_by_hand(page, "Ёлки", "2010")
     add_by_hand(page, "Елки", "2010")

@@ -177,16 +177,16 @@ async function poll() {
       renderStatus(lastAnswer.status);
       applyCards(lastAnswer.cards, { announce: true });
     }
-    const { summary, active } = lastAnswer;
-    if (!summary.available && summary.checked_at) {
+    const { poll: state } = lastAnswer;
+    if (!state.available && state.checked) {
       delay = backoff();
       // The server probes again at retry_at: ask right after that, not a whole back-off later.
-      if (summary.breaker.retry_at) delay = Math.min(delay, Math.max(new Date(summary.breaker.retry_at) - Date.now() + 2000, FAST_MS));
+      if (state.breaker.retry_at) delay = Math.min(delay, Math.max(new Date(state.breaker.retry_at) - Date.now() + 2000, FAST_MS));
       // Still closed: the server is counting failures and will soon name its next attempt; ask again shortly.
-      else if (summary.breaker.state === 'closed') delay = Math.min(delay, CHECKING_MS);
+      else if (state.breaker.state === 'closed') delay = Math.min(delay, CHECKING_MS);
     } else {
       failures = 0;
-      delay = !summary.checked_at ? CHECKING_MS : active ? FAST_MS : IDLE_MS;
+      delay = !state.checked ? CHECKING_MS : state.active ? FAST_MS : IDLE_MS;
     }
   } catch {
     siteUnreachable();
