@@ -16,7 +16,6 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from .errors import InvalidInput
 from .extensions import db
 from .integrations.kinopoisk import (
     KinopoiskClient,
@@ -31,7 +30,6 @@ log = logging.getLogger(__name__)
 
 CACHE_TTL = timedelta(hours=24)
 CACHE_MAX_ENTRIES = 5000
-QUERY_MAX = 200
 SEARCH_LIMIT = 10
 QUOTA_PAUSE_SECONDS = 15 * 60
 
@@ -74,15 +72,6 @@ class KinopoiskGate:
             raise
         finally:
             self._slots.release()
-
-
-def validate_query(raw: str | None) -> str:
-    query = " ".join((raw or "").split())
-    if len(query) < 1:
-        raise InvalidInput("Введите название фильма или ссылку на Кинопоиск", code="empty_query")
-    if len(query) > QUERY_MAX:
-        raise InvalidInput(f"Запрос длиннее {QUERY_MAX} символов", code="query_too_long")
-    return query
 
 
 def _cached(key: str) -> list[dict] | None:
@@ -134,9 +123,12 @@ def _lookup(key: str, fetch, gate: KinopoiskGate) -> tuple[list[dict], bool]:
     return movies, False
 
 
-def search_movies(raw_query: str | None, client: KinopoiskClient, gate: KinopoiskGate) -> SearchResult:
-    """Movies for a title, a kinopoisk.ru link or a bare id, in the lottery's movie shape."""
-    query = validate_query(raw_query)
+def search_movies(query: str, client: KinopoiskClient, gate: KinopoiskGate) -> SearchResult:
+    """Movies for a title, a kinopoisk.ru link or a bare id, in the lottery's movie shape.
+
+    ``query`` has passed the API's SearchQuery (non-empty, at most SEARCH_QUERY_MAX characters, spaces
+    collapsed): the request is where input is refused.
+    """
     kinopoisk_id = parse_kinopoisk_ref(query)
     if kinopoisk_id is not None:
 

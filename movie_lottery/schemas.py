@@ -9,13 +9,13 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, utils, validate
 
 from .errors import InvalidInput
+from .integrations.kinopoisk import MAX_KINOPOISK_ID, MIN_KINOPOISK_ID
 
 NAME_MAX = 200
 DESCRIPTION_MAX = 5000
 URL_MAX = 1000
 LIST_MAX = 20
 LIST_ITEM_MAX = 60
-KINOPOISK_ID_RANGE = (250, 10_000_000)
 FIRST_FILM_YEAR = 1888
 
 # C0/C1 controls and NUL are refused; descriptions may keep line breaks and tabs.
@@ -167,7 +167,7 @@ class MovieSchema(Schema):
         load_default=None,
         allow_none=True,
         strict=False,
-        validate=validate.Range(*KINOPOISK_ID_RANGE, error="Неверный id Кинопоиска"),
+        validate=validate.Range(MIN_KINOPOISK_ID, MAX_KINOPOISK_ID, error="Неверный id Кинопоиска"),
     )
     poster = _http_url()
     description = Text(

@@ -21,7 +21,7 @@ import contextlib
 import re
 import ssl
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -82,11 +82,6 @@ class TorrentStatus:
     completion_on: int | None
     category: str
     tags: tuple[str, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["tags"] = list(self.tags)
-        return data
 
     @classmethod
     def from_api(cls, item: Any) -> TorrentStatus:

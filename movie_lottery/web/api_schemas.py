@@ -14,14 +14,14 @@ from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 
 from ..errors import InvalidInput
 from ..integrations.magnet import MAX_LENGTH as MAGNET_MAX
+from ..library import QUERY_MAX as LIBRARY_QUERY_MAX
+from ..library import SORTS
 from ..lottery import MAX_MOVIES, MIN_MOVIES
-from ..movie_search import QUERY_MAX as SEARCH_MAX
 from ..schemas import VISIBLE, MovieSchema, NoControls, SizedList, Text, first_message, in_russian
 
 PAGE_MAX = 1_000_000
-QUERY_MAX = 200
+SEARCH_QUERY_MAX = 200  # a Kinopoisk search; the library's own filter is library.QUERY_MAX
 TOKEN_MAX = 100
-SORTS = ("added", "title", "year", "rating")
 
 
 class Shared:
@@ -138,7 +138,7 @@ class DrawSchema(ApiSchema):
 
 
 EMPTY_QUERY = "Введите название фильма или ссылку на Кинопоиск"
-LONG_QUERY = f"Запрос длиннее {SEARCH_MAX} символов"
+LONG_QUERY = f"Запрос длиннее {SEARCH_QUERY_MAX} символов"
 
 
 class SearchQuery(ApiSchema):
@@ -146,7 +146,7 @@ class SearchQuery(ApiSchema):
         required=True,
         validate=[
             validate.Length(min=1, error=EMPTY_QUERY),
-            validate.Length(max=SEARCH_MAX, error=LONG_QUERY),
+            validate.Length(max=SEARCH_QUERY_MAX, error=LONG_QUERY),
             NoControls(VISIBLE),  # NUL never reaches the database: PostgreSQL refuses it in text
         ],
         error_messages={"required": EMPTY_QUERY},
@@ -164,7 +164,7 @@ class SearchQuery(ApiSchema):
 class LibraryQuery(ApiSchema):
     q = Text(
         load_default=None,
-        validate=[validate.Length(max=QUERY_MAX), NoControls()],
+        validate=[validate.Length(max=LIBRARY_QUERY_MAX), NoControls()],
         metadata={"description": "Words that must all appear in the title, year, genres or countries."},
     )
     sort = Text(
