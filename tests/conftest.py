@@ -45,6 +45,8 @@ BASE_TEST_CONFIG = {
     "QBIT_VERIFY_TLS": True,
     "TORRENT_SEARCH_URL": None,
     "SERVER_NAME": None,
+    "RUNNING_ON_RENDER": False,
+    "GIT_COMMIT": None,
 }
 
 

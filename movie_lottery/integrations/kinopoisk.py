@@ -279,15 +279,22 @@ def parse_movie(doc: Any) -> KinopoiskMovie | None:
 
 
 class KinopoiskError(Exception):
-    """Base error. `message` is Russian and safe to show to users; `detail` is technical, for logs."""
+    """Base error. `message` is Russian and safe to show to users; `detail` is technical, for logs.
+
+    `sent` is False when no request left this process (no token, a token no header can carry): such a
+    failure cost none of the day's quota.
+    """
 
     code: str = "kinopoisk_error"
     message: str = "Не удалось получить данные с Кинопоиска — добавьте фильм вручную"
 
-    def __init__(self, detail: str | None = None, *, status_code: int | None = None) -> None:
+    def __init__(
+        self, detail: str | None = None, *, status_code: int | None = None, sent: bool = True
+    ) -> None:
         super().__init__(self.message)
         self.detail = detail
         self.status_code = status_code
+        self.sent = sent
 
     def __str__(self) -> str:
         return self.message
@@ -419,10 +426,10 @@ class KinopoiskClient:
 
     def _require_configured(self) -> None:
         if not self.configured:
-            raise KinopoiskNotConfigured("no Kinopoisk API token")
+            raise KinopoiskNotConfigured("no Kinopoisk API token", sent=False)
         if not (self._token.isascii() and self._token.isprintable()):
             # Would not survive as an HTTP header; do not spend a request to learn that.
-            raise KinopoiskBadToken("token contains characters that cannot be sent in a header")
+            raise KinopoiskBadToken("token contains characters that cannot be sent in a header", sent=False)
 
     def _get_session(self) -> requests.Session:
         with self._session_lock:

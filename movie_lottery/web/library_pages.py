@@ -9,17 +9,18 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask import current_app, flash, redirect, request, url_for
 
-from .. import downloads, library
+from .. import downloads, library, milestones
 from ..config import kinopoisk_configured, qbit_configured
 from ..errors import DomainError
 from ..integrations.qbittorrent import TorrentStatus
 from ..models import Download
 from ..torrent_status import Snapshot, service_for, status_summary
 from .api_library import in_client, queue_torrent_removal
+from .auth import is_admin
 from .page_cache import cached_page
 from .pages import bp, collage_fetched_at, page_arg, render_page
 
@@ -151,16 +152,30 @@ def _this_list(query: str, sort: str, page: int) -> str:
     )
 
 
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
 def _library_cache_key() -> tuple:
-    """Besides the data: the backdrop and, with qBittorrent configured, everything the page shows from this
-    process's memory — the snapshot (compared by value) and the status summary (the status line follows
-    from it)."""
+    """Besides the data: the backdrop, the date (the backup nudge counts days) and, with qBittorrent
+    configured, everything the page shows from this process's memory — the snapshot (compared by value)
+    and the status summary (the status line follows from it)."""
     if not qbit_configured(current_app.config):
-        return (collage_fetched_at(),)
+        return collage_fetched_at(), _today()
     service = service_for(current_app)
     snapshot = service.snapshot()  # wakes the refresher for the page's polling, hit or miss
     summary = status_summary(service)
-    return collage_fetched_at(), snapshot, json.dumps(summary, sort_keys=True)
+    return collage_fetched_at(), _today(), snapshot, json.dumps(summary, sort_keys=True)
+
+
+def backup_nudge() -> milestones.Milestones | None:
+    """For the admin: the dates to show when no backup is newer than a week and there is data to lose."""
+    if not is_admin():
+        return None
+    known = milestones.read_milestones()
+    if not milestones.backup_overdue(known, _today()) or not milestones.anything_to_lose():
+        return None
+    return known
 
 
 @bp.get("/library")
@@ -200,6 +215,7 @@ def library_page(form: dict | None = None, form_error: str | None = None, status
         form_error=form_error,
         back=_this_list(query, sort, found.page),
         found=found,
+        nudge=backup_nudge(),
     )
     return html, status
 

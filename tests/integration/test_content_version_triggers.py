@@ -19,7 +19,7 @@ from movie_lottery import downloads, torrent_status
 from movie_lottery.extensions import db
 from tests.integration.test_torrent_status import HASH_A, QBIT, StubClient, add_movie, ask_download, install
 
-WATCHED_TABLES = ("lottery", "lottery_movie", "library_movie", "download")
+WATCHED_TABLES = ("lottery", "lottery_movie", "library_movie", "download", "site_milestone")
 MIGRATION = "0006"  # this change's revision; it sits on 0003's triggers
 BEFORE_IT = "0003"
 UNKNOWN_HASH = "f" * 40
@@ -81,6 +81,7 @@ NOTHING_CHANGES = [
     "UPDATE lottery_movie SET name = name, genres = genres, details = details, rating = rating",
     "UPDATE library_movie SET year = year, magnet = magnet, genres = genres",
     "UPDATE download SET attempts = attempts, last_error = last_error",
+    "UPDATE site_milestone SET at = at",
     # no row matched
     f"UPDATE download SET status = 'done' WHERE status = 'sent' AND info_hash IN ('{UNKNOWN_HASH}')",
     "UPDATE lottery SET seed = 'x' WHERE id = 'nobody'",
@@ -88,6 +89,7 @@ NOTHING_CHANGES = [
     "DELETE FROM library_movie WHERE id = -1",
     "DELETE FROM download WHERE status = 'failed'",
     "INSERT INTO library_movie SELECT * FROM library_movie WHERE 1 = 0",
+    "DELETE FROM site_milestone WHERE name = 'nothing'",
 ]
 
 
@@ -135,6 +137,10 @@ REAL_CHANGES = [
     "INSERT INTO download (movie_id, kind, delete_files, info_hash, magnet, status, attempts, requested_at)"
     " SELECT id, 'download', false, 'b', 'magnet:?xt=urn:btih:b', 'pending', 0, CURRENT_TIMESTAMP"
     " FROM library_movie WHERE id NOT IN (SELECT movie_id FROM download WHERE movie_id IS NOT NULL)",
+    # the library page's backup nudge (0009)
+    "INSERT INTO site_milestone (name, at) VALUES ('backup_taken', CURRENT_TIMESTAMP)",
+    "UPDATE site_milestone SET at = '2001-02-03 04:05:06' WHERE name = 'backup_taken'",
+    "DELETE FROM site_milestone WHERE name = 'backup_taken'",
 ]
 
 
@@ -144,6 +150,8 @@ def test_every_real_insert_update_and_delete_moves_the_content_version(
 ):
     if statement.startswith("INSERT INTO download"):
         other_connection(INSERT_LIBRARY_MOVIE.format(name="Иваново детство"))  # a movie without a download
+    if "site_milestone" in statement and not statement.startswith("INSERT"):
+        other_connection(REAL_CHANGES[-3])  # the backup's row, to change or delete
     before = version(database_url)
     assert other_connection(statement) >= 1
     assert version(database_url) > before
