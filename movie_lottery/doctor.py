@@ -688,3 +688,128 @@ def as_json(checks: list[Check]) -> str:
         ensure_ascii=False,
         indent=2,
     )
+
+
+# ---- the live picture (/status): memory and the database only ------------------------------------------
+
+
+def live_checks(app: Flask, kinopoisk_gate: Any | None = None) -> list[Check]:
+    """The checks /status shows: no network call, no subprocess, no Alembic. Inside an app context."""
+    from .config import gunicorn_settings
+    from .torrent_status import service_for
+
+    config = app.config
+    checks = database_checks(app, with_migrations=False)
+    checks += secret_checks(config, Path(app.instance_path))
+    running = config.get("GUNICORN_SETTINGS")
+    if running:
+        bind = gunicorn_settings()["bind"]
+        checks.append(
+            gunicorn_verdict(
+                "gunicorn", running, expected_bind=bind, on_render=bool(config.get("RUNNING_ON_RENDER"))
+            )
+        )
+    else:
+        checks.append(ok("gunicorn", "сайт запущен не через gunicorn (flask run или тесты)"))
+    checks.append(qbittorrent_live_check(service_for(app) if qbit_configured(config) else None))
+    checks.append(kinopoisk_live_check(config, kinopoisk_gate))
+    return checks
+
+
+def qbittorrent_live_check(service: Any | None) -> Check:
+    """From this process's snapshot and breaker: what the refresher last learned, and when it tries again."""
+    if service is None:
+        return ok(QBIT_NAME, "не настроен: скачивание выключено")
+    snapshot, breaker = service.peek(), service.breaker_state()
+    if service.login_rejected:
+        return fail(
+            QBIT_NAME,
+            f"вход отклонён ({breaker.reason}); автоматических попыток больше не будет: {BAN_NOTE}",
+            "Исправьте QBIT_USERNAME и QBIT_PASSWORD и перезапустите сайт",
+        )
+    if snapshot.available:
+        return ok(QBIT_NAME, f"на связи (проверено {snapshot.checked_at:%H:%M:%S} UTC)")
+    if snapshot.checked_at is None:
+        return ok(
+            QBIT_NAME,
+            "этот процесс ещё не обращался к qBittorrent: он делает это, пока кто-то смотрит библиотеку"
+            " или что-то ждёт отправки",
+        )
+    retry = f"; следующая попытка в {breaker.retry_at:%H:%M:%S} UTC" if breaker.retry_at else ""
+    return warn(
+        QBIT_NAME,
+        f"недоступен: {snapshot.reason}{retry}. Скачивания ждут в очереди и уйдут, когда он ответит",
+        "flask --app movie_lottery doctor скажет, почему (одна попытка входа)",
+    )
+
+
+def kinopoisk_live_check(config: Mapping[str, Any], gate: Any | None) -> Check:
+    if not kinopoisk_configured(config):
+        return ok(KINOPOISK_NAME, "не настроен: фильмы добавляют вручную")
+    paused = gate.paused_until() if gate is not None else None
+    if paused is not None:
+        return warn(
+            KINOPOISK_NAME,
+            f"дневной лимит исчерпан: этот процесс не спрашивает Кинопоиск до {paused:%H:%M} UTC"
+            + _calls_today(),
+            "Фильмы можно добавлять вручную; поиск вернётся сам",
+        )
+    return ok(KINOPOISK_NAME, f"токен задан{_calls_today()}")
+
+
+def _masked_url(url: str | None) -> str:
+    """A URL without the password in it (user names stay: they are not secrets)."""
+    if not url:
+        return "—"
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        from urllib.parse import urlsplit, urlunsplit
+
+        parts = urlsplit(url)
+        if parts.password:
+            host = parts.hostname or ""
+            netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
+            return urlunsplit(parts._replace(netloc=netloc))
+        return url
+
+
+def settings_in_force(
+    config: Mapping[str, Any], instance_path: Path, *, hide_addresses: bool
+) -> list[tuple[str, str]]:
+    """(setting, what it is set to) for /status. Secrets appear as «задан» / «не задан», never their value;
+    ``hide_addresses`` also hides where qBittorrent lives (a site open to everyone shows this to everyone)."""
+
+    def given(key: str) -> str:
+        return "задан" if config.get(key) else "не задан"
+
+    key_file = instance_path / "secret_key"
+    from_file = key_file.exists() and key_file.read_text().strip() == str(config.get("SECRET_KEY") or "")
+    qbit_address = "—"
+    if config.get("QBIT_HOST"):
+        port = config.get("QBIT_PORT")
+        qbit_address = (
+            "скрыт: сайт открыт всем"
+            if hide_addresses
+            else f"{config['QBIT_HOST']}{f':{port}' if port else ''}"
+        )
+    rows = [
+        ("DATABASE_URL", _masked_url(config.get("SQLALCHEMY_DATABASE_URI"))),
+        ("SECRET_KEY", "из instance/secret_key" if from_file else given("SECRET_KEY")),
+        ("ADMIN_PASSWORD", given("ADMIN_PASSWORD")),
+        ("OPEN_SITE", "да" if config.get("OPEN_SITE") else "нет"),
+        ("API_TOKEN", given("API_TOKEN")),
+        ("PROXY_HOPS", str(config.get("PROXY_HOPS") or 0)),
+        ("KINOPOISK_API_TOKEN", given("KINOPOISK_API_TOKEN")),
+        ("KINOPOISK_API_URL", _masked_url(config.get("KINOPOISK_API_URL"))),
+        ("QBIT_HOST, QBIT_PORT", qbit_address),
+        ("QBIT_USERNAME", given("QBIT_USERNAME")),
+        ("QBIT_PASSWORD", given("QBIT_PASSWORD")),
+        ("QBIT_CATEGORY", str(config.get("QBIT_CATEGORY") or "movie-lottery")),
+        ("QBIT_VERIFY_TLS", "нет" if config.get("QBIT_VERIFY_TLS") is False else "да"),
+        ("TORRENT_SEARCH_URL", _masked_url(config.get("TORRENT_SEARCH_URL"))),
+        ("Render", "да" if config.get("RUNNING_ON_RENDER") else "нет"),
+    ]
+    running = config.get("GUNICORN_SETTINGS")
+    rows.append(("gunicorn", describe_gunicorn(running) if running else "не gunicorn (flask run или тесты)"))
+    return rows

@@ -61,14 +61,15 @@ def _record(name: str, at: datetime) -> None:
 
 def backup_overdue(milestones: Milestones, today: date) -> bool:
     """Should the admin be nudged to take a backup? When the newest one (before the first one: the database
-    itself) is not newer than BACKUP_NUDGE_AFTER.
+    itself) is older than BACKUP_NUDGE_AFTER.
 
-    By whole days (``today``, UTC), so a cached page that shows the answer only has to be keyed by the date.
+    By whole days (``today``, UTC), so a cached page that shows the answer only has to be keyed by the date:
+    a backup made on the 3rd is overdue from the 11th.
     """
     since = milestones.backup_taken or milestones.database_started
     if since is None:
         return False
-    return since.date() <= today - BACKUP_NUDGE_AFTER
+    return since.date() < today - BACKUP_NUDGE_AFTER
 
 
 def anything_to_lose() -> bool:

@@ -10,6 +10,7 @@ from . import api_responses as out
 from .api import bp
 from .api_schemas import SearchQuery
 
+KINOPOISK_EXTENSION = "kinopoisk"  # (client, gate) of this process, made on the first search
 KINOPOISK_TROUBLE = [
     "kinopoisk_not_configured",
     "kinopoisk_bad_token",
@@ -22,7 +23,7 @@ KINOPOISK_TROUBLE = [
 def _kinopoisk() -> tuple[KinopoiskClient, KinopoiskGate]:
     """One client (one connection pool) and one gate per process, made on first use."""
     extensions = current_app.extensions
-    if "kinopoisk" not in extensions:
+    if KINOPOISK_EXTENSION not in extensions:
         config = current_app.config
         client = KinopoiskClient(
             token=config.get("KINOPOISK_API_TOKEN"),
@@ -30,8 +31,8 @@ def _kinopoisk() -> tuple[KinopoiskClient, KinopoiskGate]:
             connect_timeout=config.get("KINOPOISK_CONNECT_TIMEOUT", 3.0),
             read_timeout=config.get("KINOPOISK_READ_TIMEOUT", 5.0),
         )
-        extensions.setdefault("kinopoisk", (client, KinopoiskGate()))
-    return extensions["kinopoisk"]
+        extensions.setdefault(KINOPOISK_EXTENSION, (client, KinopoiskGate()))
+    return extensions[KINOPOISK_EXTENSION]
 
 
 @bp.get("/search")
