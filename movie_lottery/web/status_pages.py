@@ -14,7 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app, render_template
 
-from .. import doctor, downloads, milestones, process_info
+from .. import downloads, milestones, process_info
 from ..config import kinopoisk_configured, qbit_configured
 from ..extensions import db
 from ..models import utcnow
@@ -48,6 +48,8 @@ def _schema_revision() -> str | None:
 
 @bp.get("/status")
 def status_page():
+    from .. import doctor  # on the first visit: most workers never serve this page
+
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     config = app.config
     found = app.extensions.get(KINOPOISK_EXTENSION)
