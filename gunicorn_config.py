@@ -62,9 +62,10 @@ def _app(server):
 
 def when_ready(server) -> None:
     from movie_lottery.forking import prepare_for_workers
+    from movie_lottery.gunicorn_probe import settings_of
 
-    prepare_for_workers(_app(server))
     cfg = server.cfg
+    prepare_for_workers(_app(server), settings_of(cfg))
     logging.getLogger("gunicorn.error").info(
         "gunicorn settings in force: timeout=%s workers=%s threads=%s worker_class=%s bind=%s",
         cfg.timeout,

@@ -14,6 +14,7 @@ from typing import Any  # noqa: E402
 
 from flask import Flask  # noqa: E402
 
+from . import process_info  # noqa: E402,F401  (notes when this process started, for /status)
 from .config import (  # noqa: E402
     engine_options_for,
     kinopoisk_configured,

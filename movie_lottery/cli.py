@@ -47,6 +47,22 @@ def register_cli(app: Flask) -> None:
             f"demo lottery: /l/{created.lottery.id}  play: /l/{created.lottery.id}/play/{created.play_token}"
         )
 
+    @app.cli.command("doctor")
+    @click.option("--json", "as_json", is_flag=True, help="Print the verdicts as JSON, for scripts.")
+    @click.option(
+        "--kinopoisk",
+        is_flag=True,
+        help="Also check the Kinopoisk token: costs one request of today's quota.",
+    )
+    def doctor_command(as_json: bool, kinopoisk: bool) -> None:
+        """What is wrong with this deploy: one line per check. Exit status 1 when something is broken."""
+        from . import doctor
+
+        checks = doctor.run_all(app, kinopoisk=kinopoisk)
+        click.echo(doctor.as_json(checks) if as_json else doctor.table(checks))
+        if doctor.broken(checks):
+            raise click.exceptions.Exit(1)
+
     register_torrent_commands(app)
     register_library_commands(app)
 
@@ -123,14 +139,16 @@ def register_library_commands(app: Flask) -> None:
     def library_export(output: Path | None) -> None:
         """Print the backup: the same data always gives the same bytes, so two backups can be diffed."""
         from .backup import dumps_backup, export_data
+        from .milestones import record_backup
 
         body = dumps_backup(export_data()).encode("utf-8")
         if output is None:
             # Bytes, not text: the file is UTF-8 whatever the terminal's locale says.
             click.echo(body, nl=False)
-            return
-        output.write_bytes(body)
-        click.echo(f"Резервная копия записана в {output}", err=True)
+        else:
+            output.write_bytes(body)
+            click.echo(f"Резервная копия записана в {output}", err=True)
+        record_backup()  # after it was written: `flask doctor`, /status and the library say when
 
     @library_group.command("import")
     @click.argument("file", type=click.File("rb"))

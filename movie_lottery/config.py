@@ -108,6 +108,8 @@ class Settings:
     # Check qBittorrent's HTTPS certificate. Off only for a home server with a self-signed one.
     qbit_verify_tls: bool = True
     torrent_search_url: str | None = None
+    on_render: bool = False  # Render sets RENDER in its services' environment
+    git_commit: str | None = None  # the deployed commit: Render sets RENDER_GIT_COMMIT
 
     def as_flask_config(self) -> dict:
         return {
@@ -127,6 +129,8 @@ class Settings:
             "QBIT_CATEGORY": self.qbit_category,
             "QBIT_VERIFY_TLS": self.qbit_verify_tls,
             "TORRENT_SEARCH_URL": self.torrent_search_url,
+            "RUNNING_ON_RENDER": self.on_render,
+            "GIT_COMMIT": self.git_commit,
         }
 
 
@@ -200,6 +204,8 @@ def load_settings(instance_path: Path, environ: Mapping[str, str] | None = None)
         qbit_category=_clean(environ.get("QBIT_CATEGORY")) or DEFAULT_QBIT_CATEGORY,
         qbit_verify_tls=_bool(environ.get("QBIT_VERIFY_TLS"), True, "QBIT_VERIFY_TLS"),
         torrent_search_url=_clean(environ.get("TORRENT_SEARCH_URL")),
+        on_render=running_on_render(environ),
+        git_commit=_clean(environ.get("RENDER_GIT_COMMIT")),
     )
 
 

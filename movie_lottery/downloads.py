@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -217,6 +219,42 @@ def movie_ids_for(info_hashes: Iterable[str]) -> dict[str, int]:
         sa.select(LibraryMovie.info_hash, LibraryMovie.id).where(LibraryMovie.info_hash.in_(hashes))
     )
     return {info_hash: movie_id for info_hash, movie_id in rows}
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    pending_downloads: int
+    removals: int  # not done yet: pending ones to send, sent ones to confirm
+    failed_downloads: int  # qBittorrent refused them; they wait for the owner
+    oldest_pending: datetime | None  # when the longest-waiting wish was asked for
+    last_error: str | None  # the newest error noted on a waiting or failed row
+
+
+def queue_counts() -> QueueCounts:
+    """What waits in the queue, for /status (two queries)."""
+    waiting_removal = sa.and_(Download.kind == "removal", Download.status.in_(("pending", "sent")))
+    pending_download = sa.and_(Download.kind == "download", Download.status == "pending")
+    failed_download = sa.and_(Download.kind == "download", Download.status == "failed")
+    row = db.session.execute(
+        sa.select(
+            sa.func.count().filter(pending_download),
+            sa.func.count().filter(waiting_removal),
+            sa.func.count().filter(failed_download),
+            sa.func.min(Download.requested_at).filter(sa.or_(pending_download, waiting_removal)),
+        )
+    ).one()
+    error = db.session.scalar(
+        sa.select(Download.last_error)
+        .where(Download.last_error.is_not(None), sa.or_(pending_download, waiting_removal, failed_download))
+        .order_by(Download.requested_at.desc(), Download.id.desc())
+        .limit(1)
+    )
+    oldest = row[3]
+    if isinstance(oldest, str):  # SQLite gives an aggregate of a datetime column back as text
+        oldest = datetime.fromisoformat(oldest)
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)
+    return QueueCounts(row[0], row[1], row[2], oldest, error)
 
 
 def has_pending() -> bool:

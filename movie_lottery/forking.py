@@ -19,8 +19,14 @@ def freeze_startup_objects() -> None:
     gc.enable()
 
 
-def prepare_for_workers(app: Flask) -> None:
-    """Work every worker would otherwise repeat on its first request, done once before the first fork."""
+def prepare_for_workers(app: Flask, server_settings: dict | None = None) -> None:
+    """Work every worker would otherwise repeat on its first request, done once before the first fork.
+
+    ``server_settings``: what gunicorn runs with (gunicorn_probe.settings_of); every worker inherits it and
+    /status shows it as the settings in force.
+    """
+    if server_settings is not None:
+        app.config["GUNICORN_SETTINGS"] = server_settings
     app.url_map.update()  # the URL matcher is compiled lazily, on the first request otherwise
     freeze_startup_objects()
 

@@ -27,6 +27,7 @@ from .errors import Conflict, InvalidInput, NotFound
 from .extensions import db
 from .integrations.magnet import InvalidMagnet, Magnet, parse_magnet
 from .library_filters import (
+    QUERY_MAX,
     LibraryFilter,
     effective_status,
     expire_exclusions,
@@ -41,7 +42,6 @@ from .schemas import load_movie
 
 SORTS = ("added", "title", "year", "rating", "watched")
 DEFAULT_SORT = "added"
-QUERY_MAX = 100
 PAGE_SIZE = 24
 _FIELDS = ("name", "year", "poster", "description", "rating", "genres", "countries")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")

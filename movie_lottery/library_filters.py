@@ -23,6 +23,9 @@ from .extensions import db
 from .models import GENRE_SEPARATOR, LIBRARY_STATUSES, LibraryMovie, Viewing, genre_key
 from .same_movie import normalise_text
 
+# The library's free-text filter, for the page and the API alike (longer is refused, never cut).
+QUERY_MAX = 100
+
 DEFAULT_STATUSES = ("want", "watched")  # the library's list: everything except «не предлагать»
 RANDOM_STATUSES = ("want", "watched")  # what a random pick may ever take
 RANDOM_DEFAULT_STATUSES = ("want",)

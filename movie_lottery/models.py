@@ -368,3 +368,29 @@ class LoginAttempt(db.Model):
     address: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     window_started: Mapped[int] = mapped_column(sa.BigInteger, index=True)
     attempts: Mapped[int] = mapped_column(sa.Integer)
+
+
+class SiteMilestone(db.Model):
+    """When something happened to the site's data, by name (milestones.py): when this database was first set
+    up (stamped by migration 0009) and when a backup was last taken. Render deletes a free database some
+    weeks after it was created, so the owner is told both.
+
+    Watched by the content-version triggers (0009): the library page shows a nudge when no backup is recent.
+    """
+
+    __tablename__ = "site_milestone"
+
+    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class KinopoiskUsage(db.Model):
+    """Requests sent to Kinopoisk per UTC day, by every worker (the free key allows about 200 a day).
+
+    Not watched by the content-version triggers: only /status shows it, and /status is never cached.
+    """
+
+    __tablename__ = "kinopoisk_usage"
+
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    calls: Mapped[int] = mapped_column(sa.Integer)

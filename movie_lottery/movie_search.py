@@ -10,28 +10,31 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from .errors import InvalidInput
 from .extensions import db
 from .integrations.kinopoisk import (
     KinopoiskClient,
+    KinopoiskError,
     KinopoiskQuotaExceeded,
     KinopoiskUnavailable,
     normalize_query,
     parse_kinopoisk_ref,
 )
-from .models import KinopoiskCacheEntry, utcnow
+from .models import KinopoiskCacheEntry, KinopoiskUsage, utcnow
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
 CACHE_TTL = timedelta(hours=24)
 CACHE_MAX_ENTRIES = 5000
-QUERY_MAX = 200
 SEARCH_LIMIT = 10
 QUOTA_PAUSE_SECONDS = 15 * 60
 
@@ -58,15 +61,20 @@ class KinopoiskGate:
     def quota_exhausted(self) -> bool:
         return time.monotonic() < self._until
 
+    def paused_until(self) -> datetime | None:
+        """When this process asks Kinopoisk again after it said the quota was gone (None: no pause)."""
+        left = self._until - time.monotonic()
+        return utcnow() + timedelta(seconds=left) if left > 0 else None
+
     def mark_quota_exhausted(self) -> None:
         with self._lock:
             self._until = time.monotonic() + QUOTA_PAUSE_SECONDS
 
     def call(self, fetch):
         if self.quota_exhausted():
-            raise KinopoiskQuotaExceeded("quota pause still in force")
+            raise KinopoiskQuotaExceeded("quota pause still in force", sent=False)
         if not self._slots.acquire(timeout=0.2):
-            raise KinopoiskUnavailable("too many Kinopoisk calls in flight in this process")
+            raise KinopoiskUnavailable("too many Kinopoisk calls in flight in this process", sent=False)
         try:
             return fetch()
         except KinopoiskQuotaExceeded:
@@ -74,15 +82,6 @@ class KinopoiskGate:
             raise
         finally:
             self._slots.release()
-
-
-def validate_query(raw: str | None) -> str:
-    query = " ".join((raw or "").split())
-    if len(query) < 1:
-        raise InvalidInput("Введите название фильма или ссылку на Кинопоиск", code="empty_query")
-    if len(query) > QUERY_MAX:
-        raise InvalidInput(f"Запрос длиннее {QUERY_MAX} символов", code="query_too_long")
-    return query
 
 
 def _cached(key: str) -> list[dict] | None:
@@ -129,14 +128,56 @@ def _lookup(key: str, fetch, gate: KinopoiskGate) -> tuple[list[dict], bool]:
         return cached, True
     # Release the pooled connection before a slow outside call: the pool is smaller than the thread count.
     db.session.close()
-    movies = gate.call(fetch)
+    movies = counted_call(lambda: gate.call(fetch))
     _store(key, movies)
     return movies, False
 
 
-def search_movies(raw_query: str | None, client: KinopoiskClient, gate: KinopoiskGate) -> SearchResult:
-    """Movies for a title, a kinopoisk.ru link or a bare id, in the lottery's movie shape."""
-    query = validate_query(raw_query)
+def counted_call(call: Callable[[], T]) -> T:
+    """Make a Kinopoisk call and count it in today's usage if a request went out (answered or not)."""
+    try:
+        result = call()
+    except KinopoiskError as exc:
+        if exc.sent:
+            count_kinopoisk_call()
+        raise
+    count_kinopoisk_call()
+    return result
+
+
+def count_kinopoisk_call(today: date | None = None) -> None:
+    """One more request in today's (UTC) count, shared by every worker. Never raises: a count is worth less
+    than the answer it came with."""
+    today = today or utcnow().date()
+    try:
+        for _attempt in range(2):
+            bumped = db.session.execute(
+                sa.update(KinopoiskUsage)
+                .where(KinopoiskUsage.day == today)
+                .values(calls=KinopoiskUsage.calls + 1)
+            ).rowcount
+            if not bumped:
+                db.session.add(KinopoiskUsage(day=today, calls=1))
+            try:
+                db.session.commit()
+                return
+            except IntegrityError:  # another worker counted the day's first call a moment ago
+                db.session.rollback()
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.warning("could not count a Kinopoisk request", exc_info=True)
+
+
+def kinopoisk_calls_on(day: date) -> int:
+    return db.session.scalar(sa.select(KinopoiskUsage.calls).where(KinopoiskUsage.day == day)) or 0
+
+
+def search_movies(query: str, client: KinopoiskClient, gate: KinopoiskGate) -> SearchResult:
+    """Movies for a title, a kinopoisk.ru link or a bare id, in the lottery's movie shape.
+
+    ``query`` has passed the API's SearchQuery (non-empty, at most SEARCH_QUERY_MAX characters, spaces
+    collapsed): the request is where input is refused.
+    """
     kinopoisk_id = parse_kinopoisk_ref(query)
     if kinopoisk_id is not None:
 

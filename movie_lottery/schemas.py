@@ -10,7 +10,8 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, utils, validate, validates_schema
 
 from .errors import InvalidInput
-from .library_filters import DEFAULT_STATUSES, LibraryFilter
+from .integrations.kinopoisk import MAX_KINOPOISK_ID, MIN_KINOPOISK_ID
+from .library_filters import DEFAULT_STATUSES, QUERY_MAX, LibraryFilter
 from .models import LIBRARY_STATUSES
 
 NAME_MAX = 200
@@ -18,7 +19,6 @@ DESCRIPTION_MAX = 5000
 URL_MAX = 1000
 LIST_MAX = 20
 LIST_ITEM_MAX = 60
-KINOPOISK_ID_RANGE = (250, 10_000_000)
 FIRST_FILM_YEAR = 1888
 
 # C0/C1 controls and NUL are refused; descriptions may keep line breaks and tabs.
@@ -172,7 +172,7 @@ class MovieSchema(Schema):
         load_default=None,
         allow_none=True,
         strict=False,
-        validate=validate.Range(*KINOPOISK_ID_RANGE, error="Неверный id Кинопоиска"),
+        validate=validate.Range(MIN_KINOPOISK_ID, MAX_KINOPOISK_ID, error="Неверный id Кинопоиска"),
     )
     poster = _http_url()
     description = Text(
@@ -309,7 +309,6 @@ def in_russian(messages: Any) -> Any:
 
 # ---- the library's filter (GET /api/library, /api/library/random and the library page) -----------------
 
-FILTER_QUERY_MAX = 200
 STATUS_TEXT_MAX = 40
 ALL_STATUSES = "all"
 STATUS_INVALID = "Статус — want, watched, excluded или all (можно несколько через запятую)"
@@ -356,7 +355,7 @@ class LibraryFilterSchema(Schema):
 
     q = Text(
         load_default=None,
-        validate=[validate.Length(max=FILTER_QUERY_MAX), NoControls()],
+        validate=[validate.Length(max=QUERY_MAX), NoControls()],
         metadata={"description": "Words that must all appear in the title, year, genres or countries."},
     )
     status = StatusSet(

@@ -45,6 +45,8 @@ BASE_TEST_CONFIG = {
     "QBIT_VERIFY_TLS": True,
     "TORRENT_SEARCH_URL": None,
     "SERVER_NAME": None,
+    "RUNNING_ON_RENDER": False,
+    "GIT_COMMIT": None,
 }
 
 
@@ -116,6 +118,10 @@ def _empty_tables(url: str) -> None:
             )
         )
         connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        # As a fresh migration leaves it: the database was set up just now, and no backup was taken yet.
+        connection.execute(
+            sa.text("INSERT INTO site_milestone (name, at) VALUES ('database_started', CURRENT_TIMESTAMP)")
+        )
     engine.dispose()
 
 

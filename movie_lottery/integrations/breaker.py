@@ -125,7 +125,3 @@ class CircuitBreaker:
                 retry_at=retry_at,
                 consecutive_failures=self._failures,
             )
-
-    def reset(self) -> None:
-        with self._lock:
-            self._reset_locked()

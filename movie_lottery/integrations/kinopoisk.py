@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -232,35 +232,6 @@ class KinopoiskMovie:
             "kinopoisk_url": self.kinopoisk_url,
         }
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> KinopoiskMovie:
-        """Inverse of `to_dict` (e.g. for a DB cache); `kinopoisk_url` is recomputed.
-
-        Tolerates missing or garbled fields like `parse_movie` does. Raises ValueError when there is no valid
-        kinopoisk_id, TypeError when `data` is not a mapping.
-        """
-        if not isinstance(data, Mapping):
-            raise TypeError("KinopoiskMovie.from_dict expects a mapping")
-        kinopoisk_id = _positive_int(data.get("kinopoisk_id"))
-        if kinopoisk_id is None:
-            raise ValueError("KinopoiskMovie.from_dict: no valid kinopoisk_id")
-        poster = _http_url(data.get("poster"))
-        return cls(
-            kinopoisk_id=kinopoisk_id,
-            name=_clean_str(data.get("name")) or f"Фильм {kinopoisk_id}",
-            year=_year(data.get("year")),
-            poster=poster,
-            poster_preview=_http_url(data.get("poster_preview")) or poster,
-            description=_clean_str(data.get("description")),
-            rating=_rating(data.get("rating")),
-            rating_imdb=_rating(data.get("rating_imdb")),
-            genres=_name_list(data.get("genres")),
-            countries=_name_list(data.get("countries")),
-            length=_positive_int(data.get("length")),
-            trailer_url=_http_url(data.get("trailer_url")),
-            is_series=data.get("is_series") is True,
-        )
-
 
 def parse_movie(doc: Any) -> KinopoiskMovie | None:
     """A Kinopoisk API movie document → KinopoiskMovie; None when it is not a dict with a valid id."""
@@ -308,15 +279,22 @@ def parse_movie(doc: Any) -> KinopoiskMovie | None:
 
 
 class KinopoiskError(Exception):
-    """Base error. `message` is Russian and safe to show to users; `detail` is technical, for logs."""
+    """Base error. `message` is Russian and safe to show to users; `detail` is technical, for logs.
+
+    `sent` is False when no request left this process (no token, a token no header can carry): such a
+    failure cost none of the day's quota.
+    """
 
     code: str = "kinopoisk_error"
     message: str = "Не удалось получить данные с Кинопоиска — добавьте фильм вручную"
 
-    def __init__(self, detail: str | None = None, *, status_code: int | None = None) -> None:
+    def __init__(
+        self, detail: str | None = None, *, status_code: int | None = None, sent: bool = True
+    ) -> None:
         super().__init__(self.message)
         self.detail = detail
         self.status_code = status_code
+        self.sent = sent
 
     def __str__(self) -> str:
         return self.message
@@ -396,7 +374,6 @@ class KinopoiskClient:
         if not (self._connect_timeout > 0 and self._read_timeout > 0):
             raise ValueError("Kinopoisk timeouts must be positive")
         self._session = session
-        self._owns_session = session is None
         self._session_lock = threading.Lock()
 
     def __repr__(self) -> str:  # never shows the token
@@ -445,27 +422,14 @@ class KinopoiskClient:
             raise KinopoiskUnavailable("movie: unexpected JSON shape")
         return parse_movie(data)
 
-    def close(self) -> None:
-        """Closes the session this client created (an injected session belongs to the caller)."""
-        with self._session_lock:
-            session, self._session = self._session, None
-        if session is not None and self._owns_session:
-            session.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
     # -- internals -----------------------------------------------------------------------------
 
     def _require_configured(self) -> None:
         if not self.configured:
-            raise KinopoiskNotConfigured("no Kinopoisk API token")
+            raise KinopoiskNotConfigured("no Kinopoisk API token", sent=False)
         if not (self._token.isascii() and self._token.isprintable()):
             # Would not survive as an HTTP header; do not spend a request to learn that.
-            raise KinopoiskBadToken("token contains characters that cannot be sent in a header")
+            raise KinopoiskBadToken("token contains characters that cannot be sent in a header", sent=False)
 
     def _get_session(self) -> requests.Session:
         with self._session_lock:
@@ -478,7 +442,6 @@ class KinopoiskClient:
                 session.mount("http://", adapter)
                 session.mount("https://", adapter)
                 self._session = session
-                self._owns_session = True
             return self._session
 
     def _get_json(

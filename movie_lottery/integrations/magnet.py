@@ -32,12 +32,11 @@ class InvalidMagnet(ValueError):
 @dataclass(frozen=True)
 class Magnet:
     info_hash: str
-    display_name: str | None
     uri: str
 
 
 def parse_magnet(text: str) -> Magnet:
-    """Return the magnet's v1 info-hash (lowercase hex), its ``dn`` and the stripped link itself."""
+    """Return the magnet's v1 info-hash (lowercase hex) and the stripped link itself."""
     if not isinstance(text, str):
         raise InvalidMagnet("Ссылка должна быть текстом")
     uri = text.strip()
@@ -62,9 +61,7 @@ def parse_magnet(text: str) -> Magnet:
     if len(hashes) > 1:
         raise InvalidMagnet("В ссылке несколько разных хэшей xt=urn:btih:… — непонятно, какой торрент нужен")
 
-    names = [_CONTROL.sub("", name).strip() for name in params.get("dn", [])]
-    display_name = next((name for name in names if name), None)
-    return Magnet(info_hash=hashes.pop(), display_name=display_name, uri=uri)
+    return Magnet(info_hash=hashes.pop(), uri=uri)
 
 
 def _hash_to_hex(value: str) -> str:

@@ -21,7 +21,7 @@ import contextlib
 import re
 import ssl
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -82,11 +82,6 @@ class TorrentStatus:
     completion_on: int | None
     category: str
     tags: tuple[str, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["tags"] = list(self.tags)
-        return data
 
     @classmethod
     def from_api(cls, item: Any) -> TorrentStatus:
@@ -360,3 +355,32 @@ def _causes(exc: BaseException) -> list[BaseException]:
         seen.append(current)
         current = current.__cause__ or current.__context__
     return seen
+
+
+# Why an address could not be reached, for people who have to fix it (`flask doctor`).
+REFUSED = "refused"  # the host answered that nothing listens on the port
+NO_CONNECTION = "no_connection"  # no answer to the connection at all within the connect timeout
+NO_ANSWER = "no_answer"  # the connection was accepted, then no HTTP answer within the read timeout
+UNKNOWN_NAME = "unknown_name"  # the host name does not resolve
+
+
+def unreachable_because(error: TorrentClientError) -> str | None:
+    """Which of REFUSED, NO_CONNECTION, NO_ANSWER, UNKNOWN_NAME made this call fail; None for anything else
+    (qBittorrent answered, a certificate, …). Read from the exceptions the error was raised from."""
+    import socket
+
+    import requests
+
+    causes = _causes(error)
+    if any(isinstance(cause, requests.ConnectTimeout) for cause in causes):
+        return NO_CONNECTION
+    if any(isinstance(cause, requests.ReadTimeout) for cause in causes):
+        return NO_ANSWER
+    if any(isinstance(cause, ConnectionRefusedError) for cause in causes):
+        return REFUSED
+    if any(isinstance(cause, socket.gaierror) for cause in causes):
+        return UNKNOWN_NAME
+    texts = " ".join(str(cause) for cause in causes)
+    if "Name or service not known" in texts or "NameResolutionError" in texts:
+        return UNKNOWN_NAME
+    return None

@@ -11,12 +11,13 @@ from flask import Blueprint, Response, current_app, render_template
 
 from .api_reference import describe
 from .auth import public
+from .openapi import api_for
 
 bp = Blueprint("api_docs", __name__, url_prefix="/api")
 
 
 def spec_dict() -> dict:
-    return current_app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec.to_dict()
+    return api_for(current_app).document().to_dict()
 
 
 @bp.get("/openapi.json")

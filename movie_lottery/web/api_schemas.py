@@ -13,15 +13,14 @@ from typing import Any, ClassVar
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from ..errors import InvalidInput
+from ..integrations.kinopoisk import MAX_KINOPOISK_ID, MIN_KINOPOISK_ID
 from ..integrations.magnet import MAX_LENGTH as MAGNET_MAX
 from ..library import SORTS
 from ..library_filters import RANDOM_DEFAULT, RANDOM_MAX, RANDOM_MIN
 from ..lottery import MAX_MOVIES, MIN_MOVIES
 from ..models import LIBRARY_STATUSES, PARTICIPANT_NAME_MAX, POLL_RESULTS
-from ..movie_search import QUERY_MAX as SEARCH_MAX
 from ..schemas import (
     FIRST_FILM_YEAR,
-    KINOPOISK_ID_RANGE,
     NAME_MAX,
     STATUS_TEXT_MAX,
     VISIBLE,
@@ -46,7 +45,7 @@ from ..schemas import (
 from ..voting import METHODS
 
 PAGE_MAX = 1_000_000
-QUERY_MAX = 200
+SEARCH_QUERY_MAX = 200  # a Kinopoisk search; the library's own filter is library.QUERY_MAX
 TOKEN_MAX = 100
 
 
@@ -306,7 +305,7 @@ class DrawSchema(ApiSchema):
 
 
 EMPTY_QUERY = "Введите название фильма или ссылку на Кинопоиск"
-LONG_QUERY = f"Запрос длиннее {SEARCH_MAX} символов"
+LONG_QUERY = f"Запрос длиннее {SEARCH_QUERY_MAX} символов"
 
 
 class SearchQuery(ApiSchema):
@@ -314,7 +313,7 @@ class SearchQuery(ApiSchema):
         required=True,
         validate=[
             validate.Length(min=1, error=EMPTY_QUERY),
-            validate.Length(max=SEARCH_MAX, error=LONG_QUERY),
+            validate.Length(max=SEARCH_QUERY_MAX, error=LONG_QUERY),
             NoControls(VISIBLE),  # NUL never reaches the database: PostgreSQL refuses it in text
         ],
         error_messages={"required": EMPTY_QUERY},
@@ -454,7 +453,7 @@ class CandidateRef(Shared, Schema):
         load_default=None,
         allow_none=True,
         strict=False,
-        validate=validate.Range(*KINOPOISK_ID_RANGE, error="Неверный id Кинопоиска"),
+        validate=validate.Range(MIN_KINOPOISK_ID, MAX_KINOPOISK_ID, error="Неверный id Кинопоиска"),
     )
     name = Text(
         required=True,

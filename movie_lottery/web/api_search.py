@@ -13,6 +13,7 @@ from .api import bp
 from .api_schemas import SearchQuery
 from .library_words import with_text
 
+KINOPOISK_EXTENSION = "kinopoisk"  # (client, gate) of this process, made on the first search
 KINOPOISK_TROUBLE = [
     "kinopoisk_not_configured",
     "kinopoisk_bad_token",
@@ -25,7 +26,7 @@ KINOPOISK_TROUBLE = [
 def _kinopoisk() -> tuple[KinopoiskClient, KinopoiskGate]:
     """One client (one connection pool) and one gate per process, made on first use."""
     extensions = current_app.extensions
-    if "kinopoisk" not in extensions:
+    if KINOPOISK_EXTENSION not in extensions:
         config = current_app.config
         client = KinopoiskClient(
             token=config.get("KINOPOISK_API_TOKEN"),
@@ -33,8 +34,8 @@ def _kinopoisk() -> tuple[KinopoiskClient, KinopoiskGate]:
             connect_timeout=config.get("KINOPOISK_CONNECT_TIMEOUT", 3.0),
             read_timeout=config.get("KINOPOISK_READ_TIMEOUT", 5.0),
         )
-        extensions.setdefault("kinopoisk", (client, KinopoiskGate()))
-    return extensions["kinopoisk"]
+        extensions.setdefault(KINOPOISK_EXTENSION, (client, KinopoiskGate()))
+    return extensions[KINOPOISK_EXTENSION]
 
 
 @bp.get("/search")

@@ -76,7 +76,7 @@ def _csrf_error(exc: CSRFError):
     return error_response(403, "csrf_failed", message)
 
 
-def _http_error(exc: HTTPException):
+def http_error(exc: HTTPException):
     status = exc.code or 500
     code, message = HTTP_ERRORS.get(status, ("http_error", exc.description or "Ошибка"))
     body, status = error_response(status, code, message)
@@ -92,7 +92,7 @@ def _database_down(exc: OperationalError):
 
 def _unhandled(exc: Exception):
     if isinstance(exc, HTTPException):
-        return _http_error(exc)
+        return http_error(exc)
     log.exception("unhandled error (request %s) on %s %s", g.get("request_id"), request.method, request.path)
     code, message = HTTP_ERRORS[500]
     return error_response(500, code, message)
@@ -102,6 +102,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(KinopoiskError, _kinopoisk_error)
     app.register_error_handler(CSRFError, _csrf_error)
-    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(OperationalError, _database_down)
     app.register_error_handler(Exception, _unhandled)

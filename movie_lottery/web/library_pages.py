@@ -31,7 +31,7 @@ from flask import (
     url_for,
 )
 
-from .. import downloads, library, viewings
+from .. import downloads, library, milestones, viewings
 from ..config import kinopoisk_configured, qbit_configured
 from ..errors import DomainError, InvalidInput
 from ..extensions import db
@@ -395,6 +395,16 @@ def _library_cache_key() -> tuple:
     return collage_fetched_at(), utc_today(), snapshot, json.dumps(summary, sort_keys=True)
 
 
+def backup_nudge() -> milestones.Milestones | None:
+    """For the admin: the dates to show when no backup is newer than a week and there is data to lose."""
+    if not is_admin():
+        return None
+    known = milestones.read_milestones()
+    if not milestones.backup_overdue(known, utc_today()) or not milestones.anything_to_lose():
+        return None
+    return known
+
+
 @bp.get("/library")
 @cached_page(_library_cache_key)
 def library_page(form: dict | None = None, form_error: str | None = None, status: int = 200):
@@ -430,6 +440,7 @@ def library_page(form: dict | None = None, form_error: str | None = None, status
         found=found,
         random=(RANDOM_MIN, RANDOM_MAX, RANDOM_DEFAULT),
         pick_max=PICK_MAX,
+        nudge=backup_nudge(),
     )
     if listing.error and status == 200:
         status = 400

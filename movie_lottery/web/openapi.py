@@ -1,29 +1,43 @@
 """The API's OpenAPI 3 document, built by flask-smorest from the same schemas that validate the requests.
 
-Three adjustments to flask-smorest, each to keep a contract the API had before it:
-- validation errors are our 400 ``{"error": {"code", "message", "details"}}``, not webargs' 422;
+Adjustments to flask-smorest, each to keep a contract the API had before it, and each through a public
+hook (flask-smorest's documented class attributes and overridable methods, apispec's plugin interface,
+Flask's own registration), so an upgrade of flask-smorest does not break it silently:
+- validation errors are our 400 ``{"error": {"code", "message", "details"}}``, not webargs' 422
+  (``ARGUMENTS_PARSER``);
 - JSON bodies are read as before (``body_required``, ``invalid_json``); web.security checks the content type;
-- flask-smorest's own error handler is not installed: web.errors answers every error (JSON under /api,
-  Russian pages elsewhere).
-Every operation's possible refusals (status and codes) and its access rule (from ``auth.public``) are
-written into the document, so the fuzz test can hold each answer to it.
+- flask-smorest's error handler answers as web.errors does (``handle_http_exception``), JSON under /api and
+  Russian pages elsewhere;
+- every operation's possible refusals (status and codes), its tag and its access rule (from ``auth.public``)
+  are written into the document by an apispec plugin (``operation_helper``), from attributes of our own on
+  the view (``api_refusals``), so the fuzz test can hold each answer to it;
+- the document is written on first use, not in every worker at start: the blueprint is registered with
+  Flask directly, and described (flask-smorest's ``Blueprint.register_views_in_doc``) when first asked for.
+  What that skips of ``Api.register_blueprint`` is a tag named after the blueprint (ours are per module) and
+  the blueprint-to-Api map behind ``flask_smorest.current_api``, which only its ETag helpers use: the
+  ETag of GET /api/lotteries/<id> is set by hand, so do not use ``@bp.etag`` here.
+tests/integration/test_openapi_document.py pins each of these.
 """
 
 from __future__ import annotations
 
 import http
+import json
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from copy import deepcopy
 from typing import Any
 
+import click
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin, resolve_schema_cls
-from flask import Flask, Request
+from flask import Flask, Request, current_app
+from flask.cli import AppGroup
 from flask_smorest import Api, Blueprint
 from marshmallow import Schema
 from webargs import core
 from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import HTTPException
 
 from ..errors import InvalidInput
 from .api_responses import Error
@@ -31,6 +45,7 @@ from .api_schemas import input_error
 from .converters import TextConverter, text_parameter_schema
 from .request_limits import MAX_JSON_DEPTH, NOT_JSON, load_json
 
+EXTENSION_KEY = "lottery_api"
 OPENAPI_VERSION = "3.0.3"
 UNSAFE = frozenset({"post", "put", "patch", "delete"})
 ERROR_MEDIA = "application/json"
@@ -122,66 +137,86 @@ def body_codes(schema: Schema, location: str) -> list[str]:
 
 
 def note_refusals(view: Callable, codes: Mapping[int, Sequence[str]]) -> Callable:
-    """Record in the view's API doc which errors it may answer with (no wrapper: nothing runs per request)."""
-    apidoc = deepcopy(getattr(view, "_apidoc", {}))
-    refusals = apidoc.setdefault("refusals", {})
+    """Note on the view which errors it may answer with (no wrapper: nothing runs per request).
+
+    An attribute of our own: flask-smorest's decorators wrap with functools.wraps, which carries it outwards
+    to the function that is finally routed.
+    """
+    refusals = deepcopy(getattr(view, "api_refusals", {}))
     for status, names in codes.items():
         refusals[status] = list(dict.fromkeys([*refusals.get(status, []), *names]))
-    view._apidoc = apidoc  # type: ignore[attr-defined]
+    view.api_refusals = refusals  # type: ignore[attr-defined]
     return view
 
 
 class ApiBlueprint(Blueprint):
-    """flask-smorest's Blueprint with our parser and the refusals and access rules in the document."""
+    """flask-smorest's Blueprint with our parser; what the document needs besides is noted on the views."""
 
     ARGUMENTS_PARSER = ApiParser()
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._prepare_doc_cbks.append(self._prepare_refusals_doc)
 
     def arguments(self, schema: Any, *, location: str = "json", **kwargs: Any) -> Callable:  # type: ignore[override]
         if location == "json":
             kwargs.setdefault("required", getattr(schema, "body_required", True))
         decorate = super().arguments(schema, location=location, **kwargs)
-        return lambda view: note_refusals(decorate(view), {400: body_codes(schema, location)})
+
+        def noted(view: Callable) -> Callable:
+            view = note_refusals(decorate(view), {400: body_codes(schema, location)})
+            if location == "json":
+                view.api_json_schema = schema  # type: ignore[attr-defined]  (request_limits sizes the body)
+            return view
+
+        return noted
 
     @staticmethod
     def refuses(codes: Mapping[int, Sequence[str]]) -> Callable:
         """Document the domain's refusals of this operation: ``{404: ["lottery_not_found"]}``."""
         return lambda view: note_refusals(view, codes)
 
-    def _store_endpoint_docs(self, endpoint, obj, parameters, tags, **options):  # type: ignore[override]
-        # One tag per route module (api_lotteries -> "lotteries"); access comes from auth.public itself.
-        tags = tags or [obj.__module__.rsplit("_", 1)[-1]]
-        super()._store_endpoint_docs(endpoint, obj, parameters, tags, **options)
-        for key, doc in self._docs[endpoint].items():
-            if key != "parameters":
-                doc["public"] = bool(getattr(obj, "is_public", False))
 
-    @staticmethod
-    def _prepare_refusals_doc(doc: dict, doc_info: dict, *, method: str, **kwargs: Any) -> dict:
-        refusals = {int(status): list(codes) for status, codes in doc_info.get("refusals", {}).items()}
-        public = doc_info.get("public", False)
-        if not public:
-            refusals.setdefault(401, []).append("unauthorized")
-        if method in UNSAFE:
-            refusals.setdefault(403, []).append("csrf_failed")
-            refusals.setdefault(413, []).append("payload_too_large")
-            refusals.setdefault(415, []).append("unsupported_media_type")
-        refusals.setdefault(503, []).append("database_unavailable")
-        responses = doc.setdefault("responses", {})
-        for status in sorted(refusals):
-            documented = responses.get(status)
-            if not isinstance(documented, dict):  # absent, or flask-smorest's generic reference
-                documented = {
-                    "description": http.HTTPStatus(status).phrase,
-                    "content": {ERROR_MEDIA: {"schema": Error}},
-                }
-            documented["x-error-codes"] = list(dict.fromkeys(refusals[status]))
-            responses[status] = documented
-        doc["security"] = _security(method, public)
-        return doc
+def refusals_doc(operation: dict, view: Callable, method: str) -> None:
+    """Write the view's refusals, its access rule and its tag into its operation (in place)."""
+    refusals = {int(status): list(codes) for status, codes in getattr(view, "api_refusals", {}).items()}
+    public = bool(getattr(view, "is_public", False))
+    if not public:
+        refusals.setdefault(401, []).append("unauthorized")
+    if method in UNSAFE:
+        refusals.setdefault(403, []).append("csrf_failed")
+        refusals.setdefault(413, []).append("payload_too_large")
+        refusals.setdefault(415, []).append("unsupported_media_type")
+    refusals.setdefault(503, []).append("database_unavailable")
+    responses = operation.setdefault("responses", {})
+    for status in sorted(refusals):
+        documented = responses.get(status)
+        if not isinstance(documented, dict):  # absent, or flask-smorest's generic reference
+            documented = {
+                "description": http.HTTPStatus(status).phrase,
+                "content": {ERROR_MEDIA: {"schema": Error}},
+            }
+        documented["x-error-codes"] = list(dict.fromkeys(refusals[status]))
+        responses[status] = documented
+    operation["security"] = _security(method, public)
+    # One tag per route module (api_lotteries -> "lotteries").
+    operation["tags"] = [view.__module__.rsplit("_", 1)[-1]]
+
+
+class LotteryPlugin(MarshmallowPlugin):
+    """apispec's marshmallow plugin, first completing each operation from its view (``refusals_doc``), so
+    the error schema it adds is resolved to a reference like every other one."""
+
+    def __init__(self, app: Flask, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.app = app
+
+    def operation_helper(
+        self, path: str | None = None, operations: dict | None = None, **kwargs: Any
+    ) -> None:
+        rule = kwargs.get("rule")  # flask-smorest's Blueprint.register_views_in_doc passes the URL rule
+        if rule is None:
+            raise TypeError("LotteryPlugin documents flask-smorest operations, which come with their rule")
+        view = self.app.view_functions[rule.endpoint]
+        for method, operation in (operations or {}).items():
+            refusals_doc(operation, view, method)
+        super().operation_helper(path=path, operations=operations, **kwargs)
 
 
 def _security(method: str, public: bool) -> list[dict]:
@@ -201,42 +236,43 @@ class LotteryApi(Api):
     DEFAULT_ERROR_RESPONSE_NAME = None  # every operation lists its own errors instead of a catch-all
 
     def __init__(self, app: Flask, **kwargs: Any) -> None:
-        self._undocumented: list[tuple[ApiBlueprint, list | None, str]] = []
+        self.flask_app = app
+        self._undocumented: list[Blueprint] = []
         self._document_lock = threading.Lock()
         super().__init__(app, **kwargs)
 
-    @property
-    def spec(self) -> APISpec:
+    def route(self, blueprint: Blueprint) -> None:
+        """Register the blueprint's routes now; describe them when the document is first asked for."""
+        self.flask_app.register_blueprint(blueprint)
+        self._undocumented.append(blueprint)
+
+    def document(self) -> APISpec:
+        """The document, with every routed blueprint described (once per process)."""
         if self._undocumented:
             with self._document_lock:
                 while self._undocumented:
-                    blueprint, parameters, name = self._undocumented.pop(0)
+                    blueprint = self._undocumented.pop(0)
                     blueprint.register_views_in_doc(
-                        self, self._app, self._spec, name=name, parameters=parameters
+                        self, self.flask_app, self.spec, name=blueprint.name, parameters=None
                     )
-        return self._spec
+        return self.spec
 
-    @spec.setter
-    def spec(self, value: APISpec) -> None:
-        self._spec = value
+    def handle_http_exception(self, error: HTTPException):  # type: ignore[override]
+        """flask-smorest registers this for every HTTPException: answer as the rest of the site does."""
+        from .errors import http_error
 
-    def register_blueprint(self, blp: Blueprint, *, parameters: list | None = None, **options: Any) -> None:
-        """Route now; describe the routes when the document is first asked for (``spec``)."""
-        name = options.get("name", blp.name)
-        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
-        self._app.register_blueprint(blp, **options)
-        self._undocumented.append((blp, parameters, name))
-
-    def _register_error_handlers(self) -> None:
-        """Nothing: web.errors answers every error, JSON under /api and Russian pages elsewhere."""
-
-    def _register_pagination_header(self) -> None:
-        """Nothing: our lists page in the body, and the unused component would only clutter the document."""
+        return http_error(error)
 
 
-def schema_name(schema: Any) -> str:
-    """Answers keep their names (Lottery, LibraryMovie); what clients send is named ...Input."""
+def schema_name(schema: Any) -> str | None:
+    """Answers keep their names (Lottery, LibraryMovie); what clients send is named ...Input.
+
+    flask-smorest's own schemas (the pagination header's, registered whether used or not) get no name:
+    apispec then inlines them where they are used, which here is nowhere, so they stay out of the document.
+    """
     cls = resolve_schema_cls(schema)
+    if cls.__module__.startswith("flask_smorest."):
+        return None
     name = cls.__name__.removesuffix("Schema")
     return name if cls.__module__.endswith("api_responses") else f"{name}Input"
 
@@ -245,7 +281,7 @@ def init_api(app: Flask, blueprint: ApiBlueprint) -> LotteryApi:
     api = LotteryApi(
         app,
         spec_kwargs={
-            "marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name),
+            "marshmallow_plugin": LotteryPlugin(app, schema_name_resolver=schema_name),
             "title": "Movie Lottery API",
             "version": "1.0",
             "openapi_version": OPENAPI_VERSION,
@@ -256,5 +292,28 @@ def init_api(app: Flask, blueprint: ApiBlueprint) -> LotteryApi:
     for name, scheme in SECURITY_SCHEMES.items():
         api.spec.components.security_scheme(name, scheme)
     api.register_converter(TextConverter, text_parameter_schema)
-    api.register_blueprint(blueprint)
+    api.route(blueprint)
+    app.extensions[EXTENSION_KEY] = api
+    # flask-smorest's `flask openapi` would print the document before it is written: ours writes it first.
+    app.cli.add_command(openapi_cli)
     return api
+
+
+def api_for(app: Flask) -> LotteryApi:
+    return app.extensions[EXTENSION_KEY]
+
+
+openapi_cli = AppGroup("openapi", help="The API's OpenAPI document (also at /api/openapi.json).")
+
+
+@openapi_cli.command("print")
+def print_document() -> None:
+    """Print the OpenAPI document as JSON."""
+    click.echo(json.dumps(api_for(current_app).document().to_dict(), ensure_ascii=False, indent=2))
+
+
+@openapi_cli.command("write")
+@click.argument("output_file", type=click.File(mode="w", encoding="utf-8"))
+def write_document(output_file) -> None:
+    """Write the OpenAPI document as JSON to OUTPUT_FILE."""
+    json.dump(api_for(current_app).document().to_dict(), output_file, ensure_ascii=False, indent=2)

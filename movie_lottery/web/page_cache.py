@@ -22,6 +22,7 @@ import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -37,6 +38,20 @@ MAX_PAGES = 64
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class CacheStats:
+    """This process's cache since it started: each worker has its own."""
+
+    hits: int
+    misses: int
+    pages: int
+
+    @property
+    def hit_rate(self) -> float | None:
+        asked = self.hits + self.misses
+        return self.hits / asked if asked else None
+
+
 class PageCache:
     """Bodies by key for one content version; a different version empties it. Thread-safe."""
 
@@ -45,15 +60,22 @@ class PageCache:
         self._lock = threading.Lock()
         self._version: int | None = None
         self._pages: OrderedDict[Hashable, Any] = OrderedDict()
+        self._hits = 0
+        self._misses = 0
 
     def get(self, version: int, key: Hashable) -> Any:
         with self._lock:
-            if version != self._version:
+            body = self._pages.get(key) if version == self._version else None
+            if body is None:
+                self._misses += 1
                 return None
-            body = self._pages.get(key)
-            if body is not None:
-                self._pages.move_to_end(key)
+            self._hits += 1
+            self._pages.move_to_end(key)
             return body
+
+    def stats(self) -> CacheStats:
+        with self._lock:
+            return CacheStats(hits=self._hits, misses=self._misses, pages=len(self._pages))
 
     def put(self, version: int, key: Hashable, body: Any) -> None:
         with self._lock:
@@ -137,6 +159,10 @@ def cached_value(key: Hashable, render: Callable[[], T]) -> T:
         value = render()
         cache.put(version, key, value)
     return value
+
+
+def cache_stats(app: Flask) -> CacheStats:
+    return app.extensions["page_cache"].stats()
 
 
 def init_app(app: Flask) -> None:

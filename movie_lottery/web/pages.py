@@ -149,4 +149,4 @@ def page_arg() -> int:
     return int(raw) if raw.isdigit() and 0 < int(raw) < 1_000_000 else 1
 
 
-from . import backup_pages, library_pages, poll_pages  # noqa: E402,F401  (/library/backup, /library, /p on bp)
+from . import backup_pages, library_pages, poll_pages, status_pages  # noqa: E402,F401  (/library/backup, /library, /p, /status)

@@ -101,11 +101,8 @@ def with_headroom(size: int) -> int:
 
 
 def json_body_schema(view: Any) -> Schema | None:
-    """The schema flask-smorest validates this view's JSON body with, if it takes one."""
-    for parameter in getattr(view, "_apidoc", {}).get("arguments", {}).get("parameters", []):
-        if parameter.get("in") == "json":
-            return parameter["schema"]
-    return None
+    """The schema this view's JSON body is validated with, if any (noted by ApiBlueprint.arguments)."""
+    return getattr(view, "api_json_schema", None)
 
 
 def body_limits(app: Flask) -> dict[str, int]:

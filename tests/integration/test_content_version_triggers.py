@@ -20,10 +20,11 @@ from movie_lottery.extensions import db
 from tests.integration.test_torrent_status import HASH_A, QBIT, StubClient, add_movie, ask_download, install
 
 WATCHED_TABLES = (
-    "lottery", "lottery_movie", "library_movie", "download", "viewing", "poll", "poll_movie", "ballot"
+    "lottery", "lottery_movie", "library_movie", "download", "viewing", "poll", "poll_movie", "ballot",
+    "site_milestone",
 )  # fmt: skip
 # Each revision that changed the triggers, and the one before it: each must go back to exactly what was.
-MIGRATIONS = [("0006", "0003"), ("0007", "0006"), ("0008", "0007")]
+MIGRATIONS = [("0006", "0003"), ("0007", "0006"), ("0008", "0007"), ("0009", "0008")]
 UNKNOWN_HASH = "f" * 40
 
 
@@ -92,6 +93,7 @@ NOTHING_CHANGES = [
     "UPDATE lottery_movie SET name = name, genres = genres, details = details, rating = rating",
     "UPDATE library_movie SET year = year, magnet = magnet, genres = genres",
     "UPDATE download SET attempts = attempts, last_error = last_error",
+    "UPDATE site_milestone SET at = at",
     # no row matched
     f"UPDATE download SET status = 'done' WHERE status = 'sent' AND info_hash IN ('{UNKNOWN_HASH}')",
     "UPDATE lottery SET seed = 'x' WHERE id = 'nobody'",
@@ -108,6 +110,7 @@ NOTHING_CHANGES = [
     "UPDATE ballot SET choices = choices, veto = veto",
     "UPDATE poll SET closed_at = CURRENT_TIMESTAMP, closed_by = 'creator' WHERE id = 'nobody'",
     "DELETE FROM ballot WHERE name_key = 'никто'",
+    "DELETE FROM site_milestone WHERE name = 'nothing'",
 ]
 
 
@@ -168,6 +171,10 @@ REAL_CHANGES = [
     "UPDATE viewing SET lottery_id = NULL",
     "DELETE FROM viewing",
     "INSERT INTO viewing (movie_id, watched_on) SELECT id, '2019-12-31' FROM library_movie",
+    # the library page's backup nudge (0009)
+    "INSERT INTO site_milestone (name, at) VALUES ('backup_taken', CURRENT_TIMESTAMP)",
+    "UPDATE site_milestone SET at = '2001-02-03 04:05:06' WHERE name = 'backup_taken'",
+    "DELETE FROM site_milestone WHERE name = 'backup_taken'",
 ]
 
 
@@ -177,6 +184,8 @@ def test_every_real_insert_update_and_delete_moves_the_content_version(
 ):
     if statement.startswith("INSERT INTO download"):
         other_connection(INSERT_LIBRARY_MOVIE.format(name="Иваново детство"))  # a movie without a download
+    if "site_milestone" in statement and not statement.startswith("INSERT"):
+        other_connection(REAL_CHANGES[-3])  # the backup's row, to change or delete
     before = version(database_url)
     assert other_connection(statement) >= 1
     assert version(database_url) > before

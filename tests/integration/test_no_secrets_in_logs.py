@@ -153,6 +153,12 @@ def test_no_secret_reaches_a_log_line_or_an_error_page(database_url, tmp_path):
     for path, status, text in errors:
         for name, value in secrets.items():
             assert value not in text, f"{name} is in the {status} answer to {path}"
+    # The owner's status page names every setting and the last errors, but no secret.
+    (status_page,) = [text for path, status, text in answers if path == "/status" and status == 200]
+    for name, value in secrets.items():
+        assert value not in status_page, f"{name} is on /status"
+    assert "timeout 300 с" in status_page  # gunicorn's settings in force, as the master recorded them
+    assert "QBIT_PASSWORD</th><td>задан" in status_page
 
 
 def undrawn_seed(
@@ -220,6 +226,7 @@ def run_flow(base: str) -> tuple[dict[str, str], list[tuple[str, int, str]]]:
 
     wait_for(refused)
     browser.call("GET", "/library")
+    browser.call("GET", "/status")
     secrets = {**SECRETS, "play token": play_token, "other play token": other_token}
     secrets["manage token"] = poll["manage_token"]
     return secrets, browser.answers + scripts.answers + guest.answers + reel.answers

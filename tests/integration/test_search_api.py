@@ -220,3 +220,36 @@ def test_a_hanging_kinopoisk_holds_at_most_two_threads_and_the_site_keeps_answer
     assert time.monotonic() - started < 2
     for thread in hanging:
         thread.join()
+
+
+# ---- today's count, for /status ------------------------------------------------------------------------
+
+
+def calls_today(app) -> int:
+    from movie_lottery.movie_search import kinopoisk_calls_on
+
+    with app.app_context():
+        return kinopoisk_calls_on(utcnow().date())
+
+
+def test_every_request_sent_is_counted_once_for_the_day_and_a_cached_answer_is_not(search_app, search):
+    search("гавань")
+    search("Гавань")  # from the cache
+    search("1000001")
+    assert calls_today(search_app) == 2
+
+
+def test_a_failed_request_counts_too_but_the_quota_pause_spends_and_counts_nothing(
+    search_app, search, fake_kinopoisk
+):
+    fake_kinopoisk.mode = "403"
+    assert search("гавань").status_code == 503  # sent, answered "quota used up": it cost a request
+    fake_kinopoisk.mode = "ok"
+    assert search("другое").status_code == 503  # the pause: nothing sent
+    assert fake_kinopoisk.request_count == 1
+    assert calls_today(search_app) == 1
+
+
+def test_without_a_token_nothing_is_counted(client, app, fake_kinopoisk):
+    assert client.get("/api/search?q=гавань").status_code == 503
+    assert calls_today(app) == 0 and fake_kinopoisk.request_count == 0

@@ -90,7 +90,7 @@ def test_add_list_find_and_delete_a_paused_trackerless_magnet(client):
     assert status.state == "pausedDL"
     assert 0.0 <= status.progress <= 1.0
     assert status.eta is None
-    assert status.to_dict()["info_hash"] == info_hash
+    assert status.info_hash == info_hash
     assert client.has_torrent(info_hash)
     assert client.has_torrent(info_hash.upper())
 
@@ -297,7 +297,6 @@ def test_status_normalises_qbittorrent_5_states_and_unknowns():
     assert (status.info_hash, status.state, status.raw_state) == ("b" * 40, "pausedDL", "stoppedDL")
     assert (status.progress, status.eta, status.completion_on) == (1.0, None, None)
     assert status.tags == ("movie-lottery", "movie-7")
-    assert status.to_dict()["tags"] == ["movie-lottery", "movie-7"]
     assert TorrentStatus.from_api({**item, "state": "stoppedUP", "eta": 42}).state == "pausedUP"
     assert TorrentStatus.from_api({**item, "eta": 42}).eta == 42
     assert TorrentStatus.from_api({**item, "eta": -1}).eta is None

@@ -90,7 +90,7 @@ def test_a_removal_waits_out_an_outage_and_the_card_says_removing_until_it_is_do
     assert not service.run_cycle().ok
     ask_removal(qbit_app, movie["id"])
     for _ in range(3):
-        service.breaker.reset()
+        service.breaker.record_success()
         assert not service.run_cycle().ok
     client = qbit_app.test_client()
     assert rows(qbit_app)[0][2] == "pending"
@@ -111,7 +111,7 @@ def test_a_removal_waits_out_an_outage_and_the_card_says_removing_until_it_is_do
     assert "удаляется…" in page and 'data-removing="1"' in page
 
     stub.fail_with = None
-    service.breaker.reset()
+    service.breaker.record_success()
     assert service.run_cycle().removed == 1
     data = client.get(f"/api/library/{movie['id']}").get_json()
     assert data["removal"]["status"] == "done" and data["removal"]["finished_at"]

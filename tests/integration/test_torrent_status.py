@@ -205,13 +205,13 @@ def test_an_outage_never_fails_a_download_it_only_waits(qbit_app, service, stub)
     ask_download(client, movie["id"])
     stub.fail_with = TorrentClientError("нет связи")
     for _ in range(5):
-        service.breaker.reset()
+        service.breaker.record_success()
         assert not service.run_cycle().ok
     row = download_of(qbit_app, movie["id"])
     assert (row.status, row.attempts) == ("pending", 0)
 
     stub.fail_with = None
-    service.breaker.reset()
+    service.breaker.record_success()
     assert service.run_cycle().sent == 1
 
 
@@ -281,7 +281,7 @@ def test_a_rejected_password_opens_the_breaker_at_once_and_is_never_retried(qbit
     state = service.breaker.snapshot()
     assert state.state == "open" and state.reason == "неверный логин или пароль"
 
-    service.breaker.reset()  # even when the breaker would let a probe through…
+    service.breaker.record_success()  # even when the breaker would let a probe through…
     for _ in range(5):
         assert not service.run_cycle().attempted
     assert len(stub.calls) == 1  # …nobody logs in again: qBittorrent bans after 5 failures

@@ -170,7 +170,7 @@ def test_a_wrong_password_costs_exactly_one_login_and_opens_the_breaker_with_tha
 
         for _ in range(5):
             service.run_cycle()
-            service.breaker.reset()  # even if the breaker's wait were over at once
+            service.breaker.record_success()  # even if the breaker's wait were over at once
         assert fake.login_attempts == 1
 
         data = client.get("/api/torrents").get_json()

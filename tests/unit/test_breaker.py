@@ -133,13 +133,6 @@ def test_straggler_failures_while_open_do_not_push_the_retry_time(breaker, clock
     assert breaker.snapshot().consecutive_failures == 5
 
 
-def test_reset(breaker):
-    breaker.record_failure("x", open_now=True)
-    breaker.reset()
-    assert breaker.snapshot() == BreakerState("closed", None, None, 0)
-    assert breaker.allow() is True
-
-
 def test_a_lost_probe_is_given_up_on(clock, wall):
     breaker = CircuitBreaker(clock=clock, wall_clock=wall, probe_timeout=60)
     fail(breaker, 3)

@@ -10,14 +10,13 @@ BASE32 = "WRN7ZT6NKMA6SSXYKAFRUGDDIFJUNKI2"
 
 def test_hex_hash_with_name():
     uri = f"magnet:?xt=urn:btih:{HEX}&dn=Some+Movie+%282024%29"
-    assert parse_magnet(uri) == Magnet(info_hash=HEX, display_name="Some Movie (2024)", uri=uri)
+    assert parse_magnet(uri) == Magnet(info_hash=HEX, uri=uri)
 
 
 def test_uppercase_hex_is_lowercased_and_whitespace_stripped():
     magnet = parse_magnet(f"  magnet:?xt=urn:btih:{HEX.upper()}\n")
     assert magnet.info_hash == HEX
     assert magnet.uri == f"magnet:?xt=urn:btih:{HEX.upper()}"
-    assert magnet.display_name is None
 
 
 def test_base32_hash_decodes_to_the_same_20_bytes():
@@ -40,7 +39,6 @@ def test_hybrid_magnet_takes_the_btih_topic():
     btmh = "1220" + "ab" * 32
     magnet = parse_magnet(f"magnet:?xt=urn:btmh:{btmh}&xt=urn:btih:{HEX}&dn=Hybrid")
     assert magnet.info_hash == HEX
-    assert magnet.display_name == "Hybrid"
 
 
 def test_same_hash_twice_in_both_spellings_is_fine():
@@ -85,11 +83,3 @@ def test_length_limit_is_4096_characters():
     assert parse_magnet(head + "a" * (4096 - len(head))).info_hash == HEX
     with pytest.raises(InvalidMagnet):
         parse_magnet(head + "a" * (4097 - len(head)))
-
-
-def test_encoded_control_characters_are_dropped_from_the_name():
-    assert parse_magnet(f"magnet:?xt=urn:btih:{HEX}&dn=Movie%00%0A").display_name == "Movie"
-
-
-def test_blank_name_is_none():
-    assert parse_magnet(f"magnet:?xt=urn:btih:{HEX}&dn=+++").display_name is None
