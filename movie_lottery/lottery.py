@@ -172,8 +172,13 @@ def list_lotteries(page: int = 1, per_page: int = HISTORY_PAGE_SIZE) -> LotteryP
 class HistoryItem:
     id: str
     created_at: datetime
-    movie_count: int
+    movie_names: list[str]  # in the reel's order: what tells one lottery from another
     winner: dict | None  # name, year, poster
+    play_token: str | None  # while undrawn: the admin's history leads back to a lost play link
+
+    @property
+    def movie_count(self) -> int:
+        return len(self.movie_names)
 
 
 @dataclass(frozen=True)
@@ -189,14 +194,8 @@ def _history_query() -> sa.Select:
     """Built once: composing this statement costs more than running it."""
     winner = aliased(LotteryMovie)
     is_winner = sa.and_(winner.lottery_id == Lottery.id, winner.position == Lottery.winner_position)
-    movie_count = (
-        sa.select(sa.func.count())
-        .where(LotteryMovie.lottery_id == Lottery.id)
-        .correlate(Lottery)
-        .scalar_subquery()
-    )
     return (
-        sa.select(Lottery.id, Lottery.created_at, movie_count, winner.name, winner.year, winner.poster)
+        sa.select(Lottery.id, Lottery.created_at, Lottery.play_token, winner.name, winner.year, winner.poster)
         .outerjoin(winner, is_winner)
         .order_by(Lottery.created_at.desc(), Lottery.id)
         .limit(sa.bindparam("limit"))
@@ -204,18 +203,32 @@ def _history_query() -> sa.Select:
     )
 
 
+@functools.cache
+def _candidate_names_query() -> sa.Select:
+    return (
+        sa.select(LotteryMovie.lottery_id, LotteryMovie.name)
+        .where(LotteryMovie.lottery_id.in_(sa.bindparam("ids", expanding=True)))
+        .order_by(LotteryMovie.lottery_id, LotteryMovie.position)
+    )
+
+
 def history_page(page: int = 1, per_page: int = HISTORY_PAGE_SIZE) -> HistoryPage:
-    """What the history page shows: two light queries, without loading every candidate as an object."""
+    """What the history page shows: three light queries, without loading every candidate as an object."""
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Lottery)) or 0
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)
-    rows = db.session.execute(_history_query(), {"limit": per_page, "offset": (page - 1) * per_page})
+    rows = db.session.execute(_history_query(), {"limit": per_page, "offset": (page - 1) * per_page}).all()
+    names: dict[str, list[str]] = {row[0]: [] for row in rows}
+    if names:
+        for lottery_id, name in db.session.execute(_candidate_names_query(), {"ids": list(names)}):
+            names[lottery_id].append(name)
     items = [
         HistoryItem(
             id=row[0],
             created_at=row[1],
-            movie_count=row[2],
+            movie_names=names[row[0]],
             winner={"name": row[3], "year": row[4], "poster": row[5]} if row[3] is not None else None,
+            play_token=row[2] if row[3] is None else None,
         )
         for row in rows
     ]
