@@ -31,7 +31,11 @@ log = logging.getLogger(__name__)
 
 CACHE_TTL = timedelta(hours=24)
 CACHE_MAX_ENTRIES = 5000
+# One letter finds nothing useful and spends a request of the daily quota on it. The hint under the search
+# box and its script read this same number from the page (partials/search.html), so all three agree.
+QUERY_MIN = 2
 QUERY_MAX = 200
+SHORT_QUERY = f"Введите название от {QUERY_MIN} букв или ссылку на Кинопоиск"  # "от N букв": N >= 2
 SEARCH_LIMIT = 10
 QUOTA_PAUSE_SECONDS = 15 * 60
 
@@ -80,6 +84,8 @@ def validate_query(raw: str | None) -> str:
     query = " ".join((raw or "").split())
     if len(query) < 1:
         raise InvalidInput("Введите название фильма или ссылку на Кинопоиск", code="empty_query")
+    if len(query) < QUERY_MIN:
+        raise InvalidInput(SHORT_QUERY, code="query_too_short")
     if len(query) > QUERY_MAX:
         raise InvalidInput(f"Запрос длиннее {QUERY_MAX} символов", code="query_too_long")
     return query

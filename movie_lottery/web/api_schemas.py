@@ -16,6 +16,8 @@ from ..errors import InvalidInput
 from ..integrations.magnet import MAX_LENGTH as MAGNET_MAX
 from ..lottery import MAX_MOVIES, MIN_MOVIES
 from ..movie_search import QUERY_MAX as SEARCH_MAX
+from ..movie_search import QUERY_MIN as SEARCH_MIN
+from ..movie_search import SHORT_QUERY
 from ..schemas import VISIBLE, MovieSchema, NoControls, SizedList, Text, first_message, in_russian
 
 PAGE_MAX = 1_000_000
@@ -101,7 +103,7 @@ class LotteryCreateSchema(ApiSchema):
     )
     auto_download = StrictBoolean(
         load_default=False,
-        error_messages={"invalid": "auto_download: нужно true или false"},
+        error_messages={"invalid": "auto_download (скачать победителя автоматически): нужно «да» или «нет»"},
         metadata={"description": "Queue the winner's download (when qBittorrent is configured)."},
     )
     message_codes: ClassVar[dict[str, str]] = {
@@ -146,13 +148,18 @@ class SearchQuery(ApiSchema):
         required=True,
         validate=[
             validate.Length(min=1, error=EMPTY_QUERY),
+            validate.Length(min=SEARCH_MIN, error=SHORT_QUERY),
             validate.Length(max=SEARCH_MAX, error=LONG_QUERY),
             NoControls(VISIBLE),  # NUL never reaches the database: PostgreSQL refuses it in text
         ],
         error_messages={"required": EMPTY_QUERY},
         metadata={"description": "A title, a kinopoisk.ru link or a Kinopoisk id; spaces are collapsed."},
     )
-    message_codes: ClassVar[dict[str, str]] = {EMPTY_QUERY: "empty_query", LONG_QUERY: "query_too_long"}
+    message_codes: ClassVar[dict[str, str]] = {
+        EMPTY_QUERY: "empty_query",
+        SHORT_QUERY: "query_too_short",
+        LONG_QUERY: "query_too_long",
+    }
     field_codes: ClassVar[dict[str, str]] = {"q": "invalid_query"}
 
     @pre_load
@@ -176,7 +183,7 @@ class LibraryQuery(ApiSchema):
     field_codes: ClassVar[dict[str, str]] = {"q": "invalid_query", "page": "invalid_page"}
 
 
-MAGNET_NEEDED = "Нужно поле magnet со ссылкой magnet:?xt=urn:btih:…"
+MAGNET_NEEDED = "Нужна магнет-ссылка в поле magnet: magnet:?xt=urn:btih:…"
 MAGNET_TOO_LONG = f"Ссылка слишком длинная (больше {MAGNET_MAX} символов)"
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from movie_lottery.extensions import db
 from movie_lottery.models import KinopoiskCacheEntry, utcnow
+from movie_lottery.movie_search import QUERY_MIN
 from tests.conftest import kinopoisk_settings
 
 
@@ -123,13 +124,31 @@ def test_adding_a_picked_result_to_a_lottery_costs_no_request(search_app, search
 
 
 @pytest.mark.parametrize(
-    ("q", "code"), [("", "empty_query"), ("   ", "empty_query"), ("я" * 201, "query_too_long")]
+    ("q", "code"),
+    [
+        ("", "empty_query"),
+        ("   ", "empty_query"),
+        ("я", "query_too_short"),
+        ("  я ", "query_too_short"),
+        ("я" * 201, "query_too_long"),
+    ],
 )
-def test_empty_or_overlong_queries_are_400_and_cost_nothing(search, fake_kinopoisk, q, code):
+def test_empty_short_or_overlong_queries_are_400_and_cost_nothing(search, fake_kinopoisk, q, code):
     response = search(q)
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == code
     assert fake_kinopoisk.request_count == 0
+
+
+def test_the_shortest_search_is_one_rule_for_the_server_the_hint_and_the_script(search_app, search):
+    """The page carries the server's number: its hint says it, its script (search.js) reads it."""
+    shortest = "д" * QUERY_MIN
+    assert search(shortest).status_code == 200
+    refused = search(shortest[:-1]).get_json()["error"]
+    assert refused["code"] == "query_too_short" and f"от {QUERY_MIN} букв" in refused["message"]
+    page = search_app.test_client().get("/").get_data(as_text=True)
+    assert f'data-min-chars="{QUERY_MIN}"' in page
+    assert f"От {QUERY_MIN} букв." in page
 
 
 def test_without_a_token_nothing_is_sent_and_the_ui_offers_manual_entry(client, fake_kinopoisk):
