@@ -149,7 +149,7 @@ def winner_position(page, server, lottery_id: str) -> int:
 
 
 def test_the_reel_spins_while_the_server_draws_and_the_focus_lands_on_the_winner(
-    live_server, page, screenshot
+    live_server, page, viewport, screenshot
 ):
     lottery_id, token = make_lottery(live_server, LONG_TITLES[:3])
     page.goto(f"{live_server.url}/l/{lottery_id}/play/{token}")
@@ -175,6 +175,14 @@ def test_the_reel_spins_while_the_server_draws_and_the_focus_lands_on_the_winner
     assert int(landed.get_attribute("data-position")) == winner_position(page, live_server, lottery_id)
     assert marker_offset(page) < 2
     expect(heading).to_have_text(LONG_TITLES[winner_position(page, live_server, lottery_id)])
+    other = DESKTOP if viewport == PHONE else PHONE
+    page.set_viewport_size(other)  # a phone turned after the draw: the winner stays under the marker
+    page.wait_for_function("() => document.getElementById('reel').style.transform !== ''")
+    settle(page)
+    assert marker_offset(page) < 2
+    page.set_viewport_size(viewport)
+    settle(page)
+    assert marker_offset(page) < 2
     screenshot(page, "play-landed")
 
 
@@ -303,7 +311,7 @@ MID_WORD_BREAKS = """(selector) => {
     }
     return problems;
 }"""
-TITLES = ".poster__title, .winner-card__title"
+TITLES = ".poster__title, .winner-card__title, .candidate__name, .poster-grid__name, .history__title"
 
 
 def test_long_russian_titles_break_between_words_or_with_a_hyphen(live_server, page, screenshot):
@@ -313,6 +321,7 @@ def test_long_russian_titles_break_between_words_or_with_a_hyphen(live_server, p
         (f"/l/{lottery_id}/play/{token}", "play-long-titles"),
         (f"/l/{lottery_id}", "waiting-long-titles"),
         (f"/l/{drawn_id}", "result-long-titles"),
+        ("/history", "history-long-titles"),
     ):
         page.goto(live_server.url + path)
         expect(page.locator(".poster__title").first).to_be_visible()

@@ -94,7 +94,10 @@ export const prefersReducedMotion = () => window.matchMedia('(prefers-reduced-mo
 
 // ---- titles on posters: whole words, never cut in the middle ("Красна / я дверь") -------------------------
 
-const FIT_SELECTOR = '.poster__title, .winner-card__title';
+// Titles set in big type on a narrow card may shrink a little; names in lists keep their size and only
+// break at syllables.
+const SHRINKABLE = '.poster__title, .winner-card__title';
+const FIT_SELECTOR = `${SHRINKABLE}, .candidate__name, .history__title, .poster-grid__name, .search-result__name`;
 const SMALLEST_SCALE = 0.7;
 const SOFT_HYPHEN = '\u00ad';
 const VOWELS = /[аеёиоуыэюя]/;
@@ -143,7 +146,7 @@ function overflows(element) {
   return over;
 }
 
-/** Make every word of a title fit its width: a smaller type first, then breaks at Russian syllables. */
+/** Make every word of a title fit its width: a smaller type first (titles), then breaks at Russian syllables. */
 export function fitWords(element) {
   if (element.children.length || !element.clientWidth) return;
   element.style.removeProperty('font-size');
@@ -151,7 +154,8 @@ export function fitWords(element) {
   if (plain !== element.textContent) element.textContent = plain;
   if (!overflows(element)) return;
   const size = parseFloat(getComputedStyle(element).fontSize);
-  for (let scale = 0.9; scale >= SMALLEST_SCALE - 0.001; scale -= 0.1) {
+  const smallest = element.matches(SHRINKABLE) ? SMALLEST_SCALE : 1;
+  for (let scale = 0.9; scale >= smallest - 0.001; scale -= 0.1) {
     element.style.fontSize = `${(size * scale).toFixed(2)}px`;
     if (!overflows(element)) return;
   }

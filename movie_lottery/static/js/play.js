@@ -88,6 +88,16 @@ function landOn(position) {
   return landing.finished.then(() => item);
 }
 
+/** Keep the winner under the marker when the window changes (a phone turned after the draw). */
+function pinTo(item) {
+  const centre = () => {
+    for (const animation of reel.getAnimations()) animation.cancel();
+    reel.style.transform = `translateX(${-shiftFor(item)}px)`;
+  };
+  centre();
+  window.addEventListener('resize', centre);
+}
+
 function setBusy(value) {
   busy = value;
   // aria-disabled, not disabled: a disabled button drops the keyboard focus to the page's start.
@@ -116,6 +126,7 @@ async function draw() {
   }
   const winner = result.winner;
   const item = await landOn(winner.position);
+  pinTo(item);
   reel.classList.add('is-done');
   item.classList.add('is-winner');
   stage.setAttribute('aria-busy', 'false');
