@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ import pytest
 from movie_lottery.extensions import db
 from movie_lottery.models import KinopoiskCacheEntry, utcnow
 from movie_lottery.movie_search import QUERY_MIN
+from movie_lottery.web.api_schemas import SEARCHABLE
 from tests.conftest import kinopoisk_settings
 
 
@@ -138,6 +140,16 @@ def test_empty_short_or_overlong_queries_are_400_and_cost_nothing(search, fake_k
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == code
     assert fake_kinopoisk.request_count == 0
+
+
+SHORTEST_CASES = ["я", " я ", "яя", "я я", "  я  я ", "1", "12", "\u00a0я\u00a0", "я\u00a0я"]
+
+
+@pytest.mark.parametrize("query", SHORTEST_CASES)
+def test_the_documents_pattern_for_a_query_says_what_the_server_takes(query):
+    """The pattern is for the query as sent; the server collapses spaces, then counts QUERY_MIN."""
+    long_enough = len(" ".join(query.split())) >= QUERY_MIN
+    assert bool(re.fullmatch(SEARCHABLE, query)) is long_enough
 
 
 def test_the_shortest_search_is_one_rule_for_the_server_the_hint_and_the_script(search_app, search):
