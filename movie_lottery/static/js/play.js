@@ -91,8 +91,11 @@ function landOn(position) {
 /** Keep the winner under the marker when the window changes (a phone turned after the draw). */
 function pinTo(item) {
   const centre = () => {
+    // Measure first: a layout read between the cancel and the new value would make the stylesheet's
+    // reduced-motion transition (every element gets .01 ms) start from the strip's unmoved place.
+    const shift = shiftFor(item);
     for (const animation of reel.getAnimations()) animation.cancel();
-    reel.style.transform = `translateX(${-shiftFor(item)}px)`;
+    reel.style.transform = `translateX(${-shift}px)`;
   };
   centre();
   window.addEventListener('resize', centre);
