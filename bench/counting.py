@@ -1,4 +1,4 @@
-"""Counting a poll: 25 movies × 1,000 ballots, timed, and what py-vote-core costs a worker's memory.
+"""Counting a poll: 25 movies × 1,000 ballots, timed, and what counting costs a worker's memory.
 
 Each figure is taken in a fresh Python process, so one import or one warm cache cannot flatter another.
 Run alone: ``python -m bench.counting``.
@@ -28,7 +28,7 @@ def ballot():
         return Ballot(approve=chosen, veto=rng.choice([None, 0]))
     k = movies if kind == "full" else rng.randint(1, movies)
     return Ballot(ranking=tuple(rng.sample(range(movies), k)), veto=rng.choice([None, None, 1]))
-count(RANKED, 3, [Ballot(ranking=(0, 1))])  # the first ranked count imports py-vote-core: not timed
+count(RANKED, 3, [Ballot(ranking=(0, 1))])  # warm-up: not timed
 times = []
 for _ in range(runs):
     sample = [ballot() for _ in range(ballots)]
@@ -38,7 +38,7 @@ for _ in range(runs):
 print(json.dumps({"median": statistics.median(times), "max": max(times)}))
 """
 
-# Resident memory before and after importing py-vote-core and counting once, in a process that already
+# Resident memory before and after counting once, in a process that already
 # holds the app's voting module (as a worker does).
 _MEMORY = """
 import json, pathlib, re, tracemalloc
@@ -46,15 +46,12 @@ def rss():
     return int(re.search(r"VmRSS:\\s+(\\d+)", pathlib.Path("/proc/self/status").read_text()).group(1)) / 1024
 import random
 from movie_lottery.voting import RANKED, Ballot, count
-before = rss()
-import py3votecore.schulze_by_graph  # noqa
-imported = rss()
 rng = random.Random(1)
 ballots = [Ballot(ranking=tuple(rng.sample(range(25), 25))) for _ in range(1000)]
 tracemalloc.start()
 count(RANKED, 25, ballots)
 peak = tracemalloc.get_traced_memory()[1] / 1024 / 1024
-print(json.dumps({"import_mb": imported - before, "count_peak_mb": peak}))
+print(json.dumps({"count_peak_mb": peak}))
 """
 
 
@@ -64,7 +61,6 @@ class CountingFigures:
     full_max_ms: float
     partial_ms: float
     approval_ms: float
-    import_mb: float
     count_peak_mb: float
 
 
@@ -85,7 +81,6 @@ def measure() -> CountingFigures:
         full_max_ms=full["max"],
         partial_ms=partial["median"],
         approval_ms=approval["median"],
-        import_mb=memory["import_mb"],
         count_peak_mb=memory["count_peak_mb"],
     )
 
@@ -101,7 +96,6 @@ def report_lines(figures: CountingFigures) -> list[str]:
         f"(max {figures.full_max_ms:.1f}) | < {TARGET_MS:g} ms |",
         f"| ranked, each ballot ranks 1–{MOVIES} | {figures.partial_ms:.1f} ms | < {TARGET_MS:g} ms |",
         f"| approval | {figures.approval_ms:.1f} ms | < {TARGET_MS:g} ms |",
-        f"| py-vote-core imported (on the first ranked count only) | +{figures.import_mb:.1f} MB RSS | |",
         f"| peak memory of one ranked count (tracemalloc) | {figures.count_peak_mb:.2f} MB | |",
         "",
         f"- {ok} counting {MOVIES} movies × {BALLOTS:_} ballots under {TARGET_MS:g} ms".replace("_", " "),

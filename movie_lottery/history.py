@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 from . import polls
 from .extensions import db
 from .lottery import HISTORY_PAGE_SIZE
-from .models import Lottery, LotteryMovie, Poll, Viewing
+from .models import Lottery, LotteryMovie, Poll, PollMovie, Viewing
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,8 @@ class HistoryItem:
     status: str | None = None  # polls: open or closed
     voter_count: int = 0  # polls
     watched_on: date | None = None  # lotteries: «Посмотрели» on the result page (viewings.py)
+    play_token: str | None = None  # undrawn lotteries: the admin's history leads back to a lost play link
+    movie_names: list[str] = field(default_factory=list)  # in the reel's order: tells one row from another
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,15 @@ def _lottery_query() -> sa.Select:
         .scalar_subquery()
     )
     return (
-        sa.select(Lottery.id, movie_count, winner.name, winner.year, winner.poster, Viewing.watched_on)
+        sa.select(
+            Lottery.id,
+            movie_count,
+            winner.name,
+            winner.year,
+            winner.poster,
+            Viewing.watched_on,
+            Lottery.play_token,
+        )
         .outerjoin(winner, is_winner)
         .outerjoin(Viewing, Viewing.lottery_id == Lottery.id)
         .where(Lottery.id.in_(sa.bindparam("ids", expanding=True)))
@@ -71,6 +81,21 @@ def _page_query() -> sa.Select:
     )
 
 
+@functools.cache
+def _names_query() -> sa.Select:
+    """The candidates' names of the lotteries and polls on a page, in their order, in one statement."""
+    ids = sa.bindparam("ids", expanding=True)
+    both = sa.union_all(
+        sa.select(LotteryMovie.lottery_id.label("owner"), LotteryMovie.position, LotteryMovie.name).where(
+            LotteryMovie.lottery_id.in_(ids)
+        ),
+        sa.select(PollMovie.poll_id.label("owner"), PollMovie.position, PollMovie.name).where(
+            PollMovie.poll_id.in_(ids)
+        ),
+    ).subquery()
+    return sa.select(both.c.owner, both.c.name).order_by(both.c.owner, both.c.position)
+
+
 _COUNTS = sa.select(
     sa.select(sa.func.count()).select_from(Lottery).scalar_subquery(),
     sa.select(sa.func.count()).select_from(Poll).scalar_subquery(),
@@ -87,12 +112,16 @@ def history_page(page: int = 1, per_page: int = HISTORY_PAGE_SIZE) -> HistoryPag
     poll_ids = [row.id for row in rows if row.kind == "poll"]
     lotteries = {}
     if lottery_ids:
-        for lottery_id, count, name, year, poster, watched_on in db.session.execute(
+        for lottery_id, count, name, year, poster, watched_on, token in db.session.execute(
             _lottery_query(), {"ids": lottery_ids}
         ):
             winner = {"name": name, "year": year, "poster": poster} if name is not None else None
-            lotteries[lottery_id] = (count, winner, watched_on)
+            lotteries[lottery_id] = (count, winner, watched_on, None if winner else token)
     summaries = polls.summaries(poll_ids)
+    names: dict[str, list[str]] = {}
+    if rows:
+        for owner, name in db.session.execute(_names_query(), {"ids": [row.id for row in rows]}):
+            names.setdefault(owner, []).append(name)
     items = []
     for row in rows:
         if row.kind == "lottery" and row.id in lotteries:
@@ -104,6 +133,7 @@ def history_page(page: int = 1, per_page: int = HISTORY_PAGE_SIZE) -> HistoryPag
                 HistoryItem(
                     "poll", poll.id, poll.created_at, poll.movie_count, poll.winner,
                     method=poll.method, status=poll.status, voter_count=poll.voter_count,
+                    movie_names=names.get(poll.id, []),
                 )
             )  # fmt: skip
     return HistoryPage(items, page, pages, total, lottery_total, poll_total)

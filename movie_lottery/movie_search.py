@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 
 CACHE_TTL = timedelta(hours=24)
 CACHE_MAX_ENTRIES = 5000
+# One letter finds nothing useful and spends a request of the daily quota on it. The hint under the search
+# box and its script read this same number from the page (partials/search.html), so all three agree.
+QUERY_MIN = 2
+SHORT_QUERY = f"Введите название от {QUERY_MIN} букв или ссылку на Кинопоиск"  # "от N букв": N >= 2
 SEARCH_LIMIT = 10
 QUOTA_PAUSE_SECONDS = 15 * 60
 

@@ -263,16 +263,21 @@ def first_message(messages: Any, labels: dict[str, str] = LABELS) -> str:
 
 
 # marshmallow's built-in messages, in the site's language: scripts read ``code``, people read ``message``.
+# Plain words, not the format's ("null", "true", "string"): tests/integration/test_plain_error_messages.py.
 _RUSSIAN = {
     "Missing data for required field.": "Обязательное поле",
-    "Field may not be null.": "Не может быть null",
-    "Not a valid string.": "Нужна строка",
+    "Field may not be null.": "Не может быть пустым",
+    "Not a valid string.": "Нужен текст",
+    "Not a valid utf-8 string.": "Текст не в кодировке UTF-8",
     "Not a valid integer.": "Нужно целое число",
     "Not a valid number.": "Нужно число",
-    "Not a valid boolean.": "Нужно true или false",
+    "Not a valid boolean.": "Нужно «да» или «нет»",
     "Not a valid list.": "Нужен список",
     "Not a valid mapping type.": "Нужен JSON-объект",
     "Invalid input type.": "Нужен JSON-объект",
+    "Invalid type.": "Нужен JSON-объект",
+    "Invalid value.": "Некорректное значение",
+    "Unknown field.": "Неизвестное поле",
     "Special numeric values (nan or infinity) are not permitted.": "Нужно конечное число",
     "Number too large.": "Слишком большое число",
 }

@@ -5,10 +5,9 @@ Candidates are their 0-based positions in the poll's list.
 - Ranked («по местам»): each ballot orders as many movies as it likes, best first; the unranked ones share the
   place below every ranked one. The Schulze method decides, on the head-to-head table
   ``pairwise[a][b]`` = how many ballots put ``a`` above ``b``: a movie that beats every other one head to
-  head always wins, and otherwise the strongest chains of head-to-head wins do (winning votes). The method
-  itself is py-vote-core's (VoteIT), imported only when a ranked poll is counted; this module builds the
-  table it reads (packed into integers: 25 movies × 1,000 ballots in a few milliseconds, where building it
-  ballot by ballot, as the library does from raw ballots, takes 0.15 s).
+  head always wins, and otherwise the strongest chains of head-to-head wins do (winning votes; see
+  ``schulze_winners`` for why not py-vote-core). The table is packed into integers: 25 movies × 1,000
+  ballots in a few milliseconds, where building it ballot by ballot takes 0.15 s.
 - Vetoes: each ballot may veto one movie. A vetoed movie cannot win — it is left out of the count — unless
   every movie is vetoed, and then nobody is left out.
 - The movies that share first place are ``tied``; ``break_tie`` picks one of them with the reel (reel.py):
@@ -110,15 +109,32 @@ def pairwise_table(candidates: int, rankings: Iterable[Sequence[int]]) -> list[l
 
 
 def schulze_winners(candidates: Sequence[int], pairwise: Sequence[Sequence[int]]) -> set[int]:
-    """Every Schulze winner among ``candidates`` (more than one is a tie), by py-vote-core."""
-    if len(candidates) == 1:
-        return {candidates[0]}
-    from py3votecore.schulze_by_graph import SchulzeMethodByGraph  # only when a ranked poll is counted
+    """Every Schulze winner among ``candidates`` (more than one is a tie): widest paths over winning-votes
+    links (Floyd–Warshall), and a winner is a movie whose path to each rival is at least as strong as back.
 
-    edges = {(a, b): pairwise[a][b] for a in candidates for b in candidates if a != b}
-    # A fixed tie-breaker list keeps the library away from `random`; its pick is not used, only the tie.
-    result = SchulzeMethodByGraph(edges, tie_breaker=list(candidates))
-    return set(getattr(result, "tied_winners", None) or {result.winner})
+    Not py-vote-core: its Schulze declares an unbeaten movie the sole winner before looking at paths, which
+    is wrong when pairs tie (hypothesis found a poll where a movie tied with three others, who are Schulze
+    winners too, came out alone). Twenty lines here are cheaper than a wrong count.
+    """
+    strength = {
+        (a, b): pairwise[a][b] if pairwise[a][b] > pairwise[b][a] else 0
+        for a in candidates
+        for b in candidates
+        if a != b
+    }
+    for via in candidates:
+        for a in candidates:
+            if a == via:
+                continue
+            through = strength[a, via]
+            if not through:
+                continue
+            for b in candidates:
+                if b != a and b != via:
+                    widest = min(through, strength[via, b])
+                    if widest > strength[a, b]:
+                        strength[a, b] = widest
+    return {a for a in candidates if all(strength[a, b] >= strength[b, a] for b in candidates if b != a)}
 
 
 def break_tie(seed: str, poll_id: str, names: Sequence[str], tied: Sequence[int]) -> int:

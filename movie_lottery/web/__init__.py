@@ -20,6 +20,7 @@ def register_web(app: Flask) -> None:
         pages,
         request_limits,
         security,
+        visitor_home,
     )
 
     converters.init_app(app)
@@ -31,6 +32,7 @@ def register_web(app: Flask) -> None:
     filters.init_app(app)
     library_words.init_app(app)
     page_cache.init_app(app)
+    visitor_home.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)

@@ -10,7 +10,7 @@ from ..torrent_status import queue_auto_download
 from . import api_responses as out
 from .api import bp, lottery_links, no_content
 from .api_schemas import DrawSchema, LotteryCreateSchema, PageQuery, ViewingSchema
-from .auth import public, signed_in_admin
+from .auth import is_admin, public, signed_in_admin
 from .page_cache import cached_text
 
 # not_found: an id no lottery can have (web.converters), refused before any query.
@@ -48,7 +48,7 @@ def get_lottery(lottery_id: str) -> Response:
 
     Waiting pages poll it. The seed appears only once drawn; the play link only for the admin.
     """
-    admin = signed_in_admin()
+    admin = is_admin()  # as on the waiting page: the admin, and in open mode everyone
 
     def render() -> str:
         lottery = lotteries.get_lottery(lottery_id)  # 404 raises: nothing is kept

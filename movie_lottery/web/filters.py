@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 from flask import Flask
 
+from ..movie_search import QUERY_MIN
+
 MONTHS_GENITIVE = (
     "января",
     "февраля",
@@ -43,3 +45,5 @@ def plural(count: int, one: str, few: str, many: str) -> str:
 def init_app(app: Flask) -> None:
     app.add_template_filter(ru_datetime)
     app.add_template_filter(plural)
+    # A rule the server enforces and a page's script and hint repeat: the page reads it from here.
+    app.jinja_env.globals["SEARCH_QUERY_MIN"] = QUERY_MIN

@@ -11,10 +11,11 @@ from .. import history as histories
 from .. import lottery as lotteries
 from .. import polls, viewings
 from ..config import kinopoisk_configured, qbit_configured
-from ..errors import DomainError
+from ..errors import DomainError, NotFound
 from ..library_filters import utc_today
-from .auth import is_admin, public, signed_in_admin
+from .auth import is_admin, public
 from .page_cache import cached_page
+from .visitor_home import forget_lottery, remember_lottery
 
 bp = Blueprint("pages", __name__)
 
@@ -77,12 +78,12 @@ def builder():
 @bp.get("/l/<lottery_id>")
 @public
 def lottery_page(lottery_id: str):
-    lottery = lotteries.get_lottery(lottery_id)
+    lottery = _visited_lottery(lottery_id)
     data = lotteries.lottery_to_dict(lottery)
     if lottery.winner_position is not None:
         return _result_page(lottery, data)
     play_url = None
-    if signed_in_admin():
+    if is_admin():  # the owner on any device (in open mode everyone is): a lost link comes back here
         play_url = url_for("pages.play_page", lottery_id=lottery.id, token=lottery.play_token, _external=True)
     return render_page("waiting.html", lottery=lottery, data=data, play_url=play_url)
 
@@ -90,7 +91,7 @@ def lottery_page(lottery_id: str):
 @bp.get("/l/<lottery_id>/play/<token>")
 @public
 def play_page(lottery_id: str, token: str):
-    lottery = lotteries.get_lottery(lottery_id)
+    lottery = _visited_lottery(lottery_id)  # the waiting page is no secret: home even for a mistyped link
     if not lotteries.token_matches(lottery, token):
         abort(404)  # a wrong token looks like no page at all: nothing to probe
     data = lotteries.lottery_to_dict(lottery)
@@ -122,6 +123,17 @@ def lottery_watched(lottery_id: str):
     else:
         flash(f"«{movie.name}»: посмотрели — записано в библиотеке", "success")
     return redirect(url_for("pages.lottery_page", lottery_id=lottery_id))
+
+
+def _visited_lottery(lottery_id: str):
+    """The lottery a visitor opened, remembered as their home (see visitor_home); a deleted one forgotten."""
+    try:
+        lottery = lotteries.get_lottery(lottery_id)
+    except NotFound:
+        forget_lottery(lottery_id)
+        raise
+    remember_lottery(lottery.id)
+    return lottery
 
 
 @bp.get("/history")

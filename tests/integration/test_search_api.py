@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 
@@ -9,6 +10,8 @@ import pytest
 
 from movie_lottery.extensions import db
 from movie_lottery.models import KinopoiskCacheEntry, utcnow
+from movie_lottery.movie_search import QUERY_MIN
+from movie_lottery.web.api_schemas import SEARCHABLE
 from tests.conftest import kinopoisk_settings
 
 
@@ -123,13 +126,41 @@ def test_adding_a_picked_result_to_a_lottery_costs_no_request(search_app, search
 
 
 @pytest.mark.parametrize(
-    ("q", "code"), [("", "empty_query"), ("   ", "empty_query"), ("я" * 201, "query_too_long")]
+    ("q", "code"),
+    [
+        ("", "empty_query"),
+        ("   ", "empty_query"),
+        ("я", "query_too_short"),
+        ("  я ", "query_too_short"),
+        ("я" * 201, "query_too_long"),
+    ],
 )
-def test_empty_or_overlong_queries_are_400_and_cost_nothing(search, fake_kinopoisk, q, code):
+def test_empty_short_or_overlong_queries_are_400_and_cost_nothing(search, fake_kinopoisk, q, code):
     response = search(q)
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == code
     assert fake_kinopoisk.request_count == 0
+
+
+SHORTEST_CASES = ["я", " я ", "яя", "я я", "  я  я ", "1", "12", "\u00a0я\u00a0", "я\u00a0я"]
+
+
+@pytest.mark.parametrize("query", SHORTEST_CASES)
+def test_the_documents_pattern_for_a_query_says_what_the_server_takes(query):
+    """The pattern is for the query as sent; the server collapses spaces, then counts QUERY_MIN."""
+    long_enough = len(" ".join(query.split())) >= QUERY_MIN
+    assert bool(re.fullmatch(SEARCHABLE, query)) is long_enough
+
+
+def test_the_shortest_search_is_one_rule_for_the_server_the_hint_and_the_script(search_app, search):
+    """The page carries the server's number: its hint says it, its script (search.js) reads it."""
+    shortest = "д" * QUERY_MIN
+    assert search(shortest).status_code == 200
+    refused = search(shortest[:-1]).get_json()["error"]
+    assert refused["code"] == "query_too_short" and f"от {QUERY_MIN} букв" in refused["message"]
+    page = search_app.test_client().get("/").get_data(as_text=True)
+    assert f'data-min-chars="{QUERY_MIN}"' in page
+    assert f"От {QUERY_MIN} букв." in page
 
 
 def test_without_a_token_nothing_is_sent_and_the_ui_offers_manual_entry(client, fake_kinopoisk):

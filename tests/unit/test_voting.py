@@ -9,7 +9,15 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from movie_lottery.voting import APPROVAL, RANKED, Ballot, break_tie, count, pairwise_table
+from movie_lottery.voting import (
+    APPROVAL,
+    RANKED,
+    Ballot,
+    break_tie,
+    count,
+    pairwise_table,
+    schulze_winners,
+)
 
 A, B, C, D, E = range(5)
 
@@ -147,13 +155,18 @@ def reference_pairwise(candidates: int, rankings: list[tuple[int, ...]]) -> list
 
 
 def reference_schulze(eligible: list[int], d: list[list[int]]) -> set[int]:
-    """Schulze by its definition: widest paths (Floyd–Warshall) over winning-votes links."""
-    p = {(i, j): (d[i][j] if d[i][j] > d[j][i] else 0) for i in eligible for j in eligible if i != j}
-    for k in eligible:
-        for i in eligible:
-            for j in eligible:
-                if len({i, j, k}) == 3:
-                    p[i, j] = max(p[i, j], min(p[i, k], p[k, j]))
+    """Schulze by its definition, computed another way than voting.py: the strongest path of each length is
+    the (max, min) product of the links' matrix with the previous one, repeated until nothing grows."""
+    link = {(i, j): (d[i][j] if d[i][j] > d[j][i] else 0) for i in eligible for j in eligible if i != j}
+    p = dict(link)
+    while True:
+        longer = {
+            (i, j): max([p[i, j]] + [min(p[i, k], link[k, j]) for k in eligible if k not in (i, j)])
+            for (i, j) in p
+        }
+        if longer == p:
+            break
+        p = longer
     return {i for i in eligible if all(p[i, j] >= p[j, i] for j in eligible if j != i)}
 
 
@@ -219,3 +232,17 @@ def test_counting_25_movies_and_1000_full_rankings_is_quick():
     started = time.perf_counter()
     count(RANKED, 25, ballots)
     assert time.perf_counter() - started < 1.0
+
+
+def test_an_unbeaten_movie_that_ties_a_cycle_shares_first_place_with_it():
+    """Found by hypothesis: 5 loses to no one but only ties 0, 2 and 3, who beat each other round a cycle
+    and everyone else. By their paths all four are Schulze winners (py-vote-core named 5 alone)."""
+    table = [
+        [0, 5, 3, 5, 5, 4],
+        [5, 0, 4, 3, 5, 4],
+        [5, 4, 0, 4, 5, 4],
+        [4, 5, 5, 0, 5, 4],
+        [2, 3, 3, 1, 0, 1],
+        [4, 5, 4, 4, 5, 0],
+    ]
+    assert schulze_winners(range(6), table) == {0, 2, 3, 5}

@@ -5,7 +5,6 @@ import { api } from './api.js';
 import { metaText, posterElement } from './common.js';
 
 const DEBOUNCE_MS = 400;
-const MIN_CHARS = 2;
 const LINK = /kinopoisk\.ru\/(film|series)\/\d+/i;
 
 for (const root of document.querySelectorAll('[data-search]')) {
@@ -14,6 +13,7 @@ for (const root of document.querySelectorAll('[data-search]')) {
   const status = root.querySelector('.search__status');
   const spinner = root.querySelector('.spinner');
   const template = root.querySelector('#search-result-template');
+  const minChars = Number(root.dataset.minChars) || 1; // the server's minimum, written into the page
   let timer = null;
   let controller = null;
   let lastQuery = '';
@@ -76,7 +76,7 @@ for (const root of document.querySelectorAll('[data-search]')) {
   input.addEventListener('input', () => {
     clearTimeout(timer);
     const query = input.value.trim();
-    if (query.length < MIN_CHARS) {
+    if (query.length < minChars) {
       if (controller) controller.abort();
       results.replaceChildren();
       spinner.hidden = true;
@@ -104,7 +104,9 @@ for (const root of document.querySelectorAll('[data-search]')) {
     } else if (event.key === 'Enter') {
       event.preventDefault();
       clearTimeout(timer);
-      if (input.value.trim()) run(input.value.trim(), { addSingle: LINK.test(input.value) });
+      const query = input.value.trim();
+      if (query.length >= minChars) run(query, { addSingle: LINK.test(query) });
+      else if (query) setStatus(`Введите название от ${minChars} букв или вставьте ссылку на фильм.`);
     }
   });
 

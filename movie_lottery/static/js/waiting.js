@@ -69,7 +69,13 @@ function announce(winner) {
   document.querySelector('h1').textContent = 'Барабан остановился!';
   document.getElementById('draw-status-text').textContent = `Победитель — «${winner.name}».`;
   showWinner(document.getElementById('winner-slot'), document.getElementById('winner-template'), winner);
+  const focusWasInPanel = sharePanel.contains(document.activeElement);
   sharePanel.hidden = true;
+  if (focusWasInPanel) { // its buttons go away: the focus moves on to the winner, not to the page's start
+    const heading = document.querySelector('#winner-slot [data-testid="winner-name"]');
+    heading.tabIndex = -1;
+    heading.focus();
+  }
 }
 
 setupShare();
