@@ -125,8 +125,13 @@ def history_page(page: int = 1, per_page: int = HISTORY_PAGE_SIZE) -> HistoryPag
     items = []
     for row in rows:
         if row.kind == "lottery" and row.id in lotteries:
-            count, winner, watched_on = lotteries[row.id]
-            items.append(HistoryItem("lottery", row.id, row.created_at, count, winner, watched_on=watched_on))
+            count, winner, watched_on, token = lotteries[row.id]
+            items.append(
+                HistoryItem(
+                    "lottery", row.id, row.created_at, count, winner,
+                    watched_on=watched_on, play_token=token, movie_names=names.get(row.id, []),
+                )
+            )  # fmt: skip
         elif row.kind == "poll" and row.id in summaries:
             poll = summaries[row.id]
             items.append(
