@@ -338,14 +338,13 @@ def removal_to_dict(removal: Download | None) -> dict | None:
 
 def marks_to_dict(movie: LibraryMovie, today: date | None = None) -> dict:
     """The group's marks on a movie: its effective status (an exclusion whose day has come is «want»),
-    the exclusion's last day, «любимое», and the viewings, newest first (loaded with the movie)."""
+    the day an exclusion ends, «любимое», and the viewings, newest first (loaded with the movie)."""
     status = effective_status(movie.status, movie.excluded_until, today or utc_today())
+    until = movie.excluded_until if status == "excluded" else None
     days = sorted((viewing.watched_on for viewing in movie.viewings), reverse=True)
     return {
         "status": status,
-        "excluded_until": movie.excluded_until.isoformat()
-        if status == "excluded" and movie.excluded_until
-        else None,
+        "excluded_until": until.isoformat() if until else None,
         "favourite": bool(movie.favourite),
         "viewings": [day.isoformat() for day in days],
         "last_watched": days[0].isoformat() if days else None,

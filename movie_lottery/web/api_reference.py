@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..schemas import HTTP_URL, MULTILINE, ONE_LINE, VISIBLE
+from ..schemas import DAY_PATTERN, HTTP_URL, MULTILINE, ONE_LINE, VISIBLE
 from .converters import TEXT_PATTERN
 
 METHOD_ORDER = ("get", "post", "put", "patch", "delete")
@@ -16,6 +16,7 @@ PATTERNS = {
     VISIBLE: "не пустое, без управляющих символов",
     MULTILINE: "без управляющих символов, кроме переводов строки",
     HTTP_URL: "ссылка http:// или https://",
+    DAY_PATTERN: "дата ГГГГ-ММ-ДД",
     f"^{TEXT_PATTERN}+$": "без / и управляющих символов",
 }
 

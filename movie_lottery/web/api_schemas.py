@@ -23,6 +23,7 @@ from ..schemas import (
     FIRST_FILM_YEAR,
     KINOPOISK_ID_RANGE,
     NAME_MAX,
+    STATUS_TEXT_MAX,
     VISIBLE,
     YEARS_REVERSED,
     CalendarDay,
@@ -30,12 +31,16 @@ from ..schemas import (
     MovieSchema,
     NoControls,
     SizedList,
+    StatusSet,
     Text,
     WholeNumber,
     check_year,
     first_message,
     in_russian,
     latest_allowed_year,
+)
+from ..schemas import (
+    STATUS_INVALID as FILTER_STATUS_INVALID,
 )
 
 PAGE_MAX = 1_000_000
@@ -214,6 +219,15 @@ EXCLUDED_NOT_RANDOM = "Фильмы «не предлагать» в случа�
 class RandomQuery(ApiSchema, LibraryFilterSchema):
     """GET /api/library/random: how many, and the same filter as the list (the status defaults to want)."""
 
+    status = StatusSet(
+        load_default=None,
+        validate=[validate.Length(max=STATUS_TEXT_MAX), NoControls()],
+        error_messages={"invalid": FILTER_STATUS_INVALID},
+        metadata={
+            "description": "want (the default), watched, or both (want,watched or all). An excluded movie "
+            "never comes out: excluded is refused, and an exclusion whose day has come counts as want."
+        },
+    )
     n = fields.Integer(
         load_default=RANDOM_DEFAULT,
         strict=False,

@@ -19,9 +19,9 @@ from movie_lottery import downloads, torrent_status
 from movie_lottery.extensions import db
 from tests.integration.test_torrent_status import HASH_A, QBIT, StubClient, add_movie, ask_download, install
 
-WATCHED_TABLES = ("lottery", "lottery_movie", "library_movie", "download")
-MIGRATION = "0006"  # this change's revision; it sits on 0003's triggers
-BEFORE_IT = "0003"
+WATCHED_TABLES = ("lottery", "lottery_movie", "library_movie", "download", "viewing")
+# Each revision that changed the triggers, and the one before it: each must go back to exactly what was.
+MIGRATIONS = [("0006", "0003"), ("0007", "0006")]
 UNKNOWN_HASH = "f" * 40
 
 
@@ -69,8 +69,13 @@ def stocked(make_app):
     drawn = created.get_json()
     draw = client.post(f"/api/lotteries/{drawn['id']}/draw", json={"token": drawn["play_token"]})
     assert draw.status_code == 200
-    ask_download(client, add_movie(client, info_hash=HASH_A, genres=["драма"])["id"])
+    movie = add_movie(client, info_hash=HASH_A, genres=["драма"])
+    ask_download(client, movie["id"])
     service.run_cycle()  # pending -> sent
+    assert client.post(f"/api/library/{movie['id']}/viewings", json={"date": "2025-03-03"}).status_code == 201
+    assert (
+        client.post(f"/api/lotteries/{drawn['id']}/watched", json={"date": "2025-03-04"}).status_code == 200
+    )
     return app
 
 
@@ -88,6 +93,10 @@ NOTHING_CHANGES = [
     "DELETE FROM library_movie WHERE id = -1",
     "DELETE FROM download WHERE status = 'failed'",
     "INSERT INTO library_movie SELECT * FROM library_movie WHERE 1 = 0",
+    "UPDATE library_movie SET status = status, excluded_until = excluded_until, favourite = favourite",
+    "UPDATE viewing SET watched_on = watched_on, lottery_id = lottery_id",
+    "DELETE FROM viewing WHERE watched_on < '1900-01-01'",
+    "INSERT INTO viewing SELECT * FROM viewing WHERE 1 = 0",
 ]
 
 
@@ -135,6 +144,13 @@ REAL_CHANGES = [
     "INSERT INTO download (movie_id, kind, delete_files, info_hash, magnet, status, attempts, requested_at)"
     " SELECT id, 'download', false, 'b', 'magnet:?xt=urn:btih:b', 'pending', 0, CURRENT_TIMESTAMP"
     " FROM library_movie WHERE id NOT IN (SELECT movie_id FROM download WHERE movie_id IS NOT NULL)",
+    "UPDATE library_movie SET status = 'excluded', excluded_until = '2099-01-01'",
+    "UPDATE library_movie SET favourite = NOT favourite",
+    "UPDATE library_movie SET genre_text = 'x'",
+    "UPDATE viewing SET watched_on = '2020-01-01' WHERE lottery_id IS NULL",
+    "UPDATE viewing SET lottery_id = NULL",
+    "DELETE FROM viewing",
+    "INSERT INTO viewing (movie_id, watched_on) SELECT id, '2019-12-31' FROM library_movie",
 ]
 
 
@@ -273,11 +289,14 @@ def two_fresh_databases(request, tmp_path: Path) -> list[str]:
     return [create_database(admin, name) for name in ("ml_triggers_a", "ml_triggers_b")]
 
 
-def test_the_migration_downgrades_to_exactly_the_triggers_of_the_revision_before(two_fresh_databases):
+@pytest.mark.parametrize(("migration", "before_it"), MIGRATIONS, ids=[m for m, _ in MIGRATIONS])
+def test_the_migration_downgrades_to_exactly_the_triggers_of_the_revision_before(
+    two_fresh_databases, migration, before_it
+):
     only_before, there_and_back = two_fresh_databases
-    _alembic(only_before, "upgrade", BEFORE_IT)
-    _alembic(there_and_back, "upgrade", MIGRATION)
+    _alembic(only_before, "upgrade", before_it)
+    _alembic(there_and_back, "upgrade", migration)
     assert _triggers(there_and_back) != _triggers(only_before)
-    _alembic(there_and_back, "downgrade", BEFORE_IT)
+    _alembic(there_and_back, "downgrade", before_it)
     assert _triggers(there_and_back) == _triggers(only_before)
-    _alembic(there_and_back, "upgrade", MIGRATION)  # and forward again
+    _alembic(there_and_back, "upgrade", migration)  # and forward again

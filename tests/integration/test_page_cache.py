@@ -289,3 +289,29 @@ def wait_until(condition, seconds: float = 10.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"
         time.sleep(0.02)
+
+
+def test_the_library_page_shows_a_movie_again_on_the_day_its_exclusion_ends(app, monkeypatch):
+    """No row changes at midnight, so the content version stays: the day itself is part of the key."""
+    from datetime import UTC, datetime, timedelta
+
+    from movie_lottery import library_filters
+
+    script, browser = app.test_client(), app.test_client()
+    movie = script.post("/api/library", json={"name": "Зеркало", "year": 1975}).get_json()
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    excluded = script.patch(
+        f"/api/library/{movie['id']}",
+        json={"status": "excluded", "excluded_until": tomorrow.date().isoformat()},
+    )
+    assert excluded.status_code == 200
+    assert "Зеркало" not in text(browser, "/library")  # «не предлагать» is not listed by default
+    assert "Зеркало" not in text(browser, "/library")  # and that page is now kept
+
+    class Tomorrow(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return tomorrow
+
+    monkeypatch.setattr(library_filters, "datetime", Tomorrow)
+    assert "Зеркало" in text(browser, "/library")

@@ -70,14 +70,16 @@ PAGES = [
     "/library?q=елки",
     "/library?q=драма&sort=title",
     "/library?page=2",
-    # The statuses and the other filters (issue 12): tabs, counts, notes and the cards' controls.
+    # The library's statuses and filters (issue 12): tabs, counts, notes and the cards' controls.
     "/library?status=watched",
-    "/library?status=excluded",
-    "/library?status=all&sort=watched",
-    "/library?genre=драма&year_from=1970&year_to=2000",
     "/library?min_rating=8&favourite=1",
+    "/library?status=all",
+    "/library?status=excluded&sort=watched",
+    "/library?status=watched&genre=драма",
+    "/library?genre=Фантастика&year_from=1970&year_to=1980&min_rating=8",
+    "/library?favourite=1&sort=watched",
 ]
-DAYS = ["2026-03-03", "2026-03-04", "2025-12-31"]
+DAYS = ["2024-03-03", "2025-12-31"]
 # The same lottery read directly and through the proxy (the absolute links follow the origin).
 ORIGINS = [{}, {"X-Forwarded-Host": "kino.example", "X-Forwarded-Proto": "https"}]
 
@@ -95,11 +97,17 @@ SQL_WRITES = [
     "UPDATE download SET status = 'done', finished_at = CURRENT_TIMESTAMP"
     " WHERE status = 'sent' AND info_hash IN ('" + "f" * 40 + "')",  # the refresher's usual no-op
     "UPDATE download SET status = 'failed', last_error = 'отказ (SQL)' WHERE movie_id = {movie}",
-    "DELETE FROM viewing WHERE movie_id = {movie}",
-    "UPDATE library_movie SET favourite = NOT favourite WHERE id = {movie}",
     "INSERT INTO library_movie (name, year, sort_title, search_text, added_at, updated_at, genres, countries,"
     " details) VALUES ('Жертвоприношение', 1986, 'жертвоприношение', 'жертвоприношение 1986',"
     " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '[]', '[]', '{{}}')",
+    "UPDATE library_movie SET status = 'excluded', excluded_until = NULL WHERE id = {movie}",
+    # An exclusion whose day has come: every read says «want», and the list that notices stores it.
+    "UPDATE library_movie SET status = 'excluded', excluded_until = '2001-01-01' WHERE id = {movie}",
+    "UPDATE library_movie SET favourite = NOT favourite WHERE id = {movie}",
+    "INSERT INTO viewing (movie_id, watched_on) SELECT id, '2023-01-01' FROM library_movie"
+    " WHERE id = {movie} AND id NOT IN (SELECT movie_id FROM viewing WHERE watched_on = '2023-01-01')",
+    "DELETE FROM viewing WHERE movie_id = {movie}",
+    "UPDATE viewing SET watched_on = watched_on",  # changes nothing
 ]
 
 CSRF = re.compile(r'(name="csrf-token" content=|name="csrf_token" value=)"[^"]*"')
@@ -280,13 +288,17 @@ class CachedEqualsFresh(RuleBasedStateMachine):
     def mark_library_movie(self, data, marks) -> None:
         self.write("PATCH", f"/api/library/{self.movie(data)}", json=marks)
 
-    @rule(data=st.data(), day=st.sampled_from(DAYS), forget=st.booleans())
-    def viewing(self, data, day, forget) -> None:
+    @rule(data=st.data(), day=st.sampled_from(DAYS), delete=st.booleans())
+    def record_or_forget_a_viewing(self, data, day, delete) -> None:
         movie_id = self.movie(data)
-        if forget:
+        if delete:
             self.write("DELETE", f"/api/library/{movie_id}/viewings/{day}")
         else:
             self.write("POST", f"/api/library/{movie_id}/viewings", json={"date": day})
+
+    @rule(data=st.data(), day=st.sampled_from(DAYS))
+    def winner_watched(self, data, day) -> None:
+        self.write("POST", f"/api/lotteries/{self.lottery(data)}/watched", json={"date": day})
 
     @rule(data=st.data(), action=st.sampled_from(["download", "remove", "remove_with_files"]))
     def ask_qbittorrent(self, data, action) -> None:
