@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from flask import Flask
+from markupsafe import Markup
 
 from ..movie_search import QUERY_MIN
 
@@ -42,8 +44,18 @@ def plural(count: int, one: str, few: str, many: str) -> str:
     return many
 
 
+_BETWEEN_TAGS = re.compile(r">\s+<")
+
+
+def compact(html: str) -> Markup:
+    """Markup with every run of whitespace between two tags cut to one space: the browser shows the same
+    (a run of spaces renders as one, and no card holds a <pre> or <textarea>), in a third of the bytes."""
+    return Markup(_BETWEEN_TAGS.sub("> <", str(html)).strip())
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(ru_datetime)
     app.add_template_filter(plural)
     # A rule the server enforces and a page's script and hint repeat: the page reads it from here.
     app.jinja_env.globals["SEARCH_QUERY_MIN"] = QUERY_MIN
+    app.add_template_filter(compact)

@@ -32,8 +32,9 @@ from flask_wtf.csrf import generate_csrf
 from ..content_version import current_content_version
 from .auth import is_admin, signed_in_admin
 
-# Per process: a free-text library filter must not grow memory without bound. A library page is ~75 KB of
-# UTF-8, so the worst case is ~5 MB; a typical site keeps a handful.
+# Per process: a free-text library filter must not grow memory without bound. A full library page is up to
+# ~190 KB of UTF-8 for the admin (24 cards, each with its forms for marks, dates and torrent; measured with
+# qBittorrent configured), so the worst case is ~12 MB; a typical site keeps a handful.
 MAX_PAGES = 64
 T = TypeVar("T")
 

@@ -79,6 +79,8 @@ PAGES = [
     "/library?genre=Фантастика&year_from=1970&year_to=1980&min_rating=8",
     "/library?genre=драма&year_from=1970&year_to=2000",
     "/library?min_rating=8&favourite=1",
+    "/library?status=all",
+    "/library?favourite=1&sort=watched",
 ]
 DAYS = ["2024-03-03", "2026-03-03", "2026-03-04", "2025-12-31"]
 # The same lottery read directly and through the proxy (the absolute links follow the origin).
@@ -98,8 +100,6 @@ SQL_WRITES = [
     "UPDATE download SET status = 'done', finished_at = CURRENT_TIMESTAMP"
     " WHERE status = 'sent' AND info_hash IN ('" + "f" * 40 + "')",  # the refresher's usual no-op
     "UPDATE download SET status = 'failed', last_error = 'отказ (SQL)' WHERE movie_id = {movie}",
-    "DELETE FROM viewing WHERE movie_id = {movie}",
-    "UPDATE library_movie SET favourite = NOT favourite WHERE id = {movie}",
     "INSERT INTO library_movie (name, year, sort_title, search_text, added_at, updated_at, genres, countries,"
     " details) VALUES ('Жертвоприношение', 1986, 'жертвоприношение', 'жертвоприношение 1986',"
     " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '[]', '[]', '{{}}')",

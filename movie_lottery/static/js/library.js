@@ -228,9 +228,9 @@ async function refreshCard(card, parts) {
   applyCards(data.cards);
 }
 
-function marksSaid(card, form) {
+function marksSaid(card, submitter) {
   const name = `«${card.dataset.name}»`;
-  if (form.classList.contains('favourite-form')) {
+  if (submitter && submitter.name === 'favourite') {
     return `${name}: ${card.querySelector('[data-testid="favourite-mark"]') ? 'в любимых' : 'не в любимых'}`;
   }
   const badge = card.querySelector('[data-testid="status-badge"]');
@@ -261,7 +261,7 @@ document.addEventListener('submit', async (event) => {
     const { data } = await sending;
     if (spec) {
       await refreshCard(card, 'marks,controls');
-      toast(marksSaid(card, form), 'success');
+      toast(marksSaid(card, event.submitter), 'success');
     } else {
       applyCards(data.cards);
       toast(data.message, data.kind || 'success');
