@@ -181,8 +181,9 @@ class PollCreateSchema(LotteryCreateSchema):
         load_default=None,
         allow_none=True,
         error_messages={
-            "invalid": "deadline: нужна дата ISO 8601 с часовым поясом, например 2026-12-31T21:00:00+03:00",
+            "invalid": "deadline: нужны дата и время с часовым поясом, например 2026-12-31 21:00:00+03:00",
             "invalid_awareness": "deadline: укажите часовой пояс, например +03:00",
+            "format": "deadline: нужны дата и время с часовым поясом, например 2026-12-31 21:00:00+03:00",
         },
         metadata={
             "description": "ISO 8601 with an offset; the poll closes then. None: until its creator closes it."
@@ -198,14 +199,14 @@ class PollCreateSchema(LotteryCreateSchema):
     )
     veto = StrictBoolean(
         load_default=False,
-        error_messages={"invalid": "veto: нужно true или false"},
+        error_messages={"invalid": "veto (можно наложить вето): нужно «да» или «нет»"},
         metadata={
             "description": "Each participant may veto one movie; a vetoed movie cannot win unless all are."
         },
     )
     auto_download = StrictBoolean(
         load_default=False,
-        error_messages={"invalid": "auto_download: нужно true или false"},
+        error_messages={"invalid": "auto_download (скачать победителя автоматически): нужно «да» или «нет»"},
         metadata={"description": "Queue the winner's download once closed (when qBittorrent is configured)."},
     )
     message_codes: ClassVar[dict[str, str]] = {
@@ -417,7 +418,7 @@ class RandomQuery(ApiSchema, LibraryFilterSchema):
 
 
 STATUS_INVALID = "Статус — want, watched или excluded"
-FAVOURITE_INVALID = "favourite: нужно true или false"
+FAVOURITE_INVALID = "favourite («любимое»): нужно «да» или «нет»"
 
 
 class MarksSchema(ApiSchema):

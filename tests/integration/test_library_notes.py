@@ -39,6 +39,7 @@ def test_each_candidate_gets_the_librarys_note_or_null_in_order(client):
         "favourite": False,
         "last_watched": "2025-03-03",
         "times_watched": 2,
+        "text": "смотрели 2\u00a0раза, последний — 3\u00a0марта 2025",  # the words the pages show
     }
     assert found[1] is None and found[3] is None
     assert (found[2]["id"], found[2]["status"], found[2]["excluded_until"]) == (

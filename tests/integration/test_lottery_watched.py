@@ -126,7 +126,7 @@ def test_the_history_shows_the_night_next_to_its_lottery(app, client):
     other, _ = drawn_lottery(client, [{"name": "Зеркало"}, {"name": "Брат"}])
     watched(client, lottery["id"], date="2025-12-02")
     with app.app_context():
-        from movie_lottery.lottery import history_page
+        from movie_lottery.history import history_page
 
         days = {item.id: item.watched_on for item in history_page().items}
     assert str(days[lottery["id"]]) == "2025-12-02" and days[other["id"]] is None

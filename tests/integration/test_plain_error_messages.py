@@ -23,6 +23,8 @@ JARGON = re.compile(r"\b(null|none|true|false|nan|infinity|boolean|string|intege
 LEFT_IN_ENGLISH = re.compile(r"\b(not a valid|field may|invalid|missing data|unknown field|must be)\b", re.I)
 # Latin a message may carry: names of the format and of a link's parts, shown as the user writes them.
 LATIN_ALLOWED = {"JSON", "UTF-8", "http", "https", "magnet", "xt", "urn", "btih"}
+# The values an API field takes, named as the client must send them (GET /api/library?status=…).
+LATIN_ALLOWED |= {"want", "watched", "excluded", "all"}
 MOVIES = [{"name": "Тихая гавань"}, {"name": "Гавань"}]
 
 
