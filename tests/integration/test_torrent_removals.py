@@ -108,7 +108,7 @@ def test_a_removal_waits_out_an_outage_and_the_card_says_removing_until_it_is_do
     ]
     assert status["pending"] == []
     page = client.get("/library").get_data(as_text=True)
-    assert "удаляется…" in page and 'data-removing="1"' in page
+    assert "удаляется…" in page and 'data-kind="removing"' in page
 
     stub.fail_with = None
     service.breaker.record_success()
@@ -117,7 +117,7 @@ def test_a_removal_waits_out_an_outage_and_the_card_says_removing_until_it_is_do
     assert data["removal"]["status"] == "done" and data["removal"]["finished_at"]
     assert client.get("/api/torrents").get_json()["removals"] == []
     page = client.get("/library").get_data(as_text=True)
-    assert "удаляется…" not in page and 'data-removing=""' in page
+    assert "удаляется…" not in page and 'data-kind="removing"' not in page
 
 
 def test_a_download_asked_after_the_removal_calls_it_off(qbit_app, stub):
@@ -244,7 +244,7 @@ def test_the_removal_answer_keeps_its_shape_and_the_page_form_works(qbit_app, st
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     form = {"delete_files": "0", "csrf_token": token}
     answer = client.post(f"/library/{movie['id']}/torrent/remove", data=form, follow_redirects=True)
-    assert "Торрент будет убран из qBittorrent" in answer.get_data(as_text=True)
+    assert "торрент будет убран из qBittorrent" in answer.get_data(as_text=True)
     assert rows(qbit_app) == [(movie["id"], "removal", "pending", HASH_A, False)]  # the latest wish
 
 
@@ -257,7 +257,7 @@ def test_a_queued_download_is_only_called_off_nothing_is_sent(qbit_app, stub):
     assert rows(qbit_app) == [(movie["id"], "removal", "done", HASH_A, False)]
     data = client.get(f"/api/library/{movie['id']}").get_json()
     assert data["download"] is None and data["removal"]["status"] == "done"
-    assert 'data-removing=""' in client.get("/library").get_data(as_text=True)
+    assert 'data-kind="removing"' not in client.get("/library").get_data(as_text=True)
 
     service.run_cycle()
     assert "delete" not in stub.calls and "add" not in stub.calls and stub.torrents == {}

@@ -202,7 +202,9 @@ def test_a_broken_qbittorrent_opens_the_breaker_after_three_failures_then_stays_
         data = client.get("/api/torrents").get_json()
         assert data["reason"] == reason and data["breaker"]["state"] == "open"
         page = client.get("/library").get_data(as_text=True)
-        assert re.search(r"qBittorrent недоступен — следующая попытка в \d\d:\d\d:\d\d\xa0UTC", page)
+        assert re.search(
+            r"qBittorrent недоступен — следующая попытка <time [^>]*>в \d\d:\d\d:\d\d&nbsp;UTC</time>", page
+        )
 
 
 def test_the_page_shows_the_breaker_until_a_healthy_qbittorrent_closes_it(make_app):
