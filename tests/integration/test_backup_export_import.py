@@ -276,9 +276,9 @@ def test_a_viewing_keeps_its_lottery_through_a_restore_and_the_history_shows_it(
     history = client.get("/history").get_data(as_text=True)
     assert history  # the page renders; the UI branch shows the day
     with app.app_context():
-        from movie_lottery import lottery
+        from movie_lottery import history
 
-        item = next(i for i in lottery.history_page().items if i.id == stocked["drawn"]["id"])
+        item = next(i for i in history.history_page().items if i.id == stocked["drawn"]["id"])
         assert item.watched_on.isoformat() == WINNER_WATCHED_ON
 
 

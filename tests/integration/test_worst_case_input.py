@@ -78,7 +78,7 @@ class Site:
             f"/api/library/{self.movie_id}/viewings", json={"date": "2025-01-01"}, headers=self.api_headers
         )
         api.post(f"/api/library/{self.movie_id}/download", json={}, headers=self.api_headers)
-        ready = {"name": "Фильм с раздачей", "magnet": f"magnet:?xt=urn:btih:{'c' * 40}"}
+        ready = {"name": "Фильм с раздачей", "magnet": f"magnet:?xt=urn:btih:{'d' * 40}"}
         api.post("/api/library", json=ready, headers=self.api_headers)  # «Скачать» shows on its card
         self.poll = api.post(
             "/api/polls", json={"movies": movies, "veto": True}, headers=self.api_headers
