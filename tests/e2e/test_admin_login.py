@@ -36,7 +36,7 @@ def test_a_friend_with_the_waiting_link_sees_the_lottery_without_logging_in(
     page.goto(locked_server.url + "/login")
     page.get_by_label("Пароль").fill("correct horse")
     page.get_by_role("button", name="Войти").click()
-    # The builder, with its module scripts run (they run before DOMContentLoaded): a person cannot type earlier.
+    # The builder with its module scripts run (they run before DOMContentLoaded): no one types earlier.
     page.wait_for_url(locked_server.url + "/", wait_until="domcontentloaded")
     for name in ("Тихая гавань", "Гавань"):
         page.get_by_label("Название").fill(name)
