@@ -142,14 +142,11 @@ def _name_list() -> SizedList:
     )
 
 
-class MovieSchema(Schema):
-    """A movie as the API takes it. Unknown fields are ignored, so clients may send richer objects."""
+class MovieIdentitySchema(Schema):
+    """What names a movie for the same-movie rule: its title, year and Kinopoisk id, checked as everywhere."""
 
     class Meta:
         unknown = EXCLUDE
-
-    # A list item that is not an object ("movies": [1, 2]) says so in words.
-    error_messages = {"type": "Фильм должен быть объектом"}  # noqa: RUF012  (marshmallow's own hook)
 
     name = Text(
         required=True,
@@ -174,6 +171,14 @@ class MovieSchema(Schema):
         strict=False,
         validate=validate.Range(MIN_KINOPOISK_ID, MAX_KINOPOISK_ID, error="Неверный id Кинопоиска"),
     )
+
+
+class MovieSchema(MovieIdentitySchema):
+    """A movie as the API takes it. Unknown fields are ignored, so clients may send richer objects."""
+
+    # A list item that is not an object ("movies": [1, 2]) says so in words.
+    error_messages = {"type": "Фильм должен быть объектом"}  # noqa: RUF012  (marshmallow's own hook)
+
     poster = _http_url()
     description = Text(
         load_default=None,

@@ -13,7 +13,6 @@ from typing import Any, ClassVar
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from ..errors import InvalidInput
-from ..integrations.kinopoisk import MAX_KINOPOISK_ID, MIN_KINOPOISK_ID
 from ..integrations.magnet import MAX_LENGTH as MAGNET_MAX
 from ..library import SORTS
 from ..library_filters import RANDOM_DEFAULT, RANDOM_MAX, RANDOM_MIN
@@ -21,27 +20,23 @@ from ..lottery import MAX_MOVIES, MIN_MOVIES
 from ..models import LIBRARY_STATUSES, PARTICIPANT_NAME_MAX, POLL_RESULTS
 from ..movie_search import SHORT_QUERY
 from ..schemas import (
-    FIRST_FILM_YEAR,
-    NAME_MAX,
+    STATUS_INVALID as FILTER_STATUS_INVALID,
+)
+from ..schemas import (
     STATUS_TEXT_MAX,
     VISIBLE,
     YEARS_REVERSED,
     CalendarDay,
     FullPattern,
     LibraryFilterSchema,
+    MovieIdentitySchema,
     MovieSchema,
     NoControls,
     SizedList,
     StatusSet,
     Text,
-    WholeNumber,
-    check_year,
     first_message,
     in_russian,
-    latest_allowed_year,
-)
-from ..schemas import (
-    STATUS_INVALID as FILTER_STATUS_INVALID,
 )
 from ..voting import METHODS
 
@@ -470,34 +465,8 @@ NOTES_TOO_MANY = f"Не больше {MAX_MOVIES} фильмов"
 NOTES_NEEDED = "Нужен список фильмов: movies"
 
 
-class CandidateRef(Shared, Schema):
+class CandidateRef(Shared, MovieIdentitySchema):
     """A movie as the same-movie rule knows it."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-    kinopoisk_id = WholeNumber(
-        load_default=None,
-        allow_none=True,
-        strict=False,
-        validate=validate.Range(MIN_KINOPOISK_ID, MAX_KINOPOISK_ID, error="Неверный id Кинопоиска"),
-    )
-    name = Text(
-        required=True,
-        validate=[
-            validate.Length(min=1, max=NAME_MAX, error=f"Название: от 1 до {NAME_MAX} символов"),
-            NoControls(VISIBLE),
-        ],
-        error_messages={"required": "Укажите название", "null": "Укажите название"},
-    )
-    year = WholeNumber(
-        load_default=None,
-        allow_none=True,
-        strict=False,
-        validate=check_year,
-        error_messages={"invalid": "Год должен быть числом"},
-        metadata={"minimum": FIRST_FILM_YEAR, "maximum": latest_allowed_year()},
-    )
 
 
 class LibraryNotesSchema(ApiSchema):
