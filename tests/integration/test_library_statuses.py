@@ -145,8 +145,8 @@ BAD_PATCHES = {
         "не дальше",
     ),
     "year 0": ({"status": "excluded", "excluded_until": "0000-01-01"}, "invalid_date", "нет в календаре"),
-    "favourite as text": ({"favourite": "yes"}, "invalid_favourite", "true или false"),
-    "favourite as 1": ({"favourite": 1}, "invalid_favourite", "true или false"),
+    "favourite as text": ({"favourite": "yes"}, "invalid_favourite", "«да» или «нет»"),
+    "favourite as 1": ({"favourite": 1}, "invalid_favourite", "«да» или «нет»"),
 }
 
 
