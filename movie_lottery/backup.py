@@ -1,4 +1,5 @@
-"""Backups: the library and every lottery as one deterministic JSON document, and importing it back.
+"""Backups: the library, every lottery and every poll as one deterministic JSON document, and importing it
+back.
 
 Deterministic: the same data gives the same bytes, on SQLite and on PostgreSQL, so two backups can be diffed.
 Rows are ordered by natural keys in Python (never by autoincrement ids or a database collation), keys are
@@ -13,6 +14,12 @@ Import is a restore that never loses what the database already holds:
   the database has is never taken away, and a viewing's lottery is linked once that lottery is there;
 - lotteries are matched by id. A lottery never changes after creation except for its draw, so a file that
   disagrees about anything else is refused; a draw the file has is recorded; a draw is never undone;
+- polls likewise: a poll never changes after creation except for its ballots and its close, so a file that
+  disagrees about anything else is refused. A closed poll is final: closed in the database, it stays as it
+  is; closed only in the file, it closes with the file's ballots and result (the ballots that result was
+  counted from). Both open: the file's ballots are merged in — a participant the database does not know is
+  added (a name another participant has there is refused), and of two ballots by one participant the later
+  one stays;
 - the whole document is validated first, then applied in one transaction: all or nothing. A dry run does
   the same work and rolls it back, so its report is exactly what a real import would do.
 Importing the same file twice changes nothing the second time.
@@ -38,7 +45,8 @@ from .errors import Conflict, InvalidInput
 from .extensions import db
 from .integrations.magnet import parse_magnet
 from .library import apply_details, find_same_movie, store_magnet
-from .models import LibraryMovie, Lottery, LotteryMovie, Viewing
+from .models import LibraryMovie, Lottery, LotteryMovie, Poll, PollBallot, PollMovie, Viewing
+from .same_movie import normalise_text
 
 # ---- export ---------------------------------------------------------------------------------------------
 
@@ -47,11 +55,13 @@ def export_data() -> dict:
     """The whole collection as a plain dict in canonical form (see backup_document)."""
     movies = db.session.scalars(sa.select(LibraryMovie).options(selectinload(LibraryMovie.viewings)))
     lotteries = db.session.scalars(sa.select(Lottery).options(selectinload(Lottery.movies)))
+    polls = db.session.scalars(sa.select(Poll).options(selectinload(Poll.movies), selectinload(Poll.ballots)))
     return {
         "format": doc.FORMAT,
         "version": doc.VERSION,
         "library": sorted((doc.library_entry(m) for m in movies), key=doc.library_order),
         "lotteries": sorted((doc.lottery_entry(lot) for lot in lotteries), key=doc.lottery_order),
+        "polls": sorted((doc.poll_entry(poll) for poll in polls), key=doc.poll_order),
     }
 
 
@@ -107,16 +117,18 @@ class ImportReport:
     dry_run: bool
     library: Counts = field(default_factory=Counts)
     lotteries: Counts = field(default_factory=Counts)
+    polls: Counts = field(default_factory=Counts)
 
     @property
     def changed(self) -> bool:
-        return any(c.added or c.updated for c in (self.library, self.lotteries))
+        return any(c.added or c.updated for c in (self.library, self.lotteries, self.polls))
 
     def describe(self) -> str:
         """Russian sentences for the CLI and the page's flash message."""
         body = (
             f"Библиотека: {self.library.describe(self.dry_run)}. "
-            f"Лотереи: {self.lotteries.describe(self.dry_run)}."
+            f"Лотереи: {self.lotteries.describe(self.dry_run)}. "
+            f"Голосования: {self.polls.describe(self.dry_run)}."
         )
         if self.dry_run:
             return f"Пробный прогон — ничего не записано. {body}"
@@ -134,6 +146,8 @@ def import_data(data: dict, dry_run: bool = False) -> ImportReport:
         imported = [_import_movie(entry, seen) for entry in document.library]
         for entry in document.lotteries:
             _import_lottery(entry, report.lotteries)
+        for entry in document.polls:
+            _import_poll(entry, report.polls)
         db.session.flush()
         for (movie, _before), entry in zip(imported, document.library, strict=True):
             _link_viewings(movie, entry)
@@ -272,4 +286,124 @@ def _new_lottery(entry: dict) -> Lottery:
             LotteryMovie(position=c["position"], **{key: c[key] for key in doc.MOVIE_KEYS})
             for c in entry["candidates"]
         ],
+    )
+
+
+# ---- polls ----------------------------------------------------------------------------------------------
+
+
+def _import_poll(entry: dict, counts: Counts) -> None:
+    poll = db.session.get(Poll, entry["id"], options=[selectinload(Poll.movies), selectinload(Poll.ballots)])
+    if poll is None:
+        db.session.add(_new_poll(entry))
+        counts.added += 1
+        return
+    before = doc.poll_entry(poll)
+    if _settings(before) != _settings(entry):
+        raise Conflict(
+            f"Голосование {entry['id']} в базе не такое, как в копии (другие фильмы, настройки, дата или"
+            " ключи): это разные голосования, копию загрузить нельзя",
+            code="poll_mismatch",
+        )
+    if poll.closed_at is not None or before == entry:
+        counts.unchanged += 1  # closed here: final, whatever the file says
+        return
+    if entry["closed_at"] is not None:
+        _close_from_file(poll, entry)
+    else:
+        _merge_ballots(poll, entry)
+    db.session.flush()
+    db.session.expire(poll)
+    poll = db.session.get(Poll, entry["id"], options=[selectinload(Poll.movies), selectinload(Poll.ballots)])
+    _count(counts, before, doc.poll_entry(poll))
+
+
+def _settings(entry: dict) -> dict:
+    return {key: value for key, value in entry.items() if key not in doc.POLL_STATE_KEYS}
+
+
+def _close_from_file(poll: Poll, entry: dict) -> None:
+    """The file's close, with the ballots it froze: conditional, like polls.close, so a live close racing
+    the import is not overwritten."""
+    closed = db.session.execute(
+        sa.update(Poll)
+        .where(Poll.id == poll.id, Poll.closed_at.is_(None))
+        .values(
+            closed_at=doc.parse_timestamp(entry["closed_at"]),
+            closed_by=entry["closed_by"],
+            result=entry["result"],
+            winner_position=entry["result"]["winner"] if entry["result"] else None,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if closed != 1:
+        raise Conflict("Данные изменились во время загрузки — повторите", code="conflict")
+    poll.ballots.clear()  # delete-orphan; flushed first, so the file's ballots may reuse a participant
+    db.session.flush()
+    poll.ballots.extend(_new_ballot(poll.id, ballot) for ballot in entry["ballots"])
+
+
+def _merge_ballots(poll: Poll, entry: dict) -> None:
+    mine = {ballot.participant: ballot for ballot in poll.ballots}
+    for given in entry["ballots"]:
+        key = normalise_text(given["name"])[:200]
+        ballot = mine.get(given["participant"])
+        if ballot is None:
+            taken = next((b for b in poll.ballots if b.name_key == key), None)
+            if taken is not None:
+                raise Conflict(
+                    f"Голосование {poll.id}: имя «{given['name']}» в базе уже у другого участника —"
+                    " копию загрузить нельзя",
+                    code="name_taken",
+                )
+            poll.ballots.append(_new_ballot(poll.id, given))
+            continue
+        if doc.parse_timestamp(given["cast_at"]) <= ballot.cast_at:
+            continue  # the database's ballot is as new or newer: it stays
+        if any(b.name_key == key and b is not ballot for b in poll.ballots):
+            raise Conflict(
+                f"Голосование {poll.id}: имя «{given['name']}» в базе уже у другого участника —"
+                " копию загрузить нельзя",
+                code="name_taken",
+            )
+        ballot.name, ballot.name_key = given["name"], key
+        ballot.choices, ballot.veto = list(given["choices"]), given["veto"]
+        ballot.cast_at = doc.parse_timestamp(given["cast_at"])
+
+
+def _new_ballot(poll_id: str, given: dict) -> PollBallot:
+    return PollBallot(
+        poll_id=poll_id,
+        participant=given["participant"],
+        name=given["name"],
+        name_key=normalise_text(given["name"])[:200],
+        choices=list(given["choices"]),
+        veto=given["veto"],
+        cast_at=doc.parse_timestamp(given["cast_at"]),
+    )
+
+
+def _new_poll(entry: dict) -> Poll:
+    result = entry["result"]
+    return Poll(
+        id=entry["id"],
+        created_at=doc.parse_timestamp(entry["created_at"]),
+        method=entry["method"],
+        results=entry["results"],
+        veto=entry["veto"],
+        auto_download=entry["auto_download"],
+        deadline=doc.parse_timestamp(entry["deadline"]) if entry["deadline"] else None,
+        seed=entry["seed"],
+        commitment=entry["commitment"],
+        manage_token=entry["manage_token"],
+        closed_at=doc.parse_timestamp(entry["closed_at"]) if entry["closed_at"] else None,
+        closed_by=entry["closed_by"],
+        result=result,
+        winner_position=result["winner"] if result else None,
+        movies=[
+            PollMovie(position=c["position"], **{key: c[key] for key in doc.MOVIE_KEYS})
+            for c in entry["candidates"]
+        ],
+        # In the file's order, so the ids (and the voters' order on the poll page) come out as they were.
+        ballots=[_new_ballot(entry["id"], ballot) for ballot in entry["ballots"]],
     )

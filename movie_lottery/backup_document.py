@@ -13,6 +13,11 @@ Version 2 (issue 12) adds each library movie's marks: ``status``, ``excluded_unt
 ``viewings`` (``{"date", "lottery_id"}``, oldest first). A version 1 file still imports: its entries state
 no marks (``None`` in the checked entry), so a movie it adds gets the defaults and one already there keeps
 its own. An exclusion whose day has come is written as «want», as every read of it says.
+
+Version 3 (issue 13) adds ``polls``: each poll's settings, candidates, seed and commitment, manage token,
+whether and how it closed, its stored result, and its ballots (``{"participant", "name", "choices", "veto",
+"cast_at"}``) in the order they were first cast, which is the order the poll page lists its voters. A file of
+version 1 or 2 has no polls and still imports.
 """
 
 from __future__ import annotations
@@ -22,18 +27,30 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from . import voting
 from .errors import InvalidInput
 from .integrations.magnet import InvalidMagnet, parse_magnet
 from .library_filters import effective_status, utc_today
 from .lottery import commitment_for, validate_candidates, winner_index
-from .models import LIBRARY_STATUSES, LibraryMovie, Lottery, MovieFields
-from .same_movie import title_key
+from .models import (
+    LIBRARY_STATUSES,
+    PARTICIPANT_NAME_MAX,
+    POLL_CLOSERS,
+    POLL_RESULTS,
+    LibraryMovie,
+    Lottery,
+    MovieFields,
+    Poll,
+)
+from .polls import MAX_BALLOTS, PARTICIPANT_PATTERN, ballots_from, check_ballot, count_result
+from .same_movie import normalise_text, title_key
 from .schemas import DETAIL_FIELDS, FIRST_FILM_YEAR, load_movie, parse_day
 
 FORMAT = "movie-lottery-backup"
-VERSION = 2
-READABLE_VERSIONS = (1, 2)  # version 1: before the library's marks and viewings
-TOP_KEYS = ("format", "version", "library", "lotteries")
+VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)  # 1: before the library's marks and viewings; 2: before polls
+TOP_KEYS = ("format", "version", "library", "lotteries", "polls")
+TOP_KEYS_BEFORE_POLLS = ("format", "version", "library", "lotteries")
 MOVIE_KEYS = (
     "kinopoisk_id",
     "name",
@@ -62,6 +79,36 @@ LOTTERY_KEYS = (
 )
 LOTTERY_OPTIONAL = {"drawn_at": None, "winner_position": None, "auto_download": False}
 CANDIDATE_KEYS = ("position", *MOVIE_KEYS)
+POLL_KEYS = (
+    "id",
+    "created_at",
+    "method",
+    "results",
+    "veto",
+    "auto_download",
+    "deadline",
+    "seed",
+    "commitment",
+    "manage_token",
+    "closed_at",
+    "closed_by",
+    "result",
+    "candidates",
+    "ballots",
+)
+POLL_OPTIONAL = {
+    "results": "after_close",
+    "veto": False,
+    "auto_download": False,
+    "deadline": None,
+    "closed_at": None,
+    "closed_by": None,
+    "result": None,
+    "ballots": [],
+}
+# Whatever may change in a poll after its creation: the rest must match the database's poll exactly.
+POLL_STATE_KEYS = ("closed_at", "closed_by", "result", "ballots")
+BALLOT_KEYS = ("participant", "name", "choices", "veto", "cast_at")
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 FLOAT_DECIMALS = 6
 
@@ -145,6 +192,42 @@ def lottery_entry(lottery: Lottery) -> dict:
     }
 
 
+def poll_entry(poll: Poll) -> dict:
+    """A poll as it can be brought back, its secrets included as a lottery's are: the seed (its tie-break,
+    which the published commitment must keep matching), the manage token (the creator's link was sent) and
+    each participant's cookie value (a browser that voted keeps its own ballot after a restore)."""
+    return {
+        "id": poll.id,
+        "created_at": timestamp(poll.created_at),
+        "method": poll.method,
+        "results": poll.results,
+        "veto": bool(poll.veto),
+        "auto_download": bool(poll.auto_download),
+        "deadline": timestamp(poll.deadline) if poll.deadline else None,
+        "seed": poll.seed,
+        "commitment": poll.commitment,
+        "manage_token": poll.manage_token,
+        "closed_at": timestamp(poll.closed_at) if poll.closed_at else None,
+        "closed_by": poll.closed_by,
+        "result": poll.result,
+        "candidates": [
+            {"position": movie.position, **movie_fields(movie)}
+            for movie in sorted(poll.movies, key=lambda m: m.position)
+        ],
+        # In the order they were first cast (the voters' order on the poll page), not by any id.
+        "ballots": [
+            {
+                "participant": ballot.participant,
+                "name": ballot.name,
+                "choices": list(ballot.choices),
+                "veto": ballot.veto,
+                "cast_at": timestamp(ballot.cast_at),
+            }
+            for ballot in poll.ballots
+        ],
+    }
+
+
 def library_order(entry: dict) -> tuple:
     """Kinopoisk id first, then title and year: natural keys, compared in Python, never by a DB collation."""
     kinopoisk_id, year = entry["kinopoisk_id"], entry["year"]
@@ -165,6 +248,9 @@ def lottery_order(entry: dict) -> tuple:
     return entry["created_at"], entry["id"]
 
 
+poll_order = lottery_order
+
+
 # ---- checking an incoming document ----------------------------------------------------------------------
 
 
@@ -172,6 +258,7 @@ def lottery_order(entry: dict) -> tuple:
 class Document:
     library: list[dict]
     lotteries: list[dict]
+    polls: list[dict]
 
 
 def check_document(data: Any) -> Document:
@@ -183,17 +270,20 @@ def check_document(data: Any) -> Document:
         raise refuse(where, f"это не файл «{FORMAT}» (поле format)")
     version = data.get("version")
     if type(version) is not int or version not in READABLE_VERSIONS:
-        supported = " или ".join(str(number) for number in READABLE_VERSIONS)
+        *earlier, last = (str(number) for number in READABLE_VERSIONS)
+        supported = f"{', '.join(earlier)} или {last}" if earlier else last
         raise refuse(where, f"версия {version!r} не поддерживается, нужна {supported}")
-    _no_unknown_keys(data, TOP_KEYS, where)
+    _no_unknown_keys(data, TOP_KEYS if version >= 3 else TOP_KEYS_BEFORE_POLLS, where)
     library = [check_library_entry(raw, i + 1) for i, raw in enumerate(_list(data, "library", where))]
     lotteries = [check_lottery_entry(raw, i + 1) for i, raw in enumerate(_list(data, "lotteries", where))]
+    polls = [check_poll_entry(raw, i + 1) for i, raw in enumerate(_list(data, "polls", where))]
     _unique(library, "kinopoisk_id", "Библиотека", "фильм с id Кинопоиска {} встречается дважды")
     _unique(library, "info_hash", "Библиотека", "раздача {} привязана к двум фильмам")
     _unique(lotteries, "id", "Лотереи", "лотерея {} встречается дважды")
+    _unique(polls, "id", "Голосования", "голосование {} встречается дважды")
     linked = [v for entry in library for v in entry["viewings"] if v["lottery_id"] is not None]
     _unique(linked, "lottery_id", "Библиотека", "лотерея {} отмечена просмотром у двух фильмов")
-    return Document(library=library, lotteries=lotteries)
+    return Document(library=library, lotteries=lotteries, polls=polls)
 
 
 def check_library_entry(raw: Any, index: int) -> dict:
@@ -313,6 +403,126 @@ def check_lottery_entry(raw: Any, index: int) -> dict:
         "auto_download": entry["auto_download"],
         "candidates": [{"position": i, **movie} for i, movie in enumerate(candidates)],
     }
+
+
+def check_poll_entry(raw: Any, index: int) -> dict:
+    """A poll as the file states it, checked whole: its settings as polls.create_poll allows them, its
+    ballots by the rule every ballot passes (polls.check_ballot), and a stored result that must be what
+    those ballots and the seed give. Linear in the entry: at most MAX_BALLOTS ballots of at most 25 places."""
+    where = f"Голосование №{index}"
+    entry = _object(raw, where, POLL_KEYS, required=tuple(k for k in POLL_KEYS if k not in POLL_OPTIONAL))
+    entry = {**POLL_OPTIONAL, **entry}
+    poll_id = entry["id"]
+    if not isinstance(poll_id, str) or not _LOTTERY_ID.fullmatch(poll_id):
+        raise refuse(where, "id — от 1 до 16 латинских букв, цифр, «-» или «_»")
+    where = f"Голосование {poll_id}"
+    seed, manage_token = entry["seed"], entry["manage_token"]
+    if not isinstance(seed, str) or not _SEED.fullmatch(seed):
+        raise refuse(where, "seed — 64 шестнадцатеричных символа")
+    if entry["commitment"] != commitment_for(seed):
+        raise refuse(where, "commitment не равен sha256(seed) — файл повреждён")
+    if not isinstance(manage_token, str) or not _PLAY_TOKEN.fullmatch(manage_token):
+        raise refuse(where, "manage_token — до 64 латинских букв, цифр, «-» или «_»")
+    method = entry["method"]
+    if method not in voting.METHODS:
+        raise refuse(where, "method — approval или ranked")
+    if entry["results"] not in POLL_RESULTS:
+        raise refuse(where, "results — after_close или live")
+    for key in ("veto", "auto_download"):
+        if not isinstance(entry[key], bool):
+            raise refuse(where, f"{key} — true или false")
+    deadline = _timestamp_field(entry, "deadline", where) if entry["deadline"] is not None else None
+    closed_at = _timestamp_field(entry, "closed_at", where) if entry["closed_at"] is not None else None
+    closed_by = entry["closed_by"]
+    if (closed_at is None) != (closed_by is None):
+        raise refuse(where, "closed_at и closed_by задаются только вместе")
+    if closed_by is not None and closed_by not in POLL_CLOSERS:
+        raise refuse(where, "closed_by — creator, admin или deadline")
+    candidates = _candidates(entry["candidates"], where)
+    names = [movie["name"] for movie in candidates]
+    ballots = _ballots(entry["ballots"], where, method, names, entry["veto"])
+    result = entry["result"]
+    if result is not None:
+        if closed_at is None:
+            raise refuse(where, "result бывает только у закрытого голосования")
+        counted = count_result(
+            method, seed, poll_id, names, ballots_from(method, [(b["choices"], b["veto"]) for b in ballots]),
+            closed=True,
+        )  # fmt: skip
+        if result != counted:
+            raise refuse(where, "result не тот, что дают голоса и seed — файл повреждён")
+        result = counted  # equal, and with its keys in the order a close stores them (the API's bytes)
+    return {
+        "id": poll_id,
+        "created_at": _timestamp_field(entry, "created_at", where),
+        "method": method,
+        "results": entry["results"],
+        "veto": entry["veto"],
+        "auto_download": entry["auto_download"],
+        "deadline": deadline,
+        "seed": seed,
+        "commitment": entry["commitment"],
+        "manage_token": manage_token,
+        "closed_at": closed_at,
+        "closed_by": closed_by,
+        "result": result,
+        "candidates": [{"position": i, **movie} for i, movie in enumerate(candidates)],
+        "ballots": ballots,
+    }
+
+
+def _ballots(raw: Any, where: str, method: str, names: list[str], veto_allowed: bool) -> list[dict]:
+    if not isinstance(raw, list):
+        raise refuse(where, "поле ballots должно быть списком голосов")
+    if len(raw) > MAX_BALLOTS:
+        raise refuse(where, f"больше {MAX_BALLOTS} голосов")
+    ballots, participants, name_keys = [], set(), set()
+    for index, item in enumerate(raw):
+        here = f"{where}, голос №{index + 1}"
+        ballot = _object(item, here, BALLOT_KEYS, required=("participant", "name", "choices", "cast_at"))
+        participant, name, choices = ballot["participant"], ballot["name"], ballot["choices"]
+        if not isinstance(participant, str) or not PARTICIPANT_PATTERN.fullmatch(participant):
+            raise refuse(here, "participant — от 20 до 64 латинских букв, цифр, «-» или «_»")
+        if not _participant_name(name):
+            raise refuse(here, f"имя — от 1 до {PARTICIPANT_NAME_MAX} видимых символов, без «/»")
+        if not isinstance(choices, list) or len(choices) > len(names):
+            raise refuse(here, f"choices — список номеров фильмов, не больше {len(names)}")
+        veto = ballot.get("veto")
+        try:
+            approve, ranking = (choices, None) if method == voting.APPROVAL else (None, choices)
+            checked = check_ballot(method, names, veto_allowed, approve, ranking, veto)
+        except InvalidInput as exc:
+            raise refuse(here, exc.message) from None
+        if method == voting.APPROVAL and choices != sorted(checked.approve):
+            raise refuse(here, "choices голосования «за что готовы смотреть» идут по возрастанию")
+        if participant in participants:
+            raise refuse(here, "этот участник голосует дважды")
+        key = normalise_text(name)[:200]  # as polls.store_ballot keys a name
+        if key in name_keys:
+            raise refuse(here, f"имя «{name}» встречается дважды")
+        participants.add(participant)
+        name_keys.add(key)
+        ballots.append(
+            {
+                "participant": participant,
+                "name": name,
+                "choices": list(choices),
+                "veto": veto,
+                "cast_at": _timestamp_field(ballot, "cast_at", here),
+            }
+        )
+    return ballots
+
+
+def _participant_name(name: Any) -> bool:
+    """The API's name rule: 1–40 visible characters, spaces trimmed and single, no «/» (a path segment)."""
+    return (
+        isinstance(name, str)
+        and 1 <= len(name) <= PARTICIPANT_NAME_MAX
+        and name == " ".join(name.split())
+        and name.isprintable()
+        and "/" not in name
+    )
 
 
 def _candidates(raw: Any, where: str) -> list[dict]:

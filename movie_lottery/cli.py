@@ -123,11 +123,11 @@ def register_torrent_commands(app: Flask) -> None:
 
 
 def register_library_commands(app: Flask) -> None:
-    """``flask library export`` and ``flask library import``: the backup of the library and every lottery."""
+    """``flask library export`` and ``flask library import``: the backup of library, lotteries and polls."""
 
     @app.cli.group("library")
     def library_group() -> None:
-        """Backups: the library (with magnets) and every lottery as one JSON file."""
+        """Backups: the library (with magnets), every lottery and every poll as one JSON file."""
 
     @library_group.command("export")
     @click.option(

@@ -171,8 +171,21 @@ def clean_name(raw: object) -> str:
 
 def check_choices(poll: Poll, approve: list | None, ranking: list | None, veto: int | None) -> voting.Ballot:
     """A ballot is whole and valid or refused: the right field for the method, every position known, once."""
-    size = len(poll.movies)
-    if poll.method == voting.APPROVAL:
+    names = [movie.name for movie in poll.movies]
+    return check_ballot(poll.method, names, poll.veto, approve, ranking, veto)
+
+
+def check_ballot(
+    method: str,
+    names: list[str],
+    veto_allowed: bool,
+    approve: list | None,
+    ranking: list | None,
+    veto: int | None,
+) -> voting.Ballot:
+    """The ballot rule on plain values (the API's ballots and a backup's): linear in the ballot."""
+    size = len(names)
+    if method == voting.APPROVAL:
         if ranking is not None or approve is None:
             raise InvalidInput(
                 "В этом голосовании отвечают «да» или «нет»: нужен список approve", code="wrong_ballot"
@@ -188,24 +201,24 @@ def check_choices(poll: Poll, approve: list | None, ranking: list | None, veto: 
         if not isinstance(position, int) or isinstance(position, bool) or not 0 <= position < size:
             raise InvalidInput(f"Такого фильма нет в голосовании: {position}", code="unknown_movie")
         if position in seen:
-            raise InvalidInput(f"«{poll.movies[position].name}» указан дважды", code="duplicate_choice")
+            raise InvalidInput(f"«{names[position]}» указан дважды", code="duplicate_choice")
         seen.add(position)
     if veto is not None:
-        if not poll.veto:
+        if not veto_allowed:
             raise InvalidInput("В этом голосовании нет вето", code="veto_not_allowed")
-        if isinstance(veto, bool) or not 0 <= veto < size:
+        if not isinstance(veto, int) or isinstance(veto, bool) or not 0 <= veto < size:
             raise InvalidInput(f"Такого фильма нет в голосовании: {veto}", code="unknown_movie")
         if veto in seen:
             raise InvalidInput(
-                f"Нельзя одновременно выбрать «{poll.movies[veto].name}» и наложить на него вето",
+                f"Нельзя одновременно выбрать «{names[veto]}» и наложить на него вето",
                 code="veto_conflict",
             )
-    if poll.method == voting.APPROVAL:
+    if method == voting.APPROVAL:
         return voting.Ballot(approve=frozenset(chosen), veto=veto)
     return voting.Ballot(ranking=tuple(chosen), veto=veto)
 
 
-def _choices(ballot: voting.Ballot) -> list[int]:
+def stored_choices(ballot: voting.Ballot) -> list[int]:
     return sorted(ballot.approve) if ballot.approve or not ballot.ranking else list(ballot.ranking)
 
 
@@ -218,7 +231,7 @@ class StoredBallot:
 
     def to_dict(self) -> dict:
         field = "approve" if self.method == voting.APPROVAL else "ranking"
-        return {"name": self.name, field: _choices(self.ballot), "veto": self.ballot.veto}
+        return {"name": self.name, field: stored_choices(self.ballot), "veto": self.ballot.veto}
 
 
 def valid_participant(value: str | None) -> str | None:
@@ -262,7 +275,7 @@ def store_ballot(
         "participant": participant,
         "name": name,
         "name_key": normalise_text(name)[:200],
-        "choices": _choices(ballot),
+        "choices": stored_choices(ballot),
         "veto": ballot.veto,
         "cast_at": now,
     }
@@ -400,17 +413,30 @@ def close_due(poll_id: str, now: datetime | None = None) -> bool:
 
 
 def ballots_of(poll: Poll) -> list[voting.Ballot]:
-    if poll.method == voting.APPROVAL:
-        return [voting.Ballot(approve=frozenset(b.choices), veto=b.veto) for b in poll.ballots]
-    return [voting.Ballot(ranking=tuple(b.choices), veto=b.veto) for b in poll.ballots]
+    return ballots_from(poll.method, [(b.choices, b.veto) for b in poll.ballots])
+
+
+def ballots_from(method: str, stored: list[tuple[list, int | None]]) -> list[voting.Ballot]:
+    """Stored ballots (choices, veto) as the counter takes them."""
+    if method == voting.APPROVAL:
+        return [voting.Ballot(approve=frozenset(choices), veto=veto) for choices, veto in stored]
+    return [voting.Ballot(ranking=tuple(choices), veto=veto) for choices, veto in stored]
 
 
 def count_poll(poll: Poll) -> dict:
     """The result as the API shows it; ``winner`` is the reel's pick among the tied only once closed."""
-    counted = voting.count(poll.method, len(poll.movies), ballots_of(poll))
     names = [movie.name for movie in poll.movies]
-    if poll.closed_at is not None:
-        winner = voting.break_tie(poll.seed, poll.id, names, counted.tied)
+    closed = poll.closed_at is not None
+    return count_result(poll.method, poll.seed, poll.id, names, ballots_of(poll), closed=closed)
+
+
+def count_result(
+    method: str, seed: str, poll_id: str, names: list[str], ballots: list[voting.Ballot], *, closed: bool
+) -> dict:
+    """The result of these ballots on plain values: what a close stores, and what a backup is checked by."""
+    counted = voting.count(method, len(names), ballots)
+    if closed:
+        winner = voting.break_tie(seed, poll_id, names, counted.tied)
     else:
         winner = counted.tied[0] if len(counted.tied) == 1 else None  # live: a tie stays open until the close
     result = {

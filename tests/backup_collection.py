@@ -5,10 +5,14 @@ ratings that are not exact in binary (7.4, 6.8), Kinopoisk extras, and a hand-wr
 have zero microseconds and a non-UTC offset (so the fixed timestamp format is exercised). The library's marks
 (issue 12): every status, an exclusion until a day and one for good, «любимое», a movie watched twice, and the
 drawn lottery's winner marked «Посмотрели» (a viewing linked to its lottery). The hand-made document is of
-version 1, written before the marks: it must still import.
+version 1, written before the marks: it must still import. Polls (issue 13): one closed approval poll with
+vetoes and three voters (its result stored), and one open ranked poll with live results and a deadline, each
+voter in a browser of their own (a participant cookie each).
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 from movie_lottery.lottery import commitment_for, winner_index
 
@@ -106,7 +110,49 @@ def stock_collection(client) -> dict:
     for day in ("2023-12-31", "2025-02-03"):
         response = client.post(f"/api/library/{by_name['Гавань']}/viewings", json={"date": day})
         assert response.status_code == 201, response.get_json()
-    return {"drawn": drawn, "waiting": waiting, "winner_id": marked.get_json()["id"]}
+    return {"drawn": drawn, "waiting": waiting, "winner_id": marked.get_json()["id"], **stock_polls(client)}
+
+
+CLOSED_POLL_BALLOTS = {  # name -> (approve, veto)
+    "Аня": ([0, 1], None),
+    "Борис 🎬": ([1], 2),
+    "Ёж": ([0, 1, 2], None),
+}
+OPEN_POLL_BALLOTS = {"Вера": [2, 0], "Гриша": [1]}  # name -> ranking, best first
+
+
+def stock_polls(client) -> dict:
+    """Two polls created and voted on through the API, each voter with a cookie of their own; the first
+    closed by its creator (so its result is stored), the second left open. Returns their answers and the
+    voters' cookies (name -> participant), the secrets a restore must keep."""
+    closed = client.post(
+        "/api/polls", json={"movies": CANDIDATES, "veto": True, "auto_download": True}
+    ).get_json()
+    deadline = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0).isoformat()
+    opened = client.post(
+        "/api/polls",
+        json={"movies": CANDIDATES, "method": "ranked", "results": "live", "deadline": deadline},
+    ).get_json()
+    voters: dict[str, dict[str, str]] = {closed["id"]: {}, opened["id"]: {}}
+    for name, (approve, veto) in CLOSED_POLL_BALLOTS.items():
+        voters[closed["id"]][name] = _vote(
+            client, closed["id"], {"name": name, "approve": approve, "veto": veto}
+        )
+    for name, ranking in OPEN_POLL_BALLOTS.items():
+        voters[opened["id"]][name] = _vote(client, opened["id"], {"name": name, "ranking": ranking})
+    shut = client.post(f"/api/polls/{closed['id']}/close", json={"token": closed["manage_token"]})
+    assert shut.status_code == 200, shut.get_json()
+    return {"closed_poll": closed, "open_poll": opened, "voters": voters}
+
+
+def _vote(client, poll_id: str, ballot: dict) -> str:
+    """One voter in a browser of their own; returns the participant cookie the server set."""
+    voter = client.application.test_client()
+    response = voter.put(f"/api/polls/{poll_id}/ballot", json=ballot)
+    assert response.status_code == 200, response.get_json()
+    cookie = voter.get_cookie(f"ml_poll_{poll_id}")
+    assert cookie is not None
+    return cookie.value
 
 
 WINNER_WATCHED_ON = "2025-11-29"

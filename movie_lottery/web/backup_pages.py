@@ -1,7 +1,8 @@
 """/library/backup: the admin's download and upload of the backup, the same files as ``flask library``.
 
-The signed-in admin only, in every mode (``owner_only``): the file holds every lottery's secrets, the play
-links among them and each undrawn lottery's seed, which gives its winner away before the draw. On a site
+The signed-in admin only, in every mode (``owner_only``): the file holds every lottery's and poll's secrets,
+the play and manage links among them, the voters' cookies, and each undrawn lottery's seed, which gives its
+winner away before the draw (an open poll's seed, its tie-break). On a site
 without a password nobody is signed in, so there the owner uses ``flask library export`` / ``import``; an
 upload is refused too, since an undrawn lottery brought in with a seed of the uploader's choosing would have
 a winner known in advance.

@@ -693,6 +693,11 @@ def picked_ids(args) -> list[int]:
     return _ids_arg(",".join(words), limit=PICK_MAX * 4)[:PICK_MAX]
 
 
+def picked_kind(args) -> str:
+    """``?kind=poll``: the picks are for a poll, so the builder opens with «Голосование» and its settings."""
+    return "poll" if args.get("kind") == "poll" else "lottery"
+
+
 def picked_candidates(ids: list[int]) -> list[dict]:
     """The builder's candidates for these library movies: the lottery's movie shape, the library id, and
     what the library knows of it («смотрели 3 марта»), in the order asked for."""
@@ -708,12 +713,14 @@ def picked_candidates(ids: list[int]) -> list[dict]:
 
 @bp.get("/library/random")
 def library_random():
-    """«Случайные N»: N movies at random (the server's ``secrets``) from the list's filter, into the builder.
+    """«Случайные N»: N movies at random (the server's ``secrets``) from the list's filter, into the builder
+    (``kind=poll``: with «Голосование» chosen there).
 
     The list's default (everything except «не предлагать») means «хочу посмотреть» here; watched movies
     only when the filter asks for them, excluded ones never.
     """
     flt, error = _clean_args(request.args, RANDOM_DEFAULT_STATUSES)
+    kind = picked_kind(request.args)
     raw_n = (request.args.get("n") or str(RANDOM_DEFAULT)).strip()
     if error is None and not (raw_n.isdigit() and RANDOM_MIN <= int(raw_n) <= RANDOM_MAX):
         error = f"Случайных фильмов — от {RANDOM_MIN} до {RANDOM_MAX}"
@@ -727,8 +734,10 @@ def library_random():
             flash("Фильмы «не предлагать» в случайный выбор не попадают", "error")
         else:
             found = "ни одного фильма" if not chosen else "только один фильм"
-            flash(f"Под этот фильтр подходит {found} — для лотереи нужно хотя бы два", "error")
+            what = "голосования" if kind == "poll" else "лотереи"
+            flash(f"Под этот фильтр подходит {found} — для {what} нужно хотя бы два", "error")
         return redirect(back)
     if len(chosen) < int(raw_n):
         flash(f"Под фильтр подошло только {len(chosen)} — все они в списке", "success")
-    return redirect(url_for("pages.builder", library=",".join(str(movie.id) for movie in chosen)))
+    ids = ",".join(str(movie.id) for movie in chosen)
+    return redirect(url_for("pages.builder", library=ids, **({"kind": kind} if kind == "poll" else {})))

@@ -50,13 +50,14 @@ def render_page(template: str, **context):
     return render_template(template, **context)
 
 
-def _builder_page(picked: list[dict] | None = None):
+def _builder_page(picked: list[dict] | None = None, kind: str = "lottery"):
     config = current_app.config
     return render_page(
         "builder.html",
         search_enabled=kinopoisk_configured(config),
         downloads_enabled=qbit_configured(config),
         picked=picked,
+        kind=kind,
     )
 
 
@@ -66,12 +67,14 @@ _cached_builder = cached_page(collage_fetched_at)(_builder_page)
 @bp.get("/")
 def builder():
     """The lottery builder; ``?library=3,1,2`` opens it with those library movies as the candidates (the
-    library's selection and «Случайные N»). Those are rendered afresh: every pick is another address, and
+    library's selection and «Случайные N»), and ``&kind=poll`` with «Голосование» chosen, so a poll from the
+    library gets the builder's own settings. Those are rendered afresh: every pick is another address, and
     the cache keeps a few pages, not every combination."""
     if request.args.get("library"):
-        from .library_pages import picked_candidates, picked_ids
+        from .library_pages import picked_candidates, picked_ids, picked_kind
 
-        return _builder_page(picked=picked_candidates(picked_ids(request.args)))
+        picked = picked_candidates(picked_ids(request.args))
+        return _builder_page(picked=picked, kind=picked_kind(request.args))
     return _cached_builder()
 
 

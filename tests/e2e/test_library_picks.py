@@ -134,6 +134,57 @@ def test_filter_by_status_and_genre_then_three_selected_movies_make_a_lottery(
     assert [movie["name"] for movie in made["movies"]] == ["Солярис", "Сталкер", "Андрей Рублёв"]
 
 
+def test_three_selected_library_movies_start_a_poll_with_the_builders_settings(
+    live_server, page, width, screenshot, no_dialogs
+):
+    stock(live_server)
+    page.goto(live_server.url + "/library")
+    for name in ("Зеркало", "Ёлки", "Солярис"):
+        card(page, name).get_by_label(f"Выбрать «{name}»").check()
+    expect(page.locator("#selection-count")).to_have_text("Выбрано: 3")
+    page.get_by_role("button", name="Голосование из выбранных").click()
+
+    # The builder, with the picks and «Голосование» already chosen: its own poll settings, shown.
+    expect(page.locator(".candidate__name")).to_have_text(["Зеркало", "Ёлки", "Солярис"])
+    expect(page.get_by_test_id("kind-poll")).to_be_checked()
+    expect(page.locator("#poll-settings")).to_be_visible()
+    expect(page.get_by_test_id("create-lottery")).to_have_text("Создать голосование")
+    page.get_by_test_id("method-ranked").check()
+    page.get_by_label("Когда закончить").select_option("hour")
+    page.get_by_label("Результаты").select_option("live")
+    page.get_by_label("Разрешить вето").check()
+    screenshot(page, "builder-poll-from-library")
+    page.get_by_test_id("create-lottery").click()
+
+    page.wait_for_url(re.compile(r"/p/[\w-]+/manage/[\w-]+$"))
+    expect(page.get_by_test_id("manage-panel")).to_be_visible()
+    poll_id = page.url.split("/p/", 1)[1].split("/", 1)[0]
+    made = live_server.app.test_client().get(f"/api/polls/{poll_id}").get_json()
+    assert [movie["name"] for movie in made["movies"]] == ["Зеркало", "Ёлки", "Солярис"]
+    assert (made["method"], made["results"], made["veto"]) == ("ranked", "live", True)
+    assert made["deadline"] is not None
+    expect(page.locator("#poll-facts")).to_contain_text("Результаты видны сразу")
+    expect(page.locator("#poll-facts")).to_contain_text("Можно наложить одно вето")
+    screenshot(page, "poll-manage-from-library")
+    page.get_by_label("Имя").fill("Аня")  # the creator votes too: the ballot holds the three movies
+    page.get_by_test_id("name-next").click()
+    expect(page.locator("#unranked .rank-item")).to_have_count(3)
+    for name in ("Зеркало", "Ёлки", "Солярис"):
+        expect(page.locator("#unranked")).to_contain_text(name)
+
+
+def test_random_picks_can_start_a_poll_too(live_server, page, no_dialogs):
+    stock(live_server)
+    page.goto(live_server.url + "/library")
+    page.get_by_role("spinbutton", name="Случайные").fill("3")
+    page.get_by_test_id("random-poll").click()
+    expect(page.locator(".candidate")).to_have_count(3)
+    expect(page.get_by_test_id("kind-poll")).to_be_checked()
+    expect(page.locator("#poll-settings")).to_be_visible()
+    page.get_by_test_id("create-lottery").click()
+    page.wait_for_url(re.compile(r"/p/[\w-]+/manage/[\w-]+$"))
+
+
 def test_select_all_shown_counts_them_and_clears_again(live_server, page, no_dialogs):
     stock(live_server)
     page.goto(live_server.url + "/library?genre=комедия")
@@ -141,8 +192,11 @@ def test_select_all_shown_counts_them_and_clears_again(live_server, page, no_dia
     expect(page.locator("#selection-count")).to_have_text("Выбрано: 2")
     expect(page.locator("input[data-select]:checked")).to_have_count(2)
     page.get_by_role("button", name="Снять все показанные").click()
-    expect(page.locator("#selection-count")).to_have_text("Отметьте фильмы, чтобы собрать из них лотерею")
+    expect(page.locator("#selection-count")).to_have_text(
+        "Отметьте фильмы, чтобы собрать из них лотерею или голосование"
+    )
     expect(page.get_by_role("button", name="Лотерея из выбранных")).to_be_disabled()
+    expect(page.get_by_role("button", name="Голосование из выбранных")).to_be_disabled()
 
 
 def test_random_five_from_the_watchlist_are_five_distinct_movies_never_excluded(

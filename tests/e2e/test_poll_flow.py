@@ -245,3 +245,17 @@ def test_a_participant_changes_their_ballot(live_server, page):
     assert status == 200
     assert closed["voters"] == ["Аня"]
     assert closed["result"]["counts"] == [0, 1, 0]
+
+
+def test_a_vote_card_without_a_poster_image_gives_the_year_once(live_server, page, screenshot):
+    poll = create_poll(live_server.url)
+    page.goto(live_server.url + f"/p/{poll['id']}")
+    enter_name(page, "Аня")
+    for name, year in (("Тихая гавань", "2019"), ("Гавань", "2008")):  # a broken image, and none at all
+        shown = card(page, name)
+        expect(shown.locator(".poster__year")).to_have_text(year)  # on the title card
+        assert shown.inner_text().count(year) == 1, shown.inner_text()
+    page.set_viewport_size(PHONE)  # one card at a time
+    expect(card(page, "Тихая гавань").locator(".poster__year")).to_be_visible()
+    assert card(page, "Тихая гавань").inner_text().count("2019") == 1
+    screenshot(page, "poll-vote-cards")

@@ -16,7 +16,17 @@ from movie_lottery.backup_document import check_document
 from movie_lottery.errors import Conflict, DomainError, InvalidInput
 from movie_lottery.extensions import db
 from movie_lottery.library_filters import LibraryFilter
-from movie_lottery.models import LIBRARY_STATUSES, Download, LibraryMovie, Lottery, LotteryMovie, Viewing
+from movie_lottery.models import (
+    LIBRARY_STATUSES,
+    Download,
+    LibraryMovie,
+    Lottery,
+    LotteryMovie,
+    Poll,
+    PollBallot,
+    PollMovie,
+    Viewing,
+)
 from tests.backup_collection import (
     EXCLUDED_UNTIL,
     HASHES,
@@ -29,7 +39,7 @@ from tests.conftest import build_app, migrate
 from tests.postgres import create_database
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
-EMPTY = {"format": "movie-lottery-backup", "version": 2, "library": [], "lotteries": []}
+EMPTY = {"format": "movie-lottery-backup", "version": 3, "library": [], "lotteries": [], "polls": []}
 
 
 def export_text(app) -> str:
@@ -45,7 +55,7 @@ def run_import(app, document: dict | str, dry_run: bool = False):
 
 def wipe(app) -> None:
     with app.app_context():
-        for model in (Download, Viewing, LotteryMovie, Lottery, LibraryMovie):
+        for model in (Download, Viewing, LotteryMovie, Lottery, LibraryMovie, PollBallot, PollMovie, Poll):
             db.session.execute(sa.delete(model))
         db.session.commit()
 
@@ -70,9 +80,9 @@ def test_the_export_is_the_same_bytes_every_time_and_carries_no_export_timestamp
     first, second = export_text(app), export_text(app)
     assert first == second
     data = json.loads(first)
-    assert sorted(data) == ["format", "library", "lotteries", "version"]
-    assert (data["format"], data["version"]) == ("movie-lottery-backup", 2)
-    assert len(data["library"]) == 6 and len(data["lotteries"]) == 3
+    assert sorted(data) == ["format", "library", "lotteries", "polls", "version"]
+    assert (data["format"], data["version"]) == ("movie-lottery-backup", 3)
+    assert len(data["library"]) == 6 and len(data["lotteries"]) == 3 and len(data["polls"]) == 2
     assert first.endswith("}\n") and '\n  "library": [\n    {\n      "added_at"' in first  # fixed indent
 
 
@@ -129,6 +139,7 @@ def test_a_checked_export_is_the_export_itself(app, stocked):
     data = json.loads(export_text(app))
     checked = check_document(data)
     assert checked.library == data["library"] and checked.lotteries == data["lotteries"]
+    assert checked.polls == data["polls"]
 
 
 def test_the_export_carries_each_movies_status_exclusion_favourite_and_viewings(app, stocked):
@@ -168,7 +179,7 @@ def test_importing_into_an_empty_database_brings_everything_back_and_play_links_
     before = export_text(app)
     wipe(app)
     report = run_import(app, before)
-    assert (report.library.added, report.lotteries.added) == (6, 3)
+    assert (report.library.added, report.lotteries.added, report.polls.added) == (6, 3, 2)
     assert export_text(app) == before
     waiting = stocked["waiting"]
     assert client.get(f"/l/{waiting['id']}/play/{waiting['play_token']}").status_code == 200
@@ -197,6 +208,7 @@ def test_importing_the_same_file_twice_changes_nothing_the_second_time(app, stoc
     again = run_import(app, text)
     assert (again.library.added, again.library.updated, again.library.unchanged) == (0, 0, 6)
     assert (again.lotteries.added, again.lotteries.updated, again.lotteries.unchanged) == (0, 0, 3)
+    assert (again.polls.added, again.polls.updated, again.polls.unchanged) == (0, 0, 2)
     assert not again.changed and "ничего не изменилось" in again.describe()
     assert updated_at(app) == stamps  # not even a bookkeeping UPDATE
     assert export_text(app) == text
@@ -206,7 +218,7 @@ def test_a_dry_run_reports_what_would_happen_and_writes_nothing(app, stocked):
     text = export_text(app)
     wipe(app)
     report = run_import(app, text, dry_run=True)
-    assert (report.library.added, report.lotteries.added) == (6, 3)
+    assert (report.library.added, report.lotteries.added, report.polls.added) == (6, 3, 2)
     assert report.describe().startswith("Пробный прогон — ничего не записано")
     assert json.loads(export_text(app)) == EMPTY
 
@@ -347,7 +359,8 @@ def _broken(path: str, value, drop: bool = False):
 
 BROKEN = {
     "another format": (_broken("format", "something-else"), "format"),
-    "a newer version": (_broken("version", 3), "версия 3 не поддерживается, нужна 1 или 2"),
+    "a newer version": (_broken("version", 4), "версия 4 не поддерживается, нужна 1, 2 или 3"),
+    "polls in a version 2 file": (_broken("version", 2), "неизвестное поле polls"),
     "the version as text": (_broken("version", "1"), "не поддерживается"),
     "an unknown field": (_broken("exported_at", "today"), "неизвестное поле exported_at"),
     "library not a list": (_broken("library", {}), "поле library должно быть списком"),
@@ -384,6 +397,26 @@ BROKEN = {
     ),
     "viewings not a list": (_broken("library.0.viewings", "вчера"), "viewings должно быть списком"),
     "favourite as text": (_broken("library.0.favourite", "да"), "favourite — true или false"),
+    # polls.0 is the closed approval poll with vetoes, polls.1 the open ranked one (tests/backup_collection)
+    "polls not a list": (_broken("polls", {}), "поле polls должно быть списком"),
+    "a poll id with a slash": (_broken("polls.0.id", "../x"), "Голосование №1: id —"),
+    "an unknown method": (_broken("polls.0.method", "plurality"), "method — approval или ranked"),
+    "a poll's commitment not the seed's": (_broken("polls.0.commitment", "0" * 64), "commitment"),
+    "a manage token with a slash": (_broken("polls.0.manage_token", "a/b"), "manage_token"),
+    "a result the ballots do not give": (_broken("polls.0.result.counts", [9, 9, 9]), "result не тот"),
+    "a result on an open poll": (_broken("polls.1.result", {"winner": 0}), "только у закрытого"),
+    "a close without its date": (_broken("polls.0.closed_at", None), "closed_at и closed_by"),
+    "ballots not a list": (_broken("polls.0.ballots", "все"), "поле ballots должно быть списком"),
+    "a ballot for a movie not in the poll": (
+        _broken("polls.0.ballots.0.choices", [7]),
+        "голос №1: Такого фильма нет в голосовании: 7",
+    ),
+    "a movie chosen twice": (_broken("polls.1.ballots.0.choices", [2, 2]), "указан дважды"),
+    "a veto where the poll has none": (_broken("polls.1.ballots.0.veto", 0), "В этом голосовании нет вето"),
+    "a veto on an approved movie": (_broken("polls.0.ballots.0.veto", 0), "наложить на него вето"),
+    "one name twice": (_broken("polls.0.ballots.1.name", "аня"), "имя «аня» встречается дважды"),
+    "a name with a slash": (_broken("polls.0.ballots.0.name", "А/Б"), "без «/»"),
+    "a participant that is no cookie": (_broken("polls.0.ballots.0.participant", "x"), "participant —"),
 }
 
 
@@ -447,7 +480,7 @@ def test_sqlite_to_json_to_postgresql_to_json_gives_the_same_bytes(tmp_path, pos
     migrate(postgres_url)
     target = build_app(postgres_url)
     report = run_import(target, from_sqlite.decode("utf-8"))
-    assert (report.library.added, report.lotteries.added) == (6, 3)
+    assert (report.library.added, report.lotteries.added, report.polls.added) == (6, 3, 2)
     from_postgres = export_text(target).encode("utf-8")
     assert from_postgres == from_sqlite
 

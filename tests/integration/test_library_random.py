@@ -135,3 +135,17 @@ def test_a_pick_costs_the_same_statements_for_a_small_and_a_large_library(app, c
     assert len(loads) == 1  # the movies are loaded once, and only the two chosen ones
     chosen = re.search(r"library_movie\.id IN \((.*?)\)\s*$", loads[0])
     assert chosen and chosen.group(1).count(",") == 1, loads[0]
+
+
+def test_random_picks_for_a_poll_open_the_builder_with_the_poll_chosen(client, shelf):
+    answer = client.get("/library/random?n=3&kind=poll")
+    assert answer.status_code == 302 and "kind=poll" in answer.headers["Location"]
+    builder = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert re.search(r'value="poll" checked', builder) and 'id="poll-settings" >' in builder
+    lottery = client.get(client.get("/library/random?n=3").headers["Location"]).get_data(as_text=True)
+    assert re.search(r'value="lottery" checked', lottery) and 'id="poll-settings" hidden' in lottery
+
+
+def test_too_few_for_a_poll_says_so_in_the_polls_words(client, shelf):
+    answer = client.get("/library/random?n=3&kind=poll&genre=мюзикл", follow_redirects=True)
+    assert "для голосования нужно хотя бы два" in answer.get_data(as_text=True)

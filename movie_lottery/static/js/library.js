@@ -277,7 +277,7 @@ document.addEventListener('submit', async (event) => {
 
 for (const card of cards()) prepare(card);
 
-// ---- choosing movies for a lottery ------------------------------------------------------------------------
+// ---- choosing movies for a lottery or a poll ---------------------------------------------------------------
 
 const SELECTION_KEY = 'ml:library-selection';
 const selectionForm = document.getElementById('library-selection');
@@ -307,15 +307,15 @@ function renderSelection() {
   const elsewhere = selected.filter((id) => !shown.has(id)).length;
   const count = document.getElementById('selection-count');
   const n = selected.length;
-  let text = 'Отметьте фильмы, чтобы собрать из них лотерею';
+  let text = 'Отметьте фильмы, чтобы собрать из них лотерею или голосование';
   if (n) {
     text = `Выбрано: ${n}`;
     if (elsewhere) text += ` (${elsewhere} — не на этой странице)`;
     if (n === 1) text += ' — нужен ещё хотя бы один';
-    if (n > max) text += ` — в лотерее не больше ${max}`;
+    if (n > max) text += ` — можно не больше ${max}`;
   }
   count.textContent = text;
-  document.getElementById('selection-submit').disabled = n < 2 || n > max;
+  for (const button of selectionForm.querySelectorAll('[data-selection-submit]')) button.disabled = n < 2 || n > max;
   document.getElementById('select-none').hidden = n === 0;
   selectionForm.classList.toggle('is-active', n > 0);
   const all = document.getElementById('select-shown');
@@ -350,12 +350,14 @@ if (selectionForm) {
     document.getElementById('selection-count').focus?.();
   });
   selectionForm.addEventListener('submit', (event) => {
-    // The selection may span pages and filters: it goes as the ids, in the order they were picked.
+    // The selection may span pages and filters: it goes as the ids, in the order they were picked. A poll
+    // opens the builder with «Голосование» chosen: its settings are the builder's, not a copy here.
     event.preventDefault();
     const ids = selected.slice();
+    const kind = event.submitter?.value === 'poll' ? '&kind=poll' : '';
     selected = [];
     saveSelection();
-    window.location.assign(`${selectionForm.action}?library=${ids.join(',')}`);
+    window.location.assign(`${selectionForm.action}?library=${ids.join(',')}${kind}`);
   });
   window.addEventListener('pageshow', () => { selected = loadSelection(); renderSelection(); });
   renderSelection();

@@ -91,6 +91,21 @@ $('name-form')?.addEventListener('submit', (event) => {
 let current = 0;
 let showAll = false;
 
+/** The card's line under the title. Its year is a part of its own: a card without a poster image shows the
+ * year on its title card already, and the stylesheet hides this one then (as it hides the title). */
+function fillMeta(node, movie) {
+  const rest = metaText({ ...movie, year: null });
+  node.replaceChildren();
+  if (movie.year) {
+    const year = document.createElement('span');
+    year.className = 'vote-card__year';
+    year.textContent = rest ? `${movie.year} · ` : String(movie.year);
+    node.append(year);
+  }
+  node.append(rest);
+  node.classList.toggle('vote-card__meta--year-only', Boolean(movie.year) && !rest);
+}
+
 function renderApproval() {
   const list = $('approval-cards');
   if (!list) return;
@@ -100,7 +115,7 @@ function renderApproval() {
     card.dataset.position = movie.position;
     card.querySelector('.poster').replaceWith(posterElement(movie, 'card'));
     card.querySelector('.vote-card__name').textContent = movie.name;
-    card.querySelector('.vote-card__meta').textContent = metaText(movie);
+    fillMeta(card.querySelector('.vote-card__meta'), movie);
     const group = card.querySelector('.vote-card__answers');
     group.setAttribute('aria-label', `«${movie.name}»: готовы смотреть?`);
     const yes = card.querySelector('.vote-button--yes');
