@@ -16,14 +16,23 @@ from gevent import monkey
 
 monkey.patch_all()
 
-from movie_lottery.green import make_psycopg2_green  # noqa: E402  (after patching, on purpose)
+from movie_lottery.green import TakeTurns, make_psycopg2_green  # noqa: E402  (after patching, on purpose)
 
 make_psycopg2_green()
 
 from gunicorn_common import *  # noqa: E402, F403
-from gunicorn_common import post_fork, pre_fork, when_ready  # noqa: E402, F401  (hooks: keep them explicit)
+from gunicorn_common import post_fork, pre_fork  # noqa: E402, F401  (hooks: keep them explicit)
+from gunicorn_common import when_ready as _shared_when_ready  # noqa: E402
 
 worker_class = "gevent"
 # Connections one worker holds at once (gunicorn's default): waiting ones cost ~a greenlet each. The
 # database pool, not this, bounds how many requests reach PostgreSQL together.
 worker_connections = 1000
+
+
+def when_ready(server) -> None:
+    _shared_when_ready(server)
+    # Kept-alive connections take turns (green.TakeTurns; guarded by
+    # tests/integration/test_kept_alive_connections_take_turns.py).
+    app = server.app.wsgi()
+    app.wsgi_app = TakeTurns(app.wsgi_app)

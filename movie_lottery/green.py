@@ -71,3 +71,24 @@ class _ConnectTimedOut(psycopg2.OperationalError):
 
     def __init__(self, seconds: float | None) -> None:
         super().__init__(f"timeout expired: no connection to PostgreSQL within {seconds or 0:g} s")
+
+
+class TakeTurns:
+    """WSGI middleware for gevent workers: a request first lets every connection that is ready go ahead.
+
+    A greenlet never yields while it has work: when a kept-alive client's next request is already in the
+    socket's buffer, the stock worker reads and serves it at once, again and again, and the worker's other
+    connections wait — measured with 10 kept-alive connections, p99 several times gthread's. Waiting for
+    the event loop to be idle (gevent's public ``gevent.idle``) puts this request behind the others that
+    are ready, as gthread's poller did. A middleware rather than a subclass of gunicorn's worker, whose
+    private methods would be a cost every gunicorn upgrade pays.
+    """
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        import gevent
+
+        gevent.idle()
+        return self.app(environ, start_response)

@@ -56,7 +56,8 @@ def test_the_start_commands_in_this_repository_load_the_real_settings():
     assert [check.name for check in checks] == ["gunicorn: render.yaml", "gunicorn: Procfile"]
     for check in checks:
         assert check.verdict == "ok", check
-        assert "timeout 300 с" in check.message and "воркеров 3 × до 1000 соединений (gevent)" in check.message
+        assert "timeout 300 с" in check.message
+        assert "воркеров 3 × до 1000 соединений (gevent)" in check.message
         assert "bind 0.0.0.0:10123" in check.message
 
 
