@@ -1,94 +1,38 @@
-"""Gunicorn settings for Render and local runs.
+"""Gunicorn settings for Render and local runs: gevent, so a slow client costs a greenlet, not a thread.
 
 Start with ``gunicorn -c gunicorn_config.py "movie_lottery:create_app()"``. A bare ``gunicorn`` start reads
 ``gunicorn.conf.py``, which imports this file, so the settings cannot be lost by a forgotten ``-c``
 (that is how the previous deploy ran with a 30 s timeout and kept losing workers).
+
+Why gevent (README, "Slow clients"): with gthread, 8 connections that send half their headers, or a body
+trickling a byte a second, held all 2 × 4 threads and /health stopped answering. Under gevent a waiting
+connection is a greenlet parked in the event loop, up to ``worker_connections`` per worker.
 """
 
-import gc
-import logging
+# The app is built in the master (preload_app) and workers fork from it, so the master must be green before
+# anything imports socket, ssl, threading or psycopg2: a module that bound the blocking versions first would
+# keep them in every worker. gunicorn's own worker patches again after fork; that is a no-op by then.
+from gevent import monkey
 
-# Tens of thousands of long-lived objects are about to be imported; collecting garbage meanwhile only slows
-# the start (~10 %). The master freezes what it built and collects again once the app is ready (when_ready).
-gc.disable()
+monkey.patch_all()
 
-from gunicorn.glogging import Logger  # noqa: E402
+from movie_lottery.green import TakeTurns, make_psycopg2_green  # noqa: E402  (after patching, on purpose)
 
-from movie_lottery.config import gunicorn_settings  # noqa: E402  (after gc.disable, on purpose)
-from movie_lottery.log_masking import MaskingFilter  # noqa: E402
+make_psycopg2_green()
 
-_env = gunicorn_settings()
+from gunicorn_common import *  # noqa: E402, F403
+from gunicorn_common import post_fork, pre_fork  # noqa: E402, F401  (hooks: keep them explicit)
+from gunicorn_common import when_ready as _shared_when_ready  # noqa: E402
 
-bind = _env["bind"]  # 0.0.0.0:$PORT, as Render requires
-workers = _env["workers"]  # WEB_CONCURRENCY, default 2
-worker_class = "gthread"
-threads = 4
-# With gthread the timeout is a heartbeat, not a request limit; 300 s leaves room for slow cold starts.
-timeout = 300
-graceful_timeout = 30
-keepalive = 5
-# Recycle workers now and then, staggered so they never all restart at once.
-max_requests = 10000
-max_requests_jitter = 1000
-# Build the app once in the master; workers fork ready, and so do replacements after max_requests.
-preload_app = True
-accesslog = "-"
-errorlog = "-"
-loglevel = "info"
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
-
-
-class MaskedLogger(Logger):
-    """gunicorn's own logger, with play tokens and secret query values masked in every line it writes.
-
-    A filter on the finished line (gunicorn's documented ``logger_class`` hook) rather than a custom atom:
-    it covers the request line, any atom a future format adds (``%(U)s``, ``%(q)s``, ``%(f)s``) and the
-    error log's "Error handling request /l/…/play/…" alike.
-    """
-
-    def setup(self, cfg) -> None:
-        super().setup(cfg)
-        for log in (self.error_log, self.access_log):
-            if not any(isinstance(f, MaskingFilter) for f in log.filters):  # setup runs again on reload
-                log.addFilter(MaskingFilter())
-
-
-logger_class = MaskedLogger
-
-
-def _app(server):
-    return server.app.wsgi()  # loaded already: preload_app
+worker_class = "gevent"
+# Connections one worker holds at once (gunicorn's default): waiting ones cost ~a greenlet each. The
+# database pool, not this, bounds how many requests reach PostgreSQL together.
+worker_connections = 1000
 
 
 def when_ready(server) -> None:
-    from movie_lottery.forking import prepare_for_workers
-    from movie_lottery.gunicorn_probe import settings_of
-
-    cfg = server.cfg
-    prepare_for_workers(_app(server), settings_of(cfg))
-    logging.getLogger("gunicorn.error").info(
-        "gunicorn settings in force: timeout=%s workers=%s threads=%s worker_class=%s bind=%s",
-        cfg.timeout,
-        cfg.workers,
-        cfg.threads,
-        cfg.worker_class_str,
-        ",".join(cfg.bind),
-    )
-
-
-def pre_fork(server, worker) -> None:
-    # The first workers start at once and compile templates as pages are asked for. Before the first
-    # replacement (max_requests, a crash) the master compiles them all, so no later worker's first
-    # visitors wait for it.
-    if worker.age > server.num_workers and not getattr(server, "templates_compiled", False):
-        from movie_lottery.forking import compile_templates
-
-        count = compile_templates(_app(server))
-        server.templates_compiled = True
-        server.log.info("compiled %d templates in the master for the workers forked from now on", count)
-
-
-def post_fork(server, worker) -> None:
-    from movie_lottery.forking import forget_inherited_connections
-
-    forget_inherited_connections(_app(server))
+    _shared_when_ready(server)
+    # Kept-alive connections take turns (green.TakeTurns; guarded by
+    # tests/integration/test_kept_alive_connections_take_turns.py).
+    app = server.app.wsgi()
+    app.wsgi_app = TakeTurns(app.wsgi_app)

@@ -143,17 +143,20 @@ def run_mode(
 
 
 def run_modes_side_by_side(
-    database_url: str, envs: dict[str, dict], paths: list[str], load: tuple[float, int], workdir: Path
-) -> dict[str, dict]:
+    database_url: str, envs: dict[str, dict], paths: list[str], load: tuple[float, int], workdir: Path,
+    configs: dict[str, str] | None = None,
+) -> dict[str, dict]:  # fmt: skip
     """Serve every mode at once and take turns, run by run: a slow minute on a shared machine then hits
-    every mode alike instead of deciding a comparison between them."""
+    every mode alike instead of deciding a comparison between them. ``configs``: a gunicorn settings file
+    per mode (default: gunicorn_config.py)."""
     seconds, repeats = load
     with contextlib.ExitStack() as stack:
         servers = {}
         for name, env in envs.items():
             log = workdir / f"gunicorn-{name}.log"
+            config = (configs or {}).get(name, "gunicorn_config.py")
             servers[name] = stack.enter_context(
-                GunicornServer(database_url, workers=WORKERS, env=env, log_path=log)
+                GunicornServer(database_url, workers=WORKERS, env=env, log_path=log, config=config)
             )
             warm_up(servers[name].url, paths)
         runs: dict[str, dict] = {name: {} for name in envs}
@@ -173,8 +176,49 @@ def run_modes_side_by_side(
     return results
 
 
+WORKER_CONFIGS = {"gthread": "bench/gthread_config.py", "gevent": "gunicorn_config.py"}
+
+
+def compare_workers(database_url: str, paths: list[str], load: tuple[float, int], workdir: Path) -> dict:
+    """The deploy's gevent worker and the threaded one it replaced, served side by side, taking turns."""
+    envs = {name: {} for name in WORKER_CONFIGS}
+    return run_modes_side_by_side(database_url, envs, paths, load, workdir, WORKER_CONFIGS)
+
+
+def worker_lines(workers: dict) -> list[str]:
+    gthread, gevent = workers["gthread"], workers["gevent"]
+    lines = [
+        "## gevent (deployed) and gthread (2 × 4 threads, before), side by side",
+        "",
+        "Both servers run at once and take turns run by run; qBittorrent not configured.",
+        "",
+        "| Path | Conns | gthread req/s | gevent req/s | gevent/gthread | gthread p99 ms | gevent p99 ms "
+        "| non-2xx |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for key, before in gthread["figures"].items():
+        after = gevent["figures"][key]
+        ratio = after.requests_per_second / before.requests_per_second
+        cells = [f"`{key[0]}`", key[1], fmt(before.requests_per_second, 0), fmt(after.requests_per_second, 0)]
+        cells += [f"{ratio:.2f}", fmt(before.p99_ms, 2), fmt(after.p99_ms, 2), before.non_2xx + after.non_2xx]
+        lines.append(row(*cells))
+    timeouts = sum(mode["worker_timeouts"] for mode in workers.values())
+    tracebacks = sum(mode["tracebacks"] for mode in workers.values())
+    return [*lines, "", f"`WORKER TIMEOUT` lines: {timeouts}; tracebacks: {tracebacks}.", ""]
+
+
 def fmt(value: float, digits: int = 1) -> str:
     return f"{value:,.{digits}f}".replace(",", " ")
+
+
+def describe_run(args, database_url: str) -> str:
+    return (
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · {platform.processor() or platform.machine()} · "
+        f"{len(__import__('os').sched_getaffinity(0))} cores · Python {platform.python_version()} · "
+        f"database: {'PostgreSQL' if database_url.startswith('postgresql') else 'SQLite'} · "
+        f"gunicorn gevent, {WORKERS} workers · "
+        f"wrk: median of {args.repeats} runs of {args.seconds:g} s per row"
+    )
 
 
 def report(args, start_times, floor, normal, baseline, baseline_name, faults, database_url: str,
@@ -183,11 +227,7 @@ def report(args, start_times, floor, normal, baseline, baseline_name, faults, da
     lines = [
         "# Benchmark",
         "",
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · {platform.processor() or platform.machine()} · "
-        f"{len(__import__('os').sched_getaffinity(0))} cores · Python {platform.python_version()} · "
-        f"database: {'PostgreSQL' if database_url.startswith('postgresql') else 'SQLite'} · "
-        f"gunicorn gthread, {WORKERS} workers × 4 threads · "
-        f"wrk: median of {args.repeats} runs of {args.seconds:g} s per row",
+        describe_run(args, database_url),
         "",
         "## Start and memory",
         "",
@@ -296,6 +336,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=3, help="wrk duration of one run, whole seconds")
     parser.add_argument("--repeats", type=int, default=3, help="runs per row; the median one is reported")
     parser.add_argument("--sqlite", action="store_true", help="use SQLite instead of a throwaway PostgreSQL")
+    parser.add_argument("--workers-only", action="store_true",
+                        help="only the gevent/gthread side-by-side table (about 5 minutes)")  # fmt: skip
     args = parser.parse_args()
     if not wrk.available():
         print("wrk is missing: install it with `apt-get install wrk` (Debian package) and run again.")
@@ -311,6 +353,11 @@ def main() -> int:
         html_pages = [p.format(poll=poll_id) for p in HTML_PAGES]
         cookie = f"ml_poll_{poll_id}={seed.BENCH_PARTICIPANT}"
         ballot = (f"/api/polls/{poll_id}/ballot", wrk.ballot_script(tmp, cookie))
+        print("gevent and gthread, side by side …", flush=True)
+        workers = worker_lines(compare_workers(url, paths, load, workdir))
+        if args.workers_only:
+            text = "\n".join(["# Benchmark: workers", "", describe_run(args, url), "", *workers])
+            return finish(text)
         print("measuring start-up …", flush=True)
         start_times = measure_start(url, {})
         print("floor …", flush=True)
@@ -342,6 +389,11 @@ def main() -> int:
             args, start_times, floor, normal, baseline, baseline_name, faults, url, stack_rss, floor_rss,
             votes, html_pages,
         )  # fmt: skip
+        text += "\n" + "\n".join(workers)
+    return finish(text)
+
+
+def finish(text: str) -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "latest.md").write_text(text)
     print(text)

@@ -205,13 +205,18 @@ def gunicorn_checks(
     return checks
 
 
+# Workers whose every request holds a thread while the client sends it: a slow client takes one whole.
+THREAD_PER_REQUEST_WORKERS = frozenset({"sync", "gthread"})
+
+
 def describe_gunicorn(settings: Mapping[str, Any]) -> str:
-    workers, threads = settings["workers"], settings["threads"]
+    workers, worker_class = settings["workers"], settings["worker_class"]
     bind = ", ".join(settings.get("bind") or [])
-    return (
-        f"timeout {settings['timeout']} с, воркеров {workers} × потоков {threads}"
-        f" ({settings['worker_class']}), bind {bind}"
-    )
+    if worker_class in THREAD_PER_REQUEST_WORKERS:
+        each = f"потоков {settings['threads']}"
+    else:  # gevent: connections, not threads, are what a worker holds at once
+        each = f"до {settings.get('worker_connections', '?')} соединений"
+    return f"timeout {settings['timeout']} с, воркеров {workers} × {each} ({worker_class}), bind {bind}"
 
 
 def gunicorn_verdict(
@@ -239,11 +244,13 @@ def gunicorn_verdict(
             f"{seen}: Render ждёт сайт на {expected_bind}",
             "Уберите --bind из команды запуска: gunicorn_config.py слушает 0.0.0.0:$PORT",
         )
-    if settings["worker_class"] == "sync":
+    if settings["worker_class"] in THREAD_PER_REQUEST_WORKERS:
+        held = "воркер целиком" if settings["worker_class"] == "sync" else "поток"
         return warn(
             name,
-            f"{seen}: по одному запросу на воркер — медленный клиент занимает его целиком",
-            "gunicorn_config.py задаёт gthread с 4 потоками: запускайте с -c gunicorn_config.py",
+            f"{seen}: по одному запросу на поток — медленный клиент (недописанный запрос, загрузка по "
+            f"байту в секунду) занимает {held}, и несколько таких останавливают сайт",
+            "gunicorn_config.py задаёт gevent: запускайте с -c gunicorn_config.py",
         )
     if args is not None and not _names_config(args):
         return warn(

@@ -22,6 +22,7 @@ def settings_of(cfg: Any) -> dict[str, Any]:
         "graceful_timeout": cfg.graceful_timeout,
         "workers": cfg.workers,
         "threads": cfg.threads,
+        "worker_connections": cfg.worker_connections,
         "worker_class": cfg.worker_class_str,
         "bind": list(cfg.bind),
         "preload_app": cfg.preload_app,

@@ -36,12 +36,14 @@ class GunicornServer:
         log_path: Path | None = None,
         app_spec: str = APP_SPEC,
         extra_args: tuple[str, ...] = (),
+        config: str = "gunicorn_config.py",
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workers = workers
         self.app_spec = app_spec
-        self.extra_args = extra_args  # command-line settings override gunicorn_config.py's
+        self.extra_args = extra_args  # command-line settings override the config file's
+        self.config = config  # bench/gthread_config.py: the threaded worker, for side-by-side figures
         inherited = {k: v for k, v in os.environ.items() if not k.startswith(UNSET_PREFIXES)}
         base = {"DATABASE_URL": database_url, "SECRET_KEY": "gunicorn-test-key"}
         self.env = {**inherited, **base, **(env or {})}
@@ -52,7 +54,7 @@ class GunicornServer:
     def start(self, timeout: float = 20.0) -> GunicornServer:
         log = open(self.log_path, "w") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         command = [
-            GUNICORN, "-c", "gunicorn_config.py", "--bind", f"127.0.0.1:{self.port}",
+            GUNICORN, "-c", self.config, "--bind", f"127.0.0.1:{self.port}",
             "--workers", str(self.workers), "--no-control-socket", *self.extra_args, self.app_spec,
         ]  # fmt: skip
         launched = time.monotonic()

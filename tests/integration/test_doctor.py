@@ -28,8 +28,9 @@ NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 GOOD_SETTINGS = {
     "timeout": 300,
     "workers": 2,
-    "threads": 4,
-    "worker_class": "gthread",
+    "threads": 1,
+    "worker_connections": 1000,
+    "worker_class": "gevent",
     "bind": ["0.0.0.0:10000"],
     "config_file": "gunicorn_config.py",
 }
@@ -55,7 +56,8 @@ def test_the_start_commands_in_this_repository_load_the_real_settings():
     assert [check.name for check in checks] == ["gunicorn: render.yaml", "gunicorn: Procfile"]
     for check in checks:
         assert check.verdict == "ok", check
-        assert "timeout 300 с" in check.message and "воркеров 3 × потоков 4 (gthread)" in check.message
+        assert "timeout 300 с" in check.message
+        assert "воркеров 3 × до 1000 соединений (gevent)" in check.message
         assert "bind 0.0.0.0:10123" in check.message
 
 
@@ -66,6 +68,7 @@ def deploy_folder(tmp_path: Path, start: str, *, with_conf: bool = False) -> Pat
     if with_conf:
         shutil.copy(ROOT / "gunicorn.conf.py", tmp_path)
         shutil.copy(ROOT / "gunicorn_config.py", tmp_path)
+        shutil.copy(ROOT / "gunicorn_common.py", tmp_path)
     return tmp_path
 
 
@@ -125,6 +128,17 @@ def test_the_sync_worker_is_a_warning():
         on_render=False,
     )
     assert check.verdict == "warn" and "по одному запросу" in check.message
+
+
+def test_the_threaded_worker_is_a_warning_since_slow_clients_can_hold_every_thread():
+    check = doctor.gunicorn_verdict(
+        "gunicorn",
+        {**GOOD_SETTINGS, "worker_class": "gthread", "threads": 4},
+        expected_bind=None,
+        on_render=False,
+    )
+    assert check.verdict == "warn" and "медленный клиент" in check.message and "потоков 4" in check.message
+    assert "gevent" in check.fix
 
 
 @pytest.mark.parametrize(
