@@ -5,11 +5,18 @@ Routes live in the api_* modules; /api/openapi.json describes them all (see web.
 
 from __future__ import annotations
 
-from flask import Response, current_app, url_for
+from collections.abc import Callable
+
+from flask import Response, current_app, request, url_for
 
 from .openapi import ApiBlueprint
 
 bp = ApiBlueprint("api", __name__, url_prefix="/api", description="The JSON API")
+
+ETAG_DOC = {"ETag": {"description": "Send it back as If-None-Match to get a 304 while nothing changed",
+                     "schema": {"type": "string"}}}  # fmt: skip
+NOT_MODIFIED = "Not Modified: the If-None-Match ETag still holds"
+IF_NONE_MATCH = {"in": "header", "name": "If-None-Match", "required": False, "schema": {"type": "string"}}
 
 
 def lottery_links(lottery_id: str, play_token: str | None = None) -> dict:
@@ -30,6 +37,29 @@ def poll_links(poll_id: str, manage_token: str | None = None) -> dict:
         )
         links["manage_token"] = manage_token
     return links
+
+
+def conditional_read(schema) -> Callable:
+    """Document a GET answered by ``conditional_json``: its ETag header, If-None-Match and the 304."""
+
+    def decorate(view: Callable) -> Callable:
+        view = bp.doc(parameters=[IF_NONE_MATCH])(view)
+        view = bp.alt_response(304, description=NOT_MODIFIED, success=True)(view)
+        return bp.response(200, schema, headers=ETAG_DOC)(view)
+
+    return decorate
+
+
+def conditional_json(body: str) -> Response:
+    """A JSON text with its ETag, or a bodiless 304 when the client's If-None-Match still holds.
+
+    Pages poll these reads every few seconds: ``no-cache`` makes the browser ask each time (a change shows
+    at once), the ETag makes an unchanged answer cost no body.
+    """
+    response = current_app.response_class(body, mimetype=current_app.json.mimetype)
+    response.add_etag()
+    response.headers["Cache-Control"] = "no-cache"
+    return response.make_conditional(request)
 
 
 def no_content() -> Response:

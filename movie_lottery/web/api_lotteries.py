@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, current_app, jsonify
 
 from .. import library, viewings
 from .. import lottery as lotteries
 from ..torrent_status import queue_auto_download
 from . import api_responses as out
-from .api import bp, lottery_links, no_content
+from .api import bp, conditional_json, conditional_read, lottery_links, no_content
 from .api_schemas import DrawSchema, LotteryCreateSchema, PageQuery, ViewingSchema
 from .auth import is_admin, public, signed_in_admin
 from .page_cache import cached_text
 
 # not_found: an id no lottery can have (web.converters), refused before any query.
 NOT_FOUND = {404: ["lottery_not_found", "not_found"]}
-ETAG_DOC = {"ETag": {"description": "Send it back as If-None-Match to get a 304 while nothing changed",
-                     "schema": {"type": "string"}}}  # fmt: skip
-IF_NONE_MATCH = {"in": "header", "name": "If-None-Match", "required": False, "schema": {"type": "string"}}
 
 
 @bp.post("/lotteries")
@@ -39,9 +36,7 @@ def create_lottery(body: dict) -> tuple[Response, int]:
 
 @bp.get("/lotteries/<lottery_id>")
 @public
-@bp.response(200, out.LotteryWithLinks, headers=ETAG_DOC)
-@bp.alt_response(304, description="Not Modified: the If-None-Match ETag still holds", success=True)
-@bp.doc(parameters=[IF_NONE_MATCH])
+@conditional_read(out.LotteryWithLinks)
 @bp.refuses(NOT_FOUND)
 def get_lottery(lottery_id: str) -> Response:
     """Read a lottery
@@ -58,11 +53,7 @@ def get_lottery(lottery_id: str) -> Response:
 
     # Every waiting page polls this every few seconds: the answer is kept per process until the data
     # moves, and an unchanged lottery costs a bodiless 304.
-    body = cached_text(("api-lottery", lottery_id, admin), render)
-    response = current_app.response_class(body, mimetype=current_app.json.mimetype)
-    response.add_etag()
-    response.headers["Cache-Control"] = "no-cache"
-    return response.make_conditional(request)
+    return conditional_json(cached_text(("api-lottery", lottery_id, admin), render))
 
 
 @bp.post("/lotteries/<lottery_id>/draw")

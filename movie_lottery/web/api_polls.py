@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, current_app, jsonify
 
 from .. import polls
 from ..models import utcnow
 from . import api_responses as out
-from .api import bp, no_content, poll_links
-from .api_lotteries import ETAG_DOC, IF_NONE_MATCH
+from .api import bp, conditional_json, conditional_read, no_content, poll_links
 from .api_schemas import BallotSchema, ManageSchema, PollCreateSchema
 from .auth import public, signed_in_admin
 from .page_cache import cached_value
@@ -59,9 +58,7 @@ def create_poll(body: dict) -> tuple[Response, int]:
 
 @bp.get("/polls/<poll_id>")
 @public
-@bp.response(200, out.Poll, headers=ETAG_DOC)
-@bp.alt_response(304, description="Not Modified: the If-None-Match ETag still holds", success=True)
-@bp.doc(parameters=[IF_NONE_MATCH])
+@conditional_read(out.Poll)
 @bp.refuses(NOT_FOUND)
 def get_poll(poll_id: str) -> Response:
     """Read a poll
@@ -83,10 +80,7 @@ def get_poll(poll_id: str) -> Response:
     body, due_at = cached_value(key, render)
     if due_at is not None and due_at <= utcnow():
         body, _ = render()
-    response = current_app.response_class(body, mimetype=current_app.json.mimetype)
-    response.add_etag()
-    response.headers["Cache-Control"] = "no-cache"
-    return response.make_conditional(request)
+    return conditional_json(body)
 
 
 @bp.put("/polls/<poll_id>/ballot")
