@@ -13,9 +13,9 @@ from .openapi import ApiBlueprint
 
 bp = ApiBlueprint("api", __name__, url_prefix="/api", description="The JSON API")
 
-ETAG_DOC = {"ETag": {"description": "Send it back as If-None-Match to get a 304 while nothing changed",
+ETAG_DOC = {"ETag": {"description": "Верните его в `If-None-Match`: пока ничего не изменилось, ответ — 304",
                      "schema": {"type": "string"}}}  # fmt: skip
-NOT_MODIFIED = "Not Modified: the If-None-Match ETag still holds"
+NOT_MODIFIED = "Не изменилось: ETag из `If-None-Match` всё ещё верен"
 IF_NONE_MATCH = {"in": "header", "name": "If-None-Match", "required": False, "schema": {"type": "string"}}
 
 

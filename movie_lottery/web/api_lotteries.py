@@ -22,11 +22,11 @@ NOT_FOUND = {404: ["lottery_not_found", "not_found"]}
 @bp.response(201, out.CreatedLottery)
 @bp.refuses({400: ["duplicate_movie"]})
 def create_lottery(body: dict) -> tuple[Response, int]:
-    """Create a lottery
+    """Создать лотерею
 
-    The answer carries the play link and its token: send the link to the friend who will spin. No two
-    candidates may be one movie (400 `duplicate_movie`), by the library's rule: the same Kinopoisk id, or,
-    when either has none, the same title (case, spacing and ё/е aside) and the same year.
+    В ответе — ссылка для розыгрыша и её токен: пошлите ссылку другу, который будет крутить барабан. Два
+    кандидата не могут быть одним фильмом (400 `duplicate_movie`) по правилу библиотеки: тот же id Кинопоиска
+    или, если у кого-то его нет, то же название (регистр, пробелы и ё/е не важны) и тот же год.
     """
     created = lotteries.create_lottery(body["movies"], auto_download=body["auto_download"])
     data = lotteries.lottery_to_dict(created.lottery)
@@ -39,9 +39,10 @@ def create_lottery(body: dict) -> tuple[Response, int]:
 @conditional_read(out.LotteryWithLinks)
 @bp.refuses(NOT_FOUND)
 def get_lottery(lottery_id: str) -> Response:
-    """Read a lottery
+    """Лотерея
 
-    Waiting pages poll it. The seed appears only once drawn; the play link only for the admin.
+    Её опрашивают страницы ожидания. `seed` появляется только после розыгрыша, ссылка для розыгрыша — только
+    администратору.
     """
     admin = is_admin()  # as on the waiting page: the admin, and in open mode everyone
 
@@ -62,9 +63,9 @@ def get_lottery(lottery_id: str) -> Response:
 @bp.response(200, out.Lottery)
 @bp.refuses({403: ["bad_token"], **NOT_FOUND})
 def draw_lottery(body: dict, lottery_id: str) -> Response:
-    """Draw the winner
+    """Разыграть победителя
 
-    Needs the play token (or the admin). Drawing again answers with the same winner and seed.
+    Нужен токен розыгрыша (или администратор). Повторный розыгрыш отвечает тем же победителем и тем же `seed`.
     """
     result = lotteries.draw(lottery_id, body["token"], by_admin=signed_in_admin())
     if result.newly_drawn and result.lottery.auto_download:
@@ -74,14 +75,14 @@ def draw_lottery(body: dict, lottery_id: str) -> Response:
 
 @bp.post("/lotteries/<lottery_id>/watched")
 @bp.arguments(ViewingSchema())
-@bp.response(200, out.LibraryMovie, description="The winner in the library, with the viewing")
+@bp.response(200, out.LibraryMovie, description="Победитель в библиотеке, с просмотром")
 @bp.refuses({**NOT_FOUND, 409: ["not_drawn", "conflict"]})
 def lottery_watched(body: dict, lottery_id: str) -> Response:
-    """Mark the winner as watched («Посмотрели»)
+    """Отметить победителя просмотренным («Посмотрели»)
 
-    The winner goes into the library if it is not there (the same Kinopoisk id, or the same title and
-    year, is the same movie), gets a viewing on `date` (default today) linked to this lottery, and its
-    status becomes watched. Again with another date moves that viewing. 409 `not_drawn` before the draw.
+    Победитель попадает в библиотеку, если его там нет (тот же id Кинопоиска или те же название и год — это
+    тот же фильм), получает просмотр в день `date` (по умолчанию сегодня), связанный с этой лотереей, и статус
+    `watched`. Повтор с другой датой переносит этот просмотр. До розыгрыша — 409 `not_drawn`.
     """
     movie = viewings.mark_lottery_watched(lottery_id, body["date"])
     return jsonify(library.library_movie_to_dict(movie, current_app.config.get("TORRENT_SEARCH_URL")))
@@ -91,7 +92,7 @@ def lottery_watched(body: dict, lottery_id: str) -> Response:
 @bp.arguments(PageQuery(), location="query")
 @bp.response(200, out.LotteryPage)
 def list_lotteries(query: dict) -> Response:
-    """List lotteries, newest first, 20 per page"""
+    """Список лотерей, новые первыми, по 20 на странице"""
     page = lotteries.list_lotteries(query["page"])
     return jsonify(
         lotteries=[{**lotteries.lottery_to_dict(item), **lottery_links(item.id)} for item in page.lotteries],
@@ -102,9 +103,9 @@ def list_lotteries(query: dict) -> Response:
 
 
 @bp.delete("/lotteries/<lottery_id>")
-@bp.response(204, description="Deleted, with its candidates")
+@bp.response(204, description="Удалена вместе с кандидатами")
 @bp.refuses(NOT_FOUND)
 def delete_lottery(lottery_id: str) -> Response:
-    """Delete a lottery"""
+    """Удалить лотерею"""
     lotteries.delete_lottery(lottery_id)
     return no_content()

@@ -59,8 +59,8 @@ def torrents_payload() -> dict:
 @bp.get("/torrents")
 @bp.response(200, out.TorrentStatus)
 def torrents_status() -> Response:
-    """qBittorrent's status, our torrents and the download queue
+    """Состояние qBittorrent, наши торренты и очередь скачиваний
 
-    Answered from this worker's latest snapshot: it never waits on qBittorrent.
+    Ответ из последнего снимка этого процесса: он никогда не ждёт qBittorrent.
     """
     return jsonify(torrents_payload())
