@@ -1,6 +1,8 @@
 """The JSON API under /api: the pages' scripts use it, and so can bots and scripts.
 
-Routes live in the api_* modules; /api/openapi.json describes them all (see web.openapi).
+Routes live in the api_* modules, one flask-smorest Blueprint each (named after its module, so the endpoint
+``api_polls.get_poll`` is ``get_poll`` in web/api_polls.py), all listed in web.register_web; this module
+holds what they share. /api/openapi.json describes them all (see web.openapi).
 """
 
 from __future__ import annotations
@@ -10,8 +12,6 @@ from collections.abc import Callable
 from flask import Response, current_app, request, url_for
 
 from .openapi import ApiBlueprint
-
-bp = ApiBlueprint("api", __name__, url_prefix="/api", description="The JSON API")
 
 ETAG_DOC = {"ETag": {"description": "Верните его в `If-None-Match`: пока ничего не изменилось, ответ — 304",
                      "schema": {"type": "string"}}}  # fmt: skip
@@ -30,16 +30,16 @@ def lottery_links(lottery_id: str, play_token: str | None = None) -> dict:
 
 
 def poll_links(poll_id: str, manage_token: str | None = None) -> dict:
-    links = {"poll_url": url_for("pages.poll_page", poll_id=poll_id, _external=True)}
+    links = {"poll_url": url_for("poll_pages.poll_page", poll_id=poll_id, _external=True)}
     if manage_token:
         links["manage_url"] = url_for(
-            "pages.poll_manage_page", poll_id=poll_id, token=manage_token, _external=True
+            "poll_pages.poll_manage_page", poll_id=poll_id, token=manage_token, _external=True
         )
         links["manage_token"] = manage_token
     return links
 
 
-def conditional_read(schema) -> Callable:
+def conditional_read(bp: ApiBlueprint, schema) -> Callable:
     """Document a GET answered by ``conditional_json``: its ETag header, If-None-Match and the 304."""
 
     def decorate(view: Callable) -> Callable:
@@ -65,6 +65,3 @@ def conditional_json(body: str) -> Response:
 def no_content() -> Response:
     """A bodiless 204 (flask-smorest would serialise a returned "" as JSON)."""
     return current_app.response_class(status=204)
-
-
-from . import api_library, api_lotteries, api_polls, api_search, api_torrents  # noqa: E402,F401  (routes on bp)

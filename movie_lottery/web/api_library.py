@@ -10,7 +10,7 @@ from ..models import Download, LibraryMovie
 from ..schemas import library_filter, parse_day
 from ..torrent_status import service_for
 from . import api_responses as out
-from .api import bp, no_content
+from .api import no_content
 from .api_schemas import (
     LibraryMovieSchema,
     LibraryNotesSchema,
@@ -22,6 +22,9 @@ from .api_schemas import (
     ViewingSchema,
 )
 from .library_words import with_text
+from .openapi import ApiBlueprint
+
+bp = ApiBlueprint("api_library", __name__, url_prefix="/api")
 
 NOT_FOUND = {404: ["movie_not_found"]}
 

@@ -8,10 +8,13 @@ from .. import library, viewings
 from .. import lottery as lotteries
 from ..torrent_status import queue_auto_download
 from . import api_responses as out
-from .api import bp, conditional_json, conditional_read, lottery_links, no_content
+from .api import conditional_json, conditional_read, lottery_links, no_content
 from .api_schemas import DrawSchema, LotteryCreateSchema, PageQuery, ViewingSchema
 from .auth import is_admin, public, signed_in_admin
+from .openapi import ApiBlueprint
 from .page_cache import cached_text
+
+bp = ApiBlueprint("api_lotteries", __name__, url_prefix="/api")
 
 # not_found: an id no lottery can have (web.converters), refused before any query.
 NOT_FOUND = {404: ["lottery_not_found", "not_found"]}
@@ -36,7 +39,7 @@ def create_lottery(body: dict) -> tuple[Response, int]:
 
 @bp.get("/lotteries/<lottery_id>")
 @public
-@conditional_read(out.LotteryWithLinks)
+@conditional_read(bp, out.LotteryWithLinks)
 @bp.refuses(NOT_FOUND)
 def get_lottery(lottery_id: str) -> Response:
     """Лотерея

@@ -9,11 +9,14 @@ from flask import Response, current_app, jsonify
 from .. import polls
 from ..models import utcnow
 from . import api_responses as out
-from .api import bp, conditional_json, conditional_read, no_content, poll_links
+from .api import conditional_json, conditional_read, no_content, poll_links
 from .api_schemas import BallotSchema, ManageSchema, PollCreateSchema
 from .auth import public, signed_in_admin
+from .openapi import ApiBlueprint
 from .page_cache import cached_value
 from .participants import participant_of, remember_participant
+
+bp = ApiBlueprint("api_polls", __name__, url_prefix="/api")
 
 # not_found: an id no poll can have (web.converters), refused before any query.
 NOT_FOUND = {404: ["poll_not_found", "not_found"]}
@@ -58,7 +61,7 @@ def create_poll(body: dict) -> tuple[Response, int]:
 
 @bp.get("/polls/<poll_id>")
 @public
-@conditional_read(out.Poll)
+@conditional_read(bp, out.Poll)
 @bp.refuses(NOT_FOUND)
 def get_poll(poll_id: str) -> Response:
     """Голосование

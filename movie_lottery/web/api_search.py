@@ -9,9 +9,11 @@ from ..library_filters import utc_today
 from ..movie_search import KinopoiskGate, search_movies
 from ..viewings import library_notes
 from . import api_responses as out
-from .api import bp
 from .api_schemas import SearchQuery
 from .library_words import with_text
+from .openapi import ApiBlueprint
+
+bp = ApiBlueprint("api_search", __name__, url_prefix="/api")
 
 KINOPOISK_EXTENSION = "kinopoisk"  # (client, gate) of this process, made on the first search
 KINOPOISK_TROUBLE = [

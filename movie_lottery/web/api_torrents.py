@@ -7,7 +7,9 @@ from flask import Response, current_app, jsonify
 from .. import downloads
 from ..torrent_status import service_for, status_summary
 from . import api_responses as out
-from .api import bp
+from .openapi import ApiBlueprint
+
+bp = ApiBlueprint("api_torrents", __name__, url_prefix="/api")
 
 
 def torrents_payload() -> dict:

@@ -11,11 +11,13 @@ Flask's own registration), so an upgrade of flask-smorest does not break it sile
 - every operation's possible refusals (status and codes), its tag and its access rule (from ``auth.public``)
   are written into the document by an apispec plugin (``operation_helper``), from attributes of our own on
   the view (``api_refusals``), so the fuzz test can hold each answer to it;
-- the document is written on first use, not in every worker at start: the blueprint is registered with
-  Flask directly, and described (flask-smorest's ``Blueprint.register_views_in_doc``) when first asked for.
-  What that skips of ``Api.register_blueprint`` is a tag named after the blueprint (ours are per module) and
-  the blueprint-to-Api map behind ``flask_smorest.current_api``, which only its ETag helpers use: the
-  ETag of GET /api/lotteries/<id> is set by hand, so do not use ``@bp.etag`` here.
+- the document is written on first use, not in every worker at start: each area's blueprint (api_lotteries,
+  api_polls, ...) is registered with Flask directly, and described (flask-smorest's
+  ``Blueprint.register_views_in_doc``) when first asked for. What that skips of ``Api.register_blueprint``
+  is a tag named after the blueprint (ours come from the view's module, which is the same name without
+  ``api_``) and the blueprint-to-Api map behind ``flask_smorest.current_api``, which only its ETag helpers
+  use: the ETags of the polled reads are set by hand (``api.conditional_json``), so do not use
+  ``@bp.etag`` here.
 tests/integration/test_openapi_document.py pins each of these.
 """
 
@@ -286,7 +288,7 @@ def schema_name(schema: Any) -> str | None:
     return name if cls.__module__.endswith("api_responses") else f"{name}Input"
 
 
-def init_api(app: Flask, blueprint: ApiBlueprint) -> LotteryApi:
+def init_api(app: Flask, blueprints: Sequence[ApiBlueprint]) -> LotteryApi:
     api = LotteryApi(
         app,
         spec_kwargs={
@@ -301,7 +303,8 @@ def init_api(app: Flask, blueprint: ApiBlueprint) -> LotteryApi:
     for name, scheme in SECURITY_SCHEMES.items():
         api.spec.components.security_scheme(name, scheme)
     api.register_converter(TextConverter, text_parameter_schema)
-    api.route(blueprint)
+    for blueprint in blueprints:  # the document lists their paths in this order
+        api.route(blueprint)
     app.extensions[EXTENSION_KEY] = api
     # flask-smorest's `flask openapi` would print the document before it is written: ours writes it first.
     app.cli.add_command(openapi_cli)
