@@ -39,6 +39,7 @@ from .lottery import movie_to_dict
 from .models import Download, LibraryMovie, MovieFields, Viewing
 from .same_movie import is_same_movie, normalise_text
 from .schemas import load_movie
+from .storing import commit_looking_again
 
 SORTS = ("added", "title", "year", "rating", "watched")
 DEFAULT_SORT = "added"
@@ -186,27 +187,22 @@ def add_movie(raw: Any) -> Added:
     """Add a movie in the lottery shape (optionally with ``magnet``), or update the one already there."""
     data = load_movie(raw)
     magnet = _parse_optional_magnet(raw.get("magnet") if isinstance(raw, dict) else None)
-    for attempt in range(2):
-        try:
-            movie = find_same_movie(data["kinopoisk_id"], data["name"], data["year"])
-            if magnet is not None:
-                _check_hash_free(magnet.info_hash, movie.id if movie else None)
-            created = movie is None
-            if movie is None:
-                movie = LibraryMovie(name=data["name"], genres=[], countries=[], details={})
-                db.session.add(movie)
-            apply_details(movie, data)
-            if magnet is not None:
-                store_magnet(movie, magnet)
-            db.session.commit()
-        except IntegrityError:
-            # Someone added the same movie (or took the hash) a moment ago: look again, once.
-            db.session.rollback()
-            if attempt == 0:
-                continue
-            raise Conflict("Этот фильм только что изменили — повторите", code="conflict") from None
-        return Added(movie=get_movie(movie.id), created=created)
-    raise AssertionError("unreachable")  # pragma: no cover
+
+    def stage() -> tuple[LibraryMovie, bool]:  # someone may add the same movie (or take the hash) meanwhile
+        movie = find_same_movie(data["kinopoisk_id"], data["name"], data["year"])
+        if magnet is not None:
+            _check_hash_free(magnet.info_hash, movie.id if movie else None)
+        created = movie is None
+        if movie is None:
+            movie = LibraryMovie(name=data["name"], genres=[], countries=[], details={})
+            db.session.add(movie)
+        apply_details(movie, data)
+        if magnet is not None:
+            store_magnet(movie, magnet)
+        return movie, created
+
+    movie, created = commit_looking_again(stage)
+    return Added(movie=get_movie(movie.id), created=created)
 
 
 def delete_movie(movie_id: int) -> None:

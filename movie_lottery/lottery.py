@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from . import reel
@@ -27,6 +26,7 @@ from .models import Lottery, LotteryMovie, Viewing, utcnow
 from .reel import commitment_for
 from .same_movie import is_same_movie
 from .schemas import load_movie
+from .storing import add_with_fresh_id
 
 MIN_MOVIES = 2
 MAX_MOVIES = 25
@@ -79,24 +79,20 @@ class CreatedLottery:
 
 def create_lottery(raw_movies: object, auto_download: bool = False) -> CreatedLottery:
     movies = validate_candidates(raw_movies)
-    for _attempt in range(5):
+
+    def build(lottery_id: str) -> Lottery:
         seed = reel.new_seed()
-        lottery = Lottery(
-            id=reel.new_id(),
+        return Lottery(
+            id=lottery_id,
             seed=seed,
             commitment=commitment_for(seed),
             play_token=reel.new_token(),
             auto_download=bool(auto_download),
             movies=[LotteryMovie(position=i, **movie) for i, movie in enumerate(movies)],
         )
-        db.session.add(lottery)
-        try:
-            db.session.commit()
-        except IntegrityError:  # an id collision: astronomically rare, but cheap to survive
-            db.session.rollback()
-            continue
-        return CreatedLottery(lottery=lottery, play_token=lottery.play_token)
-    raise RuntimeError("could not allocate a lottery id")
+
+    lottery = add_with_fresh_id(build)
+    return CreatedLottery(lottery=lottery, play_token=lottery.play_token)
 
 
 def get_lottery(lottery_id: str) -> Lottery:

@@ -38,6 +38,7 @@ from .extensions import db
 from .lottery import movie_to_dict, validate_candidates
 from .models import PARTICIPANT_NAME_MAX, POLL_RESULTS, Poll, PollBallot, PollMovie, utcnow
 from .same_movie import normalise_text
+from .storing import add_with_fresh_id
 
 DEADLINE_MAX = timedelta(days=366)
 MAX_BALLOTS = 500  # a poll page lists every voter: a script cannot bloat it past this
@@ -84,10 +85,11 @@ def create_poll(
             raise InvalidInput("Срок уже прошёл — выберите время позже", code="invalid_deadline")
         if deadline > now + DEADLINE_MAX:
             raise InvalidInput("Срок — не дальше чем через год", code="invalid_deadline")
-    for _attempt in range(5):
+
+    def build(poll_id: str) -> Poll:
         seed = reel.new_seed()
-        poll = Poll(
-            id=reel.new_id(),
+        return Poll(
+            id=poll_id,
             created_at=now,
             method=method,
             results=results,
@@ -99,14 +101,9 @@ def create_poll(
             manage_token=reel.new_token(),
             movies=[PollMovie(position=i, **movie) for i, movie in enumerate(movies)],
         )
-        db.session.add(poll)
-        try:
-            db.session.commit()
-        except IntegrityError:  # an id collision: astronomically rare, but cheap to survive
-            db.session.rollback()
-            continue
-        return CreatedPoll(poll=poll, manage_token=poll.manage_token)
-    raise RuntimeError("could not allocate a poll id")
+
+    poll = add_with_fresh_id(build)
+    return CreatedPoll(poll=poll, manage_token=poll.manage_token)
 
 
 # ---- reading (and noticing a deadline) ----------------------------------------------------------------

@@ -366,22 +366,22 @@ class LibraryFilterSchema(Schema):
     q = Text(
         load_default=None,
         validate=[validate.Length(max=QUERY_MAX), NoControls()],
-        metadata={"description": "Words that must all appear in the title, year, genres or countries."},
+        metadata={"description": "Слова, которые все должны найтись в названии, годе, жанрах или странах."},
     )
     status = StatusSet(
         load_default=None,
         validate=[validate.Length(max=STATUS_TEXT_MAX), NoControls()],
         error_messages={"invalid": STATUS_INVALID},
         metadata={
-            "description": "want, watched, excluded, several with commas (want,watched), or all. "
-            "Default: want,watched — everything except «не предлагать». An exclusion whose day has come "
-            "counts as want."
+            "description": "`want`, `watched`, `excluded`, несколько через запятую (`want,watched`) "
+            "или `all`. По умолчанию `want,watched` — всё, кроме «не предлагать». Исключение, чей день "
+            "настал, — это `want`."
         },
     )
     genre = Text(
         load_default=None,
         validate=[validate.Length(max=LIST_ITEM_MAX), NoControls()],
-        metadata={"description": "One genre, e.g. драма: case, spacing and ё/е do not matter."},
+        metadata={"description": "Один жанр, например драма: регистр, пробелы и ё/е не важны."},
     )
     year_from = _filter_year("year_from")
     year_to = _filter_year("year_to")
@@ -391,12 +391,12 @@ class LibraryFilterSchema(Schema):
         allow_nan=False,
         validate=validate.Range(0, 10, error=RATING_INVALID),
         error_messages={"invalid": RATING_INVALID},
-        metadata={"description": "Kinopoisk rating at least this (movies without one are left out)."},
+        metadata={"description": "Рейтинг Кинопоиска не ниже этого (фильмы без рейтинга не попадут)."},
     )
     favourite = Text(
         load_default="0",
         validate=validate.OneOf(["0", "1"], error=FAVOURITE_INVALID),
-        metadata={"description": "1: only movies marked «любимое»."},
+        metadata={"description": "`1` — только фильмы с отметкой «любимое»."},
     )
 
     @validates_schema

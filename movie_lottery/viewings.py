@@ -19,7 +19,6 @@ from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from .errors import Conflict, InvalidInput, NotFound
 from .extensions import db
@@ -29,6 +28,7 @@ from .lottery import get_lottery, movie_to_dict
 from .models import LIBRARY_STATUSES, LibraryMovie, Viewing
 from .same_movie import is_same_movie, normalise_text
 from .schemas import FIRST_FILM_YEAR
+from .storing import commit_looking_again
 
 MARK_FIELDS = ("status", "excluded_until", "favourite")
 # A viewing may be dated a day ahead of the server's UTC day: the viewer's evening can be tomorrow in UTC.
@@ -122,21 +122,17 @@ def add_viewing(movie_id: int, day: date | None = None, today: date | None = Non
     """A viewing on ``day`` (default today); the movie becomes «посмотрели». The same day twice is one."""
     today = today or utc_today()
     day = check_viewing_day(day or today, today)
-    for attempt in range(2):
+
+    def stage() -> bool:  # on a second look the same day stored a moment ago by another request is there
         movie = get_movie(movie_id)
         created = not any(viewing.watched_on == day for viewing in movie.viewings)
         if created:
             movie.viewings.append(Viewing(watched_on=day))
         _watched(movie)
-        try:
-            db.session.commit()
-        except IntegrityError:  # the same day stored a moment ago by another request: it is there
-            db.session.rollback()
-            if attempt == 0:
-                continue
-            raise Conflict("Этот фильм только что изменили — повторите", code="conflict") from None
-        return ViewingAdded(movie=get_movie(movie_id), created=created)
-    raise AssertionError("unreachable")  # pragma: no cover
+        return created
+
+    created = commit_looking_again(stage)
+    return ViewingAdded(movie=get_movie(movie_id), created=created)
 
 
 def delete_viewing(movie_id: int, day: date) -> LibraryMovie:
@@ -165,17 +161,8 @@ def mark_lottery_watched(lottery_id: str, day: date | None = None, today: date |
         raise Conflict("Лотерея ещё не разыграна — победителя пока нет", code="not_drawn")
     found = find_same_movie(winner.kinopoisk_id, winner.name, winner.year)
     movie_id = found.id if found is not None else add_movie(movie_to_dict(winner)).movie.id
-    for attempt in range(2):
-        try:
-            _link_viewing(lottery.id, movie_id, day)
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            if attempt == 0:
-                continue
-            raise Conflict("Этот фильм только что изменили — повторите", code="conflict") from None
-        return get_movie(movie_id)
-    raise AssertionError("unreachable")  # pragma: no cover
+    commit_looking_again(lambda: _link_viewing(lottery.id, movie_id, day))
+    return get_movie(movie_id)
 
 
 def _link_viewing(lottery_id: str, movie_id: int, day: date) -> None:

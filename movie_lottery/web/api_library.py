@@ -10,7 +10,7 @@ from ..models import Download, LibraryMovie
 from ..schemas import library_filter, parse_day
 from ..torrent_status import service_for
 from . import api_responses as out
-from .api import bp, no_content
+from .api import no_content
 from .api_schemas import (
     LibraryMovieSchema,
     LibraryNotesSchema,
@@ -22,6 +22,9 @@ from .api_schemas import (
     ViewingSchema,
 )
 from .library_words import with_text
+from .openapi import ApiBlueprint
+
+bp = ApiBlueprint("api_library", __name__, url_prefix="/api")
 
 NOT_FOUND = {404: ["movie_not_found"]}
 
@@ -34,10 +37,10 @@ def _movie_json(movie) -> dict:
 @bp.arguments(LibraryQuery(), location="query")
 @bp.response(200, out.LibraryPage)
 def list_library(query: dict) -> Response:
-    """List the library, filtered and sorted, 24 per page
+    """Список библиотеки с фильтром и сортировкой, по 24 на странице
 
-    By default everything except «не предлагать»; `counts` has the movies per status under the rest of
-    the filter, for tabs.
+    По умолчанию всё, кроме «не предлагать»; в `counts` — фильмы по статусам при остальном фильтре, для
+    вкладок.
     """
     found = library.list_movies(sort=query["sort"], page=query["page"], filters=library_filter(query))
     movies = [_movie_json(movie) for movie in found.movies]
@@ -50,10 +53,11 @@ def list_library(query: dict) -> Response:
 @bp.arguments(RandomQuery(), location="query")
 @bp.response(200, out.RandomPick)
 def random_from_library(query: dict) -> Response:
-    """Pick n movies at random from the filter
+    """Выбрать n случайных фильмов из фильтра
 
-    The server chooses (Python's `secrets`), n distinct movies, by default from want only. An excluded movie
-    never comes out (one whose exclusion has ended counts as want); watched ones only when `status` asks.
+    Выбирает сервер (`secrets` в Python): n разных фильмов, по умолчанию только из `want`. Исключённый фильм
+    не выпадает никогда (тот, чьё исключение кончилось, — это `want`); просмотренные — только если их просит
+    `status`.
     """
     flt = library_filter(query, library_filters.RANDOM_DEFAULT_STATUSES)
     picked = library_filters.pick_random(flt, query["n"])
@@ -63,7 +67,7 @@ def random_from_library(query: dict) -> Response:
 @bp.get("/library/genres")
 @bp.response(200, out.Genres)
 def library_genres() -> Response:
-    """The genres the library holds, for the genre filter"""
+    """Жанры, которые есть в библиотеке, для фильтра по жанру"""
     return jsonify(genres=library_filters.genre_choices())
 
 
@@ -71,10 +75,10 @@ def library_genres() -> Response:
 @bp.arguments(LibraryNotesSchema())
 @bp.response(200, out.LibraryNotes)
 def library_notes(body: dict) -> Response:
-    """What the library knows of a lottery's candidates
+    """Что библиотека знает о кандидатах лотереи
 
-    For each movie sent (by the one same-movie rule: the Kinopoisk id, or the title and year), its status,
-    exclusion, last viewing and «любимое», or null when the library lacks it.
+    Для каждого присланного фильма (по единому правилу «тот же фильм»: тот же id Кинопоиска или те же название
+    и год) — его статус, исключение, последний просмотр и «любимое», или `null`, если его нет в библиотеке.
     """
     today = library_filters.utc_today()
     return jsonify(notes=[with_text(note, today) for note in viewings.library_notes(body["movies"], today)])
@@ -85,47 +89,48 @@ def library_notes(body: dict) -> Response:
 @bp.response(200, out.LibraryMovie)
 @bp.refuses(NOT_FOUND)
 def update_library_movie(body: dict, movie_id: int) -> Response:
-    """Change a movie's status, exclusion or «любимое»
+    """Изменить статус фильма, исключение или «любимое»
 
-    Only the fields sent change. `excluded_until` goes with the status excluded (sent now, or already the
-    movie's): the day it is back in want, after today; null excludes for good. Another status clears it.
+    Меняется только присланное. `excluded_until` идёт вместе со статусом `excluded` (присланным сейчас или уже
+    стоящим у фильма): день, когда фильм снова `want`, позже сегодняшнего; `null` исключает навсегда. Другой
+    статус его снимает.
     """
     return jsonify(_movie_json(viewings.update_marks(movie_id, body)))
 
 
 @bp.post("/library/<int:movie_id>/viewings")
 @bp.arguments(ViewingSchema())
-@bp.response(201, out.LibraryMovie, description="Recorded; the status is now watched")
-@bp.alt_response(200, schema=out.LibraryMovie, description="That day was already recorded", success=True)
+@bp.response(201, out.LibraryMovie, description="Записано; статус теперь watched")
+@bp.alt_response(200, schema=out.LibraryMovie, description="Этот день уже был записан", success=True)
 @bp.refuses({**NOT_FOUND, 409: ["conflict"]})
 def add_viewing(body: dict, movie_id: int) -> tuple[Response, int]:
-    """Record a viewing (default: today)
+    """Записать просмотр (по умолчанию — сегодня)
 
-    The movie becomes watched; a movie may be watched again on another day. One viewing per day.
+    Фильм становится `watched`; смотреть его снова в другой день можно. Один просмотр в день.
     """
     added = viewings.add_viewing(movie_id, body["date"])
     return jsonify(_movie_json(added.movie)), 201 if added.created else 200
 
 
 @bp.delete("/library/<int:movie_id>/viewings/<day>")
-@bp.response(204, description="Forgotten (the status stays)")
+@bp.response(204, description="Забыт (статус остаётся)")
 @bp.refuses({400: ["invalid_date"], 404: ["movie_not_found", "viewing_not_found"]})
 def delete_viewing(movie_id: int, day: str) -> Response:
-    """Forget a viewing (the day as YYYY-MM-DD)"""
+    """Забыть просмотр (день — ГГГГ-ММ-ДД)"""
     viewings.delete_viewing(movie_id, parse_day(day))
     return no_content()
 
 
 @bp.post("/library")
 @bp.arguments(LibraryMovieSchema())
-@bp.response(201, out.LibraryMovie, description="Added")
-@bp.alt_response(200, schema=out.LibraryMovie, description="Already there: updated", success=True)
+@bp.response(201, out.LibraryMovie, description="Добавлен")
+@bp.alt_response(200, schema=out.LibraryMovie, description="Уже был: обновлён", success=True)
 @bp.refuses({409: ["magnet_in_use", "conflict"]})
 def add_to_library(body: dict) -> tuple[Response, int]:
-    """Add a movie (or update the one already there)
+    """Добавить фильм (или обновить тот, что уже есть)
 
-    The same Kinopoisk id, or the same title and year, is the same movie: its details are updated, its date
-    kept, and a blank field never wipes a known one. A magnet link may come along.
+    Тот же id Кинопоиска или те же название и год — это тот же фильм: его данные обновляются, дата добавления
+    остаётся, и пустое поле никогда не стирает известное. Можно сразу прислать магнет-ссылку.
     """
     added = library.add_movie(body)
     return jsonify(_movie_json(added.movie)), 201 if added.created else 200
@@ -135,15 +140,15 @@ def add_to_library(body: dict) -> tuple[Response, int]:
 @bp.response(200, out.LibraryMovie)
 @bp.refuses(NOT_FOUND)
 def get_library_movie(movie_id: int) -> Response:
-    """Read a library movie"""
+    """Фильм библиотеки"""
     return jsonify(_movie_json(library.get_movie(movie_id)))
 
 
 @bp.delete("/library/<int:movie_id>")
-@bp.response(204, description="Deleted, with its download (the torrent stays in qBittorrent)")
+@bp.response(204, description="Удалён вместе со скачиванием (торрент остаётся в qBittorrent)")
 @bp.refuses(NOT_FOUND)
 def delete_library_movie(movie_id: int) -> Response:
-    """Delete a library movie"""
+    """Удалить фильм из библиотеки"""
     library.delete_movie(movie_id)
     return no_content()
 
@@ -153,9 +158,9 @@ def delete_library_movie(movie_id: int) -> Response:
 @bp.response(200, out.LibraryMovie)
 @bp.refuses({**NOT_FOUND, 409: ["magnet_in_use"]})
 def set_magnet(body: dict, movie_id: int) -> Response:
-    """Set a movie's magnet link
+    """Задать фильму магнет-ссылку
 
-    The info-hash is stored as 40 lowercase hex characters; one hash belongs to one movie.
+    Info-hash хранится как 40 шестнадцатеричных символов в нижнем регистре; один хеш — у одного фильма.
     """
     return jsonify(_movie_json(library.set_magnet(movie_id, body["magnet"])))
 
@@ -164,7 +169,7 @@ def set_magnet(body: dict, movie_id: int) -> Response:
 @bp.response(200, out.LibraryMovie)
 @bp.refuses(NOT_FOUND)
 def clear_magnet(movie_id: int) -> Response:
-    """Remove a movie's magnet link"""
+    """Убрать у фильма магнет-ссылку"""
     return jsonify(_movie_json(library.clear_magnet(movie_id)))
 
 
@@ -182,12 +187,13 @@ def in_client(movie: LibraryMovie) -> bool | None:
 
 
 @bp.post("/library/<int:movie_id>/download")
-@bp.response(202, out.DownloadAccepted, description="Queued: sent to qBittorrent in the background")
+@bp.response(202, out.DownloadAccepted, description="В очереди: уйдёт в qBittorrent в фоне")
 @bp.refuses({**NOT_FOUND, 409: ["no_magnet", "torrent_client_not_configured"]})
 def request_download(movie_id: int) -> tuple[Response, int]:
-    """Ask qBittorrent to download a movie
+    """Попросить qBittorrent скачать фильм
 
-    The wish is stored first and sent by the background refresher, so it survives qBittorrent being down.
+    Желание сначала записывается, а отправляет его фоновый обновлятель, поэтому оно переживёт недоступность
+    qBittorrent.
     """
     configured = qbit_configured(current_app.config)
     movie = library.get_movie(movie_id)
@@ -201,14 +207,15 @@ def request_download(movie_id: int) -> tuple[Response, int]:
 @bp.response(
     202,
     out.RemovalAccepted,
-    description="Stored: removed from qBittorrent in the background, also after a restart or an outage",
+    description="Записано: удалится из qBittorrent в фоне, и после перезапуска или сбоя тоже",
 )
 @bp.refuses({**NOT_FOUND, 409: ["no_magnet", "torrent_client_not_configured"]})
 def remove_torrent(query: dict, movie_id: int) -> tuple[Response, int]:
-    """Remove a movie's torrent from qBittorrent (instead of its download)
+    """Удалить торрент фильма из qBittorrent (вместо его скачивания)
 
-    The wish is stored first, as the movie's `removal` (pending -> sent -> done), and replaces its download;
-    the background refresher sends it, once qBittorrent answers. Asking for the download again calls it off.
+    Желание сначала записывается, как `removal` фильма (`pending` → `sent` → `done`), и заменяет его
+    скачивание; отправляет его фоновый обновлятель, когда qBittorrent ответит. Новый заказ скачивания его
+    отменяет.
     """
     delete_files = query["delete_files"] == "1"
     removal = queue_torrent_removal(movie_id, delete_files)

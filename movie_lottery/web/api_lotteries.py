@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, current_app, jsonify
 
 from .. import library, viewings
 from .. import lottery as lotteries
 from ..torrent_status import queue_auto_download
 from . import api_responses as out
-from .api import bp, lottery_links, no_content
+from .api import conditional_json, conditional_read, lottery_links, no_content
 from .api_schemas import DrawSchema, LotteryCreateSchema, PageQuery, ViewingSchema
 from .auth import is_admin, public, signed_in_admin
+from .openapi import ApiBlueprint
 from .page_cache import cached_text
+
+bp = ApiBlueprint("api_lotteries", __name__, url_prefix="/api")
 
 # not_found: an id no lottery can have (web.converters), refused before any query.
 NOT_FOUND = {404: ["lottery_not_found", "not_found"]}
-ETAG_DOC = {"ETag": {"description": "Send it back as If-None-Match to get a 304 while nothing changed",
-                     "schema": {"type": "string"}}}  # fmt: skip
-IF_NONE_MATCH = {"in": "header", "name": "If-None-Match", "required": False, "schema": {"type": "string"}}
 
 
 @bp.post("/lotteries")
@@ -25,11 +25,11 @@ IF_NONE_MATCH = {"in": "header", "name": "If-None-Match", "required": False, "sc
 @bp.response(201, out.CreatedLottery)
 @bp.refuses({400: ["duplicate_movie"]})
 def create_lottery(body: dict) -> tuple[Response, int]:
-    """Create a lottery
+    """Создать лотерею
 
-    The answer carries the play link and its token: send the link to the friend who will spin. No two
-    candidates may be one movie (400 `duplicate_movie`), by the library's rule: the same Kinopoisk id, or,
-    when either has none, the same title (case, spacing and ё/е aside) and the same year.
+    В ответе — ссылка для розыгрыша и её токен: пошлите ссылку другу, который будет крутить барабан. Два
+    кандидата не могут быть одним фильмом (400 `duplicate_movie`) по правилу библиотеки: тот же id Кинопоиска
+    или, если у кого-то его нет, то же название (регистр, пробелы и ё/е не важны) и тот же год.
     """
     created = lotteries.create_lottery(body["movies"], auto_download=body["auto_download"])
     data = lotteries.lottery_to_dict(created.lottery)
@@ -39,14 +39,13 @@ def create_lottery(body: dict) -> tuple[Response, int]:
 
 @bp.get("/lotteries/<lottery_id>")
 @public
-@bp.response(200, out.LotteryWithLinks, headers=ETAG_DOC)
-@bp.alt_response(304, description="Not Modified: the If-None-Match ETag still holds", success=True)
-@bp.doc(parameters=[IF_NONE_MATCH])
+@conditional_read(bp, out.LotteryWithLinks)
 @bp.refuses(NOT_FOUND)
 def get_lottery(lottery_id: str) -> Response:
-    """Read a lottery
+    """Лотерея
 
-    Waiting pages poll it. The seed appears only once drawn; the play link only for the admin.
+    Её опрашивают страницы ожидания. `seed` появляется только после розыгрыша, ссылка для розыгрыша — только
+    администратору.
     """
     admin = is_admin()  # as on the waiting page: the admin, and in open mode everyone
 
@@ -58,11 +57,7 @@ def get_lottery(lottery_id: str) -> Response:
 
     # Every waiting page polls this every few seconds: the answer is kept per process until the data
     # moves, and an unchanged lottery costs a bodiless 304.
-    body = cached_text(("api-lottery", lottery_id, admin), render)
-    response = current_app.response_class(body, mimetype=current_app.json.mimetype)
-    response.add_etag()
-    response.headers["Cache-Control"] = "no-cache"
-    return response.make_conditional(request)
+    return conditional_json(cached_text(("api-lottery", lottery_id, admin), render))
 
 
 @bp.post("/lotteries/<lottery_id>/draw")
@@ -71,9 +66,9 @@ def get_lottery(lottery_id: str) -> Response:
 @bp.response(200, out.Lottery)
 @bp.refuses({403: ["bad_token"], **NOT_FOUND})
 def draw_lottery(body: dict, lottery_id: str) -> Response:
-    """Draw the winner
+    """Разыграть победителя
 
-    Needs the play token (or the admin). Drawing again answers with the same winner and seed.
+    Нужен токен розыгрыша (или администратор). Повторный розыгрыш отвечает тем же победителем и тем же `seed`.
     """
     result = lotteries.draw(lottery_id, body["token"], by_admin=signed_in_admin())
     if result.newly_drawn and result.lottery.auto_download:
@@ -83,14 +78,14 @@ def draw_lottery(body: dict, lottery_id: str) -> Response:
 
 @bp.post("/lotteries/<lottery_id>/watched")
 @bp.arguments(ViewingSchema())
-@bp.response(200, out.LibraryMovie, description="The winner in the library, with the viewing")
+@bp.response(200, out.LibraryMovie, description="Победитель в библиотеке, с просмотром")
 @bp.refuses({**NOT_FOUND, 409: ["not_drawn", "conflict"]})
 def lottery_watched(body: dict, lottery_id: str) -> Response:
-    """Mark the winner as watched («Посмотрели»)
+    """Отметить победителя просмотренным («Посмотрели»)
 
-    The winner goes into the library if it is not there (the same Kinopoisk id, or the same title and
-    year, is the same movie), gets a viewing on `date` (default today) linked to this lottery, and its
-    status becomes watched. Again with another date moves that viewing. 409 `not_drawn` before the draw.
+    Победитель попадает в библиотеку, если его там нет (тот же id Кинопоиска или те же название и год — это
+    тот же фильм), получает просмотр в день `date` (по умолчанию сегодня), связанный с этой лотереей, и статус
+    `watched`. Повтор с другой датой переносит этот просмотр. До розыгрыша — 409 `not_drawn`.
     """
     movie = viewings.mark_lottery_watched(lottery_id, body["date"])
     return jsonify(library.library_movie_to_dict(movie, current_app.config.get("TORRENT_SEARCH_URL")))
@@ -100,7 +95,7 @@ def lottery_watched(body: dict, lottery_id: str) -> Response:
 @bp.arguments(PageQuery(), location="query")
 @bp.response(200, out.LotteryPage)
 def list_lotteries(query: dict) -> Response:
-    """List lotteries, newest first, 20 per page"""
+    """Список лотерей, новые первыми, по 20 на странице"""
     page = lotteries.list_lotteries(query["page"])
     return jsonify(
         lotteries=[{**lotteries.lottery_to_dict(item), **lottery_links(item.id)} for item in page.lotteries],
@@ -111,9 +106,9 @@ def list_lotteries(query: dict) -> Response:
 
 
 @bp.delete("/lotteries/<lottery_id>")
-@bp.response(204, description="Deleted, with its candidates")
+@bp.response(204, description="Удалена вместе с кандидатами")
 @bp.refuses(NOT_FOUND)
 def delete_lottery(lottery_id: str) -> Response:
-    """Delete a lottery"""
+    """Удалить лотерею"""
     lotteries.delete_lottery(lottery_id)
     return no_content()

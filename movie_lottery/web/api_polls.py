@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, current_app, jsonify
 
 from .. import polls
 from ..models import utcnow
 from . import api_responses as out
-from .api import bp, no_content, poll_links
-from .api_lotteries import ETAG_DOC, IF_NONE_MATCH
+from .api import conditional_json, conditional_read, no_content, poll_links
 from .api_schemas import BallotSchema, ManageSchema, PollCreateSchema
 from .auth import public, signed_in_admin
+from .openapi import ApiBlueprint
 from .page_cache import cached_value
 from .participants import participant_of, remember_participant
+
+bp = ApiBlueprint("api_polls", __name__, url_prefix="/api")
 
 # not_found: an id no poll can have (web.converters), refused before any query.
 NOT_FOUND = {404: ["poll_not_found", "not_found"]}
@@ -40,11 +42,11 @@ def poll_answer(poll, *, admin: bool) -> dict:
 @bp.response(201, out.CreatedPoll)
 @bp.refuses({400: ["duplicate_movie"]})
 def create_poll(body: dict) -> tuple[Response, int]:
-    """Create a poll
+    """Создать голосование
 
-    The same candidates as a lottery (2–25, no movie twice). The answer carries the poll link for everyone
-    and the manage link with its token for the creator: keep that one. Like a lottery, the poll commits to a
-    seed now (`commitment`); it is revealed at the close and breaks a tie.
+    Кандидаты те же, что у лотереи (2–25, без повторов). В ответе — ссылка на голосование для всех и ссылка
+    управления с токеном для создателя: её сохраните. Как и лотерея, голосование сразу фиксирует `seed`
+    (`commitment`): он раскрывается при закрытии и разбивает ничью.
     """
     created = polls.create_poll(
         body["movies"],
@@ -59,16 +61,15 @@ def create_poll(body: dict) -> tuple[Response, int]:
 
 @bp.get("/polls/<poll_id>")
 @public
-@bp.response(200, out.Poll, headers=ETAG_DOC)
-@bp.alt_response(304, description="Not Modified: the If-None-Match ETag still holds", success=True)
-@bp.doc(parameters=[IF_NONE_MATCH])
+@conditional_read(bp, out.Poll)
 @bp.refuses(NOT_FOUND)
 def get_poll(poll_id: str) -> Response:
-    """Read a poll
+    """Голосование
 
-    Poll pages poll it. Who has voted is always shown, how only with the result: live polls show it while
-    open, the others once closed. The seed appears once closed; the manage link only for the admin. A poll
-    past its deadline is closed (and counted) by the first read that notices.
+    Его опрашивают страницы голосования. Кто проголосовал, видно всегда, как — только вместе с результатом:
+    при `live` пока открыто, иначе после закрытия. `seed` появляется после закрытия, ссылка управления —
+    только администратору. Голосование с прошедшим сроком закрывает (и подсчитывает) первое же чтение, которое
+    это заметит.
     """
     admin = signed_in_admin()
 
@@ -83,10 +84,7 @@ def get_poll(poll_id: str) -> Response:
     body, due_at = cached_value(key, render)
     if due_at is not None and due_at <= utcnow():
         body, _ = render()
-    response = current_app.response_class(body, mimetype=current_app.json.mimetype)
-    response.add_etag()
-    response.headers["Cache-Control"] = "no-cache"
-    return response.make_conditional(request)
+    return conditional_json(body)
 
 
 @bp.put("/polls/<poll_id>/ballot")
@@ -95,11 +93,11 @@ def get_poll(poll_id: str) -> Response:
 @bp.response(200, out.OwnBallot)
 @bp.refuses({400: BALLOT_REFUSALS, 409: ["poll_closed", "name_taken", "poll_full"], **NOT_FOUND})
 def put_ballot(body: dict, poll_id: str) -> Response:
-    """Cast or replace your ballot
+    """Проголосовать или заменить свой бюллетень
 
-    The whole ballot at once, or nothing: `approve` for an approval poll, `ranking` for a ranked one, and
-    `veto` where the poll has vetoes. The answer sets the participant cookie (HttpOnly); a later PUT with it
-    replaces the same participant's ballot, and may omit the name. Refused once the poll is closed.
+    Весь бюллетень сразу или ничего: `approve` в голосовании одобрением, `ranking` в ранжировании и `veto`,
+    если в голосовании есть вето. Ответ ставит cookie участника (HttpOnly); следующий PUT с ней заменяет
+    бюллетень того же участника, и имя можно не присылать. После закрытия не принимается.
     """
     stored = polls.store_ballot(
         poll_id,
@@ -119,9 +117,9 @@ def put_ballot(body: dict, poll_id: str) -> Response:
 @bp.response(200, out.OwnBallot)
 @bp.refuses({404: ["ballot_not_found", "poll_not_found", "not_found"]})
 def get_ballot(poll_id: str) -> Response:
-    """Read your ballot
+    """Свой бюллетень
 
-    The ballot of the participant cookie this request carries; 404 `ballot_not_found` without one.
+    Бюллетень участника по cookie этого запроса; без неё — 404 `ballot_not_found`.
     """
     poll = polls.get_poll(poll_id, ballots=False)
     mine = polls.require_own_ballot(poll, participant_of(poll_id))
@@ -130,12 +128,12 @@ def get_ballot(poll_id: str) -> Response:
 
 @bp.delete("/polls/<poll_id>/ballot")
 @public
-@bp.response(204, description="Withdrawn")
+@bp.response(204, description="Отозван")
 @bp.refuses({404: ["ballot_not_found", "poll_not_found", "not_found"], **CLOSED})
 def delete_ballot(poll_id: str) -> Response:
-    """Withdraw your ballot
+    """Отозвать свой бюллетень
 
-    The ballot of the participant cookie this request carries, while the poll is open.
+    Бюллетень участника по cookie этого запроса, пока голосование открыто.
     """
     polls.delete_own_ballot(poll_id, participant_of(poll_id))
     return no_content()
@@ -147,10 +145,10 @@ def delete_ballot(poll_id: str) -> Response:
 @bp.response(200, out.Poll)
 @bp.refuses({403: ["bad_token"], **NOT_FOUND})
 def close_poll(body: dict, poll_id: str) -> Response:
-    """Close the poll and count it
+    """Закрыть голосование и подсчитать
 
-    Needs the manage token (or the admin). The ballots at that moment are counted once and the result is
-    stored; closing again answers with the same result and seed.
+    Нужен токен управления (или администратор). Бюллетени на этот момент считаются один раз, результат
+    записывается; повторное закрытие отвечает тем же результатом и тем же `seed`.
     """
     admin = signed_in_admin()
     result = polls.close(poll_id, body["token"], by_admin=admin)
@@ -160,22 +158,22 @@ def close_poll(body: dict, poll_id: str) -> Response:
 @bp.delete("/polls/<poll_id>/ballots/<name>")
 @public
 @bp.arguments(ManageSchema())
-@bp.response(204, description="Removed")
+@bp.response(204, description="Убран")
 @bp.refuses({403: ["bad_token"], 404: ["ballot_not_found", "poll_not_found", "not_found"], **CLOSED})
 def remove_ballot(body: dict, poll_id: str, name: str) -> Response:
-    """Remove one participant's ballot
+    """Убрать бюллетень участника
 
-    Needs the manage token (or the admin), while the poll is open. The name is compared as names are
-    (case, spaces and ё/е aside).
+    Нужен токен управления (или администратор), пока голосование открыто. Имя сравнивается как имена (регистр,
+    пробелы и ё/е не важны).
     """
     polls.remove_ballot(poll_id, name, body["token"], by_admin=signed_in_admin())
     return no_content()
 
 
 @bp.delete("/polls/<poll_id>")
-@bp.response(204, description="Deleted, with its candidates and ballots")
+@bp.response(204, description="Удалено вместе с кандидатами и бюллетенями")
 @bp.refuses(NOT_FOUND)
 def delete_poll(poll_id: str) -> Response:
-    """Delete a poll"""
+    """Удалить голосование"""
     polls.delete_poll(poll_id)
     return no_content()

@@ -1,15 +1,40 @@
-"""The OpenAPI document, walked into plain rows for the /api/docs page (which has no script to do it)."""
+"""The OpenAPI document, walked into plain rows for the /api/docs page (which has no script to do it).
+
+The document's texts are Russian with `code` in backticks (CommonMark, as OpenAPI reads descriptions); here
+they become runs the template shows as text and <code>. The few words the document has from HTTP and JSON
+(status phrases, "array", "in query") are said in Russian here.
+"""
 
 from __future__ import annotations
 
+import http
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..schemas import DAY_PATTERN, HTTP_URL, MULTILINE, ONE_LINE, VISIBLE
+from .api_schemas import PARTICIPANT_NAME, SEARCHABLE
 from .converters import TEXT_PATTERN
 
 METHOD_ORDER = ("get", "post", "put", "patch", "delete")
+# flask-smorest and our refusals name a reply by its HTTP phrase when the view gives no words of its own.
+STATUS_WORDS = {
+    200: "Готово",
+    201: "Создано",
+    202: "Принято",
+    204: "Готово, без тела ответа",
+    304: "Не изменилось",
+    400: "Неверный запрос",
+    401: "Нужен вход администратора",
+    403: "Запрещено",
+    404: "Не найдено",
+    409: "Конфликт с тем, что уже записано",
+    413: "Тело запроса слишком большое",
+    415: "Тело не в формате JSON",
+    422: "Не удалось разобрать",
+    503: "Временно недоступно",
+}
+PLACES = {"path": "в пути", "query": "в строке запроса", "header": "в заголовке", "cookie": "в cookie"}
 # The document's patterns, in words (the regular expressions themselves are in openapi.json).
 PATTERNS = {
     ONE_LINE: "без управляющих символов",
@@ -18,7 +43,20 @@ PATTERNS = {
     HTTP_URL: "ссылка http:// или https://",
     DAY_PATTERN: "дата ГГГГ-ММ-ДД",
     f"^{TEXT_PATTERN}+$": "без / и управляющих символов",
+    PARTICIPANT_NAME: "не пустое, без / и управляющих символов",
+    SEARCHABLE: "хотя бы 2 видимых символа, без управляющих",
 }
+
+
+Runs = list[tuple[bool, str]]  # (is_code, text): a line of text with its `code` spans
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph or a bullet list of the document's text; each line is a list of (is_code, text) runs."""
+
+    is_list: bool
+    lines: list[Runs]
 
 
 @dataclass(frozen=True)
@@ -28,13 +66,13 @@ class Field:
     ref: str | None  # the schema this field is (or holds), for a link
     required: bool
     notes: list[str]
-    description: str
+    description: Runs
 
 
 @dataclass(frozen=True)
 class Reply:
     status: str
-    description: str
+    description: Runs
     ref: str | None
     codes: list[str]
 
@@ -44,8 +82,8 @@ class Operation:
     anchor: str
     method: str
     path: str
-    summary: str
-    description: str
+    summary: Runs
+    description: list[Block]
     public: bool
     parameters: list[Field]
     body_ref: str | None
@@ -56,16 +94,18 @@ class Operation:
 @dataclass(frozen=True)
 class Group:
     name: str
+    title: str  # the tag's x-displayName, else its name
     description: str
     operations: list[Operation] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
-class Block:
-    """A paragraph or a bullet list of the document's text; each line is a list of (is_code, text) runs."""
+class Scheme:
+    """A way to prove who calls: its name, where the credential goes, and what it is."""
 
-    is_list: bool
-    lines: list[list[tuple[bool, str]]]
+    name: str
+    where: Runs
+    description: Runs
 
 
 @dataclass(frozen=True)
@@ -76,18 +116,18 @@ class Reference:
     description: list[Block]
     groups: list[Group]
     schemas: dict[str, list[Field]]
-    security: dict[str, dict]
+    security: list[Scheme]
 
 
-def _runs(text: str) -> list[tuple[bool, str]]:
+def _runs(text: str) -> Runs:
     """`code` spans and plain text, alternating (the template escapes both)."""
     return [(index % 2 == 1, part) for index, part in enumerate(text.split("`")) if part]
 
 
 def blocks(text: str) -> list[Block]:
     """Paragraphs and "- " lists: the little Markdown the document's descriptions use."""
-    result = []
-    for chunk in text.strip().split("\n\n"):
+    result: list[Block] = []
+    for chunk in filter(None, text.strip().split("\n\n")):
         lines = chunk.splitlines()
         if lines and lines[0].startswith("- "):
             items: list[str] = []
@@ -120,13 +160,13 @@ def _type(schema: dict) -> tuple[str, str | None]:
         text, ref = name, name
     elif schema.get("type") == "array":
         item, ref = _type(schema.get("items", {}))
-        text = f"array of {item}"
+        text = f"массив {item}"
     else:
         text, ref = schema.get("type", "any"), None
         if schema.get("format"):
             text += f" ({schema['format']})"
     if _nullable(schema):
-        text += " | null"
+        text += " или null"
     return text, ref
 
 
@@ -165,15 +205,16 @@ def _fields(schema: dict) -> list[Field]:
     rows = []
     for name, prop in schema.get("properties", {}).items():
         text, ref = _type(prop)
-        rows.append(Field(name, text, ref, name in required, _notes(prop), prop.get("description", "")))
+        description = _runs(prop.get("description", ""))
+        rows.append(Field(name, text, ref, name in required, _notes(prop), description))
     return rows
 
 
 def _parameter(param: dict) -> Field:
     schema = param.get("schema", {})
     text, ref = _type(schema)
-    notes = [f"in {param['in']}", *_notes(schema)]
-    description = param.get("description") or schema.get("description", "")
+    notes = [PLACES.get(param["in"], param["in"]), *_notes(schema)]
+    description = _runs(param.get("description") or schema.get("description", ""))
     return Field(param["name"], text, ref, bool(param.get("required")), notes, description)
 
 
@@ -182,8 +223,18 @@ def _replies(responses: dict) -> list[Reply]:
     for status, reply in sorted(responses.items(), key=lambda item: str(item[0])):
         schema = next(iter(reply.get("content", {}).values()), {}).get("schema", {})
         codes = reply.get("x-error-codes", [])
-        replies.append(Reply(str(status), reply.get("description", ""), _ref_name(schema), codes))
+        description = _reply_words(int(status), reply.get("description", ""))
+        replies.append(Reply(str(status), _runs(description), _ref_name(schema), codes))
     return replies
+
+
+def _reply_words(status: int, description: str) -> str:
+    """The view's own words, or the status in Russian where the document has only its HTTP phrase."""
+    try:
+        phrase = http.HTTPStatus(status).phrase
+    except ValueError:
+        return description
+    return STATUS_WORDS.get(status, description) if description in ("", phrase) else description
 
 
 def _operation(path: str, method: str, op: dict, shared: list[dict]) -> Operation:
@@ -193,8 +244,8 @@ def _operation(path: str, method: str, op: dict, shared: list[dict]) -> Operatio
         anchor=f"{method}-{path.strip('/').replace('/', '-').replace('{', '').replace('}', '')}",
         method=method.upper(),
         path=path,
-        summary=op.get("summary", ""),
-        description=op.get("description", ""),
+        summary=_runs(op.get("summary", "")),
+        description=blocks(op.get("description", "")),
         public={} in op.get("security", []),
         parameters=[_parameter(param) for param in [*shared, *op.get("parameters", [])]],
         body_ref=_ref_name(body_schema),
@@ -203,15 +254,29 @@ def _operation(path: str, method: str, op: dict, shared: list[dict]) -> Operatio
     )
 
 
+def _scheme(name: str, scheme: dict) -> Scheme:
+    if scheme.get("type") == "http":
+        where = [(False, "заголовок "), (True, f"Authorization: {str(scheme.get('scheme', '')).title()} …")]
+    else:
+        where = [
+            (False, PLACES.get(scheme.get("in", ""), scheme.get("in", "")) + " "),
+            (True, scheme.get("name", "")),
+        ]
+    return Scheme(name, where, _runs(scheme.get("description", "")))
+
+
 def describe(spec: dict) -> Reference:
-    groups = {tag["name"]: Group(tag["name"], tag.get("description", "")) for tag in spec.get("tags", [])}
+    groups = {
+        tag["name"]: Group(tag["name"], tag.get("x-displayName", tag["name"]), tag.get("description", ""))
+        for tag in spec.get("tags", [])
+    }
     for path, item in spec.get("paths", {}).items():
         shared = item.get("parameters", [])
         for method in METHOD_ORDER:
             if method in item:
                 op = item[method]
                 tag = (op.get("tags") or ["api"])[0]
-                group = groups.setdefault(tag, Group(tag, ""))
+                group = groups.setdefault(tag, Group(tag, tag, ""))
                 group.operations.append(_operation(path, method, op, shared))
     components = spec.get("components", {})
     return Reference(
@@ -221,5 +286,5 @@ def describe(spec: dict) -> Reference:
         description=blocks(spec["info"].get("description", "")),
         groups=[group for group in groups.values() if group.operations],
         schemas={name: _fields(schema) for name, schema in components.get("schemas", {}).items()},
-        security=components.get("securitySchemes", {}),
+        security=[_scheme(name, scheme) for name, scheme in components.get("securitySchemes", {}).items()],
     )

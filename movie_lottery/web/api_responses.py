@@ -38,21 +38,21 @@ class Movie(Closed):
     kinopoisk_id = _maybe(fields.Integer)
     name = _text()
     year = _maybe(fields.Integer)
-    poster = _maybe(fields.String, "http(s) URL of the poster")
+    poster = _maybe(fields.String, "Адрес постера, http(s)")
     description = _maybe(fields.String)
-    rating = _maybe(fields.Float, "Kinopoisk rating, 0–10")
+    rating = _maybe(fields.Float, "Рейтинг Кинопоиска, 0–10")
     genres = fields.List(fields.String(), required=True)
     countries = fields.List(fields.String(), required=True)
-    poster_preview = _extra(fields.String, "A smaller poster")
-    rating_imdb = _extra(fields.Float, "IMDb rating, 0–10")
-    length = _extra(fields.Integer, "Running time, minutes")
-    trailer_url = _extra(fields.String, "Trailer (an embeddable URL)")
-    kinopoisk_url = _extra(fields.String, "The movie's page on kinopoisk.ru")
+    poster_preview = _extra(fields.String, "Постер поменьше")
+    rating_imdb = _extra(fields.Float, "Рейтинг IMDb, 0–10")
+    length = _extra(fields.Integer, "Длительность, минуты")
+    trailer_url = _extra(fields.String, "Трейлер (адрес для встраивания)")
+    kinopoisk_url = _extra(fields.String, "Страница фильма на kinopoisk.ru")
 
 
 STATUS_DOC = (
-    "want «хочу посмотреть», watched «посмотрели», excluded «не предлагать» (an exclusion whose day has "
-    "come is want)"
+    "`want` «хочу посмотреть», `watched` «посмотрели», `excluded` «не предлагать» (исключение, чей день "
+    "настал, — снова `want`)"
 )
 
 
@@ -63,15 +63,15 @@ def _status() -> fields.String:
 class LibraryNote(Closed):
     """What the library knows of a movie (a lottery's candidate, a search hit)."""
 
-    id = fields.Integer(required=True, metadata={"description": "The library movie"})
+    id = fields.Integer(required=True, metadata={"description": "Фильм библиотеки"})
     status = _status()
-    excluded_until = _maybe(fields.Date, "excluded: the day it is back in want; null: for good")
+    excluded_until = _maybe(fields.Date, "При `excluded`: день, когда фильм снова `want`; `null` — навсегда")
     favourite = fields.Boolean(required=True)
-    last_watched = _maybe(fields.Date, "The latest viewing's day")
-    times_watched = fields.Integer(required=True, metadata={"description": "Viewings recorded"})
+    last_watched = _maybe(fields.Date, "День последнего просмотра")
+    times_watched = fields.Integer(required=True, metadata={"description": "Сколько просмотров записано"})
     text = _text(
-        "What the pages say of it: «смотрели 3 марта», «смотрели 2 раза, последний — 3 марта», «исключён до "
-        "1 января», «исключён навсегда», or the status alone («хочу посмотреть», «посмотрели»)",
+        "Что о нём пишут страницы: «смотрели 3 марта», «смотрели 2 раза, последний — 3 марта», «исключён до "
+        "1 января», «исключён навсегда» или просто статус («хочу посмотреть», «посмотрели»)",
     )
 
 
@@ -79,44 +79,48 @@ class LibraryNotes(Closed):
     notes = fields.List(
         _maybe(fields.Nested, nested=LibraryNote),
         required=True,
-        metadata={"description": "One per movie sent, in order; null: not in the library"},
+        metadata={
+            "description": "По одной на каждый присланный фильм, по порядку; `null` — его нет в библиотеке"
+        },
     )
 
 
 class SearchHit(Movie):
-    is_series = fields.Boolean(metadata={"description": "A series rather than a film"})
-    library = _maybe(fields.Nested, nested=LibraryNote, description="The library's movie; null if none")
+    is_series = fields.Boolean(metadata={"description": "Сериал, а не фильм"})
+    library = _maybe(
+        fields.Nested, nested=LibraryNote, description="Этот фильм в библиотеке; `null`, если его там нет"
+    )
 
 
 class SearchResults(Closed):
     results = fields.List(fields.Nested(SearchHit), required=True)
-    cached = fields.Boolean(required=True, metadata={"description": "Answered from the 24-hour cache"})
+    cached = fields.Boolean(required=True, metadata={"description": "Ответ из суточного кэша"})
 
 
 class Candidate(Movie):
-    position = fields.Integer(required=True, metadata={"description": "0-based place in the list"})
+    position = fields.Integer(required=True, metadata={"description": "Место в списке, считая с 0"})
 
 
 class Lottery(Closed):
-    id = _text("8 URL-safe characters")
+    id = _text("8 символов, безопасных для адреса")
     created_at = fields.DateTime(required=True)
     movies = fields.List(fields.Nested(Candidate), required=True)
-    winner = _maybe(fields.Nested, nested=Candidate, description="null until drawn")
+    winner = _maybe(fields.Nested, nested=Candidate, description="`null`, пока не разыграна")
     drawn_at = _maybe(fields.DateTime)
-    commitment = _text("sha256 of the seed, published at creation")
-    seed = _maybe(fields.String, "Revealed once drawn: sha256(seed) must equal the commitment")
+    commitment = _text("sha256 от `seed`, публикуется при создании")
+    seed = _maybe(fields.String, "Раскрывается после розыгрыша: sha256(seed) должен совпасть с `commitment`")
     auto_download = fields.Boolean(required=True)
 
 
 class LotteryWithLinks(Lottery):
-    wait_url = _text("The page everyone waits on")
-    play_url = fields.String(metadata={"description": "The page that draws; for the admin only"})
-    play_token = fields.String(metadata={"description": "The draw's token; for the admin only"})
+    wait_url = _text("Страница, на которой все ждут результата")
+    play_url = fields.String(metadata={"description": "Страница розыгрыша; только для администратора"})
+    play_token = fields.String(metadata={"description": "Токен розыгрыша; только для администратора"})
 
 
 class CreatedLottery(LotteryWithLinks):
-    play_url = _text("The page that draws: send it to the friend who spins")
-    play_token = _text("The token POST /draw needs")
+    play_url = _text("Страница розыгрыша: пошлите её другу, который крутит барабан")
+    play_token = _text("Токен, который нужен для `POST …/draw`")
 
 
 class LotteryPage(Closed):
@@ -129,63 +133,85 @@ class LotteryPage(Closed):
 class PollResult(Closed):
     winner = _maybe(
         fields.Integer,
-        "The winner's place; once closed, the reel's pick among `tied` (null while a live poll is tied)",
+        "Место победителя; после закрытия — выбор барабана среди `tied` (`null`, пока в открытом голосовании "
+        "ничья)",
     )
     tied = fields.List(
-        fields.Integer(), required=True, metadata={"description": "The places sharing first, in list order"}
+        fields.Integer(),
+        required=True,
+        metadata={"description": "Места, поделившие первое, в порядке списка"},
     )
-    ballots = fields.Integer(required=True, metadata={"description": "Ballots counted"})
-    vetoes = fields.List(fields.Integer(), required=True, metadata={"description": "Vetoes per movie"})
+    ballots = fields.Integer(required=True, metadata={"description": "Сколько бюллетеней посчитано"})
+    vetoes = fields.List(fields.Integer(), required=True, metadata={"description": "Вето на каждый фильм"})
     excluded = fields.List(
         fields.Integer(),
         required=True,
-        metadata={"description": "Vetoed movies left out of the count (none when every movie is vetoed)"},
+        metadata={"description": "Фильмы с вето, не вошедшие в подсчёт (никакие, если вето у всех)"},
     )
-    counts = fields.List(fields.Integer(), metadata={"description": "Approval: «да» per movie"})
+    counts = fields.List(
+        fields.Integer(), metadata={"description": "Одобрение: сколько «да» у каждого фильма"}
+    )
     pairwise = fields.List(
         fields.List(fields.Integer()),
-        metadata={"description": "Ranked: pairwise[a][b] = ballots that put a above b (Schulze reads it)"},
+        metadata={
+            "description": "Ранжирование: `pairwise[a][b]` — сколько бюллетеней ставят a выше b "
+            "(по ним считает метод Шульце)"
+        },
     )
 
 
 class Poll(Closed):
-    id = _text("8 URL-safe characters")
+    id = _text("8 символов, безопасных для адреса")
     created_at = fields.DateTime(required=True)
     status = _text(validate=validate.OneOf(["open", "closed"]))
     method = _text(validate=validate.OneOf(["approval", "ranked"]))
-    results = _text("When the result is shown", validate=validate.OneOf(["after_close", "live"]))
-    veto = fields.Boolean(required=True, metadata={"description": "Each participant may veto one movie"})
+    results = _text("Когда виден результат", validate=validate.OneOf(["after_close", "live"]))
+    veto = fields.Boolean(
+        required=True, metadata={"description": "Каждый участник может наложить вето на один фильм"}
+    )
     auto_download = fields.Boolean(
-        required=True, metadata={"description": "The winner is queued once closed"}
+        required=True, metadata={"description": "После закрытия победитель ставится на скачивание"}
     )
     movies = fields.List(fields.Nested(Candidate), required=True)
-    voters = fields.List(fields.String(), required=True, metadata={"description": "Who has voted, in order"})
-    deadline = _maybe(fields.DateTime, "When it closes by itself; null: when its creator closes it")
+    voters = fields.List(
+        fields.String(), required=True, metadata={"description": "Кто уже проголосовал, по порядку"}
+    )
+    deadline = _maybe(fields.DateTime, "Когда закроется само; `null` — когда закроет создатель")
     closed_at = _maybe(fields.DateTime)
-    closed_by = _maybe(fields.String, "creator, admin or deadline", validate=validate.OneOf(POLL_CLOSERS))
-    commitment = _text("sha256 of the seed, published at creation")
-    seed = _maybe(fields.String, "Revealed once closed: sha256(seed) must equal the commitment")
-    result = _maybe(fields.Nested, nested=PollResult, description="null until shown (live, or once closed)")
-    poll_url = _text("The page everyone votes on")
-    manage_url = fields.String(metadata={"description": "Close early, remove a ballot; for the admin only"})
-    manage_token = fields.String(metadata={"description": "The manage link's token; for the admin only"})
+    closed_by = _maybe(
+        fields.String, "`creator`, `admin` или `deadline`", validate=validate.OneOf(POLL_CLOSERS)
+    )
+    commitment = _text("sha256 от `seed`, публикуется при создании")
+    seed = _maybe(fields.String, "Раскрывается после закрытия: sha256(seed) должен совпасть с `commitment`")
+    result = _maybe(
+        fields.Nested,
+        nested=PollResult,
+        description="`null`, пока не показан (при `live` — сразу, иначе после закрытия)",
+    )
+    poll_url = _text("Страница, на которой все голосуют")
+    manage_url = fields.String(
+        metadata={"description": "Закрыть досрочно, убрать бюллетень; только для администратора"}
+    )
+    manage_token = fields.String(
+        metadata={"description": "Токен ссылки управления; только для администратора"}
+    )
 
 
 class CreatedPoll(Poll):
-    manage_url = _text("The creator's page: close early, remove a ballot")
-    manage_token = _text("The token POST /close and DELETE /ballots/<name> need")
+    manage_url = _text("Страница создателя: закрыть досрочно, убрать бюллетень")
+    manage_token = _text("Токен, который нужен для `POST …/close` и `DELETE …/ballots/<name>`")
 
 
 class OwnBallot(Closed):
     name = _text()
-    approve = fields.List(fields.Integer(), metadata={"description": "Approval polls"})
-    ranking = fields.List(fields.Integer(), metadata={"description": "Ranked polls, best first"})
+    approve = fields.List(fields.Integer(), metadata={"description": "Голосование одобрением"})
+    ranking = fields.List(fields.Integer(), metadata={"description": "Ранжирование, лучший первым"})
     veto = _maybe(fields.Integer)
 
 
 class Download(Closed):
     status = _text(validate=validate.OneOf(DOWNLOAD_STATUSES))
-    info_hash = _text("40 lowercase hex characters")
+    info_hash = _text("40 шестнадцатеричных символов в нижнем регистре")
     requested_at = fields.DateTime(required=True)
     sent_at = _maybe(fields.DateTime)
     finished_at = _maybe(fields.DateTime)
@@ -195,10 +221,11 @@ class Download(Closed):
 
 class RemovalState(Closed):
     status = _text(
-        "pending: stored, sent when qBittorrent answers; sent: qBittorrent took the delete; done: gone",
+        "`pending` — записано, уйдёт, когда qBittorrent ответит; `sent` — qBittorrent принял удаление; "
+        "`done` — удалено",
         validate=validate.OneOf(["pending", "sent", "done"]),
     )
-    info_hash = _text("40 lowercase hex characters")
+    info_hash = _text("40 шестнадцатеричных символов в нижнем регистре")
     delete_files = fields.Boolean(required=True)
     requested_at = fields.DateTime(required=True)
     sent_at = _maybe(fields.DateTime)
@@ -209,22 +236,24 @@ class LibraryMovie(Movie):
     id = fields.Integer(required=True)
     status = _status()
     excluded_until = _maybe(
-        fields.Date, "excluded: the day it is back in want; null: for good (or not excluded)"
+        fields.Date, "При `excluded`: день, когда фильм снова `want`; `null` — навсегда (или не исключён)"
     )
     favourite = fields.Boolean(required=True, metadata={"description": "«любимое»"})
     viewings = fields.List(
-        fields.Date(), required=True, metadata={"description": "Days watched, newest first"}
+        fields.Date(), required=True, metadata={"description": "Дни просмотров, новые первыми"}
     )
-    last_watched = _maybe(fields.Date, "The newest of viewings")
+    last_watched = _maybe(fields.Date, "Самый поздний из просмотров")
     added_at = fields.DateTime(required=True)
     magnet = _maybe(fields.String)
-    info_hash = _maybe(fields.String, "40 lowercase hex characters")
-    torrent_search_url = _maybe(fields.String, "The tracker search for it, when TORRENT_SEARCH_URL is set")
-    download = _maybe(fields.Nested, nested=Download, description="The download asked for; null if none")
+    info_hash = _maybe(fields.String, "40 шестнадцатеричных символов в нижнем регистре")
+    torrent_search_url = _maybe(fields.String, "Поиск его на трекере, если задан `TORRENT_SEARCH_URL`")
+    download = _maybe(
+        fields.Nested, nested=Download, description="Заказанное скачивание; `null`, если его нет"
+    )
     removal = _maybe(
         fields.Nested,
         nested=RemovalState,
-        description="The torrent's removal asked for instead; null if none",
+        description="Заказанное вместо него удаление торрента; `null`, если его нет",
     )
 
 
@@ -236,13 +265,13 @@ class StatusCounts(Closed):
 
 class LibraryPage(Closed):
     movies = fields.List(fields.Nested(LibraryMovie), required=True)
-    total = fields.Integer(required=True, metadata={"description": "Movies that pass the filter"})
+    total = fields.Integer(required=True, metadata={"description": "Сколько фильмов проходит фильтр"})
     page = fields.Integer(required=True)
     pages = fields.Integer(required=True)
     counts = fields.Nested(
         StatusCounts,
         required=True,
-        metadata={"description": "Movies per status under the rest of the filter (genre, years, rating, q)"},
+        metadata={"description": "Фильмы по статусам при остальном фильтре (жанр, годы, рейтинг, `q`)"},
     )
 
 
@@ -250,12 +279,14 @@ class RandomPick(Closed):
     movies = fields.List(
         fields.Nested(LibraryMovie),
         required=True,
-        metadata={"description": "Distinct, in the order drawn; fewer than n when fewer match"},
+        metadata={"description": "Разные, в порядке выбора; меньше `n`, если подходит меньше"},
     )
 
 
 class Genres(Closed):
-    genres = fields.List(fields.String(), required=True, metadata={"description": "Normalised, sorted"})
+    genres = fields.List(
+        fields.String(), required=True, metadata={"description": "Приведённые к одному виду, по алфавиту"}
+    )
 
 
 class DownloadAccepted(Closed):
@@ -266,8 +297,8 @@ class Removal(Closed):
     info_hash = _text()
     delete_files = fields.Boolean(required=True)
     status = _text(
-        "Stored: the removal is carried out in the background, also after a restart; follow it in the "
-        "movie's `removal` (a download still queued is only called off: its removal is done at once)",
+        "Записано: удаление выполняется в фоне, и после перезапуска тоже; следите за ним в `removal` фильма "
+        "(ещё не отправленное скачивание просто отменяется — такое удаление готово сразу)",
         validate=validate.OneOf(["queued"]),
     )
 
@@ -282,14 +313,14 @@ class Breaker(Closed):
 
 
 class Torrent(Closed):
-    movie_id = _maybe(fields.Integer, "The library movie with this hash, if any")
+    movie_id = _maybe(fields.Integer, "Фильм библиотеки с этим хешем, если есть")
     info_hash = _text()
     name = _text()
-    state = _text("qBittorrent's state")
-    progress = fields.Float(required=True, metadata={"description": "0–1"})
-    dlspeed = fields.Integer(required=True, metadata={"description": "bytes/s"})
-    eta = _maybe(fields.Integer, "seconds; null when unknown")
-    size = fields.Integer(required=True, metadata={"description": "bytes"})
+    state = _text("Состояние в qBittorrent")
+    progress = fields.Float(required=True, metadata={"description": "От 0 до 1"})
+    dlspeed = fields.Integer(required=True, metadata={"description": "Байт в секунду"})
+    eta = _maybe(fields.Integer, "Секунды; `null`, если неизвестно")
+    size = fields.Integer(required=True, metadata={"description": "Байты"})
 
 
 class PendingDownload(Closed):
@@ -301,7 +332,7 @@ class PendingDownload(Closed):
 
 
 class PendingRemoval(Closed):
-    movie_id = _maybe(fields.Integer, "null when the movie has been deleted from the library since")
+    movie_id = _maybe(fields.Integer, "`null`, если фильм с тех пор удалён из библиотеки")
     info_hash = _text()
     delete_files = fields.Boolean(required=True)
     status = _text(validate=validate.OneOf(["pending", "sent"]))
@@ -311,20 +342,20 @@ class PendingRemoval(Closed):
 class TorrentStatus(Closed):
     configured = fields.Boolean(required=True)
     available = fields.Boolean(required=True)
-    reason = _maybe(fields.String, "Why qBittorrent is not available, in Russian")
-    checked_at = _maybe(fields.DateTime, "When the snapshot was taken")
+    reason = _maybe(fields.String, "Почему qBittorrent недоступен, по-русски")
+    checked_at = _maybe(fields.DateTime, "Когда снят снимок состояния")
     breaker = fields.Nested(Breaker, required=True)
     torrents = fields.List(fields.Nested(Torrent), required=True)
     pending = fields.List(fields.Nested(PendingDownload), required=True)
     removals = fields.List(
-        fields.Nested(PendingRemoval), required=True, metadata={"description": "Removals not yet done"}
+        fields.Nested(PendingRemoval), required=True, metadata={"description": "Ещё не выполненные удаления"}
     )
 
 
 class ErrorBody(Closed):
-    code = _text("Stable, for scripts: e.g. invalid_input, lottery_not_found")
-    message = _text("Russian, for people")
-    details = fields.Dict(metadata={"description": "Field messages (fields) and, for a movie, its index"})
+    code = _text("Неизменный, для скриптов: например, `invalid_input`, `lottery_not_found`")
+    message = _text("По-русски, для людей")
+    details = fields.Dict(metadata={"description": "Сообщения по полям (`fields`) и, для фильма, его номер"})
 
 
 class Error(Closed):

@@ -86,7 +86,7 @@ def _page() -> fields.Integer:
         strict=False,
         validate=validate.Range(1, PAGE_MAX, error=message),
         error_messages={"invalid": message, "null": message},
-        metadata={"description": "Page number, from 1; past the last page gives the last page."},
+        metadata={"description": "Номер страницы, с 1; номер за последней даёт последнюю."},
     )
 
 
@@ -118,12 +118,14 @@ class LotteryCreateSchema(ApiSchema):
             validate.Length(max=MAX_MOVIES, error=TOO_MANY),
         ],
         error_messages={"required": NOT_A_LIST, "null": NOT_A_LIST, "invalid": NOT_A_LIST},
-        metadata={"description": "The candidates in the order the reel shows them; the draw depends on it."},
+        metadata={
+            "description": "Кандидаты в том порядке, в каком их покажет барабан: от него зависит розыгрыш."
+        },
     )
     auto_download = StrictBoolean(
         load_default=False,
         error_messages={"invalid": "auto_download (скачать победителя автоматически): нужно «да» или «нет»"},
-        metadata={"description": "Queue the winner's download (when qBittorrent is configured)."},
+        metadata={"description": "Поставить победителя на скачивание (если qBittorrent настроен)."},
     )
     message_codes: ClassVar[dict[str, str]] = {
         TOO_FEW: "too_few_movies",
@@ -162,14 +164,14 @@ class PollCreateSchema(LotteryCreateSchema):
             validate.Length(max=MAX_MOVIES, error=POLL_TOO_MANY),
         ],
         error_messages={"required": NOT_A_LIST, "null": NOT_A_LIST, "invalid": NOT_A_LIST},
-        metadata={"description": "The candidates; ballots name them by their 0-based place in this list."},
+        metadata={"description": "Кандидаты; бюллетени называют их по месту в этом списке, считая с 0."},
     )
     method = Text(
         load_default="approval",
         validate=[validate.Length(max=20), validate.OneOf(METHODS, error="method: approval или ranked")],
         metadata={
-            "description": "approval: each movie yes or no, most yes wins; ranked: order as many as you "
-            "like, the Schulze method decides."
+            "description": "`approval` — каждому фильму «да» или «нет», побеждает больше «да»; `ranked` — "
+            "расставить сколько угодно фильмов по порядку, решает метод Шульце."
         },
     )
     deadline = fields.AwareDateTime(
@@ -181,7 +183,8 @@ class PollCreateSchema(LotteryCreateSchema):
             "format": "deadline: нужны дата и время с часовым поясом, например 2026-12-31 21:00:00+03:00",
         },
         metadata={
-            "description": "ISO 8601 with an offset; the poll closes then. None: until its creator closes it."
+            "description": "ISO 8601 с часовым поясом: тогда голосование закроется. Без срока — пока "
+            "не закроет создатель."
         },
     )
     results = Text(
@@ -190,19 +193,25 @@ class PollCreateSchema(LotteryCreateSchema):
             validate.Length(max=20),
             validate.OneOf(POLL_RESULTS, error="results: after_close или live"),
         ],
-        metadata={"description": "after_close: the result appears once closed; live: while it is open too."},
+        metadata={
+            "description": "`after_close` — результат виден после закрытия; `live` — и пока голосование "
+            "открыто."
+        },
     )
     veto = StrictBoolean(
         load_default=False,
         error_messages={"invalid": "veto (можно наложить вето): нужно «да» или «нет»"},
         metadata={
-            "description": "Each participant may veto one movie; a vetoed movie cannot win unless all are."
+            "description": "Каждый может наложить вето на один фильм; фильм с вето не победит, если вето "
+            "не у всех."
         },
     )
     auto_download = StrictBoolean(
         load_default=False,
         error_messages={"invalid": "auto_download (скачать победителя автоматически): нужно «да» или «нет»"},
-        metadata={"description": "Queue the winner's download once closed (when qBittorrent is configured)."},
+        metadata={
+            "description": "После закрытия поставить победителя на скачивание (если qBittorrent настроен)."
+        },
     )
     message_codes: ClassVar[dict[str, str]] = {
         TOO_FEW: "too_few_movies",
@@ -252,18 +261,20 @@ class BallotSchema(ApiSchema):
             FullPattern(PARTICIPANT_NAME, error=NAME_MESSAGE),
         ],
         metadata={
-            "description": "Shown to everyone as having voted; unique in the poll (case, spaces and ё/е "
-            "aside). Needed on the first ballot; later ones with the participant cookie may omit it."
+            "description": "Все увидят, что вы проголосовали; в голосовании одно такое имя (регистр, пробелы "
+            "и ё/е не важны). Нужно в первом бюллетене; с cookie участника дальше можно без него."
         },
     )
-    approve = _positions("Approval polls: the movies you would watch («да»), by 0-based place.")
-    ranking = _positions("Ranked polls: 0-based places, best first; movies left out share the last place.")
+    approve = _positions("Голосование одобрением: фильмы, которые вы готовы смотреть («да»), по месту с 0.")
+    ranking = _positions("Ранжирование: места с 0, лучший первым; не названные фильмы делят последнее место.")
     veto = OneVeto(
         load_default=None,
         allow_none=True,
         strict=True,
         error_messages={"several": ONE_VETO, "invalid": "veto: номер фильма — целое число"},
-        metadata={"description": "Polls with vetoes: the one movie you will not watch (0-based place)."},
+        metadata={
+            "description": "Голосование с вето: один фильм, который вы смотреть не будете (место с 0)."
+        },
     )
     message_codes: ClassVar[dict[str, str]] = {ONE_VETO: "two_vetoes"}
     field_codes: ClassVar[dict[str, str]] = {
@@ -287,7 +298,7 @@ class ManageSchema(ApiSchema):
         load_default=None,
         allow_none=True,
         validate=[validate.Length(max=TOKEN_MAX), NoControls()],
-        metadata={"description": "The manage link's token; the admin needs none."},
+        metadata={"description": "Токен ссылки управления; администратору не нужен."},
     )
 
 
@@ -297,7 +308,7 @@ class DrawSchema(ApiSchema):
         load_default=None,
         allow_none=True,
         validate=[validate.Length(max=TOKEN_MAX), NoControls()],
-        metadata={"description": "The play link's token; the admin may draw without it."},
+        metadata={"description": "Токен ссылки розыгрыша; администратор может крутить без него."},
     )
 
 
@@ -335,7 +346,9 @@ class SearchQuery(ApiSchema):
             Searchable(),
         ],
         error_messages={"required": EMPTY_QUERY},
-        metadata={"description": "A title, a kinopoisk.ru link or a Kinopoisk id; spaces are collapsed."},
+        metadata={
+            "description": "Название, ссылка на kinopoisk.ru или id Кинопоиска; лишние пробелы убираются."
+        },
     )
     message_codes: ClassVar[dict[str, str]] = {
         EMPTY_QUERY: "empty_query",
@@ -368,8 +381,8 @@ class LibraryQuery(ApiSchema, LibraryFilterSchema):
         load_default="added",
         validate=[validate.Length(max=20), NoControls()],
         metadata={
-            "description": f"One of {', '.join(SORTS)} (watched: the oldest last viewing first, never "
-            "watched last); anything else sorts by date added."
+            "description": f"Одно из: {', '.join(SORTS)} (`watched` — сначала те, что смотрели давнее всего, "
+            "несмотренные в конце); любое другое — по дате добавления."
         },
     )
     page = _page()
@@ -389,8 +402,9 @@ class RandomQuery(ApiSchema, LibraryFilterSchema):
         validate=[validate.Length(max=STATUS_TEXT_MAX), NoControls()],
         error_messages={"invalid": FILTER_STATUS_INVALID},
         metadata={
-            "description": "want (the default), watched, or both (want,watched or all). An excluded movie "
-            "never comes out: excluded is refused, and an exclusion whose day has come counts as want."
+            "description": "`want` (по умолчанию), `watched` или оба (`want,watched` или `all`). Исключённый "
+            "фильм не выпадает никогда: `excluded` не принимается, а исключение, чей день настал, — "
+            "это `want`."
         },
     )
     n = fields.Integer(
@@ -398,7 +412,7 @@ class RandomQuery(ApiSchema, LibraryFilterSchema):
         strict=False,
         validate=validate.Range(RANDOM_MIN, RANDOM_MAX, error=N_INVALID),
         error_messages={"invalid": N_INVALID, "null": N_INVALID},
-        metadata={"description": "How many distinct movies; fewer come when fewer match."},
+        metadata={"description": "Сколько разных фильмов; если подходит меньше, придёт меньше."},
     )
     field_codes: ClassVar[dict[str, str]] = {**FILTER_CODES, "n": "invalid_n"}
     message_codes: ClassVar[dict[str, str]] = {
@@ -425,13 +439,15 @@ class MarksSchema(ApiSchema):
             validate.OneOf(LIBRARY_STATUSES, error=STATUS_INVALID),
         ],
         error_messages={"null": STATUS_INVALID, "invalid": STATUS_INVALID},
-        metadata={"description": "want «хочу посмотреть», watched «посмотрели», excluded «не предлагать»."},
+        metadata={
+            "description": "`want` «хочу посмотреть», `watched` «посмотрели», `excluded` «не предлагать»."
+        },
     )
     excluded_until = CalendarDay(
         allow_none=True,
         metadata={
-            "description": "Only with excluded: the day the movie is back in want (after today); "
-            "null: excluded for good."
+            "description": "Только с `excluded`: день, когда фильм снова `want` (позже сегодняшнего); "
+            "`null` — исключён навсегда."
         },
     )
     favourite = StrictBoolean(
@@ -456,7 +472,7 @@ class ViewingSchema(ApiSchema):
     date = CalendarDay(
         load_default=None,
         allow_none=True,
-        metadata={"description": "The day it was watched (not in the future); default: today (UTC)."},
+        metadata={"description": "День просмотра (не в будущем); по умолчанию — сегодня (UTC)."},
     )
     default_code: ClassVar[str] = "invalid_date"
 
@@ -477,7 +493,7 @@ class LibraryNotesSchema(ApiSchema):
         required=True,
         validate=validate.Length(max=MAX_MOVIES, error=NOTES_TOO_MANY),
         error_messages={"required": NOTES_NEEDED, "null": NOTES_NEEDED, "invalid": NOTES_NEEDED},
-        metadata={"description": "Up to 25 candidates: kinopoisk_id and/or name and year."},
+        metadata={"description": "До 25 кандидатов: `kinopoisk_id` и/или `name` и `year`."},
     )
     default_code: ClassVar[str] = "invalid_movies"
 
@@ -490,7 +506,7 @@ def _magnet(**options: Any) -> Text:
     return Text(
         validate=validate.Length(max=MAGNET_MAX, error=MAGNET_TOO_LONG),
         error_messages={"required": MAGNET_NEEDED, "null": MAGNET_NEEDED, "invalid": MAGNET_NEEDED},
-        metadata={"description": "magnet:?xt=urn:btih:<40 hex or 32 base32 characters>…"},
+        metadata={"description": "`magnet:?xt=urn:btih:` и 40 шестнадцатеричных или 32 символа base32…"},
         **options,
     )
 
@@ -521,7 +537,7 @@ class RemoveTorrentQuery(ApiSchema):
     delete_files = Text(
         load_default="0",
         validate=validate.OneOf(["0", "1"], error="delete_files должен быть 0 или 1"),
-        metadata={"description": "1 also deletes the downloaded files."},
+        metadata={"description": "`1` — удалить и скачанные файлы."},
     )
     default_code: ClassVar[str] = "invalid_delete_files"
 

@@ -9,9 +9,11 @@ from ..library_filters import utc_today
 from ..movie_search import KinopoiskGate, search_movies
 from ..viewings import library_notes
 from . import api_responses as out
-from .api import bp
 from .api_schemas import SearchQuery
 from .library_words import with_text
+from .openapi import ApiBlueprint
+
+bp = ApiBlueprint("api_search", __name__, url_prefix="/api")
 
 KINOPOISK_EXTENSION = "kinopoisk"  # (client, gate) of this process, made on the first search
 KINOPOISK_TROUBLE = [
@@ -43,11 +45,11 @@ def _kinopoisk() -> tuple[KinopoiskClient, KinopoiskGate]:
 @bp.response(200, out.SearchResults)
 @bp.refuses({503: KINOPOISK_TROUBLE})
 def search(query: dict) -> Response:
-    """Search Kinopoisk
+    """Поиск на Кинопоиске
 
-    Results come in the lottery's movie shape, ready for POST /api/lotteries, each with `library`: what the
-    library knows of it (status, last viewing), or null. Each distinct query reaches Kinopoisk at most once
-    a day; any trouble there is a 503 with a code, never a wait.
+    Результаты — в форме фильма лотереи, готовые для `POST /api/lotteries`, и у каждого `library`: что о нём
+    знает библиотека (статус, последний просмотр), или `null`. Каждый разный запрос доходит до Кинопоиска не
+    чаще раза в сутки; любая беда там — 503 с кодом, а не ожидание.
     """
     client, gate = _kinopoisk()
     result = search_movies(query["q"], client, gate)

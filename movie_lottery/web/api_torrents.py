@@ -7,7 +7,9 @@ from flask import Response, current_app, jsonify
 from .. import downloads
 from ..torrent_status import service_for, status_summary
 from . import api_responses as out
-from .api import bp
+from .openapi import ApiBlueprint
+
+bp = ApiBlueprint("api_torrents", __name__, url_prefix="/api")
 
 
 def torrents_payload() -> dict:
@@ -59,8 +61,8 @@ def torrents_payload() -> dict:
 @bp.get("/torrents")
 @bp.response(200, out.TorrentStatus)
 def torrents_status() -> Response:
-    """qBittorrent's status, our torrents and the download queue
+    """Состояние qBittorrent, наши торренты и очередь скачиваний
 
-    Answered from this worker's latest snapshot: it never waits on qBittorrent.
+    Ответ из последнего снимка этого процесса: он никогда не ждёт qBittorrent.
     """
     return jsonify(torrents_payload())

@@ -18,7 +18,7 @@ import functools
 import hashlib
 import hmac
 import ipaddress
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from flask import (
@@ -45,6 +45,7 @@ bp = Blueprint("auth", __name__)
 FORWARDING_KEYS = ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP")
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "::1", "localhost"})
 SITE_OPEN_KEY = "movie_lottery.site_open"  # in the WSGI environ: one request, one answer
+PAGE_BLUEPRINTS_KEY = "movie_lottery.page_blueprints"  # in app.extensions: where a sign-in may lead
 NO_PASSWORD_MESSAGE = (
     "Сайт закрыт: на сервере не задан пароль администратора. Задайте ADMIN_PASSWORD"
     " (или OPEN_SITE=true, чтобы открыть сайт всем)"
@@ -187,7 +188,7 @@ def owner_only(view: Callable) -> Callable:
 def _is_landing_page(rule) -> bool:
     """A page a person can land on: a GET page of the site; not the API, not a file (``backup.json``)."""
     return (
-        rule.endpoint.startswith("pages.")
+        rule.endpoint.split(".", 1)[0] in current_app.extensions[PAGE_BLUEPRINTS_KEY]
         and "GET" in rule.methods
         and "." not in rule.rule.rsplit("/", 1)[-1]
     )
@@ -267,7 +268,9 @@ def _guard():
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, page_blueprints: Iterable[str]) -> None:
+    """``page_blueprints``: the names of the blueprints of HTML pages, where a sign-in may lead."""
+    app.extensions[PAGE_BLUEPRINTS_KEY] = frozenset(page_blueprints)
     app.before_request(_guard)
 
     @app.context_processor

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Response, flash, redirect, request, url_for
+from flask import Blueprint, Response, flash, redirect, request, url_for
 
 from .. import backup, milestones
 from ..errors import DomainError
 from .auth import owner_only
-from .pages import bp
+
+bp = Blueprint("backup_pages", __name__)
 
 
 @bp.get("/library/backup.json")
@@ -52,4 +53,4 @@ def library_backup_upload():
 
 def _back() -> str:
     # The top of the library, where the flash is shown (the panel itself sits at the bottom).
-    return url_for("pages.library_page")
+    return url_for("library_pages.library_page")

@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from flask import (
+    Blueprint,
     Response,
     current_app,
     flash,
@@ -56,7 +57,9 @@ from .auth import is_admin
 from .errors import wants_json
 from .library_words import STATUS_LABELS, note_for
 from .page_cache import cached_page
-from .pages import bp, collage_fetched_at, page_arg, render_page
+from .pages import collage_fetched_at, page_arg, render_page
+
+bp = Blueprint("library_pages", __name__)
 
 SORT_LABELS = {
     "added": "Сначала новые",
@@ -338,7 +341,7 @@ def _status_tabs(listing: Listing, counts: dict[str, int]) -> list[dict]:
         {
             "label": "Все",
             "count": sum(counts[s] for s in DEFAULT_STATUSES),
-            "url": url_for("pages.library_page", **others),
+            "url": url_for("library_pages.library_page", **others),
             "current": set(listing.filter.statuses) == set(DEFAULT_STATUSES),
             "status": "",
         }
@@ -348,7 +351,7 @@ def _status_tabs(listing: Listing, counts: dict[str, int]) -> list[dict]:
             {
                 "label": STATUS_LABELS[status].capitalize(),
                 "count": counts[status],
-                "url": url_for("pages.library_page", **others, status=status),
+                "url": url_for("library_pages.library_page", **others, status=status),
                 "current": listing.filter.statuses == (status,),
                 "status": status,
             }
@@ -379,7 +382,7 @@ def _safe_back(target: str | None) -> str | None:
 
 def _back(movie_id: int | None = None) -> str:
     """Back to the list the form was sent from (same filter and sort), at the movie's card."""
-    target = _safe_back(request.form.get("back", "")) or url_for("pages.library_page")
+    target = _safe_back(request.form.get("back", "")) or url_for("library_pages.library_page")
     return f"{target}#movie-{movie_id}" if movie_id else target
 
 
@@ -415,7 +418,7 @@ def library_page(form: dict | None = None, form_error: str | None = None, status
     config = current_app.config
     torrents = _torrents()
     summary = status_summary(service_for(current_app))
-    back = url_for("pages.library_page", **list_params(listing, found.page))
+    back = url_for("library_pages.library_page", **list_params(listing, found.page))
     html = render_page(
         "library.html",
         cards=[card_for(movie, torrents, today) for movie in found.movies],
@@ -470,7 +473,7 @@ def library_live() -> Response:
     ids = _ids_arg(request.args.get("ids"))
     asked = (request.args.get("parts") or "torrent").split(",")
     parts = [p for p in LIVE_PARTS if p in asked and (p != "controls" or is_admin())] or ["torrent"]
-    back = _safe_back(request.args.get("back")) or url_for("pages.library_page")
+    back = _safe_back(request.args.get("back")) or url_for("library_pages.library_page")
     today = utc_today()
     torrents = _torrents()
     summary = status_summary(service_for(current_app))
@@ -534,7 +537,7 @@ def library_add():
         return library_page(form=form, form_error=exc.message, status=exc.status)
     verb = "добавлен в библиотеку" if added.created else "уже был в библиотеке — данные обновлены"
     flash(f"«{added.movie.name}» {verb}", "success")
-    return redirect(f"{url_for('pages.library_page')}#movie-{added.movie.id}")
+    return redirect(f"{url_for('library_pages.library_page')}#movie-{added.movie.id}")
 
 
 def _act(movie_id: int, action, success, after=None):
@@ -724,7 +727,7 @@ def library_random():
     raw_n = (request.args.get("n") or str(RANDOM_DEFAULT)).strip()
     if error is None and not (raw_n.isdigit() and RANDOM_MIN <= int(raw_n) <= RANDOM_MAX):
         error = f"Случайных фильмов — от {RANDOM_MIN} до {RANDOM_MAX}"
-    back = url_for("pages.library_page", **filter_params(_clean_args(request.args)[0]))
+    back = url_for("library_pages.library_page", **filter_params(_clean_args(request.args)[0]))
     if error:
         flash(error, "error")
         return redirect(back)

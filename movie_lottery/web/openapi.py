@@ -11,11 +11,13 @@ Flask's own registration), so an upgrade of flask-smorest does not break it sile
 - every operation's possible refusals (status and codes), its tag and its access rule (from ``auth.public``)
   are written into the document by an apispec plugin (``operation_helper``), from attributes of our own on
   the view (``api_refusals``), so the fuzz test can hold each answer to it;
-- the document is written on first use, not in every worker at start: the blueprint is registered with
-  Flask directly, and described (flask-smorest's ``Blueprint.register_views_in_doc``) when first asked for.
-  What that skips of ``Api.register_blueprint`` is a tag named after the blueprint (ours are per module) and
-  the blueprint-to-Api map behind ``flask_smorest.current_api``, which only its ETag helpers use: the
-  ETag of GET /api/lotteries/<id> is set by hand, so do not use ``@bp.etag`` here.
+- the document is written on first use, not in every worker at start: each area's blueprint (api_lotteries,
+  api_polls, ...) is registered with Flask directly, and described (flask-smorest's
+  ``Blueprint.register_views_in_doc``) when first asked for. What that skips of ``Api.register_blueprint``
+  is a tag named after the blueprint (ours come from the view's module, which is the same name without
+  ``api_``) and the blueprint-to-Api map behind ``flask_smorest.current_api``, which only its ETag helpers
+  use: the ETags of the polled reads are set by hand (``api.conditional_json``), so do not use
+  ``@bp.etag`` here.
 tests/integration/test_openapi_document.py pins each of these.
 """
 
@@ -54,48 +56,57 @@ SECURITY_SCHEMES = {
     "bearerAuth": {
         "type": "http",
         "scheme": "bearer",
-        "description": "API_TOKEN, for scripts and bots. Only when ADMIN_PASSWORD is set; never needs CSRF.",
+        "description": "`API_TOKEN`, для скриптов и ботов. Только при заданном `ADMIN_PASSWORD`; без CSRF.",
     },
     "adminSession": {
         "type": "apiKey",
         "in": "cookie",
         "name": "ml_session",
-        "description": "The admin's session after signing in at /login.",
+        "description": "Сессия администратора после входа на /login.",
     },
     "csrfToken": {
         "type": "apiKey",
         "in": "header",
         "name": "X-CSRFToken",
-        "description": "With the session cookie: each POST/PUT/DELETE sends the page's csrf-token meta.",
+        "description": "Вместе с cookie сессии: каждый POST/PUT/DELETE шлёт мета-тег `csrf-token` страницы.",
     },
 }
 
 DESCRIPTION = """\
-The JSON API of Movie Lottery: the site's own scripts use it, and so can bots.
+JSON API «Кинолотереи»: им пользуются скрипты самого сайта, а также боты.
 
-- Bodies are `application/json` (415 otherwise); unknown fields are ignored. A POST says
-  `Content-Type: application/json` even when it has no body, unless it carries the bearer token
-  or `X-CSRFToken`: that is what no form on another site can send (415 otherwise).
-- Each operation takes a body only as large as its fields can need, every character at its longest escape
-  (413 `payload_too_large` past it: about 4 MB to create a lottery, a few hundred KB at most elsewhere);
-  JSON nested deeper than MAX_JSON_DEPTH levels is a 400 `invalid_json`.
-- Errors are `{"error": {"code", "message", "details"?}}`: `code` is stable, `message` is Russian,
-  `details.fields` has each refused field's messages.
-- With `ADMIN_PASSWORD` unset every operation is open to a client on the server itself, and to everyone only
-  with `OPEN_SITE=true`. With it set, operations marked as admin-only need
-  `Authorization: Bearer <API_TOKEN>` or the admin's session cookie (plus `X-CSRFToken` on writes);
-  a lottery's own reads and its draw, and a poll's reads, ballots, close and ballot removal, stay public
-  (the close and the removal need the poll's manage token).
+- Тела запросов — `application/json` (иначе 415); незнакомые поля пропускаются. POST указывает
+  `Content-Type: application/json`, даже когда тела нет, если только у него нет bearer-токена
+  или `X-CSRFToken`: этого не пошлёт ни одна форма с чужого сайта (иначе 415).
+- Каждая операция принимает тело не больше, чем может понадобиться её полям, каждый символ — в самой длинной
+  записи (иначе 413 `payload_too_large`: около 4 МБ на создание лотереи, в остальных — не больше нескольких
+  сотен КБ); JSON глубже MAX_JSON_DEPTH уровней — 400 `invalid_json`.
+- Ошибки — `{"error": {"code", "message", "details"?}}`: `code` неизменен, `message` по-русски,
+  в `details.fields` — сообщения по каждому отвергнутому полю.
+- Без `ADMIN_PASSWORD` все операции открыты клиенту на самом сервере, а всем — только при
+  `OPEN_SITE=true`. С ним операции с пометкой «только админ» требуют
+  `Authorization: Bearer <API_TOKEN>` или cookie сессии администратора (плюс `X-CSRFToken` при записи);
+  чтение лотереи и её розыгрыш, чтение голосования, бюллетени, закрытие и удаление бюллетеня остаются
+  публичными (закрытию и удалению нужен токен управления).
 """
 
 DESCRIPTION = DESCRIPTION.replace("MAX_JSON_DEPTH", str(MAX_JSON_DEPTH))
 
+# x-displayName: the tag as people read it (a vendor extension Redoc also shows); the name stays for scripts.
 TAGS = [
-    {"name": "lotteries", "description": "Create, read, draw, list and delete lotteries"},
-    {"name": "polls", "description": "Group polls: ballots, the close and the count"},
-    {"name": "library", "description": "Kept movies, their magnet links and their downloads"},
-    {"name": "search", "description": "Kinopoisk search behind a 24-hour cache"},
-    {"name": "torrents", "description": "qBittorrent's status, from memory"},
+    {
+        "name": "lotteries",
+        "x-displayName": "Лотереи",
+        "description": "Создать, прочитать, разыграть, список, удалить",
+    },
+    {"name": "polls", "x-displayName": "Голосования", "description": "Бюллетени, закрытие и подсчёт"},
+    {
+        "name": "library",
+        "x-displayName": "Библиотека",
+        "description": "Фильмы, их магнет-ссылки и скачивания",
+    },
+    {"name": "search", "x-displayName": "Поиск", "description": "Кинопоиск через суточный кэш"},
+    {"name": "torrents", "x-displayName": "Торренты", "description": "Состояние qBittorrent, из памяти"},
 ]
 
 
@@ -277,7 +288,7 @@ def schema_name(schema: Any) -> str | None:
     return name if cls.__module__.endswith("api_responses") else f"{name}Input"
 
 
-def init_api(app: Flask, blueprint: ApiBlueprint) -> LotteryApi:
+def init_api(app: Flask, blueprints: Sequence[ApiBlueprint]) -> LotteryApi:
     api = LotteryApi(
         app,
         spec_kwargs={
@@ -292,7 +303,8 @@ def init_api(app: Flask, blueprint: ApiBlueprint) -> LotteryApi:
     for name, scheme in SECURITY_SCHEMES.items():
         api.spec.components.security_scheme(name, scheme)
     api.register_converter(TextConverter, text_parameter_schema)
-    api.route(blueprint)
+    for blueprint in blueprints:  # the document lists their paths in this order
+        api.route(blueprint)
     app.extensions[EXTENSION_KEY] = api
     # flask-smorest's `flask openapi` would print the document before it is written: ours writes it first.
     app.cli.add_command(openapi_cli)

@@ -1,4 +1,9 @@
-"""HTML pages. Thin: read the request, ask the domain, render. Pages read the database only."""
+"""The lottery pages (builder, waiting, play, result) and the history; what every page module shares.
+
+HTML pages are thin: read the request, ask the domain, render; they read the database only. Each page
+module has its own blueprint, named after the module (library_pages, poll_pages, backup_pages,
+status_pages), all listed in web.register_web.
+"""
 
 from __future__ import annotations
 
@@ -162,6 +167,3 @@ def delete_poll(poll_id: str):
 def page_arg() -> int:
     raw = request.args.get("page", "1")
     return int(raw) if raw.isdigit() and 0 < int(raw) < 1_000_000 else 1
-
-
-from . import backup_pages, library_pages, poll_pages, status_pages  # noqa: E402,F401  (/library/backup, /library, /p, /status)

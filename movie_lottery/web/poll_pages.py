@@ -9,7 +9,7 @@ afresh, which closes the poll.
 
 from __future__ import annotations
 
-from flask import abort, current_app, g, session, url_for
+from flask import Blueprint, abort, current_app, g, session, url_for
 from flask_wtf.csrf import generate_csrf
 
 from .. import polls
@@ -17,7 +17,9 @@ from ..models import utcnow
 from .api import poll_links
 from .auth import is_admin, public
 from .page_cache import cached_value, enabled
-from .pages import bp, collage_fetched_at, render_page
+from .pages import collage_fetched_at, render_page
+
+bp = Blueprint("poll_pages", __name__)
 
 
 def _render(poll_id: str, manage_token: str | None) -> tuple[str, object]:
@@ -32,8 +34,8 @@ def _render(poll_id: str, manage_token: str | None) -> tuple[str, object]:
         poll=poll,
         data=data,
         manage={"token": manage_token, "url": data.get("manage_url")} if manages else None,
-        poll_api=url_for("api.get_poll", poll_id=poll.id),
-        ballot_api=url_for("api.get_ballot", poll_id=poll.id),
+        poll_api=url_for("api_polls.get_poll", poll_id=poll.id),
+        ballot_api=url_for("api_polls.get_ballot", poll_id=poll.id),
     )
     return html, poll.deadline if poll.closed_at is None else None
 

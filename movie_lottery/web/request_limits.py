@@ -38,16 +38,16 @@ FORM_OVERHEAD_BYTES = 4 * KIB
 MAX_JSON_DEPTH = 32
 
 PAGE_FORMS: dict[str, dict[str, int]] = {  # endpoint -> the longest value (in characters) of each field
-    "pages.library_add": {
+    "library_pages.library_add": {
         "name": NAME_MAX,
         "year": 16,
         "poster": URL_MAX,
         "description": DESCRIPTION_MAX,
         "magnet": MAGNET_MAX,
     },
-    "pages.library_set_magnet": {"magnet": MAGNET_MAX},
+    "library_pages.library_set_magnet": {"magnet": MAGNET_MAX},
 }
-UPLOADS = {"pages.library_backup_upload": BACKUP_BODY_BYTES}
+UPLOADS = {"backup_pages.library_backup_upload": BACKUP_BODY_BYTES}
 EXTENSION_KEY = "movie_lottery.body_limits"
 
 

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import Blueprint, current_app, render_template
 
 from .. import downloads, milestones, process_info
 from ..config import kinopoisk_configured, qbit_configured
@@ -24,7 +24,8 @@ from .api_search import KINOPOISK_EXTENSION
 from .auth import site_open
 from .library_pages import duration_text
 from .page_cache import cache_stats
-from .pages import bp
+
+bp = Blueprint("status_pages", __name__)
 
 BREAKER_STATES = {
     "closed": "замкнут: запросы идут как обычно",

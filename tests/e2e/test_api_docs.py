@@ -29,3 +29,20 @@ def test_the_reference_lists_every_operation_within_the_csp(start_server, page, 
     assert problems == []  # no CSP violation, no request leaving the site
     page.goto(server.url + "/api/docs")
     screenshot(page, "api-docs")
+
+
+def test_the_reference_reads_in_russian_with_code_names_as_code(start_server, page):
+    server = start_server()
+    page.goto(server.url + "/api/docs")
+    text = page.locator("body").inner_text()
+    assert "`" not in text  # code names are set as code, not wrapped in backticks
+    for english in ("Create a lottery", "Not Found", "Bad Request", "array of", "in query", "| null"):
+        assert english not in text
+    create = page.locator("#post-api-lotteries")
+    expect(create.get_by_role("heading", level=3)).to_contain_text("/api/lotteries")
+    expect(create).to_contain_text("Создать лотерею")
+    expect(create.locator("p code", has_text="duplicate_movie")).to_be_visible()  # named in the description
+    listing = page.locator("#get-api-lotteries")
+    expect(listing).to_contain_text("в строке запроса")
+    expect(listing).to_contain_text("Неверный запрос")
+    expect(page.get_by_role("heading", name="Лотереи", exact=False).first).to_be_visible()

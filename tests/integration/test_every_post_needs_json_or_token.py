@@ -81,44 +81,48 @@ def stock(app) -> Stock:
 def fields_for(endpoint: str, rows: Stock) -> dict:
     """What the site's own form or script sends to this endpoint (an unknown endpoint: nothing)."""
     fields = {
-        "api.create_lottery": {"movies": [{"name": "Сталкер"}, {"name": "Солярис"}]},
-        "api.add_to_library": {"name": f"Зеркало {secrets.token_hex(3)}", "year": 1975},
-        "api.draw_lottery": {"token": rows.play_token},
-        "api.create_poll": {"movies": [{"name": "Сталкер"}, {"name": "Солярис"}]},
-        "api.close_poll": {"token": rows.manage_token},
-        "pages.library_add": {"name": f"Зеркало {secrets.token_hex(3)}", "year": "1975", "magnet": ""},
-        "pages.library_set_magnet": {"magnet": new_magnet()},
-        "pages.library_remove_torrent": {"delete_files": "1"},
+        "api_lotteries.create_lottery": {"movies": [{"name": "Сталкер"}, {"name": "Солярис"}]},
+        "api_library.add_to_library": {"name": f"Зеркало {secrets.token_hex(3)}", "year": 1975},
+        "api_lotteries.draw_lottery": {"token": rows.play_token},
+        "api_polls.create_poll": {"movies": [{"name": "Сталкер"}, {"name": "Солярис"}]},
+        "api_polls.close_poll": {"token": rows.manage_token},
+        "library_pages.library_add": {
+            "name": f"Зеркало {secrets.token_hex(3)}",
+            "year": "1975",
+            "magnet": "",
+        },
+        "library_pages.library_set_magnet": {"magnet": new_magnet()},
+        "library_pages.library_remove_torrent": {"delete_files": "1"},
         "auth.login": {"password": PASSWORD},
-        "api.library_notes": {"movies": [{"name": "Сталкер", "year": 1979}]},
-        "api.add_viewing": {"date": "2025-03-03"},
-        "api.lottery_watched": {"date": "2025-03-03"},
+        "api_library.library_notes": {"movies": [{"name": "Сталкер", "year": 1979}]},
+        "api_library.add_viewing": {"date": "2025-03-03"},
+        "api_lotteries.lottery_watched": {"date": "2025-03-03"},
     }
     return fields.get(endpoint, {})
 
 
 # The endpoints whose proper request must change the database: proof that "unchanged" below means something.
 WRITES = {
-    "api.create_lottery",
-    "api.add_to_library",
-    "api.draw_lottery",
-    "api.create_poll",
-    "api.close_poll",
-    "api.request_download",
+    "api_lotteries.create_lottery",
+    "api_library.add_to_library",
+    "api_lotteries.draw_lottery",
+    "api_polls.create_poll",
+    "api_polls.close_poll",
+    "api_library.request_download",
     "pages.delete_lottery",
     "pages.delete_poll",
-    "pages.library_add",
-    "pages.library_delete",
-    "pages.library_download",
-    "pages.library_set_magnet",
-    "pages.library_clear_magnet",
-    "pages.library_remove_torrent",
-    "pages.library_backup_upload",
-    "api.add_viewing",
-    "api.lottery_watched",
+    "library_pages.library_add",
+    "library_pages.library_delete",
+    "library_pages.library_download",
+    "library_pages.library_set_magnet",
+    "library_pages.library_clear_magnet",
+    "library_pages.library_remove_torrent",
+    "backup_pages.library_backup_upload",
+    "api_library.add_viewing",
+    "api_lotteries.lottery_watched",
 }
 # POSTs that only read (a body too large for a query string), so a proper one changes nothing either.
-READS = {"api.library_notes"}
+READS = {"api_library.library_notes"}
 
 
 def post_routes(app, rows: Stock) -> list[tuple[str, str]]:
@@ -127,7 +131,9 @@ def post_routes(app, rows: Stock) -> list[tuple[str, str]]:
     for rule in app.url_map.iter_rules():
         if "POST" not in rule.methods:
             continue
-        lottery = rows.drawn_lottery_id if rule.endpoint == "api.lottery_watched" else rows.lottery_id
+        lottery = (
+            rows.drawn_lottery_id if rule.endpoint == "api_lotteries.lottery_watched" else rows.lottery_id
+        )
         values = {"lottery_id": lottery, "token": rows.play_token, "poll_id": rows.poll_id}
         movie = rows.movie_to_download if rule.endpoint.endswith("download") else rows.movie_downloading
         arguments = {name: values.get(name, movie) for name in rule.arguments}
@@ -143,7 +149,7 @@ def forged_requests(endpoint: str, fields: dict) -> dict[str, dict]:
     """Everything a page on another site can make a browser POST, as test-client keyword arguments."""
     text_fields = {name: str(value) for name, value in fields.items()}
     multipart = dict(text_fields)
-    if endpoint == "pages.library_backup_upload":
+    if endpoint == "backup_pages.library_backup_upload":
         multipart["backup"] = backup_file()
     return {
         "form": {"data": text_fields, "content_type": "application/x-www-form-urlencoded"},
@@ -255,10 +261,10 @@ def send_properly(app, client, endpoint: str, url: str, rows: Stock):
     fields = fields_for(endpoint, rows)
     if url.startswith("/api/"):
         # library.js posts the download with no body at all: only the CSRF header, no content type.
-        body = {} if endpoint == "api.request_download" else {"json": fields}
+        body = {} if endpoint == "api_library.request_download" else {"json": fields}
         return client.post(url, headers={"X-CSRFToken": csrf_of(client)}, **body)
     data = {**fields, "csrf_token": csrf_of(client)}
-    if endpoint == "pages.library_backup_upload":
+    if endpoint == "backup_pages.library_backup_upload":
         return client.post(url, data={**data, "backup": backup_file()}, content_type="multipart/form-data")
     return client.post(url, data=data)
 

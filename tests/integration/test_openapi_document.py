@@ -136,5 +136,7 @@ def test_every_json_body_is_sized_from_the_schema_that_validates_it(site):
     from movie_lottery.web.request_limits import SMALL_BODY_BYTES, limit_for
 
     with site.test_request_context():
-        assert limit_for("api.create_lottery") > 1_000_000  # 2..25 movies, every field at its longest
-        assert SMALL_BODY_BYTES < limit_for("api.add_to_library") < 1_000_000
+        assert (
+            limit_for("api_lotteries.create_lottery") > 1_000_000
+        )  # 2..25 movies, every field at its longest
+        assert SMALL_BODY_BYTES < limit_for("api_library.add_to_library") < 1_000_000

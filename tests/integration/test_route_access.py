@@ -14,22 +14,22 @@ PUBLIC_ENDPOINTS = {
     "auth.logout",
     "pages.lottery_page",
     "pages.play_page",
-    "api.get_lottery",
-    "api.draw_lottery",
+    "api_lotteries.get_lottery",
+    "api_lotteries.draw_lottery",
     # A poll's own links are public like a lottery's: everyone votes; closing and removing need its token.
-    "pages.poll_page",
-    "pages.poll_manage_page",
-    "api.get_poll",
-    "api.put_ballot",
-    "api.get_ballot",
-    "api.delete_ballot",
-    "api.close_poll",
-    "api.remove_ballot",
+    "poll_pages.poll_page",
+    "poll_pages.poll_manage_page",
+    "api_polls.get_poll",
+    "api_polls.put_ballot",
+    "api_polls.get_ballot",
+    "api_polls.delete_ballot",
+    "api_polls.close_poll",
+    "api_polls.remove_ballot",
     "api_docs.openapi_json",  # an API description is not secret
     "api_docs.docs_page",
 }
 # What the signed-in admin alone may use, even on an open site: the backup holds every undrawn seed.
-OWNER_ONLY_ENDPOINTS = {"pages.library_backup", "pages.library_backup_upload"}
+OWNER_ONLY_ENDPOINTS = {"backup_pages.library_backup", "backup_pages.library_backup_upload"}
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # Locked by the password, or locked because there is none and the visitor is not on the server itself.
 LOCKED_MODES = {
