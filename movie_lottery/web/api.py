@@ -37,4 +37,4 @@ def no_content() -> Response:
     return current_app.response_class(status=204)
 
 
-from . import api_library, api_lotteries, api_polls, api_search, api_torrents  # noqa: E402,F401  (routes on bp)
+from . import api_library, api_lotteries, api_polls, api_ratings, api_search, api_torrents  # noqa: E402,F401  (routes on bp)

@@ -6,12 +6,12 @@ from datetime import datetime
 
 from flask import Response, current_app, jsonify, request
 
-from .. import polls
+from .. import library, polls, viewings
 from ..models import utcnow
 from . import api_responses as out
 from .api import bp, no_content, poll_links
 from .api_lotteries import ETAG_DOC, IF_NONE_MATCH
-from .api_schemas import BallotSchema, ManageSchema, PollCreateSchema
+from .api_schemas import BallotSchema, ManageSchema, PollCreateSchema, ViewingSchema
 from .auth import public, signed_in_admin
 from .page_cache import cached_value
 from .participants import participant_of, remember_participant
@@ -170,6 +170,21 @@ def remove_ballot(body: dict, poll_id: str, name: str) -> Response:
     """
     polls.remove_ballot(poll_id, name, body["token"], by_admin=signed_in_admin())
     return no_content()
+
+
+@bp.post("/polls/<poll_id>/watched")
+@bp.arguments(ViewingSchema())
+@bp.response(200, out.LibraryMovie, description="The winner in the library, with the viewing")
+@bp.refuses({**NOT_FOUND, 409: ["not_closed", "conflict"]})
+def poll_watched(body: dict, poll_id: str) -> Response:
+    """Mark the winner as watched («Посмотрели»)
+
+    As for a lottery: the winner goes into the library if it is not there (the same movie by the one
+    rule), gets a viewing on `date` (default today) linked to this poll, and its status becomes watched;
+    again with another date moves that viewing. 409 `not_closed` while the poll is open. Ratings open then.
+    """
+    movie = viewings.mark_poll_watched(poll_id, body["date"])
+    return jsonify(library.library_movie_to_dict(movie, current_app.config.get("TORRENT_SEARCH_URL")))
 
 
 @bp.delete("/polls/<poll_id>")

@@ -205,6 +205,11 @@ class RemovalState(Closed):
     finished_at = _maybe(fields.DateTime)
 
 
+class GroupRating(Closed):
+    average = fields.Float(required=True)
+    count = fields.Integer(required=True)
+
+
 class LibraryMovie(Movie):
     id = fields.Integer(required=True)
     status = _status()
@@ -225,6 +230,29 @@ class LibraryMovie(Movie):
         fields.Nested,
         nested=RemovalState,
         description="The torrent's removal asked for instead; null if none",
+    )
+    group_rating = _maybe(
+        fields.Nested,
+        nested=GroupRating,
+        description="The group's 1–10 ratings over every night it was watched; null before anyone rated",
+    )
+
+
+class RatingOwn(Closed):
+    name = _text()
+    score = fields.Integer(required=True, validate=validate.Range(1, 10))
+
+
+class RatingSummary(Closed):
+    watched = fields.Boolean(
+        required=True, metadata={"description": "The winner is marked watched: ratings are open"}
+    )
+    average = _maybe(fields.Float, "The group's average score, 1–10; null before anyone rated")
+    count = fields.Integer(required=True, metadata={"description": "How many rated"})
+    text = _maybe(fields.String, "In words: «оценка группы 7,5 · 4 голоса»; null before anyone rated")
+    mine = _maybe(fields.Nested, nested=RatingOwn, description="Your rating (the participant cookie's)")
+    name = _maybe(
+        fields.String, "The name the participant cookie goes by here (its rating's or its ballot's), if any"
     )
 
 

@@ -17,7 +17,7 @@ from ..integrations.magnet import MAX_LENGTH as MAGNET_MAX
 from ..library import SORTS
 from ..library_filters import RANDOM_DEFAULT, RANDOM_MAX, RANDOM_MIN
 from ..lottery import MAX_MOVIES, MIN_MOVIES
-from ..models import LIBRARY_STATUSES, PARTICIPANT_NAME_MAX, POLL_RESULTS
+from ..models import LIBRARY_STATUSES, PARTICIPANT_NAME_MAX, POLL_RESULTS, RATING_MAX, RATING_MIN
 from ..movie_search import SHORT_QUERY
 from ..schemas import (
     STATUS_INVALID as FILTER_STATUS_INVALID,
@@ -279,6 +279,35 @@ class BallotSchema(ApiSchema):
         if isinstance(name, str):
             return {**data, "name": " ".join(name.split())}
         return data
+
+
+SCORE_MESSAGE = f"Оценка — целое число от {RATING_MIN} до {RATING_MAX}"
+
+
+class RatingSchema(ApiSchema):
+    """PUT /api/ratings/<kind>/<id>: a score of the watched winner, under a name."""
+
+    name = Text(
+        load_default=None,
+        validate=[
+            validate.Length(min=1, max=PARTICIPANT_NAME_MAX, error=NAME_MESSAGE),
+            FullPattern(PARTICIPANT_NAME, error=NAME_MESSAGE),
+        ],
+        metadata={
+            "description": "Shown with the score; unique in the lottery or poll (case, spaces and ё/е "
+            "aside). May be omitted when the participant cookie already names you (an earlier rating, "
+            "or your ballot in that poll)."
+        },
+    )
+    score = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(RATING_MIN, RATING_MAX, error=SCORE_MESSAGE),
+        error_messages={"required": SCORE_MESSAGE, "null": SCORE_MESSAGE, "invalid": SCORE_MESSAGE},
+        metadata={"description": f"From {RATING_MIN} to {RATING_MAX}; a later PUT replaces it."},
+    )
+    field_codes: ClassVar[dict[str, str]] = {"name": "invalid_name", "score": "invalid_score"}
+    _trim_name = BallotSchema._trim_name
 
 
 class ManageSchema(ApiSchema):

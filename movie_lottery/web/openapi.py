@@ -84,8 +84,8 @@ The JSON API of Movie Lottery: the site's own scripts use it, and so can bots.
 - With `ADMIN_PASSWORD` unset every operation is open to a client on the server itself, and to everyone only
   with `OPEN_SITE=true`. With it set, operations marked as admin-only need
   `Authorization: Bearer <API_TOKEN>` or the admin's session cookie (plus `X-CSRFToken` on writes);
-  a lottery's own reads and its draw, and a poll's reads, ballots, close and ballot removal, stay public
-  (the close and the removal need the poll's manage token).
+  a lottery's own reads and its draw, a poll's reads, ballots, close and ballot removal, and the ratings
+  of a watched winner stay public (the close and the removal need the poll's manage token).
 """
 
 DESCRIPTION = DESCRIPTION.replace("MAX_JSON_DEPTH", str(MAX_JSON_DEPTH))
@@ -93,6 +93,7 @@ DESCRIPTION = DESCRIPTION.replace("MAX_JSON_DEPTH", str(MAX_JSON_DEPTH))
 TAGS = [
     {"name": "lotteries", "description": "Create, read, draw, list and delete lotteries"},
     {"name": "polls", "description": "Group polls: ballots, the close and the count"},
+    {"name": "ratings", "description": "The group rates a watched winner 1–10"},
     {"name": "library", "description": "Kept movies, their magnet links and their downloads"},
     {"name": "search", "description": "Kinopoisk search behind a 24-hour cache"},
     {"name": "torrents", "description": "qBittorrent's status, from memory"},
