@@ -307,6 +307,7 @@ class RatingSchema(ApiSchema):
         metadata={"description": f"From {RATING_MIN} to {RATING_MAX}; a later PUT replaces it."},
     )
     field_codes: ClassVar[dict[str, str]] = {"name": "invalid_name", "score": "invalid_score"}
+    message_codes: ClassVar[dict[str, str]] = {SCORE_MESSAGE: "invalid_score"}  # it names the field itself
     _trim_name = BallotSchema._trim_name
 
 
