@@ -159,10 +159,10 @@ def test_a_voter_rates_under_their_ballot_name_and_nobody_else_may_take_it(app, 
     poll = closed_poll(client, ballots={anna: ("Аня", [0])})
     client.post(f"/api/polls/{poll['id']}/watched", json={})
     assert anna.get(f"/api/ratings/poll/{poll['id']}").get_json()["name"] == "Аня"
+    impostor = rate(app.test_client(), "poll", poll["id"], name="аня", score=1)  # before Anna rates
+    assert impostor.status_code == 409 and error_of(impostor) == "name_taken"
     mine = rate(anna, "poll", poll["id"], score=9)
     assert mine.status_code == 200 and mine.get_json()["mine"] == {"name": "Аня", "score": 9}
-    impostor = rate(app.test_client(), "poll", poll["id"], name="аня", score=1)
-    assert impostor.status_code == 409 and error_of(impostor) == "name_taken"
     guest = rate(app.test_client(), "poll", poll["id"], name="Гость", score=6).get_json()
     assert (guest["average"], guest["count"]) == (7.5, 2)
 
