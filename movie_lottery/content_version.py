@@ -27,11 +27,12 @@ from .per_process import PerProcess
 log = logging.getLogger(__name__)
 
 CHANNEL = "content_version"  # the name the triggers' function notifies on (migrations 0003, 0006)
-# The tables whose rows the cached pages show, each with triggers that move the counter (0003, 0006, 0009).
+# The tables whose rows the cached pages show, each with triggers that move the counter (0003, 0006, 0009,
+# 0010).
 # A migration that adds such a table adds its triggers and its name here; `flask doctor` checks them all.
 WATCHED_TABLES = (
     "lottery", "lottery_movie", "library_movie", "download", "viewing", "poll", "poll_movie", "ballot",
-    "site_milestone",
+    "site_milestone", "rating",
 )  # fmt: skip
 RECONNECT_DELAYS = (1, 2, 5, 10, 30)  # seconds between attempts after the listening connection broke
 

@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload, undefer
 
 from .errors import Conflict, InvalidInput, NotFound
 from .extensions import db
@@ -36,7 +36,7 @@ from .library_filters import (
     utc_today,
 )
 from .lottery import movie_to_dict
-from .models import Download, LibraryMovie, MovieFields, Viewing
+from .models import Download, LibraryMovie, MovieFields, Rating, Viewing
 from .same_movie import is_same_movie, normalise_text
 from .schemas import load_movie
 from .storing import commit_looking_again
@@ -53,7 +53,12 @@ ID_MAX = 2**31 - 1  # PostgreSQL's integer
 
 
 # The download joined (one row per movie at most), the viewings in one more statement for a whole page.
-MOVIE_LOADS = (joinedload(LibraryMovie.download), selectinload(LibraryMovie.viewings))
+MOVIE_LOADS = (
+    joinedload(LibraryMovie.download),
+    selectinload(LibraryMovie.viewings),
+    undefer(LibraryMovie.rating_sum),
+    undefer(LibraryMovie.rating_count),
+)
 
 
 def get_movie(movie_id: int) -> LibraryMovie:
@@ -220,10 +225,12 @@ def delete_movie(movie_id: int) -> None:
         .values(movie_id=None)
         .execution_options(synchronize_session=False)
     )
-    # Its viewings go with it, by one statement: the ORM's cascade would only reach them if loaded.
-    db.session.execute(
-        sa.delete(Viewing).where(Viewing.movie_id == movie_id).execution_options(synchronize_session=False)
-    )
+    # Its viewings and ratings go with it, by one statement each: the ORM's cascade would only reach them if
+    # loaded, and SQLite here would leave them to a later movie of the same id.
+    for table in (Viewing, Rating):
+        db.session.execute(
+            sa.delete(table).where(table.movie_id == movie_id).execution_options(synchronize_session=False)
+        )
     db.session.expire_all()
     movie = get_movie(movie_id)
     db.session.delete(movie)
@@ -347,6 +354,15 @@ def marks_to_dict(movie: LibraryMovie, today: date | None = None) -> dict:
     }
 
 
+def group_rating(movie: LibraryMovie) -> dict | None:
+    """The group's ratings of this movie, over every night it was watched: the average and how many, or
+    None before anyone rated it. Summed and counted in the statement that loaded it (MOVIE_LOADS)."""
+    count = movie.rating_count or 0
+    if not count:
+        return None
+    return {"average": round(movie.rating_sum / count, 2), "count": count}
+
+
 def library_movie_to_dict(
     movie: LibraryMovie, search_template: str | None = None, today: date | None = None
 ) -> dict:
@@ -362,4 +378,5 @@ def library_movie_to_dict(
         "torrent_search_url": torrent_search_url(search_template, movie),
         "download": download_to_dict(wish if is_download else None),
         "removal": removal_to_dict(wish if wish is not None and not is_download else None),
+        "group_rating": group_rating(movie),
     }

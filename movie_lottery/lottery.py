@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 from . import reel
 from .errors import Forbidden, InvalidInput, NotFound
 from .extensions import db
-from .models import Lottery, LotteryMovie, Viewing, utcnow
+from .models import Lottery, LotteryMovie, Rating, Viewing, utcnow
 from .reel import commitment_for
 from .same_movie import is_same_movie
 from .schemas import load_movie
@@ -160,12 +160,14 @@ def delete_lottery(lottery_id: str) -> None:
     lottery = get_lottery(lottery_id)
     # The movie night stays in the library, without its lottery (ON DELETE SET NULL does it on PostgreSQL;
     # SQLite runs here without foreign-key enforcement, and a restored lottery of that id would inherit it).
-    db.session.execute(
-        sa.update(Viewing)
-        .where(Viewing.lottery_id == lottery.id)
-        .values(lottery_id=None)
-        .execution_options(synchronize_session=False)
-    )
+    # Its ratings stay too, on the library movie (they count on its card).
+    for table in (Viewing, Rating):
+        db.session.execute(
+            sa.update(table)
+            .where(table.lottery_id == lottery.id)
+            .values(lottery_id=None)
+            .execution_options(synchronize_session=False)
+        )
     db.session.delete(lottery)
     db.session.commit()
 

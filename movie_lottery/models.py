@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
@@ -274,17 +274,74 @@ def _derive_library_columns(_mapper, _connection, movie: LibraryMovie) -> None:
 class Viewing(db.Model):
     """One movie night: the day a library movie was watched. One row per movie and day, so a day names it
     (``DELETE /api/library/<id>/viewings/<date>``). ``lottery_id`` is the drawn lottery whose winner it was
-    («Посмотрели» on the result page): the history shows the day next to that lottery."""
+    («Посмотрели» on the result page): the history shows the day next to that lottery; ``poll_id`` likewise
+    the closed poll whose winner it was (0010). A night watched opens its ratings (``Rating``)."""
 
     __tablename__ = "viewing"
-    __table_args__ = (sa.UniqueConstraint("movie_id", "watched_on"), sa.UniqueConstraint("lottery_id"))
+    __table_args__ = (
+        sa.UniqueConstraint("movie_id", "watched_on"),
+        sa.UniqueConstraint("lottery_id"),
+        sa.UniqueConstraint("poll_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     movie_id: Mapped[int] = mapped_column(sa.ForeignKey("library_movie.id", ondelete="CASCADE"), index=True)
     watched_on: Mapped[date] = mapped_column(sa.Date)
     lottery_id: Mapped[str | None] = mapped_column(sa.ForeignKey("lottery.id", ondelete="SET NULL"))
+    poll_id: Mapped[str | None] = mapped_column(sa.ForeignKey("poll.id", ondelete="SET NULL"))
 
     movie: Mapped[LibraryMovie] = relationship(back_populates="viewings")
+
+
+RATING_MIN, RATING_MAX = 1, 10
+
+
+class Rating(db.Model):
+    """One participant's 1–10 score of a watched winner: of a lottery or of a poll (ratings.py).
+
+    ``participant`` is the random value of that lottery's or poll's participant cookie; ``name_key`` the
+    name as the same-movie rule compares titles, unique per lottery or poll. ``movie_id`` is the library
+    movie the night's viewing is of, so the library card's average is one lookup. A rating outlives its
+    lottery or poll (SET NULL: the card still counts it), not its movie.
+    """
+
+    __tablename__ = "rating"
+    __table_args__ = (
+        sa.UniqueConstraint("lottery_id", "participant"),
+        sa.UniqueConstraint("lottery_id", "name_key"),
+        sa.UniqueConstraint("poll_id", "participant"),
+        sa.UniqueConstraint("poll_id", "name_key"),
+        sa.CheckConstraint(f"score >= {RATING_MIN} AND score <= {RATING_MAX}", name="score_range"),
+        sa.CheckConstraint("lottery_id IS NULL OR poll_id IS NULL", name="one_night"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    movie_id: Mapped[int] = mapped_column(sa.ForeignKey("library_movie.id", ondelete="CASCADE"), index=True)
+    lottery_id: Mapped[str | None] = mapped_column(sa.ForeignKey("lottery.id", ondelete="SET NULL"))
+    poll_id: Mapped[str | None] = mapped_column(sa.ForeignKey("poll.id", ondelete="SET NULL"))
+    participant: Mapped[str] = mapped_column(sa.String(64))
+    name: Mapped[str] = mapped_column(sa.String(PARTICIPANT_NAME_MAX))
+    name_key: Mapped[str] = mapped_column(sa.String(200))
+    score: Mapped[int] = mapped_column(sa.Integer)
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# The group's ratings of a library movie, summed and counted in the statement that loads it (deferred:
+# library.MOVIE_LOADS undefers them for the cards and the API, so the library page costs no statement more).
+LibraryMovie.rating_sum = column_property(
+    sa.select(sa.func.coalesce(sa.func.sum(Rating.score), 0))
+    .where(Rating.movie_id == LibraryMovie.id)
+    .correlate_except(Rating)
+    .scalar_subquery(),
+    deferred=True,
+)
+LibraryMovie.rating_count = column_property(
+    sa.select(sa.func.count(Rating.id))
+    .where(Rating.movie_id == LibraryMovie.id)
+    .correlate_except(Rating)
+    .scalar_subquery(),
+    deferred=True,
+)
 
 
 class Download(db.Model):

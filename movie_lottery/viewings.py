@@ -3,8 +3,9 @@
 - ``update_marks``: PATCH /api/library/<id> — status, the exclusion's end, «любимое», only what is given.
 - ``add_viewing`` / ``delete_viewing``: a movie night on a day (default today); it makes the movie
   «посмотрели».
-- ``mark_lottery_watched``: «Посмотрели» on a drawn lottery — the winner goes into the library if it is not
-  there (the one "same movie" rule), gets a viewing linked to the lottery, and becomes «посмотрели».
+- ``mark_lottery_watched`` / ``mark_poll_watched``: «Посмотрели» on a drawn lottery or a closed poll — the
+  winner goes into the library if it is not there (the one "same movie" rule), gets a viewing linked to
+  that lottery or poll, and becomes «посмотрели».
 - ``library_notes``: for candidates of a lottery being built, what the library knows of each (one query).
 
 Days are calendar dates. The server's "today" is the UTC day (library_filters.utc_today); pages send the
@@ -26,6 +27,7 @@ from .library import add_movie, find_same_movie, get_movie
 from .library_filters import effective_status, expire_exclusions, last_watched_sql, utc_today
 from .lottery import get_lottery, movie_to_dict
 from .models import LIBRARY_STATUSES, LibraryMovie, Viewing
+from .polls import get_poll
 from .same_movie import is_same_movie, normalise_text
 from .schemas import FIRST_FILM_YEAR
 from .storing import commit_looking_again
@@ -153,20 +155,35 @@ def mark_lottery_watched(lottery_id: str, day: date | None = None, today: date |
     lacks it (a movie already there keeps its details). Its viewing is linked to the lottery, so asking
     again with another day moves that viewing rather than adding a second night.
     """
+    lottery = get_lottery(lottery_id)
+    if lottery.winner is None:
+        raise Conflict("Лотерея ещё не разыграна — победителя пока нет", code="not_drawn")
+    return _mark_night_watched(Viewing.lottery_id, lottery.id, lottery.winner, day, today)
+
+
+def mark_poll_watched(poll_id: str, day: date | None = None, today: date | None = None) -> LibraryMovie:
+    """«Посмотрели» for a closed poll's winner, as for a lottery's; an open poll is a 409 ``not_closed``."""
+    poll = get_poll(poll_id, ballots=False)
+    if poll.winner is None:
+        raise Conflict("Голосование ещё не закрыто — победителя пока нет", code="not_closed")
+    return _mark_night_watched(Viewing.poll_id, poll.id, poll.winner, day, today)
+
+
+def _mark_night_watched(
+    link: Any, night_id: str, winner: Any, day: date | None, today: date | None
+) -> LibraryMovie:
+    """The winner of one movie night (a lottery or a poll: ``link`` is the viewing's column naming it)
+    into the library if missing, with that night's viewing on ``day``, and «посмотрели»."""
     today = today or utc_today()
     day = check_viewing_day(day or today, today)
-    lottery = get_lottery(lottery_id)
-    winner = lottery.winner
-    if winner is None:
-        raise Conflict("Лотерея ещё не разыграна — победителя пока нет", code="not_drawn")
     found = find_same_movie(winner.kinopoisk_id, winner.name, winner.year)
     movie_id = found.id if found is not None else add_movie(movie_to_dict(winner)).movie.id
-    commit_looking_again(lambda: _link_viewing(lottery.id, movie_id, day))
+    commit_looking_again(lambda: _link_viewing(link, night_id, movie_id, day))
     return get_movie(movie_id)
 
 
-def _link_viewing(lottery_id: str, movie_id: int, day: date) -> None:
-    old = db.session.scalar(sa.select(Viewing).where(Viewing.lottery_id == lottery_id))
+def _link_viewing(link: Any, night_id: str, movie_id: int, day: date) -> None:
+    old = db.session.scalar(sa.select(Viewing).where(link == night_id))
     if old is not None and (old.movie_id, old.watched_on) != (movie_id, day):
         db.session.delete(old)  # the day was corrected (or the winner is another library movie now)
         db.session.flush()
@@ -175,16 +192,21 @@ def _link_viewing(lottery_id: str, movie_id: int, day: date) -> None:
     if old is None:
         same_day = next((v for v in movie.viewings if v.watched_on == day), None)
         if same_day is None:
-            movie.viewings.append(Viewing(watched_on=day, lottery_id=lottery_id))
-        elif same_day.lottery_id is None:
-            same_day.lottery_id = lottery_id
-        # else: that night is another lottery's already (two draws, one movie, one evening): it stays so
+            movie.viewings.append(Viewing(watched_on=day, **{link.key: night_id}))
+        elif getattr(same_day, link.key) is None:
+            setattr(same_day, link.key, night_id)
+        # else: that night is another lottery's (or poll's) already (two nights, one movie, one evening)
     _watched(movie)
 
 
 def lottery_viewing_day(lottery_id: str) -> date | None:
     """The day the lottery's winner was watched, as «Посмотрели» recorded it (None: not marked)."""
     return db.session.scalar(sa.select(Viewing.watched_on).where(Viewing.lottery_id == lottery_id))
+
+
+def poll_viewing_day(poll_id: str) -> date | None:
+    """The day the poll's winner was watched, as «Посмотрели» recorded it (None: not marked)."""
+    return db.session.scalar(sa.select(Viewing.watched_on).where(Viewing.poll_id == poll_id))
 
 
 # ---- what the library knows of a lottery's candidates ------------------------------------------------

@@ -16,6 +16,7 @@ def register_web(app: Flask) -> None:
         api_library,
         api_lotteries,
         api_polls,
+        api_ratings,
         api_search,
         api_torrents,
         auth,
@@ -39,7 +40,14 @@ def register_web(app: Flask) -> None:
     # HTML pages a person can land on (auth sends a sign-in back to one of them).
     page_blueprints = [pages.bp, library_pages.bp, backup_pages.bp, poll_pages.bp, status_pages.bp]
     # The JSON API under /api, described by /api/openapi.json in this order.
-    api_blueprints = [api_library.bp, api_lotteries.bp, api_polls.bp, api_search.bp, api_torrents.bp]
+    api_blueprints = [
+        api_library.bp,
+        api_lotteries.bp,
+        api_polls.bp,
+        api_ratings.bp,
+        api_search.bp,
+        api_torrents.bp,
+    ]
 
     converters.init_app(app)
     request_limits.init_app(app)  # before security: see there

@@ -6,11 +6,11 @@ from datetime import datetime
 
 from flask import Response, current_app, jsonify
 
-from .. import polls
+from .. import library, polls, viewings
 from ..models import utcnow
 from . import api_responses as out
 from .api import conditional_json, conditional_read, no_content, poll_links
-from .api_schemas import BallotSchema, ManageSchema, PollCreateSchema
+from .api_schemas import BallotSchema, ManageSchema, PollCreateSchema, ViewingSchema
 from .auth import public, signed_in_admin
 from .openapi import ApiBlueprint
 from .page_cache import cached_value
@@ -168,6 +168,22 @@ def remove_ballot(body: dict, poll_id: str, name: str) -> Response:
     """
     polls.remove_ballot(poll_id, name, body["token"], by_admin=signed_in_admin())
     return no_content()
+
+
+@bp.post("/polls/<poll_id>/watched")
+@bp.arguments(ViewingSchema())
+@bp.response(200, out.LibraryMovie, description="Победитель в библиотеке, с просмотром")
+@bp.refuses({**NOT_FOUND, 409: ["not_closed", "conflict"]})
+def poll_watched(body: dict, poll_id: str) -> Response:
+    """Отметить победителя просмотренным («Посмотрели»)
+
+    Как у лотереи: победитель попадает в библиотеку, если его там нет (тот же фильм по единому правилу),
+    получает просмотр на `date` (по умолчанию сегодня), связанный с этим голосованием, и статус
+    «посмотрели»; повтор с другой датой переносит этот просмотр. Пока голосование открыто — 409
+    `not_closed`. После отметки открываются оценки.
+    """
+    movie = viewings.mark_poll_watched(poll_id, body["date"])
+    return jsonify(library.library_movie_to_dict(movie, current_app.config.get("TORRENT_SEARCH_URL")))
 
 
 @bp.delete("/polls/<poll_id>")

@@ -232,6 +232,11 @@ class RemovalState(Closed):
     finished_at = _maybe(fields.DateTime)
 
 
+class GroupRating(Closed):
+    average = fields.Float(required=True)
+    count = fields.Integer(required=True)
+
+
 class LibraryMovie(Movie):
     id = fields.Integer(required=True)
     status = _status()
@@ -254,6 +259,30 @@ class LibraryMovie(Movie):
         fields.Nested,
         nested=RemovalState,
         description="Заказанное вместо него удаление торрента; `null`, если его нет",
+    )
+    group_rating = _maybe(
+        fields.Nested,
+        nested=GroupRating,
+        description="Оценки группы от 1 до 10 за все вечера с этим фильмом; `null`, пока никто не оценил",
+    )
+
+
+class RatingOwn(Closed):
+    name = _text()
+    score = fields.Integer(required=True, validate=validate.Range(1, 10))
+
+
+class RatingSummary(Closed):
+    watched = fields.Boolean(
+        required=True, metadata={"description": "Победитель отмечен как просмотренный: оценки открыты"}
+    )
+    average = _maybe(fields.Float, "Средняя оценка группы, от 1 до 10; `null`, пока никто не оценил")
+    count = fields.Integer(required=True, metadata={"description": "Сколько человек оценили"})
+    text = _maybe(fields.String, "Словами: «оценка группы 7,5 · 4 голоса»; `null`, пока никто не оценил")
+    mine = _maybe(fields.Nested, nested=RatingOwn, description="Ваша оценка (по cookie участника)")
+    name = _maybe(
+        fields.String,
+        "Имя, под которым здесь известен участник из cookie (по его оценке или бюллетеню), если есть",
     )
 
 

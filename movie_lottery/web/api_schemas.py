@@ -17,7 +17,7 @@ from ..integrations.magnet import MAX_LENGTH as MAGNET_MAX
 from ..library import SORTS
 from ..library_filters import RANDOM_DEFAULT, RANDOM_MAX, RANDOM_MIN
 from ..lottery import MAX_MOVIES, MIN_MOVIES
-from ..models import LIBRARY_STATUSES, PARTICIPANT_NAME_MAX, POLL_RESULTS
+from ..models import LIBRARY_STATUSES, PARTICIPANT_NAME_MAX, POLL_RESULTS, RATING_MAX, RATING_MIN
 from ..movie_search import SHORT_QUERY
 from ..schemas import (
     STATUS_INVALID as FILTER_STATUS_INVALID,
@@ -290,6 +290,36 @@ class BallotSchema(ApiSchema):
         if isinstance(name, str):
             return {**data, "name": " ".join(name.split())}
         return data
+
+
+SCORE_MESSAGE = f"Оценка — целое число от {RATING_MIN} до {RATING_MAX}"
+
+
+class RatingSchema(ApiSchema):
+    """PUT /api/ratings/<kind>/<id>: оценка просмотренного победителя под именем."""
+
+    name = Text(
+        load_default=None,
+        validate=[
+            validate.Length(min=1, max=PARTICIPANT_NAME_MAX, error=NAME_MESSAGE),
+            FullPattern(PARTICIPANT_NAME, error=NAME_MESSAGE),
+        ],
+        metadata={
+            "description": "Показывается рядом с оценкой; уникально в лотерее или голосовании (регистр, "
+            "пробелы и ё/е не различаются). Можно не указывать, если cookie участника уже называет вас "
+            "(по прежней оценке или по бюллетеню в этом голосовании)."
+        },
+    )
+    score = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(RATING_MIN, RATING_MAX, error=SCORE_MESSAGE),
+        error_messages={"required": SCORE_MESSAGE, "null": SCORE_MESSAGE, "invalid": SCORE_MESSAGE},
+        metadata={"description": f"От {RATING_MIN} до {RATING_MAX}; следующий PUT заменяет её."},
+    )
+    field_codes: ClassVar[dict[str, str]] = {"name": "invalid_name", "score": "invalid_score"}
+    message_codes: ClassVar[dict[str, str]] = {SCORE_MESSAGE: "invalid_score"}  # it names the field itself
+    _trim_name = BallotSchema._trim_name
 
 
 class ManageSchema(ApiSchema):

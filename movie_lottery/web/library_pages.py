@@ -241,6 +241,7 @@ def card_for(movie: LibraryMovie, torrents: Torrents, today: date) -> dict:
         "search_url": library.torrent_search_url(current_app.config.get("TORRENT_SEARCH_URL"), movie),
         "marks": marks,
         "note": note_for(marks, today),
+        "group_rating": library.group_rating(movie),
     }
 
 

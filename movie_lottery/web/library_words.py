@@ -29,6 +29,21 @@ def times_text(count: int) -> str:
     return f"{count}{NBSP}{plural(count, 'раз', 'раза', 'раз')}"
 
 
+def score_text(average: float) -> str:
+    """7.5 → «7,5», 8.0 → «8»: one decimal, as Russian writes it."""
+    text = f"{average:.1f}".replace(".", ",")
+    return text.removesuffix(",0")
+
+
+def group_rating_text(rating: dict | None) -> str | None:
+    """«оценка группы 7,5 · 4 голоса» (library.group_rating, or a night's ratings), None before any."""
+    if not rating or not rating.get("count"):
+        return None
+    count = rating["count"]
+    votes = f"{count}{NBSP}{plural(count, 'голос', 'голоса', 'голосов')}"
+    return f"оценка группы {score_text(rating['average'])} · {votes}"
+
+
 def marks_note(
     status: str,
     excluded_until: date | None,
@@ -86,5 +101,6 @@ def with_text(note: dict | None, today: date) -> dict | None:
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(ru_day)
+    app.add_template_filter(group_rating_text)
     app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS
     app.jinja_env.globals["STATUS_SHORT"] = STATUS_SHORT

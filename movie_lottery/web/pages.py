@@ -109,8 +109,8 @@ def play_page(lottery_id: str, token: str):
 
 
 def _result_page(lottery, data: dict):
-    """The drawn lottery; the admin also sees whether the winner was watched, and can say so."""
-    watched_on = viewings.lottery_viewing_day(lottery.id) if is_admin() else None
+    """The drawn lottery; the admin can say the winner was watched, and then everyone can rate it."""
+    watched_on = viewings.lottery_viewing_day(lottery.id)
     return render_page("result.html", lottery=lottery, data=data, watched_on=watched_on, today=utc_today())
 
 

@@ -3,16 +3,21 @@ lottery's own links; they read the database only (a passed deadline closes the p
 
 The page is the same for every participant, so it is kept rendered per process under the content version
 like /history (every ballot moves the version): the participant's own ballot is not in it, the page's script
-asks GET /api/polls/<id>/ballot for it. A kept page of an open poll whose deadline has passed is rendered
+asks GET /api/polls/<id>/ballot for it (and, once the winner is watched, GET /api/ratings/poll/<id> for the
+participant's own score). A kept page of an open poll whose deadline has passed is rendered
 afresh, which closes the poll.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, session, url_for
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_wtf.csrf import generate_csrf
 
-from .. import polls
+from .. import polls, viewings
+from ..errors import DomainError
+from ..library_filters import utc_today
 from ..models import utcnow
 from .api import poll_links
 from .auth import is_admin, public
@@ -33,6 +38,9 @@ def _render(poll_id: str, manage_token: str | None) -> tuple[str, object]:
         "poll.html",
         poll=poll,
         data=data,
+        is_admin=is_admin(),
+        watched_on=viewings.poll_viewing_day(poll.id) if poll.winner_position is not None else None,
+        today=utc_today(),
         manage={"token": manage_token, "url": data.get("manage_url")} if manages else None,
         poll_api=url_for("api_polls.get_poll", poll_id=poll.id),
         ballot_api=url_for("api_polls.get_ballot", poll_id=poll.id),
@@ -50,7 +58,7 @@ def _page(poll_id: str, manage_token: str | None):
 
     if not enabled() or "_flashes" in session:  # a flashed message is for this visitor only
         return _render(poll_id, manage_token)[0]
-    key = ("poll-page", poll_id, manage_token, is_admin(), collage_fetched_at())
+    key = ("poll-page", poll_id, manage_token, is_admin(), collage_fetched_at(), utc_today())
     html, due_at = cached_value(key, render)
     if due_at is not None and due_at <= utcnow():
         html, _ = render()
@@ -68,3 +76,22 @@ def poll_page(poll_id: str):
 @public
 def poll_manage_page(poll_id: str, token: str):
     return _page(poll_id, token)
+
+
+@bp.post("/p/<poll_id>/watched")
+def poll_watched(poll_id: str):
+    """«Посмотрели» on a closed poll's results (admin), as a plain form (the page's script sends the same to
+    POST /api/polls/<id>/watched)."""
+    raw = (request.form.get("date") or "").strip()
+    try:
+        day = date.fromisoformat(raw) if raw else None
+        movie = viewings.mark_poll_watched(poll_id, day)
+    except ValueError:
+        flash("Дата — в виде ГГГГ-ММ-ДД, например 2026-03-03", "error")
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+    else:
+        flash(f"«{movie.name}»: посмотрели — записано в библиотеке", "success")
+    return redirect(url_for("poll_pages.poll_page", poll_id=poll_id))

@@ -80,6 +80,13 @@ class Stock:
         for movie_id in self.movie_ids:
             client.post(f"/api/library/{movie_id}/viewings", json={"date": VIEWED_ON}, headers=headers)
         client.post(f"/api/lotteries/{first['id']}/watched", json={}, headers=headers)
+        # A poll closed and its winner watched: the ratings of both kinds are open.
+        watched = client.post("/api/polls", json={"movies": movies}, headers=headers).get_json()
+        client.post(
+            f"/api/polls/{watched['id']}/close", json={"token": watched["manage_token"]}, headers=headers
+        )
+        client.post(f"/api/polls/{watched['id']}/watched", json={}, headers=headers)
+        self.watched = {"lottery": first["id"], "poll": watched["id"]}
 
     def aim(self, case) -> None:
         """Point about half of the generated ids at real rows; which half follows from the generated value."""
@@ -98,6 +105,9 @@ class Stock:
                 case.body["token"] = poll["manage_token"]
             if isinstance(params.get("name"), str) and len(params["name"]) % 2 == 0:
                 params["name"] = "аня"
+        night_id = params.get("night_id")
+        if isinstance(night_id, str) and len(night_id) % 2 == 0 and params.get("kind") in self.watched:
+            params["night_id"] = self.watched[params["kind"]]
         query = case.query or {}
         if isinstance(query.get("q"), str) and len(query["q"]) % 3 == 0:
             query["q"] = "гавань"  # the fake Kinopoisk's one title with results

@@ -21,10 +21,10 @@ from tests.integration.test_torrent_status import HASH_A, QBIT, StubClient, add_
 
 WATCHED_TABLES = (
     "lottery", "lottery_movie", "library_movie", "download", "viewing", "poll", "poll_movie", "ballot",
-    "site_milestone",
+    "site_milestone", "rating",
 )  # fmt: skip
 # Each revision that changed the triggers, and the one before it: each must go back to exactly what was.
-MIGRATIONS = [("0006", "0003"), ("0007", "0006"), ("0008", "0007"), ("0009", "0008")]
+MIGRATIONS = [("0006", "0003"), ("0007", "0006"), ("0008", "0007"), ("0009", "0008"), ("0010", "0009")]
 UNKNOWN_HASH = "f" * 40
 
 
@@ -83,6 +83,19 @@ def stocked(make_app):
     assert (
         client.put(f"/api/polls/{poll['id']}/ballot", json={"name": "Аня", "approve": [1]}).status_code == 200
     )
+    # A night rated (0010): the lottery's winner, and a closed poll's winner watched and rated.
+    assert (
+        client.put(f"/api/ratings/lottery/{drawn['id']}", json={"name": "Аня", "score": 8}).status_code == 200
+    )
+    other = client.post("/api/polls", json={"movies": movies}).get_json()
+    assert (
+        client.post(f"/api/polls/{other['id']}/close", json={"token": other["manage_token"]}).status_code
+        == 200
+    )
+    assert client.post(f"/api/polls/{other['id']}/watched", json={"date": "2025-03-05"}).status_code == 200
+    assert (
+        client.put(f"/api/ratings/poll/{other['id']}", json={"name": "Боря", "score": 6}).status_code == 200
+    )
     return app
 
 
@@ -111,6 +124,10 @@ NOTHING_CHANGES = [
     "UPDATE poll SET closed_at = CURRENT_TIMESTAMP, closed_by = 'creator' WHERE id = 'nobody'",
     "DELETE FROM ballot WHERE name_key = 'никто'",
     "DELETE FROM site_milestone WHERE name = 'nothing'",
+    "UPDATE viewing SET poll_id = poll_id",
+    "UPDATE rating SET score = score, lottery_id = lottery_id, poll_id = poll_id, rated_at = rated_at",
+    "DELETE FROM rating WHERE score > 10",
+    "INSERT INTO rating SELECT * FROM rating WHERE 1 = 0",
 ]
 
 
@@ -171,6 +188,14 @@ REAL_CHANGES = [
     "UPDATE viewing SET lottery_id = NULL",
     "DELETE FROM viewing",
     "INSERT INTO viewing (movie_id, watched_on) SELECT id, '2019-12-31' FROM library_movie",
+    # a poll's night and the ratings (0010)
+    "UPDATE viewing SET poll_id = NULL WHERE poll_id IS NOT NULL",
+    "UPDATE rating SET score = 3 WHERE score = 8",
+    "UPDATE rating SET name = 'Анна', name_key = 'анна' WHERE name = 'Аня'",
+    "DELETE FROM rating WHERE poll_id IS NOT NULL",
+    "INSERT INTO rating (movie_id, lottery_id, participant, name, name_key, score, rated_at)"
+    " SELECT movie_id, lottery_id, 'p3-participant-value-xx', 'Вера', 'вера', 10, CURRENT_TIMESTAMP"
+    " FROM rating WHERE lottery_id IS NOT NULL",
     # the library page's backup nudge (0009)
     "INSERT INTO site_milestone (name, at) VALUES ('backup_taken', CURRENT_TIMESTAMP)",
     "UPDATE site_milestone SET at = '2001-02-03 04:05:06' WHERE name = 'backup_taken'",

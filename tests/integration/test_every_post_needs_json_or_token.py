@@ -53,6 +53,7 @@ class Stock:
     drawn_lottery_id: str
     poll_id: str
     manage_token: str
+    closed_poll_id: str  # its winner can be marked «Посмотрели» too
 
 
 def stock(app) -> Stock:
@@ -73,8 +74,18 @@ def stock(app) -> Stock:
     draw = client.post(f"/api/lotteries/{drawn['id']}/draw", json={"token": drawn["play_token"]})
     assert draw.status_code == 200, draw.get_json()
     poll = client.post("/api/polls", json={"movies": movies}, headers=headers).get_json()
+    closed = client.post("/api/polls", json={"movies": movies}, headers=headers).get_json()
+    close = client.post(f"/api/polls/{closed['id']}/close", json={"token": closed["manage_token"]})
+    assert close.status_code == 200, close.get_json()
     return Stock(
-        lottery["id"], lottery["play_token"], first, second, drawn["id"], poll["id"], poll["manage_token"]
+        lottery["id"],
+        lottery["play_token"],
+        first,
+        second,
+        drawn["id"],
+        poll["id"],
+        poll["manage_token"],
+        closed["id"],
     )
 
 
@@ -97,6 +108,7 @@ def fields_for(endpoint: str, rows: Stock) -> dict:
         "api_library.library_notes": {"movies": [{"name": "Сталкер", "year": 1979}]},
         "api_library.add_viewing": {"date": "2025-03-03"},
         "api_lotteries.lottery_watched": {"date": "2025-03-03"},
+        "api_polls.poll_watched": {"date": "2025-03-03"},
     }
     return fields.get(endpoint, {})
 
@@ -120,6 +132,8 @@ WRITES = {
     "backup_pages.library_backup_upload",
     "api_library.add_viewing",
     "api_lotteries.lottery_watched",
+    "api_polls.poll_watched",
+    "poll_pages.poll_watched",
 }
 # POSTs that only read (a body too large for a query string), so a proper one changes nothing either.
 READS = {"api_library.library_notes"}
@@ -134,7 +148,8 @@ def post_routes(app, rows: Stock) -> list[tuple[str, str]]:
         lottery = (
             rows.drawn_lottery_id if rule.endpoint == "api_lotteries.lottery_watched" else rows.lottery_id
         )
-        values = {"lottery_id": lottery, "token": rows.play_token, "poll_id": rows.poll_id}
+        poll = rows.closed_poll_id if rule.endpoint.endswith("poll_watched") else rows.poll_id
+        values = {"lottery_id": lottery, "token": rows.play_token, "poll_id": poll}
         movie = rows.movie_to_download if rule.endpoint.endswith("download") else rows.movie_downloading
         arguments = {name: values.get(name, movie) for name in rule.arguments}
         found.append((rule.endpoint, rule.build(arguments, append_unknown=False)[1]))

@@ -85,7 +85,7 @@ def test_the_document_has_only_our_tags_and_schemas(document):
     # Api.register_blueprint would add a tag named after the blueprint ("api"); flask-smorest's pagination
     # header would bring its schema along.
     tags = [tag["name"] for tag in document["tags"]]
-    assert tags == ["lotteries", "polls", "library", "search", "torrents"]
+    assert tags == ["lotteries", "polls", "ratings", "library", "search", "torrents"]
     assert not [name for name in document["components"]["schemas"] if "Pagination" in name]
     assert "headers" not in document["components"]
 

@@ -25,6 +25,9 @@ PUBLIC_ENDPOINTS = {
     "api_polls.delete_ballot",
     "api_polls.close_poll",
     "api_polls.remove_ballot",
+    # A watched winner's ratings: everyone with the lottery's or poll's link rates it.
+    "api_ratings.get_ratings",
+    "api_ratings.put_rating",
     "api_docs.openapi_json",  # an API description is not secret
     "api_docs.docs_page",
 }
@@ -47,7 +50,8 @@ def routes(app) -> list[tuple[str, str, str]]:
     """(endpoint, method, concrete URL) for every rule, with placeholder values for its arguments."""
     found = []
     for rule in app.url_map.iter_rules():
-        url = re.sub(r"<(?:int:)?(\w+)>", lambda m: "1" if "int:" in m.group(0) else "x1", rule.rule)
+        url = re.sub(r"<any\((\w+)[^>]*>", lambda m: m.group(1), rule.rule)  # its first choice
+        url = re.sub(r"<(?:int:)?(\w+)>", lambda m: "1" if "int:" in m.group(0) else "x1", url)
         url = url.replace("<path:filename>", "css/app.css")
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             found.append((rule.endpoint, method, url))

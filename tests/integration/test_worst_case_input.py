@@ -84,6 +84,13 @@ class Site:
             "/api/polls", json={"movies": movies, "veto": True}, headers=self.api_headers
         ).get_json()
         api.put(f"/api/polls/{self.poll['id']}/ballot", json={"name": "Аня", "approve": [0]})
+        # The drawn lottery's winner watched: its ratings take a score, and its page shows the rating.
+        api.post(f"/api/lotteries/{drawn['id']}/watched", json={}, headers=self.api_headers)
+        self.watched_lottery_id = drawn["id"]
+        # A closed poll: its results carry the winner's «Посмотрели» form.
+        closed = api.post("/api/polls", json={"movies": movies}, headers=self.api_headers).get_json()
+        api.post(f"/api/polls/{closed['id']}/close", json={"token": closed["manage_token"]})
+        self.closed_poll_id = closed["id"]
         self.document = api.get("/api/openapi.json").get_json()
 
     def path_values(self) -> dict[str, str]:
@@ -95,6 +102,8 @@ class Site:
             "day": "2025-01-01",  # a viewing's day (DELETE /api/library/{movie_id}/viewings/{day})
             "poll_id": self.poll["id"],
             "name": "Аня",
+            "kind": "lottery",  # PUT /api/ratings/{kind}/{night_id}
+            "night_id": self.watched_lottery_id,
         }
 
 
@@ -459,6 +468,7 @@ class Forms(HTMLParser):
 
 def page_forms(site: Site) -> list[tuple[str, dict[str, str]]]:
     pages = ["/", "/library", "/history", *(f"/l/{lottery['id']}" for lottery in site.lotteries)]
+    pages.append(f"/p/{site.closed_poll_id}")
     forms = Forms()
     for page in pages:
         forms.feed(site.browser.get(page).get_data(as_text=True))

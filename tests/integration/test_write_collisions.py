@@ -92,8 +92,8 @@ def test_a_lottery_marked_watched_by_two_requests_at_once_has_one_night(app, app
     real_link = viewings._link_viewing
     raced = []
 
-    def link_then_lose_the_race(lottery_id, movie_id, day):
-        real_link(lottery_id, movie_id, day)
+    def link_then_lose_the_race(link, lottery_id, movie_id, day):
+        real_link(link, lottery_id, movie_id, day)
         if not raced:
             raced.append(True)
             another_request(app, lambda: viewings.mark_lottery_watched(lottery_id, day))

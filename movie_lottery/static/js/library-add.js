@@ -1,9 +1,11 @@
-// Result page: "В библиотеку" for the winner and "+ в библиотеку" for the other candidates (admin only).
+// A lottery's result page and a closed poll's results: "В библиотеку" for the winner, "+ в библиотеку" for the
+// other candidates of a lottery, and «Посмотрели» (admin only).
 
 import { api } from './api.js';
 import { readJsonScript, toast, toastAfterReload } from './common.js';
 
-const lottery = readJsonScript('lottery-data');
+// The candidates come with the page: a lottery's or a poll's (the same movie shape, with positions).
+const lottery = readJsonScript('lottery-data') || readJsonScript('poll-data');
 
 for (const button of document.querySelectorAll('[data-library-add]')) {
   button.addEventListener('click', async () => {
