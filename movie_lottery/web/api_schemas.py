@@ -253,17 +253,22 @@ def _positions(description: str) -> SizedList:
     )
 
 
-class BallotSchema(ApiSchema):
-    name = Text(
+def _participant_name(description: str) -> Text:
+    """A voter's or a rater's name: 1–40 visible characters, optional once the cookie names them."""
+    return Text(
         load_default=None,
         validate=[
             validate.Length(min=1, max=PARTICIPANT_NAME_MAX, error=NAME_MESSAGE),
             FullPattern(PARTICIPANT_NAME, error=NAME_MESSAGE),
         ],
-        metadata={
-            "description": "Все увидят, что вы проголосовали; в голосовании одно такое имя (регистр, пробелы "
-            "и ё/е не важны). Нужно в первом бюллетене; с cookie участника дальше можно без него."
-        },
+        metadata={"description": description},
+    )
+
+
+class BallotSchema(ApiSchema):
+    name = _participant_name(
+        "Все увидят, что вы проголосовали; в голосовании одно такое имя (регистр, пробелы "
+        "и ё/е не важны). Нужно в первом бюллетене; с cookie участника дальше можно без него."
     )
     approve = _positions("Голосование одобрением: фильмы, которые вы готовы смотреть («да»), по месту с 0.")
     ranking = _positions("Ранжирование: места с 0, лучший первым; не названные фильмы делят последнее место.")
@@ -298,17 +303,10 @@ SCORE_MESSAGE = f"Оценка — целое число от {RATING_MIN} до 
 class RatingSchema(ApiSchema):
     """PUT /api/ratings/<kind>/<id>: оценка просмотренного победителя под именем."""
 
-    name = Text(
-        load_default=None,
-        validate=[
-            validate.Length(min=1, max=PARTICIPANT_NAME_MAX, error=NAME_MESSAGE),
-            FullPattern(PARTICIPANT_NAME, error=NAME_MESSAGE),
-        ],
-        metadata={
-            "description": "Показывается рядом с оценкой; уникально в лотерее или голосовании (регистр, "
-            "пробелы и ё/е не различаются). Можно не указывать, если cookie участника уже называет вас "
-            "(по прежней оценке или по бюллетеню в этом голосовании)."
-        },
+    name = _participant_name(
+        "Показывается рядом с оценкой; уникально в лотерее или голосовании (регистр, "
+        "пробелы и ё/е не различаются). Можно не указывать, если cookie участника уже называет вас "
+        "(по прежней оценке или по бюллетеню в этом голосовании)."
     )
     score = fields.Integer(
         required=True,

@@ -8,6 +8,7 @@ status_pages), all listed in web.register_web.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -18,6 +19,7 @@ from .. import polls, viewings
 from ..config import kinopoisk_configured, qbit_configured
 from ..errors import DomainError, NotFound
 from ..library_filters import utc_today
+from ..models import LibraryMovie
 from .auth import is_admin, public
 from .page_cache import cached_page
 from .visitor_home import forget_lottery, remember_lottery
@@ -118,10 +120,17 @@ def _result_page(lottery, data: dict):
 def lottery_watched(lottery_id: str):
     """«Посмотрели» on the result page, as a plain form (the page's script sends the same to
     POST /api/lotteries/<id>/watched)."""
+    mark_watched_from_form(lambda day: viewings.mark_lottery_watched(lottery_id, day))
+    return redirect(url_for("pages.lottery_page", lottery_id=lottery_id))
+
+
+def mark_watched_from_form(mark: Callable[[date | None], LibraryMovie]) -> None:
+    """A «Посмотрели» form's date (empty: today) given to ``mark``, and a flash saying how it went; an
+    unknown lottery or poll stays a 404 page."""
     raw = (request.form.get("date") or "").strip()
     try:
         day = date.fromisoformat(raw) if raw else None
-        movie = viewings.mark_lottery_watched(lottery_id, day)
+        movie = mark(day)
     except ValueError:
         flash("Дата — в виде ГГГГ-ММ-ДД, например 2026-03-03", "error")
     except DomainError as exc:
@@ -130,7 +139,6 @@ def lottery_watched(lottery_id: str):
         flash(exc.message, "error")
     else:
         flash(f"«{movie.name}»: посмотрели — записано в библиотеке", "success")
-    return redirect(url_for("pages.lottery_page", lottery_id=lottery_id))
 
 
 def _visited_lottery(lottery_id: str):

@@ -10,19 +10,16 @@ afresh, which closes the poll.
 
 from __future__ import annotations
 
-from datetime import date
-
-from flask import Blueprint, abort, current_app, flash, g, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, g, redirect, session, url_for
 from flask_wtf.csrf import generate_csrf
 
 from .. import polls, viewings
-from ..errors import DomainError
 from ..library_filters import utc_today
 from ..models import utcnow
 from .api import poll_links
 from .auth import is_admin, public
 from .page_cache import cached_value, enabled
-from .pages import collage_fetched_at, render_page
+from .pages import collage_fetched_at, mark_watched_from_form, render_page
 
 bp = Blueprint("poll_pages", __name__)
 
@@ -82,16 +79,5 @@ def poll_manage_page(poll_id: str, token: str):
 def poll_watched(poll_id: str):
     """«Посмотрели» on a closed poll's results (admin), as a plain form (the page's script sends the same to
     POST /api/polls/<id>/watched)."""
-    raw = (request.form.get("date") or "").strip()
-    try:
-        day = date.fromisoformat(raw) if raw else None
-        movie = viewings.mark_poll_watched(poll_id, day)
-    except ValueError:
-        flash("Дата — в виде ГГГГ-ММ-ДД, например 2026-03-03", "error")
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        flash(exc.message, "error")
-    else:
-        flash(f"«{movie.name}»: посмотрели — записано в библиотеке", "success")
+    mark_watched_from_form(lambda day: viewings.mark_poll_watched(poll_id, day))
     return redirect(url_for("poll_pages.poll_page", poll_id=poll_id))
