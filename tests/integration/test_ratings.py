@@ -167,6 +167,19 @@ def test_a_voter_rates_under_their_ballot_name_and_nobody_else_may_take_it(app, 
     assert (guest["average"], guest["count"]) == (7.5, 2)
 
 
+def test_a_voter_cannot_rate_under_a_second_name_and_keep_a_stranger_from_theirs(app, client):
+    anna = app.test_client()
+    poll = closed_poll(client, ballots={anna: ("Аня", [0])})
+    client.post(f"/api/polls/{poll['id']}/watched", json={})
+    refused = rate(anna, "poll", poll["id"], name="Вася", score=2)
+    assert refused.status_code == 409 and error_of(refused) == "ballot_name"
+    assert "«Аня»" in refused.get_json()["error"]["message"]
+    vasya = rate(app.test_client(), "poll", poll["id"], name="Вася", score=8)
+    assert vasya.status_code == 200 and vasya.get_json()["mine"] == {"name": "Вася", "score": 8}
+    same = rate(anna, "poll", poll["id"], name=" АНЯ ", score=6)  # her own name, written differently
+    assert same.status_code == 200 and same.get_json()["count"] == 2
+
+
 def test_on_a_locked_site_marking_watched_is_the_admins_and_rating_is_everyones(make_app):
     app = make_app(ADMIN_PASSWORD="pw", API_TOKEN="bot")
     admin = app.test_client()
