@@ -106,6 +106,20 @@ def test_a_name_is_needed_without_the_cookie_and_taken_by_the_same_movie_rule(ap
 
 
 @pytest.mark.parametrize(
+    "name",
+    ["\u200b", "\ufeff\u00ad", " \u2060 ", "Аня\u202e", "\u2067Боря"],
+    ids=["zero-width-space", "bom-and-soft-hyphen", "word-joiner", "right-to-left-override", "isolate"],
+)
+def test_a_name_nobody_can_see_or_one_that_turns_the_line_around_is_refused(app, client, name):
+    lottery = drawn_lottery(client)
+    client.post(f"/api/lotteries/{lottery['id']}/watched", json={})
+    refused = rate(app.test_client(), "lottery", lottery["id"], name=name, score=5)
+    assert refused.status_code == 400 and error_of(refused) == "invalid_name"
+    shown = rate(app.test_client(), "lottery", lottery["id"], name="Ма\u00adша 👩\u200d💻", score=5)
+    assert shown.status_code == 200  # invisible marks inside a visible name are the writer's business
+
+
+@pytest.mark.parametrize(
     "body",
     [{"score": 0}, {"score": 11}, {"score": "7"}, {"score": 7.5}, {"score": True}, {"score": None}, {}],
     ids=["zero", "eleven", "text", "fraction", "boolean", "null", "missing"],
