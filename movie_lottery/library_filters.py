@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload, undefer
 
 from .extensions import db
 from .models import GENRE_SEPARATOR, LIBRARY_STATUSES, LibraryMovie, Viewing, genre_key
@@ -163,7 +163,14 @@ def pick_random(flt: LibraryFilter, n: int = RANDOM_DEFAULT, today: date | None 
         return []
     movies = db.session.scalars(
         sa.select(LibraryMovie)
-        .options(joinedload(LibraryMovie.download), selectinload(LibraryMovie.viewings))
+        .options(
+            joinedload(LibraryMovie.download),
+            selectinload(LibraryMovie.viewings),
+            # the group's rating, summed in this statement (as library.MOVIE_LOADS does): a statement per
+            # chosen movie otherwise, when the builder's notes read it
+            undefer(LibraryMovie.rating_sum),
+            undefer(LibraryMovie.rating_count),
+        )
         .where(LibraryMovie.id.in_(chosen))
     )
     by_id = {movie.id: movie for movie in movies}

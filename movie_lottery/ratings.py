@@ -3,7 +3,8 @@ rates it 1–10 under their name.
 
 No password, as for ballots: the participant cookie of that lottery or poll is the rater (for a poll the same
 cookie its ballot has, so a voter may rate without giving the name again). A name is unique per lottery or
-poll by the same-movie rule's normalisation; in a poll it is also not another participant's ballot name.
+poll by the same-movie rule's normalisation; in a poll it is also not another participant's ballot name,
+and a voter rates under their own ballot's name only.
 A later rating by the same participant replaces their score. Every rating names the library movie of the
 night's viewing, so the library card shows the group's average over every night of that movie.
 """
@@ -134,6 +135,7 @@ def rate(
         key = normalise_text(clean)[:200]
         if kind == "poll":
             _refuse_another_voters_name(night_id, participant, key, clean)
+            _refuse_a_second_name(night_id, participant, key)
         if mine is None:
             fresh = valid_participant(participant) or reel.new_token()
             mine = Rating(participant=fresh, **{_column(kind).key: night_id})
@@ -155,6 +157,16 @@ def rate(
 
 def _name_taken(name: str) -> Conflict:
     return Conflict(f"Имя «{name}» здесь уже занято — добавьте, например, фамилию", code="name_taken")
+
+
+def _refuse_a_second_name(poll_id: str, participant: str | None, key: str) -> None:
+    """A voter is their ballot's name in that poll: rating under another would give one cookie two names
+    (and take the second from whoever it belongs to)."""
+    ballot = find_ballot(poll_id, participant)
+    if ballot is not None and ballot.name_key != key:
+        raise Conflict(
+            f"В этом голосовании вы — «{ballot.name}»: оценка идёт под этим именем", code="ballot_name"
+        )
 
 
 def _refuse_another_voters_name(poll_id: str, participant: str | None, key: str, name: str) -> None:

@@ -45,14 +45,14 @@ def get_ratings(kind: str, night_id: str) -> Response:
 @public
 @bp.arguments(RatingSchema())
 @bp.response(200, out.RatingSummary)
-@bp.refuses({400: ["name_required"], 409: ["not_watched", "name_taken"], **NOT_FOUND})
+@bp.refuses({400: ["name_required"], 409: ["not_watched", "name_taken", "ballot_name"], **NOT_FOUND})
 def put_rating(body: dict, kind: str, night_id: str) -> Response:
     """Оценить просмотренного победителя
 
     `kind` — `lottery` или `poll`. Пока победитель не отмечен «Посмотрели», ответ — 409 `not_watched`.
     Ответ ставит cookie участника этой лотереи или голосования (HttpOnly); следующий PUT с ней заменяет
     оценку того же участника, и имя можно не указывать. В голосовании участника уже называет cookie его
-    бюллетеня.
+    бюллетеня: другое имя — 409 `ballot_name`.
     """
     summary = ratings.rate(
         kind, night_id, participant_of(night_id, kind), score=body["score"], name=body["name"]

@@ -227,8 +227,17 @@ class PollCreateSchema(LotteryCreateSchema):
 
 
 NAME_MESSAGE = f"Имя — от 1 до {PARTICIPANT_NAME_MAX} символов, без «/»"
-# VISIBLE without "/" (a name is a path segment of DELETE …/ballots/<name>); linear for the same reason.
-PARTICIPANT_NAME = r"^[^\S\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f/][^\x00-\x1f\x7f-\x9f/]*$"
+# VISIBLE without "/" (a name is a path segment of DELETE …/ballots/<name>), and stricter: a name others see
+# next to a vote or a score needs a character that shows (a zero-width space, a BOM or a soft hyphen alone
+# is a blank name), and may not carry bidi embeddings, overrides or isolates, which turn the rest of the line
+# around wherever the name is shown. Linear for the same reason: the blank run and the first visible
+# character are disjoint classes.
+_BIDI = "\u202a-\u202e\u2066-\u2069"
+_INVISIBLE = "\u00ad\u180e\u200b-\u200f\u2060-\u2065\ufeff"
+PARTICIPANT_NAME = (
+    rf"^(?:[^\S\x00-\x1f\x7f-\x9f]|[{_INVISIBLE}])*"
+    rf"[^\s\x00-\x1f\x7f-\x9f/{_INVISIBLE}{_BIDI}][^\x00-\x1f\x7f-\x9f/{_BIDI}]*$"
+)
 ONE_VETO = "Вето можно наложить только на один фильм: укажите один номер"
 
 

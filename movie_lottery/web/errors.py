@@ -8,6 +8,7 @@ from flask import Flask, Response, g, jsonify, render_template, request
 from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from ..errors import DomainError
@@ -85,8 +86,12 @@ def http_error(exc: HTTPException):
     return body, status, headers
 
 
-def _database_down(exc: OperationalError):
-    log.warning("database unavailable (request %s): %s", g.get("request_id"), exc.orig or exc)
+def _database_down(exc: OperationalError | PoolTimeout):
+    """Down, or every pooled connection busy past the pool's wait (a gevent worker takes far more requests
+    at once than the pool has connections): to the visitor both are a database that cannot answer now."""
+    log.warning(
+        "database unavailable (request %s): %s", g.get("request_id"), getattr(exc, "orig", None) or exc
+    )
     return error_response(503, "database_unavailable", "База данных недоступна, попробуйте через минуту")
 
 
@@ -104,4 +109,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(OperationalError, _database_down)
+    app.register_error_handler(PoolTimeout, _database_down)
     app.register_error_handler(Exception, _unhandled)

@@ -58,6 +58,7 @@ from .errors import wants_json
 from .library_words import STATUS_LABELS, note_for
 from .page_cache import cached_page
 from .pages import collage_fetched_at, page_arg, render_page
+from .query_numbers import small_number
 
 bp = Blueprint("library_pages", __name__)
 
@@ -457,8 +458,9 @@ def library_page(form: dict | None = None, form_error: str | None = None, status
 def _ids_arg(raw: str | None, limit: int = library.PAGE_SIZE) -> list[int]:
     ids: list[int] = []
     for word in (raw or "").split(",")[:limit]:
-        if word.isdigit() and 0 < int(word) <= library.ID_MAX and int(word) not in ids:
-            ids.append(int(word))
+        number = small_number(word)
+        if number is not None and 0 < number <= library.ID_MAX and number not in ids:
+            ids.append(number)
     return ids
 
 
@@ -726,13 +728,14 @@ def library_random():
     flt, error = _clean_args(request.args, RANDOM_DEFAULT_STATUSES)
     kind = picked_kind(request.args)
     raw_n = (request.args.get("n") or str(RANDOM_DEFAULT)).strip()
-    if error is None and not (raw_n.isdigit() and RANDOM_MIN <= int(raw_n) <= RANDOM_MAX):
+    n = small_number(raw_n)
+    if error is None and not (n is not None and RANDOM_MIN <= n <= RANDOM_MAX):
         error = f"Случайных фильмов — от {RANDOM_MIN} до {RANDOM_MAX}"
     back = url_for("library_pages.library_page", **filter_params(_clean_args(request.args)[0]))
     if error:
         flash(error, "error")
         return redirect(back)
-    chosen = pick_random(flt, int(raw_n))
+    chosen = pick_random(flt, n)
     if len(chosen) < RANDOM_MIN:
         if "excluded" in flt.statuses and len(flt.statuses) == 1:
             flash("Фильмы «не предлагать» в случайный выбор не попадают", "error")
@@ -741,7 +744,7 @@ def library_random():
             what = "голосования" if kind == "poll" else "лотереи"
             flash(f"Под этот фильтр подходит {found} — для {what} нужно хотя бы два", "error")
         return redirect(back)
-    if len(chosen) < int(raw_n):
+    if len(chosen) < n:
         flash(f"Под фильтр подошло только {len(chosen)} — все они в списке", "success")
     ids = ",".join(str(movie.id) for movie in chosen)
     return redirect(url_for("pages.builder", library=ids, **({"kind": kind} if kind == "poll" else {})))

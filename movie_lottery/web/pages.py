@@ -22,6 +22,7 @@ from ..library_filters import utc_today
 from ..models import LibraryMovie
 from .auth import is_admin, public
 from .page_cache import cached_page
+from .query_numbers import small_number
 from .visitor_home import forget_lottery, remember_lottery
 
 bp = Blueprint("pages", __name__)
@@ -174,4 +175,5 @@ def delete_poll(poll_id: str):
 
 def page_arg() -> int:
     raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 1_000_000 else 1
+    number = small_number(raw)
+    return number if number is not None and 0 < number < 1_000_000 else 1

@@ -347,3 +347,13 @@ def test_one_tap_on_a_card_changes_its_marks_without_a_reload(
     page.reload()  # stored, not only drawn: «не предлагать» leaves the default list
     assert titles(page) == ["Солярис"]
     expect(page.get_by_role("link", name=re.compile(r"Не предлагать\s+1"))).to_be_visible()
+
+
+def test_the_selection_bars_two_starts_stay_side_by_side_when_the_bar_wraps(live_server, page):
+    stock(live_server, SHELF[:2])
+    page.set_viewport_size(DESKTOP)
+    page.goto(live_server.url + "/library")
+    lottery = page.get_by_test_id("lottery-from-selected").bounding_box()
+    poll = page.get_by_test_id("poll-from-selected").bounding_box()
+    # Both are the same choice (what to start from the picks): one row, not one on each side of the bar.
+    assert abs(lottery["y"] - poll["y"]) < 2 and poll["x"] > lottery["x"], (lottery, poll)

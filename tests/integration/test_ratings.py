@@ -106,6 +106,20 @@ def test_a_name_is_needed_without_the_cookie_and_taken_by_the_same_movie_rule(ap
 
 
 @pytest.mark.parametrize(
+    "name",
+    ["\u200b", "\ufeff\u00ad", " \u2060 ", "Аня\u202e", "\u2067Боря"],
+    ids=["zero-width-space", "bom-and-soft-hyphen", "word-joiner", "right-to-left-override", "isolate"],
+)
+def test_a_name_nobody_can_see_or_one_that_turns_the_line_around_is_refused(app, client, name):
+    lottery = drawn_lottery(client)
+    client.post(f"/api/lotteries/{lottery['id']}/watched", json={})
+    refused = rate(app.test_client(), "lottery", lottery["id"], name=name, score=5)
+    assert refused.status_code == 400 and error_of(refused) == "invalid_name"
+    shown = rate(app.test_client(), "lottery", lottery["id"], name="Ма\u00adша 👩\u200d💻", score=5)
+    assert shown.status_code == 200  # invisible marks inside a visible name are the writer's business
+
+
+@pytest.mark.parametrize(
     "body",
     [{"score": 0}, {"score": 11}, {"score": "7"}, {"score": 7.5}, {"score": True}, {"score": None}, {}],
     ids=["zero", "eleven", "text", "fraction", "boolean", "null", "missing"],
@@ -165,6 +179,19 @@ def test_a_voter_rates_under_their_ballot_name_and_nobody_else_may_take_it(app, 
     assert mine.status_code == 200 and mine.get_json()["mine"] == {"name": "Аня", "score": 9}
     guest = rate(app.test_client(), "poll", poll["id"], name="Гость", score=6).get_json()
     assert (guest["average"], guest["count"]) == (7.5, 2)
+
+
+def test_a_voter_cannot_rate_under_a_second_name_and_keep_a_stranger_from_theirs(app, client):
+    anna = app.test_client()
+    poll = closed_poll(client, ballots={anna: ("Аня", [0])})
+    client.post(f"/api/polls/{poll['id']}/watched", json={})
+    refused = rate(anna, "poll", poll["id"], name="Вася", score=2)
+    assert refused.status_code == 409 and error_of(refused) == "ballot_name"
+    assert "«Аня»" in refused.get_json()["error"]["message"]
+    vasya = rate(app.test_client(), "poll", poll["id"], name="Вася", score=8)
+    assert vasya.status_code == 200 and vasya.get_json()["mine"] == {"name": "Вася", "score": 8}
+    same = rate(anna, "poll", poll["id"], name=" АНЯ ", score=6)  # her own name, written differently
+    assert same.status_code == 200 and same.get_json()["count"] == 2
 
 
 def test_on_a_locked_site_marking_watched_is_the_admins_and_rating_is_everyones(make_app):
