@@ -489,6 +489,9 @@ def test_sqlite_to_json_to_postgresql_to_json_gives_the_same_bytes(tmp_path, pos
     stock_collection(source.test_client())
     run_import(source, handmade_document())
     from_sqlite = export_text(source).encode("utf-8")
+    carried = json.loads(from_sqlite)["library"]
+    assert sum(len(movie["ratings"]) for movie in carried) == 4  # both nights' ratings make the trip…
+    assert sum(1 for movie in carried for v in movie["viewings"] if v["poll_id"]) == 1  # …and the poll night
 
     postgres_url = create_database(postgres_admin_url, "ml_backup_round_trip")
     migrate(postgres_url)
