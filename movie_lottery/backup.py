@@ -11,7 +11,12 @@ Import is a restore that never loses what the database already holds:
   earlier "added" date wins;
 - a movie's marks (status, exclusion, «любимое») in the file replace the stored ones, as a magnet does; a
   file that states none (version 1) leaves them. Viewings are merged: a day in the file is added, a day
-  the database has is never taken away, and a viewing's lottery is linked once that lottery is there;
+  the database has is never taken away, and a viewing's lottery or poll is linked once it is there;
+- ratings (format 3) are matched by their night and participant, as ratings.rate matches them: one the
+  database lacks is added, and of two by one participant the later one stays. A name another participant
+  has for that night there (a rating's, or in a poll a ballot's) is refused, as is a rating of a lottery
+  or poll that is neither in the file nor in the database: unlike a viewing, which is a day without its
+  link, a rating is its night's (its participant and name are unique there), so it is not guessed at;
 - lotteries are matched by id. A lottery never changes after creation except for its draw, so a file that
   disagrees about anything else is refused; a draw the file has is recorded; a draw is never undone;
 - polls likewise: a poll never changes after creation except for its ballots and its close, so a file that
@@ -45,7 +50,7 @@ from .errors import Conflict, InvalidInput
 from .extensions import db
 from .integrations.magnet import parse_magnet
 from .library import apply_details, find_same_movie, store_magnet
-from .models import LibraryMovie, Lottery, LotteryMovie, Poll, PollBallot, PollMovie, Viewing
+from .models import LibraryMovie, Lottery, LotteryMovie, Poll, PollBallot, PollMovie, Rating, Viewing
 from .same_movie import normalise_text
 
 # ---- export ---------------------------------------------------------------------------------------------
@@ -56,10 +61,15 @@ def export_data() -> dict:
     movies = db.session.scalars(sa.select(LibraryMovie).options(selectinload(LibraryMovie.viewings)))
     lotteries = db.session.scalars(sa.select(Lottery).options(selectinload(Lottery.movies)))
     polls = db.session.scalars(sa.select(Poll).options(selectinload(Poll.movies), selectinload(Poll.ballots)))
+    ratings: dict[int, list[Rating]] = {}
+    for rating in db.session.scalars(sa.select(Rating)):
+        ratings.setdefault(rating.movie_id, []).append(rating)
     return {
         "format": doc.FORMAT,
         "version": doc.VERSION,
-        "library": sorted((doc.library_entry(m) for m in movies), key=doc.library_order),
+        "library": sorted(
+            (doc.library_entry(m, ratings.get(m.id, ())) for m in movies), key=doc.library_order
+        ),
         "lotteries": sorted((doc.lottery_entry(lot) for lot in lotteries), key=doc.lottery_order),
         "polls": sorted((doc.poll_entry(poll) for poll in polls), key=doc.poll_order),
     }
@@ -151,9 +161,10 @@ def import_data(data: dict, dry_run: bool = False) -> ImportReport:
         db.session.flush()
         for (movie, _before), entry in zip(imported, document.library, strict=True):
             _link_viewings(movie, entry)
+            _import_ratings(movie, entry)
         db.session.flush()
         for movie, before in imported:
-            _count(report.library, before, doc.library_entry(movie))
+            _count(report.library, before, doc.library_entry(movie, _ratings_of(movie)))
     except IntegrityError:
         db.session.rollback()
         raise Conflict("Данные изменились во время загрузки — повторите", code="conflict") from None
@@ -199,7 +210,7 @@ def _import_movie(entry: dict, seen: set[int]) -> tuple[LibraryMovie, dict | Non
                 code="magnet_in_use",
             )
     added_at = doc.parse_timestamp(entry["added_at"])
-    before = doc.library_entry(movie) if movie is not None else None
+    before = doc.library_entry(movie, _ratings_of(movie)) if movie is not None else None
     if movie is None:
         movie = LibraryMovie(name=entry["name"], genres=[], countries=[], details={}, added_at=added_at)
         db.session.add(movie)
@@ -226,19 +237,95 @@ def _import_movie(entry: dict, seen: set[int]) -> tuple[LibraryMovie, dict | Non
 
 
 def _link_viewings(movie: LibraryMovie, entry: dict) -> None:
-    """A viewing's lottery, once the lotteries are in: only a lottery that is there, and not linked to
-    another viewing already (the database's link stays)."""
+    """A viewing's lottery or poll, once they are in: only one that is there, and not linked to another
+    viewing already (the database's link stays)."""
     for linked in entry["viewings"]:
-        lottery_id = linked["lottery_id"]
-        if lottery_id is None or db.session.get(Lottery, lottery_id) is None:
-            continue
         viewing = next(v for v in movie.viewings if v.watched_on.isoformat() == linked["date"])
-        if viewing.lottery_id is not None:
-            continue
-        taken = db.session.scalar(sa.select(Viewing.id).where(Viewing.lottery_id == lottery_id))
-        if taken is None:
-            viewing.lottery_id = lottery_id
-            db.session.flush()
+        for key, model, column in (
+            ("lottery_id", Lottery, Viewing.lottery_id),
+            ("poll_id", Poll, Viewing.poll_id),
+        ):
+            night_id = linked[key]
+            if (
+                night_id is None
+                or getattr(viewing, key) is not None
+                or db.session.get(model, night_id) is None
+            ):
+                continue
+            if db.session.scalar(sa.select(Viewing.id).where(column == night_id)) is None:
+                setattr(viewing, key, night_id)
+                db.session.flush()
+
+
+def _ratings_of(movie: LibraryMovie) -> list[Rating]:
+    return list(db.session.scalars(sa.select(Rating).where(Rating.movie_id == movie.id)))
+
+
+def _import_ratings(movie: LibraryMovie, entry: dict) -> None:
+    """The file's ratings of this movie merged in (see the module's docstring); lotteries and polls are in."""
+    where = f"Библиотека, фильм «{entry['name']}»"
+    for given in entry["ratings"]:
+        key = normalise_text(given["name"])[:200]
+        night = doc.night_of(given)
+        if night is None:  # its night was deleted: one rating per participant of the movie
+            same = sa.and_(Rating.movie_id == movie.id, Rating.lottery_id.is_(None), Rating.poll_id.is_(None))
+        else:
+            column_key, night_id = night
+            model = Lottery if column_key == "lottery_id" else Poll
+            if db.session.get(model, night_id) is None:
+                what = "такой лотереи" if model is Lottery else "такого голосования"
+                raise InvalidInput(
+                    f"{where}: оценка «{given['name']}» — {doc.night_name(night)}, а {what} нет ни в копии,"
+                    " ни в базе",
+                    code="invalid_backup",
+                )
+            same = getattr(Rating, column_key) == night_id
+        rating = db.session.scalar(sa.select(Rating).where(same, Rating.participant == given["participant"]))
+        rated_at = doc.parse_timestamp(given["rated_at"])
+        if rating is not None and rated_at <= rating.rated_at:
+            continue  # the database's rating is as new or newer: it stays
+        if night is not None:
+            _refuse_a_taken_name(night, given, key, where)
+        if rating is None:
+            rating = Rating(
+                movie_id=movie.id, participant=given["participant"], lottery_id=given["lottery_id"]
+            )
+            rating.poll_id = given["poll_id"]
+            db.session.add(rating)
+        rating.name, rating.name_key, rating.score, rating.rated_at = (
+            given["name"],
+            key,
+            given["score"],
+            rated_at,
+        )
+        db.session.flush()
+
+
+def _refuse_a_taken_name(night: tuple[str, str], given: dict, key: str, where: str) -> None:
+    """Another participant's name for that night in the database: their rating's or, in a poll, their
+    ballot's (ratings.rate refuses both)."""
+    column_key, night_id = night
+    owners = set(
+        db.session.scalars(
+            sa.select(Rating.participant).where(
+                getattr(Rating, column_key) == night_id, Rating.name_key == key
+            )
+        )
+    )
+    if column_key == "poll_id":
+        owners.update(
+            db.session.scalars(
+                sa.select(PollBallot.participant).where(
+                    PollBallot.poll_id == night_id, PollBallot.name_key == key
+                )
+            )
+        )
+    if owners - {given["participant"]}:
+        raise Conflict(
+            f"{where}: имя «{given['name']}» у {doc.night_name(night)} в базе уже у другого участника —"
+            " копию загрузить нельзя",
+            code="name_taken",
+        )
 
 
 def _import_lottery(entry: dict, counts: Counts) -> None:

@@ -18,11 +18,20 @@ Version 3 (issue 13) adds ``polls``: each poll's settings, candidates, seed and 
 whether and how it closed, its stored result, and its ballots (``{"participant", "name", "choices", "veto",
 "cast_at"}``) in the order they were first cast, which is the order the poll page lists its voters. A file of
 version 1 or 2 has no polls and still imports.
+
+Format 3 also carries what issue 13's last part added (before format 3 was released, so the version stays):
+a viewing's ``poll_id`` beside its ``lottery_id`` (the closed poll whose winner it was), and each library
+movie's ``ratings`` (``{"lottery_id", "poll_id", "participant", "name", "score", "rated_at"}``, oldest
+first): the group's 1–10 scores, each under the night (lottery or poll) it was given for — both null once
+that night was deleted, as the database keeps it — with the participant cookie's value, so a browser that
+rated keeps its own rating after a restore. A file without them (formats 1 and 2, or an earlier format 3
+file) has none.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -37,12 +46,16 @@ from .models import (
     PARTICIPANT_NAME_MAX,
     POLL_CLOSERS,
     POLL_RESULTS,
+    RATING_MAX,
+    RATING_MIN,
     LibraryMovie,
     Lottery,
     MovieFields,
     Poll,
+    Rating,
 )
 from .polls import MAX_BALLOTS, PARTICIPANT_PATTERN, ballots_from, check_ballot, count_result
+from .ratings import MAX_RATINGS
 from .same_movie import normalise_text, title_key
 from .schemas import DETAIL_FIELDS, FIRST_FILM_YEAR, load_movie, parse_day
 
@@ -63,9 +76,13 @@ MOVIE_KEYS = (
     "details",
 )
 MARK_KEYS = ("status", "excluded_until", "favourite")
-LIBRARY_KEYS = (*MOVIE_KEYS, "magnet", "info_hash", "added_at", *MARK_KEYS, "viewings")
-VIEWING_KEYS = ("date", "lottery_id")
+LIBRARY_KEYS = (*MOVIE_KEYS, "magnet", "info_hash", "added_at", *MARK_KEYS, "viewings", "ratings")
+VIEWING_KEYS = ("date", "lottery_id", "poll_id")
 VIEWINGS_MAX = 10_000  # a movie watched every day for 27 years
+RATING_KEYS = ("lottery_id", "poll_id", "participant", "name", "score", "rated_at")
+NIGHT_KEYS = ("lottery_id", "poll_id")
+RATINGS_MAX = 10_000  # of one library movie, over all its nights: a list this long stops at once
+NIGHT_RATINGS_MAX = MAX_RATINGS  # of one night: the most the app takes (as MAX_BALLOTS for a poll)
 LOTTERY_KEYS = (
     "id",
     "created_at",
@@ -150,7 +167,9 @@ def movie_fields(movie: MovieFields) -> dict:
     }
 
 
-def library_entry(movie: LibraryMovie, today: date | None = None) -> dict:
+def library_entry(movie: LibraryMovie, ratings: Iterable[Rating] = (), today: date | None = None) -> dict:
+    """The movie as the file holds it; ``ratings`` are its rows of the rating table (the model has no
+    relationship for them: the card reads only their sum and count)."""
     status = effective_status(movie.status, movie.excluded_until, today or utc_today())
     until = movie.excluded_until if status == "excluded" else None
     return {
@@ -162,10 +181,30 @@ def library_entry(movie: LibraryMovie, today: date | None = None) -> dict:
         "excluded_until": until.isoformat() if until else None,
         "favourite": bool(movie.favourite),
         "viewings": sorted(
-            ({"date": v.watched_on.isoformat(), "lottery_id": v.lottery_id} for v in movie.viewings),
+            (
+                {"date": v.watched_on.isoformat(), "lottery_id": v.lottery_id, "poll_id": v.poll_id}
+                for v in movie.viewings
+            ),
             key=lambda viewing: viewing["date"],
         ),
+        "ratings": sorted((rating_entry(rating) for rating in ratings), key=rating_order),
     }
+
+
+def rating_entry(rating: Rating) -> dict:
+    return {
+        "lottery_id": rating.lottery_id,
+        "poll_id": rating.poll_id,
+        "participant": rating.participant,
+        "name": rating.name,
+        "score": rating.score,
+        "rated_at": timestamp(rating.rated_at),
+    }
+
+
+def rating_order(entry: dict) -> tuple:
+    """Oldest first; a night and its participant name one rating, so the order is total."""
+    return entry["rated_at"], entry["lottery_id"] or "", entry["poll_id"] or "", entry["participant"]
 
 
 def lottery_entry(lottery: Lottery) -> dict:
@@ -281,8 +320,10 @@ def check_document(data: Any) -> Document:
     _unique(library, "info_hash", "Библиотека", "раздача {} привязана к двум фильмам")
     _unique(lotteries, "id", "Лотереи", "лотерея {} встречается дважды")
     _unique(polls, "id", "Голосования", "голосование {} встречается дважды")
-    linked = [v for entry in library for v in entry["viewings"] if v["lottery_id"] is not None]
-    _unique(linked, "lottery_id", "Библиотека", "лотерея {} отмечена просмотром у двух фильмов")
+    viewings = [v for entry in library for v in entry["viewings"]]
+    _unique(viewings, "lottery_id", "Библиотека", "лотерея {} отмечена просмотром у двух фильмов")
+    _unique(viewings, "poll_id", "Библиотека", "голосование {} отмечено просмотром у двух фильмов")
+    _check_nights(library)
     return Document(library=library, lotteries=lotteries, polls=polls)
 
 
@@ -309,6 +350,7 @@ def check_library_entry(raw: Any, index: int) -> dict:
         "added_at": _timestamp_field(entry, "added_at", where),
         **_marks(entry, where),
         "viewings": _viewings(entry.get("viewings", []), where),
+        "ratings": _ratings(entry.get("ratings", []), where),
     }
 
 
@@ -354,15 +396,97 @@ def _viewings(raw: Any, where: str) -> list[dict]:
         here = f"{where}, просмотр №{index + 1}"
         viewing = _object(item, here, VIEWING_KEYS, required=("date",))
         day = _day(viewing["date"], "date", here).isoformat()
-        lottery_id = viewing.get("lottery_id")
+        lottery_id, poll_id = viewing.get("lottery_id"), viewing.get("poll_id")
         if lottery_id is not None and (
             not isinstance(lottery_id, str) or not _LOTTERY_ID.fullmatch(lottery_id)
         ):
             raise refuse(here, "lottery_id — id лотереи или null")
+        if poll_id is not None and (not isinstance(poll_id, str) or not _LOTTERY_ID.fullmatch(poll_id)):
+            raise refuse(here, "poll_id — id голосования или null")
         if day in viewings:
             raise refuse(here, f"просмотр {day} встречается дважды")
-        viewings[day] = {"date": day, "lottery_id": lottery_id}
+        viewings[day] = {"date": day, "lottery_id": lottery_id, "poll_id": poll_id}
     return [viewings[day] for day in sorted(viewings)]
+
+
+def _ratings(raw: Any, where: str) -> list[dict]:
+    """A movie's ratings, each checked by the API's rules (score 1–10, a name as a ballot's, a participant
+    cookie's value); whether a night's names and participants repeat is _check_nights's job."""
+    if not isinstance(raw, list):
+        raise refuse(where, "поле ratings должно быть списком оценок")
+    if len(raw) > RATINGS_MAX:
+        raise refuse(where, f"больше {RATINGS_MAX} оценок")
+    ratings = []
+    for index, item in enumerate(raw):
+        here = f"{where}, оценка №{index + 1}"
+        rating = _object(item, here, RATING_KEYS, required=("participant", "name", "score", "rated_at"))
+        lottery_id, poll_id = rating.get("lottery_id"), rating.get("poll_id")
+        for key, value in (("lottery_id", lottery_id), ("poll_id", poll_id)):
+            if value is not None and (not isinstance(value, str) or not _LOTTERY_ID.fullmatch(value)):
+                raise refuse(
+                    here, f"{key} — id {'лотереи' if key == 'lottery_id' else 'голосования'} или null"
+                )
+        if lottery_id is not None and poll_id is not None:
+            raise refuse(here, "оценка относится к лотерее или к голосованию, не к обоим сразу")
+        participant, name, score = rating["participant"], rating["name"], rating["score"]
+        if not isinstance(participant, str) or not PARTICIPANT_PATTERN.fullmatch(participant):
+            raise refuse(here, "participant — от 20 до 64 латинских букв, цифр, «-» или «_»")
+        if not _participant_name(name):
+            raise refuse(here, f"имя — от 1 до {PARTICIPANT_NAME_MAX} видимых символов, без «/»")
+        if type(score) is not int or not RATING_MIN <= score <= RATING_MAX:
+            raise refuse(here, f"score — целое число от {RATING_MIN} до {RATING_MAX}")
+        ratings.append(
+            {
+                "lottery_id": lottery_id,
+                "poll_id": poll_id,
+                "participant": participant,
+                "name": name,
+                "score": score,
+                "rated_at": _timestamp_field(rating, "rated_at", here),
+            }
+        )
+    return sorted(ratings, key=rating_order)
+
+
+def _check_nights(library: list[dict]) -> None:
+    """Across the whole library (a night's ratings all name one movie, but the file is not trusted to):
+    per lottery or poll at most NIGHT_RATINGS_MAX ratings, one per participant, one per name as ratings.rate
+    keys it. A rating whose night was deleted is one per participant of its movie. One pass, sets only."""
+    counts: dict[tuple, int] = {}
+    participants: set[tuple] = set()
+    names: set[tuple] = set()
+    for index, entry in enumerate(library):
+        where = f"Библиотека, фильм «{entry['name']}»"
+        for rating in entry["ratings"]:
+            night = night_of(rating)
+            if night is None:
+                key = ("movie", index, rating["participant"])
+                if key in participants:
+                    raise refuse(where, f"участник {rating['participant'][:8]}… оценил его дважды")
+                participants.add(key)
+                continue
+            counts[night] = counts.get(night, 0) + 1
+            if counts[night] > NIGHT_RATINGS_MAX:
+                raise refuse(where, f"у {night_name(night)} больше {NIGHT_RATINGS_MAX} оценок")
+            if (night, rating["participant"]) in participants:
+                raise refuse(where, f"у {night_name(night)} один участник оценивает дважды")
+            name_key = (night, normalise_text(rating["name"])[:200])
+            if name_key in names:
+                raise refuse(where, f"у {night_name(night)} имя «{rating['name']}» встречается дважды")
+            participants.add((night, rating["participant"]))
+            names.add(name_key)
+
+
+def night_of(rating: dict) -> tuple[str, str] | None:
+    for key in NIGHT_KEYS:
+        if rating[key] is not None:
+            return key, rating[key]
+    return None
+
+
+def night_name(night: tuple[str, str]) -> str:
+    key, night_id = night
+    return f"лотереи {night_id}" if key == "lottery_id" else f"голосования {night_id}"
 
 
 def check_lottery_entry(raw: Any, index: int) -> dict:

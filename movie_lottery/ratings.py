@@ -22,10 +22,13 @@ from .errors import Conflict, InvalidInput
 from .extensions import db
 from .lottery import get_lottery
 from .models import RATING_MAX, RATING_MIN, PollBallot, Rating, Viewing, utcnow
-from .polls import clean_name, find_ballot, get_poll, valid_participant
+from .polls import MAX_BALLOTS, clean_name, find_ballot, get_poll, valid_participant
 from .same_movie import normalise_text
 
 KINDS = ("lottery", "poll")
+# Raters of one night, as a poll's ballots are capped: a script cannot bloat a night past it, and so a
+# backup never holds more ratings of a night than its import takes back.
+MAX_RATINGS = MAX_BALLOTS
 OPENS_AFTER = "оценки откроются, когда его отметят «Посмотрели»"
 NOT_WATCHED = {
     "lottery": f"Победителя этой лотереи ещё не посмотрели — {OPENS_AFTER}",
@@ -137,6 +140,9 @@ def rate(
             _refuse_another_voters_name(night_id, participant, key, clean)
             _refuse_a_second_name(night_id, participant, key)
         if mine is None:
+            raters = db.session.scalar(sa.select(sa.func.count(Rating.id)).where(_column(kind) == night_id))
+            if raters >= MAX_RATINGS:
+                raise Conflict(f"Здесь уже {MAX_RATINGS} оценок — больше не принимаем", code="ratings_full")
             fresh = valid_participant(participant) or reel.new_token()
             mine = Rating(participant=fresh, **{_column(kind).key: night_id})
             db.session.add(mine)

@@ -7,7 +7,9 @@ have zero microseconds and a non-UTC offset (so the fixed timestamp format is ex
 drawn lottery's winner marked «Посмотрели» (a viewing linked to its lottery). The hand-made document is of
 version 1, written before the marks: it must still import. Polls (issue 13): one closed approval poll with
 vetoes and three voters (its result stored), and one open ranked poll with live results and a deadline, each
-voter in a browser of their own (a participant cookie each).
+voter in a browser of their own (a participant cookie each). The closed poll's winner is marked «Посмотрели»
+too (a viewing linked to its poll), and both watched nights are rated (issue 13's ratings): the lottery's by
+two raters, the poll's by one of its voters (under her ballot's name, by her cookie) and by a newcomer.
 """
 
 from __future__ import annotations
@@ -101,6 +103,8 @@ def stock_collection(client) -> dict:
     waiting = client.post("/api/lotteries", json={"movies": CANDIDATES[:2]}).get_json()
     marked = client.post(f"/api/lotteries/{drawn['id']}/watched", json={"date": WINNER_WATCHED_ON})
     assert marked.status_code == 200, marked.get_json()
+    polls = stock_polls(client)
+    raters = stock_ratings(client, drawn["id"], polls)  # before the marks: «Посмотрели» sets a status
     by_name = {
         movie["name"]: movie["id"] for movie in client.get("/api/library?status=all").get_json()["movies"]
     }
@@ -110,7 +114,45 @@ def stock_collection(client) -> dict:
     for day in ("2023-12-31", "2025-02-03"):
         response = client.post(f"/api/library/{by_name['Гавань']}/viewings", json={"date": day})
         assert response.status_code == 201, response.get_json()
-    return {"drawn": drawn, "waiting": waiting, "winner_id": marked.get_json()["id"], **stock_polls(client)}
+    return {
+        "drawn": drawn,
+        "waiting": waiting,
+        "winner_id": marked.get_json()["id"],
+        **polls,
+        "raters": raters,
+    }
+
+
+POLL_WATCHED_ON = "2025-11-30"
+LOTTERY_RATINGS = {"Лёша": 7, "Мила 🍿": 9}  # name -> score, each in a browser of their own
+POLL_RATINGS = {"Аня": 6, "Дина": 10}  # Аня voted in the poll: she rates by her cookie, without a name
+
+
+def stock_ratings(client, lottery_id: str, polls: dict) -> dict:
+    """«Посмотрели» on the closed poll's winner, then the ratings of both watched nights through the API.
+    Returns the raters' cookies: kind -> name -> participant."""
+    poll_id = polls["closed_poll"]["id"]
+    watched = client.post(f"/api/polls/{poll_id}/watched", json={"date": POLL_WATCHED_ON})
+    assert watched.status_code == 200, watched.get_json()
+    raters: dict[str, dict[str, str]] = {"lottery": {}, "poll": {}}
+    for name, score in LOTTERY_RATINGS.items():
+        raters["lottery"][name] = _rate(client, "lottery", lottery_id, {"name": name, "score": score})
+    for name, score in POLL_RATINGS.items():
+        cookie = polls["voters"][poll_id].get(name)
+        body = {"score": score} if cookie else {"name": name, "score": score}
+        raters["poll"][name] = _rate(client, "poll", poll_id, body, cookie)
+    assert raters["poll"]["Аня"] == polls["voters"][poll_id]["Аня"]  # one participant: her ballot's cookie
+    return raters
+
+
+def _rate(client, kind: str, night_id: str, body: dict, cookie: str | None = None) -> str:
+    rater = client.application.test_client()
+    name = f"ml_{kind}_{night_id}"
+    if cookie:
+        rater.set_cookie(name, cookie)
+    response = rater.put(f"/api/ratings/{kind}/{night_id}", json=body)
+    assert response.status_code == 200, response.get_json()
+    return rater.get_cookie(name).value
 
 
 CLOSED_POLL_BALLOTS = {  # name -> (approve, veto)

@@ -25,6 +25,7 @@ from movie_lottery.models import (
     Poll,
     PollBallot,
     PollMovie,
+    Rating,
     Viewing,
 )
 from tests.backup_collection import (
@@ -55,7 +56,18 @@ def run_import(app, document: dict | str, dry_run: bool = False):
 
 def wipe(app) -> None:
     with app.app_context():
-        for model in (Download, Viewing, LotteryMovie, Lottery, LibraryMovie, PollBallot, PollMovie, Poll):
+        # Rating first: SQLite runs without foreign-key enforcement, so its cascade would not remove them.
+        for model in (
+            Download,
+            Rating,
+            Viewing,
+            LotteryMovie,
+            Lottery,
+            LibraryMovie,
+            PollBallot,
+            PollMovie,
+            Poll,
+        ):
             db.session.execute(sa.delete(model))
         db.session.commit()
 
@@ -155,7 +167,9 @@ def test_the_export_carries_each_movies_status_exclusion_favourite_and_viewings(
     assert by_name["Гавань"]["status"] == "watched"
     drawn_id = stocked["drawn"]["id"]
     linked = [(m["name"], v) for m in data["library"] for v in m["viewings"] if v["lottery_id"]]
-    assert [viewing for _name, viewing in linked] == [{"date": WINNER_WATCHED_ON, "lottery_id": drawn_id}]
+    assert [viewing for _name, viewing in linked] == [
+        {"date": WINNER_WATCHED_ON, "lottery_id": drawn_id, "poll_id": None}
+    ]
     assert linked[0][0] in {"Тихая гавань", "Маяк на краю света 🌊🎬", "שלום עולם"}  # the winner, whichever
     assert by_name["Сталкер"]["status"] == "want" and by_name["Сталкер"]["viewings"] == []  # version 1's
 
@@ -475,6 +489,9 @@ def test_sqlite_to_json_to_postgresql_to_json_gives_the_same_bytes(tmp_path, pos
     stock_collection(source.test_client())
     run_import(source, handmade_document())
     from_sqlite = export_text(source).encode("utf-8")
+    carried = json.loads(from_sqlite)["library"]
+    assert sum(len(movie["ratings"]) for movie in carried) == 4  # both nights' ratings make the trip…
+    assert sum(1 for movie in carried for v in movie["viewings"] if v["poll_id"]) == 1  # …and the poll night
 
     postgres_url = create_database(postgres_admin_url, "ml_backup_round_trip")
     migrate(postgres_url)
