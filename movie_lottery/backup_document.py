@@ -489,23 +489,31 @@ def night_name(night: tuple[str, str]) -> str:
     return f"лотереи {night_id}" if key == "lottery_id" else f"голосования {night_id}"
 
 
+def _check_reel_keys(entry: dict, noun: str, where: str, token_key: str) -> str:
+    """A lottery's or a poll's id, seed, commitment and secret link token, checked alike; the place name for
+    the rest of its messages, by its id («Лотерея Ab3dEf9h»)."""
+    night_id = entry["id"]
+    if not isinstance(night_id, str) or not _LOTTERY_ID.fullmatch(night_id):
+        raise refuse(where, "id — от 1 до 16 латинских букв, цифр, «-» или «_»")
+    where = f"{noun} {night_id}"
+    seed, token = entry["seed"], entry[token_key]
+    if not isinstance(seed, str) or not _SEED.fullmatch(seed):
+        raise refuse(where, "seed — 64 шестнадцатеричных символа")
+    if entry["commitment"] != commitment_for(seed):
+        raise refuse(where, "commitment не равен sha256(seed) — файл повреждён")
+    if not isinstance(token, str) or not _PLAY_TOKEN.fullmatch(token):
+        raise refuse(where, f"{token_key} — до 64 латинских букв, цифр, «-» или «_»")
+    return where
+
+
 def check_lottery_entry(raw: Any, index: int) -> dict:
     where = f"Лотерея №{index}"
     entry = _object(
         raw, where, LOTTERY_KEYS, required=tuple(k for k in LOTTERY_KEYS if k not in LOTTERY_OPTIONAL)
     )
     entry = {**LOTTERY_OPTIONAL, **entry}
-    lottery_id = entry["id"]
-    if not isinstance(lottery_id, str) or not _LOTTERY_ID.fullmatch(lottery_id):
-        raise refuse(where, "id — от 1 до 16 латинских букв, цифр, «-» или «_»")
-    where = f"Лотерея {lottery_id}"
-    seed, play_token = entry["seed"], entry["play_token"]
-    if not isinstance(seed, str) or not _SEED.fullmatch(seed):
-        raise refuse(where, "seed — 64 шестнадцатеричных символа")
-    if entry["commitment"] != commitment_for(seed):
-        raise refuse(where, "commitment не равен sha256(seed) — файл повреждён")
-    if not isinstance(play_token, str) or not _PLAY_TOKEN.fullmatch(play_token):
-        raise refuse(where, "play_token — до 64 латинских букв, цифр, «-» или «_»")
+    where = _check_reel_keys(entry, "Лотерея", where, "play_token")
+    lottery_id, seed, play_token = entry["id"], entry["seed"], entry["play_token"]
     if not isinstance(entry["auto_download"], bool):
         raise refuse(where, "auto_download — true или false")
     candidates = _candidates(entry["candidates"], where)
@@ -536,17 +544,8 @@ def check_poll_entry(raw: Any, index: int) -> dict:
     where = f"Голосование №{index}"
     entry = _object(raw, where, POLL_KEYS, required=tuple(k for k in POLL_KEYS if k not in POLL_OPTIONAL))
     entry = {**POLL_OPTIONAL, **entry}
-    poll_id = entry["id"]
-    if not isinstance(poll_id, str) or not _LOTTERY_ID.fullmatch(poll_id):
-        raise refuse(where, "id — от 1 до 16 латинских букв, цифр, «-» или «_»")
-    where = f"Голосование {poll_id}"
-    seed, manage_token = entry["seed"], entry["manage_token"]
-    if not isinstance(seed, str) or not _SEED.fullmatch(seed):
-        raise refuse(where, "seed — 64 шестнадцатеричных символа")
-    if entry["commitment"] != commitment_for(seed):
-        raise refuse(where, "commitment не равен sha256(seed) — файл повреждён")
-    if not isinstance(manage_token, str) or not _PLAY_TOKEN.fullmatch(manage_token):
-        raise refuse(where, "manage_token — до 64 латинских букв, цифр, «-» или «_»")
+    where = _check_reel_keys(entry, "Голосование", where, "manage_token")
+    poll_id, seed, manage_token = entry["id"], entry["seed"], entry["manage_token"]
     method = entry["method"]
     if method not in voting.METHODS:
         raise refuse(where, "method — approval или ranked")
