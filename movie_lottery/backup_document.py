@@ -454,7 +454,7 @@ def _check_nights(library: list[dict]) -> None:
     keys it. A rating whose night was deleted is one per participant of its movie. One pass, sets only."""
     counts: dict[tuple, int] = {}
     participants: set[tuple] = set()
-    names: set[tuple] = set()
+    names: dict[tuple, str] = {}
     for index, entry in enumerate(library):
         where = f"Библиотека, фильм «{entry['name']}»"
         for rating in entry["ratings"]:
@@ -472,9 +472,16 @@ def _check_nights(library: list[dict]) -> None:
                 raise refuse(where, f"у {night_name(night)} один участник оценивает дважды")
             name_key = (night, normalise_text(rating["name"])[:200])
             if name_key in names:
-                raise refuse(where, f"у {night_name(night)} имя «{rating['name']}» встречается дважды")
+                raise refuse(where, f"у {night_name(night)} {_name_twice(names[name_key], rating['name'])}")
             participants.add((night, rating["participant"]))
-            names.add(name_key)
+            names[name_key] = rating["name"]
+
+
+def _name_twice(earlier: str, later: str) -> str:
+    """Both spellings when they differ: the file decides which comes first, and the reader sees both."""
+    if earlier == later:
+        return f"имя «{later}» встречается дважды"
+    return f"имя «{earlier}» встречается дважды (второй раз как «{later}»)"
 
 
 def night_of(rating: dict) -> tuple[str, str] | None:
@@ -599,7 +606,7 @@ def _ballots(raw: Any, where: str, method: str, names: list[str], veto_allowed: 
         raise refuse(where, "поле ballots должно быть списком голосов")
     if len(raw) > MAX_BALLOTS:
         raise refuse(where, f"больше {MAX_BALLOTS} голосов")
-    ballots, participants, name_keys = [], set(), set()
+    ballots, participants, name_keys = [], set(), {}
     for index, item in enumerate(raw):
         here = f"{where}, голос №{index + 1}"
         ballot = _object(item, here, BALLOT_KEYS, required=("participant", "name", "choices", "cast_at"))
@@ -622,9 +629,9 @@ def _ballots(raw: Any, where: str, method: str, names: list[str], veto_allowed: 
             raise refuse(here, "этот участник голосует дважды")
         key = normalise_text(name)[:200]  # as polls.store_ballot keys a name
         if key in name_keys:
-            raise refuse(here, f"имя «{name}» встречается дважды")
+            raise refuse(here, _name_twice(name_keys[key], name))
         participants.add(participant)
-        name_keys.add(key)
+        name_keys[key] = name
         ballots.append(
             {
                 "participant": participant,

@@ -428,7 +428,10 @@ BROKEN = {
     "a movie chosen twice": (_broken("polls.1.ballots.0.choices", [2, 2]), "указан дважды"),
     "a veto where the poll has none": (_broken("polls.1.ballots.0.veto", 0), "В этом голосовании нет вето"),
     "a veto on an approved movie": (_broken("polls.0.ballots.0.veto", 0), "наложить на него вето"),
-    "one name twice": (_broken("polls.0.ballots.1.name", "аня"), "имя «аня» встречается дважды"),
+    "one name twice": (
+        _broken("polls.0.ballots.1.name", "аня"),
+        "имя «Аня» встречается дважды (второй раз как «аня»)",
+    ),
     "a name with a slash": (_broken("polls.0.ballots.0.name", "А/Б"), "без «/»"),
     "a participant that is no cookie": (_broken("polls.0.ballots.0.participant", "x"), "participant —"),
 }

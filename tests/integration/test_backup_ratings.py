@@ -205,12 +205,13 @@ def _set(key: str, value, night: str = "lottery_id"):
 
 
 def _twice(field: str, value):
-    """A second rating of the same night, equal to the first except where ``field`` says otherwise."""
+    """A second rating of the same night, equal to the first except where ``field`` says otherwise, and
+    rated after every other (ratings are read oldest first, so the clash is met at the copy)."""
 
     def mutate(data: dict) -> dict:
         movie = _first_rated(data, "lottery_id")
         first = next(r for r in movie["ratings"] if r["lottery_id"])
-        copy_of = {**first, "participant": "q" * 24, "name": "Кто-то ещё"}
+        copy_of = {**first, "participant": "q" * 24, "name": "Кто-то ещё", "rated_at": "2099-01-01T00:00:00Z"}
         movie["ratings"].append({**copy_of, field: first[field] if value is None else value})
         return data
 
@@ -237,7 +238,10 @@ BROKEN = {
         _set("poll_id", "NoSuchPoll", "poll_id"),
         "голосования NoSuchPoll, а такого голосования нет",
     ),
-    "one name twice in a night": (_twice("name", "лёша"), "имя «лёша» встречается дважды"),
+    "one name twice in a night": (
+        _twice("name", "лёша"),
+        "имя «Лёша» встречается дважды (второй раз как «лёша»)",
+    ),
     "one participant twice in a night": (_twice("participant", None), "один участник оценивает дважды"),
     "a rating of two nights": (_both_nights, "не к обоим сразу"),
     "a participant that is no cookie": (_set("participant", "x"), "participant —"),
