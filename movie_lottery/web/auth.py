@@ -265,7 +265,18 @@ def _guard():
     if request.path.startswith("/api/"):
         message = "Нужен вход администратора или API-токен" if admin_password_set() else NO_PASSWORD_MESSAGE
         raise Unauthorized(message)
-    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    return redirect(url_for("auth.login", next=_page_to_come_back_to()))
+
+
+def _page_to_come_back_to() -> str:
+    """A page asked for comes back after sign-in; a form sent (a session that ended while its page was open)
+    brings back the page it was sent from, so it can be sent again: its own URL takes POST only."""
+    if request.method in ("GET", "HEAD"):
+        return request.full_path.rstrip("?")
+    sent_from = urlsplit(request.referrer or "")
+    if sent_from.netloc != request.host:
+        return ""
+    return f"{sent_from.path}?{sent_from.query}" if sent_from.query else sent_from.path
 
 
 def init_app(app: Flask, page_blueprints: Iterable[str]) -> None:

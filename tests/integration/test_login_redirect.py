@@ -98,3 +98,47 @@ def test_every_redirect_resolves_to_this_site(locked_app, next_value):
     for reading in (location, location.replace("\\", "/")):
         joined = urlsplit(urljoin("http://site.test/login", reading))
         assert (joined.scheme, joined.netloc) == ("http", "site.test")
+
+
+def _sign_in_from_the_login_page(client, login_url: str):
+    page = client.get(login_url).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    next_value = re.search(r'name="next" value="([^"]*)"', page).group(1).replace("&amp;", "&")
+    return client.post("/login", data={"password": "new password", "csrf_token": token, "next": next_value})
+
+
+@pytest.mark.parametrize(
+    ("sent_from", "comes_back_to"),
+    [
+        ("http://localhost/l/{id}?from=history", "/l/{id}?from=history"),  # the result page, its query kept
+        ("http://evil.test/l/{id}", "/"),  # another site's page is no page of ours
+        (None, "/"),  # no Referer at all
+    ],
+)
+def test_a_form_sent_after_the_session_ended_leads_back_to_the_page_it_was_sent_from(
+    make_app, sent_from, comes_back_to
+):
+    # The owner changed the password while the result page was open: its «Посмотрели» form (POST only)
+    # goes through sign-in, and then the page with the form is back, not the builder and not a 405.
+    old_site = make_app(ADMIN_PASSWORD="correct horse")
+    with old_site.app_context():
+        lottery_id = create_lottery([{"name": "Тихая гавань"}, {"name": "Гавань"}]).lottery.id
+        db.session.remove()
+    client = old_site.test_client()
+    sign_in_with_next(client, "/")
+    result_page = client.get(f"/l/{lottery_id}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', result_page).group(1)
+
+    new_site = make_app(ADMIN_PASSWORD="new password")
+    visitor = new_site.test_client()
+    cookie = new_site.config["SESSION_COOKIE_NAME"]
+    visitor.set_cookie(cookie, client.get_cookie(cookie).value)
+    headers = {"Referer": sent_from.format(id=lottery_id)} if sent_from else {}
+    sent = visitor.post(
+        f"/l/{lottery_id}/watched", data={"csrf_token": token, "date": "2025-01-01"}, headers=headers
+    )
+    assert sent.status_code == 302 and sent.headers["Location"].startswith("/login")
+
+    signed_in = _sign_in_from_the_login_page(visitor, sent.headers["Location"])
+    assert signed_in.headers["Location"] == comes_back_to.format(id=lottery_id)
+    assert visitor.get(signed_in.headers["Location"]).status_code == 200
