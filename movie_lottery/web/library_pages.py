@@ -50,7 +50,7 @@ from ..library_filters import (
 )
 from ..lottery import movie_to_dict
 from ..models import LIBRARY_STATUSES, Download, LibraryMovie
-from ..schemas import load_library_filter
+from ..schemas import load_library_filter, parse_day
 from ..torrent_status import Snapshot, service_for, status_summary
 from .api_library import in_client, queue_torrent_removal
 from .auth import is_admin
@@ -635,12 +635,7 @@ def library_delete(movie_id: int):
 
 def _form_day(name: str) -> date | None:
     raw = (request.form.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput("Дата — в виде ГГГГ-ММ-ДД, например 2026-03-03", code="invalid_date") from None
+    return parse_day(raw) if raw else None
 
 
 def _marks_said(movie: LibraryMovie, changes: dict) -> str:
@@ -681,11 +676,7 @@ def library_add_viewing(movie_id: int):
 @bp.post("/library/<int:movie_id>/viewings/<day>/delete")
 def library_delete_viewing(movie_id: int, day: str):
     def forget():
-        try:
-            parsed = date.fromisoformat(day)
-        except ValueError:
-            raise InvalidInput("Дата — в виде ГГГГ-ММ-ДД", code="invalid_date") from None
-        return viewings.delete_viewing(movie_id, parsed)
+        return viewings.delete_viewing(movie_id, parse_day(day))
 
     return _act(movie_id, forget, lambda movie: f"«{movie.name}»: просмотр забыт")
 

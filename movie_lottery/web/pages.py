@@ -20,6 +20,7 @@ from ..config import kinopoisk_configured, qbit_configured
 from ..errors import DomainError, NotFound
 from ..library_filters import utc_today
 from ..models import LibraryMovie
+from ..schemas import parse_day
 from .auth import is_admin, public
 from .page_cache import cached_page
 from .query_numbers import small_number
@@ -130,10 +131,7 @@ def mark_watched_from_form(mark: Callable[[date | None], LibraryMovie]) -> None:
     unknown lottery or poll stays a 404 page."""
     raw = (request.form.get("date") or "").strip()
     try:
-        day = date.fromisoformat(raw) if raw else None
-        movie = mark(day)
-    except ValueError:
-        flash("Дата — в виде ГГГГ-ММ-ДД, например 2026-03-03", "error")
+        movie = mark(parse_day(raw) if raw else None)
     except DomainError as exc:
         if exc.status == 404:
             raise

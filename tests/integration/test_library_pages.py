@@ -380,6 +380,25 @@ def test_random_n_goes_to_the_builder_with_n_distinct_movies_from_the_filter(cli
 # ---- «Посмотрели» on the result page, and the history -------------------------------------------------
 
 
+@pytest.mark.parametrize("day", ["2026-W10-2", "20260303", "2026-062", "3.03.2026", "2026-02-30"])
+def test_the_watched_forms_take_a_calendar_day_only_and_store_nothing_else(client, day):
+    # date.fromisoformat alone takes ISO weeks and ordinal days: a person meant something else.
+    script = client.application.test_client()
+    made = script.post(
+        "/api/lotteries", json={"movies": [{"name": "Сталкер"}, {"name": "Солярис"}]}
+    ).get_json()
+    script.post(f"/api/lotteries/{made['id']}/draw", json={"token": made["play_token"]})
+    page = client.get(f"/l/{made['id']}").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    client.post(f"/l/{made['id']}/watched", data={"csrf_token": token, "date": day})
+    page = client.get(f"/l/{made['id']}").get_data(as_text=True)
+    assert "Дата — в виде ГГГГ-ММ-ДД" in page or "Такой даты нет в календаре" in page
+    assert "✓ Посмотрели" not in page
+    movie = script.post("/api/library", json={"name": "Зеркало", "year": 1975}).get_json()["id"]
+    client.post(f"/library/{movie}/viewings", data={"csrf_token": token, "date": day})
+    assert script.get(f"/api/library/{movie}").get_json()["viewings"] == []
+
+
 def test_the_result_page_marks_the_winner_watched_without_javascript_and_history_says_when(client):
     script = client.application.test_client()
     made = script.post(
