@@ -158,18 +158,23 @@ def list_lotteries(page: int = 1, per_page: int = HISTORY_PAGE_SIZE) -> LotteryP
 
 def delete_lottery(lottery_id: str) -> None:
     lottery = get_lottery(lottery_id)
-    # The movie night stays in the library, without its lottery (ON DELETE SET NULL does it on PostgreSQL;
-    # SQLite runs here without foreign-key enforcement, and a restored lottery of that id would inherit it).
-    # Its ratings stay too, on the library movie (they count on its card).
+    keep_the_night_without("lottery_id", lottery.id)
+    db.session.delete(lottery)
+    db.session.commit()
+
+
+def keep_the_night_without(night_key: str, night_id: str) -> None:
+    """Before a lottery or poll (``night_key`` "lottery_id" or "poll_id") is deleted: its movie night and
+    ratings stay in the library without it, the ratings still counting on the movie's card. ON DELETE SET NULL
+    does it on PostgreSQL; SQLite runs here without foreign-key enforcement, and a restored night of that id
+    would inherit them."""
     for table in (Viewing, Rating):
         db.session.execute(
             sa.update(table)
-            .where(table.lottery_id == lottery.id)
-            .values(lottery_id=None)
+            .where(getattr(table, night_key) == night_id)
+            .values({night_key: None})
             .execution_options(synchronize_session=False)
         )
-    db.session.delete(lottery)
-    db.session.commit()
 
 
 def recent_winner_posters(limit: int = 12) -> list[str]:

@@ -35,8 +35,8 @@ from sqlalchemy.orm import selectinload
 from . import reel, voting
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .extensions import db
-from .lottery import movie_to_dict, validate_candidates
-from .models import PARTICIPANT_NAME_MAX, POLL_RESULTS, Poll, PollBallot, PollMovie, Rating, Viewing, utcnow
+from .lottery import keep_the_night_without, movie_to_dict, validate_candidates
+from .models import PARTICIPANT_NAME_MAX, POLL_RESULTS, Poll, PollBallot, PollMovie, utcnow
 from .same_movie import normalise_text
 from .storing import add_with_fresh_id
 
@@ -473,14 +473,7 @@ def delete_poll(poll_id: str) -> None:
     poll = _load(poll_id)
     if poll is None:
         raise NotFound("Такого голосования нет — проверьте ссылку", code="poll_not_found")
-    # Its movie night and ratings stay in the library without it, as a lottery's do (lottery.delete_lottery).
-    for table in (Viewing, Rating):
-        db.session.execute(
-            sa.update(table)
-            .where(table.poll_id == poll.id)
-            .values(poll_id=None)
-            .execution_options(synchronize_session=False)
-        )
+    keep_the_night_without("poll_id", poll.id)
     db.session.delete(poll)
     db.session.commit()
 

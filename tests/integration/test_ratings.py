@@ -7,6 +7,10 @@ from __future__ import annotations
 import re
 
 import pytest
+import sqlalchemy as sa
+
+from movie_lottery.extensions import db
+from movie_lottery.models import Rating, Viewing
 
 MOVIES = [{"name": "Сталкер", "year": 1979}, {"name": "Солярис", "year": 1972}]
 ADMIN = {"Authorization": "Bearer bot"}
@@ -247,6 +251,26 @@ def test_the_card_counts_every_night_of_the_movie_and_keeps_them_when_a_lottery_
         "average": 8.0,
         "count": 2,
     }
+
+
+def test_deleting_a_poll_keeps_its_night_and_ratings_on_the_movie_without_it(app, client):
+    poll = closed_poll(client)
+    movie = client.post(f"/api/polls/{poll['id']}/watched", json={"date": "2025-11-29"}).get_json()
+    assert rate(app.test_client(), "poll", poll["id"], name="Дина", score=9).status_code == 200
+    assert client.delete(f"/api/polls/{poll['id']}").status_code == 204
+    kept = client.get(f"/api/library/{movie['id']}").get_json()
+    assert kept["viewings"] == ["2025-11-29"] and kept["group_rating"] == {"average": 9.0, "count": 1}
+    with app.app_context():  # no row points at the gone poll: a poll restored under its id starts clean
+        pointing = (
+            db.session.execute(
+                sa.select(sa.func.count()).select_from(Viewing).where(Viewing.poll_id == poll["id"])
+            ).scalar()
+            + db.session.execute(
+                sa.select(sa.func.count()).select_from(Rating).where(Rating.poll_id == poll["id"])
+            ).scalar()
+        )
+        db.session.remove()
+    assert pointing == 0
 
 
 def test_deleting_the_movie_deletes_its_ratings(app, client):
