@@ -66,6 +66,10 @@ def test_build_share_spin_and_everyone_sees_the_same_winner(
     expect(winner).to_be_visible(timeout=15_000)
     winner_name = winner.text_content()
     assert winner_name in {m[0] for m in MOVIES}
+    has_poster = bool(next(poster for name, _year, poster in MOVIES if name == winner_name))
+    # The revealed card draws a poster (a title card, as this one cannot load) only when the winner has one:
+    # otherwise it would repeat the heading beside it.
+    expect(player.locator("#winner-slot .poster")).to_have_count(1 if has_poster else 0)
     screenshot(player, "play-finished")
 
     # The watcher sees the same winner appear without reloading.

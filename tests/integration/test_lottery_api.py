@@ -192,6 +192,26 @@ def test_deleting_a_lottery_removes_it_and_its_candidates(app, client):
         assert db.session.query(LotteryMovie).count() == 0
 
 
+@pytest.mark.parametrize("poster", [None, "https://img.example/1.jpg"])
+def test_the_winner_card_draws_a_poster_only_when_there_is_one_and_names_the_movie_once(client, poster):
+    # A title card in place of a missing poster repeated the name and year of the heading right beside it.
+    movies = [
+        {"name": "Сталкер", "year": 1979, "poster": poster},
+        {"name": "Солярис", "year": 1972, "poster": poster},
+    ]
+    created = create(client, movies).get_json()
+    winner = client.post(
+        f"/api/lotteries/{created['id']}/draw", json={"token": created["play_token"]}
+    ).get_json()
+    html = client.get(f"/l/{created['id']}").get_data(as_text=True)
+    card = re.search(r'<article class="winner-card[^"]*">(.*?)</article>', html, re.S).group(1)
+    assert ('class="poster ' in card) == (poster is not None)
+    assert (f'<img src="{poster}"' in card) == (poster is not None)
+    if poster is None:
+        text = re.sub(r"<[^>]+>", " ", card)
+        assert text.count(winner["winner"]["name"]) == 1 and text.count(str(winner["winner"]["year"])) == 1
+
+
 def test_play_link_with_a_wrong_token_is_not_found(client):
     created = create(client).get_json()
     assert client.get(f"/l/{created['id']}/play/wrong-token").status_code == 404

@@ -619,8 +619,8 @@ async function verify() {
   verdict.dataset.testid = 'tie-verdict';
   if (!commitmentOk) verdict.textContent = '✗ Не сходится: раскрытый seed не даёт опубликованный отпечаток.';
   else if (!ok) verdict.textContent = `✗ Не сходится: по формуле выходит «${names[picked]}», а объявлен «${names[result.winner]}».`;
-  else if (result.tied.length > 1) verdict.textContent = `✓ Всё сходится: seed совпадает с отпечатком, и барабан среди ${tiedNames.length} ${plural(tiedNames.length, 'фильма', 'фильмов', 'фильмов')} с равным счётом выбирает «${names[picked]}».`;
-  else verdict.textContent = `✓ Всё сходится: seed совпадает с отпечатком; ничьей не было — «${names[picked]}» впереди по голосам.`;
+  else if (result.tied.length > 1) verdict.textContent = `✓ Всё сходится: раскрытое число совпадает с отпечатком, и барабан среди ${tiedNames.length} ${plural(tiedNames.length, 'фильма', 'фильмов', 'фильмов')} с равным счётом выбирает «${names[picked]}».`;
+  else verdict.textContent = `✓ Всё сходится: раскрытое число совпадает с отпечатком; ничьей не было — «${names[picked]}» впереди по голосам.`;
 }
 
 // ---- keeping up: poll the API cheaply (ETag), show the close the moment it happens ----------------------------
@@ -647,7 +647,7 @@ function update(data) {
       verdict.setAttribute('role', 'status');
       fairness.querySelector('h2').after(verdict);
       const facts = fairness.querySelector('.fairness__facts');
-      facts.append(cell('dt', 'Раскрытый seed'), cell('dd', poll.seed, 'mono'));
+      facts.append(cell('dt', 'Раскрытое число (seed)'), cell('dd', poll.seed, 'mono'));
       fairness.querySelector('p:not(.hint)')?.remove();
     }
     verify();

@@ -17,7 +17,7 @@ async function verify() {
   const winnerOk = index === lottery.winner.position;
   if (commitmentOk && winnerOk) {
     verdict.dataset.state = 'ok';
-    verdict.textContent = `✓ Всё сходится: seed совпадает с отпечатком, и формула выбирает «${names[index]}».`;
+    verdict.textContent = `✓ Всё сходится: раскрытое число совпадает с отпечатком, и формула выбирает «${names[index]}».`;
   } else {
     verdict.dataset.state = 'bad';
     verdict.textContent = commitmentOk
