@@ -141,6 +141,27 @@ def database_url(request, tmp_path) -> Iterator[str]:
     _empty_tables(url)
 
 
+def stop_background_threads() -> None:
+    """End every torrent refresher and content-version listener this process started.
+
+    Left running, they outlive their test and log a traceback each time their database goes away. On Python
+    3.11 a traceback formatted in one thread while another thread parses code (werkzeug compiles each route
+    it adds with ``ast``) can fail that parse with "AST constructor recursion depth mismatch": that failed
+    a CI run in an app fixture's setup, under a burst of such tracebacks.
+    """
+    from movie_lottery import content_version, torrent_status
+
+    torrent_status.stop_all(timeout=10)
+    content_version.stop_all(timeout=10)
+
+
+@pytest.fixture(autouse=True)
+def no_background_thread_outlives_its_test() -> Iterator[None]:
+    """Torn down last: catches the apps a test built with ``build_app`` directly."""
+    yield
+    stop_background_threads()
+
+
 @pytest.fixture
 def make_app(database_url: str) -> Iterator[Callable]:
     apps = []
@@ -151,11 +172,9 @@ def make_app(database_url: str) -> Iterator[Callable]:
         return app
 
     yield factory
-    from movie_lottery import content_version, torrent_status
     from movie_lottery.extensions import db
 
-    torrent_status.stop_all(timeout=10)  # background threads end before the database is emptied
-    content_version.stop_all(timeout=10)
+    stop_background_threads()  # before the database is emptied
     for app in apps:
         with app.app_context():
             db.session.remove()
@@ -238,10 +257,9 @@ def start_server(database_url) -> Iterator[Callable[..., LiveServer]]:
         return server
 
     yield start
-    from movie_lottery import torrent_status
     from movie_lottery.extensions import db
 
-    torrent_status.stop_all(timeout=10)
+    stop_background_threads()  # the content-version listener too: it was left running here
     for server in servers:
         server.stop()
         with server.app.app_context():
