@@ -16,7 +16,7 @@ from gevent import monkey
 
 monkey.patch_all()
 
-from movie_lottery.green import TakeTurns, make_psycopg2_green  # noqa: E402  (after patching, on purpose)
+from movie_lottery.runtime.green import TakeTurns, make_psycopg2_green  # noqa: E402  (after patching, on purpose)
 
 make_psycopg2_green()
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from movie_lottery.lottery import commitment_for, winner_index
+from movie_lottery.lottery.service import commitment_for, winner_index
 
 HASHES = ["b45bfccfcd5301e94af8500b1a1863415346a91a", "c" * 40, "d" * 40]
 

@@ -59,13 +59,13 @@ def build_app(database_url: str, **overrides):
 def migrate(database_url: str) -> None:
     import flask_migrate
 
-    from movie_lottery.cli import enable_migrations
+    from movie_lottery.ops.cli import enable_migrations
 
     app = build_app(database_url)
     enable_migrations(app)
     with app.app_context():
         flask_migrate.upgrade()
-        from movie_lottery.extensions import db
+        from movie_lottery.core.extensions import db
 
         db.engine.dispose()
 
@@ -104,7 +104,7 @@ def migrated_sqlite_template(tmp_path_factory) -> str:
 
 
 def _empty_tables(url: str) -> None:
-    from movie_lottery.extensions import db
+    from movie_lottery.core.extensions import db
 
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg2://", 1))
     # content_version keeps counting (the TRUNCATE bumps it): cached pages in a running process stay honest.
@@ -149,7 +149,8 @@ def stop_background_threads() -> None:
     it adds with ``ast``) can fail that parse with "AST constructor recursion depth mismatch": that failed
     a CI run in an app fixture's setup, under a burst of such tracebacks.
     """
-    from movie_lottery import content_version, torrent_status
+    from movie_lottery.core import content_version
+    from movie_lottery.downloads import status as torrent_status
 
     torrent_status.stop_all(timeout=10)
     content_version.stop_all(timeout=10)
@@ -172,7 +173,7 @@ def make_app(database_url: str) -> Iterator[Callable]:
         return app
 
     yield factory
-    from movie_lottery.extensions import db
+    from movie_lottery.core.extensions import db
 
     stop_background_threads()  # before the database is emptied
     for app in apps:
@@ -257,7 +258,7 @@ def start_server(database_url) -> Iterator[Callable[..., LiveServer]]:
         return server
 
     yield start
-    from movie_lottery.extensions import db
+    from movie_lottery.core.extensions import db
 
     stop_background_threads()  # the content-version listener too: it was left running here
     for server in servers:

@@ -11,31 +11,31 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from . import (
-        api_docs,
-        api_library,
-        api_lotteries,
-        api_polls,
-        api_ratings,
-        api_search,
-        api_torrents,
+    from movie_lottery.web import (
         auth,
-        backup_pages,
         converters,
         errors,
         filters,
-        health,
-        library_pages,
         library_words,
-        openapi,
         page_cache,
-        pages,
-        poll_pages,
         request_limits,
         security,
-        status_pages,
         visitor_home,
     )
+    from movie_lottery.web.api import library as api_library
+    from movie_lottery.web.api import lotteries as api_lotteries
+    from movie_lottery.web.api import polls as api_polls
+    from movie_lottery.web.api import ratings as api_ratings
+    from movie_lottery.web.api import search as api_search
+    from movie_lottery.web.api import torrents as api_torrents
+    from movie_lottery.web.api.docs import openapi
+    from movie_lottery.web.api.docs import pages as api_docs
+    from movie_lottery.web.pages import backup as backup_pages
+    from movie_lottery.web.pages import health
+    from movie_lottery.web.pages import library as library_pages
+    from movie_lottery.web.pages import lottery as pages
+    from movie_lottery.web.pages import polls as poll_pages
+    from movie_lottery.web.pages import status as status_pages
 
     # HTML pages a person can land on (auth sends a sign-in back to one of them).
     page_blueprints = [pages.bp, library_pages.bp, backup_pages.bp, poll_pages.bp, status_pages.bp]

@@ -35,8 +35,8 @@ from flask import (
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
-from .. import login_throttle
-from ..errors import DomainError
+from movie_lottery.core.errors import DomainError
+from movie_lottery.web import login_throttle
 
 bp = Blueprint("auth", __name__)
 

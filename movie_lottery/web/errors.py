@@ -11,8 +11,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from ..errors import DomainError
-from ..integrations.kinopoisk import KinopoiskError
+from movie_lottery.core.errors import DomainError
+from movie_lottery.integrations.kinopoisk import KinopoiskError
 
 log = logging.getLogger("movie_lottery.web")
 

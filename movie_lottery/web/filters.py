@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from flask import Flask
 from markupsafe import Markup
 
-from ..movie_search import QUERY_MIN
+from movie_lottery.search.service import QUERY_MIN
 
 MONTHS_GENITIVE = (
     "января",

@@ -29,8 +29,8 @@ from typing import Any, TypeVar
 from flask import Flask, current_app, g, make_response, request, session
 from flask_wtf.csrf import generate_csrf
 
-from ..content_version import current_content_version
-from .auth import is_admin, signed_in_admin
+from movie_lottery.core.content_version import current_content_version
+from movie_lottery.web.auth import is_admin, signed_in_admin
 
 # Per process: a free-text library filter must not grow memory without bound. A full library page is up to
 # ~190 KB of UTF-8 for the admin (24 cards, each with its forms for marks, dates and torrent; measured with

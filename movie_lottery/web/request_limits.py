@@ -16,9 +16,9 @@ from typing import Any
 from flask import Flask, abort, current_app, request
 from marshmallow import Schema, fields, validate
 
-from ..errors import InvalidInput
-from ..integrations.magnet import MAX_LENGTH as MAGNET_MAX
-from ..schemas import DESCRIPTION_MAX, NAME_MAX, URL_MAX
+from movie_lottery.core.errors import InvalidInput
+from movie_lottery.core.validation import DESCRIPTION_MAX, NAME_MAX, URL_MAX
+from movie_lottery.integrations.magnet import MAX_LENGTH as MAGNET_MAX
 
 # The most one character can cost on the wire: an astral code point (🎬) is two \uXXXX escapes in JSON
 # (12 bytes), and four percent-encoded UTF-8 bytes in a form (%F0%9F%8E%AC, 12 bytes).

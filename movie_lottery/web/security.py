@@ -9,7 +9,7 @@ from flask import Flask, abort, current_app, g, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ..extensions import csrf
+from movie_lottery.core.extensions import csrf
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -67,7 +67,7 @@ def _check_body_and_csrf() -> None:
     if not request.path.startswith("/api/"):
         csrf.protect()  # the pages: forms carry the token in a field, their scripts in the header
         return
-    from .auth import bearer_token_valid
+    from movie_lottery.web.auth import bearer_token_valid
 
     is_json = request.mimetype == "application/json"
     # Bodies only as JSON: a form on another site cannot produce them, and scripts are explicit.

@@ -14,7 +14,7 @@ import urllib.request
 import pytest
 import sqlalchemy as sa
 
-from movie_lottery.lottery import winner_index
+from movie_lottery.lottery.service import winner_index
 from tests.conftest import migrate, require
 from tests.gunicorn_server import GunicornServer
 from tests.postgres import PostgresCluster, create_database

@@ -15,7 +15,7 @@ import urllib.request
 
 import pytest
 
-from movie_lottery import torrent_status
+from movie_lottery.downloads import status as torrent_status
 from tests.conftest import require
 from tests.fakes.qbittorrent_nox import QbittorrentNox, available
 

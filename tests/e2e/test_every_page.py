@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from movie_lottery.extensions import db
-from movie_lottery.lottery import create_lottery, draw
+from movie_lottery.core.extensions import db
+from movie_lottery.lottery.service import create_lottery, draw
 from tests.backup_collection import LIBRARY
 from tests.e2e.conftest import DESKTOP, PHONE
 

@@ -12,7 +12,7 @@ import unicodedata
 import pytest
 from playwright.sync_api import expect
 
-from movie_lottery.same_movie import normalise_text
+from movie_lottery.core.same_movie import normalise_text
 from tests.e2e.test_lottery_flow import add_by_hand
 from tests.same_movie_cases import load_cases
 

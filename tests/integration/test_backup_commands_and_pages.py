@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from movie_lottery.extensions import db
-from movie_lottery.models import Lottery
+from movie_lottery.core.extensions import db
+from movie_lottery.core.models import Lottery
 from tests.backup_collection import handmade_document, stock_collection
 from tests.integration.test_backup_export_import import EMPTY, export_text, wipe
 

@@ -10,13 +10,11 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from movie_lottery import library
-from movie_lottery.backup import dumps_backup, export_data, import_data, loads_backup
-from movie_lottery.backup_document import check_document
-from movie_lottery.errors import Conflict, DomainError, InvalidInput
-from movie_lottery.extensions import db
-from movie_lottery.library_filters import LibraryFilter
-from movie_lottery.models import (
+from movie_lottery.backup.document import check_document
+from movie_lottery.backup.transfer import dumps_backup, export_data, import_data, loads_backup
+from movie_lottery.core.errors import Conflict, DomainError, InvalidInput
+from movie_lottery.core.extensions import db
+from movie_lottery.core.models import (
     LIBRARY_STATUSES,
     Download,
     LibraryMovie,
@@ -28,6 +26,8 @@ from movie_lottery.models import (
     Rating,
     Viewing,
 )
+from movie_lottery.library import movies as library
+from movie_lottery.library.filters import LibraryFilter
 from tests.backup_collection import (
     EXCLUDED_UNTIL,
     HASHES,
@@ -302,7 +302,7 @@ def test_a_viewing_keeps_its_lottery_through_a_restore_and_the_history_shows_it(
     history = client.get("/history").get_data(as_text=True)
     assert history  # the page renders; the UI branch shows the day
     with app.app_context():
-        from movie_lottery import history
+        from movie_lottery.library import history
 
         item = next(i for i in history.history_page().items if i.id == stocked["drawn"]["id"])
         assert item.watched_on.isoformat() == WINNER_WATCHED_ON

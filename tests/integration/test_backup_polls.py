@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from movie_lottery.errors import Conflict
+from movie_lottery.core.errors import Conflict
 from tests.backup_collection import CANDIDATES, CLOSED_POLL_BALLOTS, stock_polls
 from tests.integration.test_backup_export_import import export_text, run_import, wipe
 

@@ -11,10 +11,11 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from movie_lottery import backup_document, ratings
-from movie_lottery.errors import Conflict, InvalidInput
-from movie_lottery.extensions import db
-from movie_lottery.models import Rating
+from movie_lottery.backup import document as backup_document
+from movie_lottery.core.errors import Conflict, InvalidInput
+from movie_lottery.core.extensions import db
+from movie_lottery.core.models import Rating
+from movie_lottery.library import ratings
 from tests.backup_collection import (
     LOTTERY_RATINGS,
     POLL_RATINGS,

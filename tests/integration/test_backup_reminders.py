@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from movie_lottery import milestones
-from movie_lottery.extensions import db
-from movie_lottery.models import SiteMilestone
+from movie_lottery.backup import milestones
+from movie_lottery.core.extensions import db
+from movie_lottery.core.models import SiteMilestone
 from tests.backup_collection import stock_collection
 from tests.conftest import build_app
 from tests.integration.test_admin_access import login
@@ -20,7 +20,7 @@ from tests.integration.test_backup_export_import import export_text
 
 
 def add_movie(app, name: str) -> None:
-    from movie_lottery import library
+    from movie_lottery.library import movies as library
 
     with app.app_context():
         library.add_movie({"name": name})
@@ -46,7 +46,7 @@ def days_ago(days: float) -> datetime:
 def alembic(url: str, action: str, revision: str = "head") -> None:
     import flask_migrate
 
-    from movie_lottery.cli import enable_migrations
+    from movie_lottery.ops.cli import enable_migrations
 
     app = build_app(url)
     enable_migrations(app)
@@ -209,7 +209,7 @@ def test_without_a_password_the_nudge_points_to_the_command_line(client, app):
 def test_moving_to_a_fresh_postgres_with_export_upgrade_and_import_keeps_everything(
     postgres_admin_url, tmp_path: Path
 ):
-    from movie_lottery.cli import enable_migrations
+    from movie_lottery.ops.cli import enable_migrations
     from tests.postgres import create_database
 
     old_url = create_database(postgres_admin_url, "ml_move_from")

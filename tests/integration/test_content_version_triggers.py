@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from movie_lottery import downloads, torrent_status
-from movie_lottery.extensions import db
+from movie_lottery.core.extensions import db
+from movie_lottery.downloads import queue as downloads
+from movie_lottery.downloads import status as torrent_status
 from tests.integration.test_torrent_status import HASH_A, QBIT, StubClient, add_movie, ask_download, install
 
 WATCHED_TABLES = (
@@ -301,7 +302,7 @@ def test_on_sqlite_every_column_of_every_watched_table_is_compared(tmp_path):
 def _alembic(database_url: str, action: str, revision: str) -> None:
     import flask_migrate
 
-    from movie_lottery.cli import enable_migrations
+    from movie_lottery.ops.cli import enable_migrations
     from tests.conftest import build_app
 
     app = build_app(database_url)

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from movie_lottery import doctor
-from movie_lottery.content_version import WATCHED_TABLES
-from movie_lottery.extensions import db
+from movie_lottery.core.content_version import WATCHED_TABLES
+from movie_lottery.core.extensions import db
+from movie_lottery.ops import doctor
 from tests.conftest import build_app, kinopoisk_settings, migrate, require
 from tests.fakes.qbittorrent_fakes import BlackHoleServer, refused_port
 from tests.fakes.qbittorrent_nox import QbittorrentNox, available
@@ -171,7 +171,7 @@ def test_a_migrated_database_passes_every_database_check(app):
 def test_a_postgres_missing_a_migration_fails_and_names_what_is_missing(postgres_admin_url):
     import flask_migrate
 
-    from movie_lottery.cli import enable_migrations
+    from movie_lottery.ops.cli import enable_migrations
 
     url = create_database(postgres_admin_url, "ml_doctor_behind")
     app = build_app(url)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 
-from movie_lottery.extensions import db
+from movie_lottery.core.extensions import db
 from tests.backup_collection import handmade_document
 from tests.integration.test_torrent_status import QBIT, StubClient, install
 
@@ -31,7 +31,7 @@ TOKEN = "bot-token"
 
 @pytest.fixture(autouse=True)
 def _stop_refreshers():
-    from movie_lottery import torrent_status
+    from movie_lottery.downloads import status as torrent_status
 
     yield
     torrent_status.stop_all(timeout=10)

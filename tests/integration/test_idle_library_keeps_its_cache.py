@@ -16,7 +16,7 @@ import pytest
 import qbittorrentapi
 import sqlalchemy as sa
 
-from movie_lottery import torrent_status
+from movie_lottery.downloads import status as torrent_status
 from tests.conftest import require
 from tests.fakes.qbittorrent_nox import QbittorrentNox, available
 

@@ -7,9 +7,9 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from movie_lottery import torrent_status
-from movie_lottery.extensions import db
-from movie_lottery.models import Download
+from movie_lottery.core.extensions import db
+from movie_lottery.core.models import Download
+from movie_lottery.downloads import status as torrent_status
 from movie_lottery.web.page_cache import PageCache
 from tests.integration.test_torrent_status import QBIT, StubClient, install
 
@@ -165,7 +165,7 @@ def test_the_filter_ignores_case_and_yo_on_both_databases(client, shelf):
 def test_the_api_refuses_a_filter_longer_than_the_library_page_keeps(client, shelf):
     # One limit (library.QUERY_MAX) for the page and the API: the API used to accept 200 characters and
     # then quietly search for the first 100 of them.
-    from movie_lottery.library import QUERY_MAX
+    from movie_lottery.library.movies import QUERY_MAX
 
     padded = "гавань" + " " * (QUERY_MAX - len("гавань") - 1) + "x"
     assert len(padded) == QUERY_MAX and client.get(f"/api/library?q={padded}").status_code == 200
@@ -507,7 +507,7 @@ def test_a_failure_while_queueing_never_spoils_the_draw(make_app, monkeypatch):
     def broken(lottery):
         raise RuntimeError("the queue is broken")
 
-    monkeypatch.setattr("movie_lottery.downloads.queue_winner_download", broken)
+    monkeypatch.setattr("movie_lottery.downloads.queue.queue_winner_download", broken)
     lottery = draw(app.test_client(), [TIHAYA, {"name": "Два"}], auto_download=True)
     assert lottery["winner"] is not None and lottery["seed"]
 

@@ -13,8 +13,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 import sqlalchemy as sa
 
-from movie_lottery import torrent_status
-from movie_lottery.extensions import db
+from movie_lottery.core.extensions import db
+from movie_lottery.downloads import status as torrent_status
 from movie_lottery.web.library_words import ru_day
 from movie_lottery.web.page_cache import PageCache
 from tests.integration.test_torrent_status import HASH_A, QBIT, StubClient, install, magnet

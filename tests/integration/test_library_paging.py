@@ -5,7 +5,7 @@ from __future__ import annotations
 import flask_migrate
 import sqlalchemy as sa
 
-from movie_lottery.cli import enable_migrations
+from movie_lottery.ops.cli import enable_migrations
 from tests.conftest import build_app
 
 
@@ -37,7 +37,7 @@ def test_upgrading_an_existing_database_fills_the_new_columns(database_url, tmp_
     enable_migrations(app)
     with app.app_context():
         flask_migrate.downgrade(revision="0001")
-        from movie_lottery.extensions import db
+        from movie_lottery.core.extensions import db
 
         with db.engine.begin() as connection:
             connection.execute(

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from movie_lottery.extensions import db
+from movie_lottery.core.extensions import db
 
 TODAY = datetime.now(UTC).date()
 TOMORROW = (TODAY + timedelta(days=1)).isoformat()
@@ -250,7 +250,8 @@ def test_deleting_a_movie_deletes_its_viewings(app, client):
 
 def test_deleting_a_movie_right_after_its_viewing_deletes_the_viewing_too(app):
     """One session doing both, as a script or the CLI would: the ORM's cascade alone missed the viewing."""
-    from movie_lottery import library, viewings
+    from movie_lottery.library import movies as library
+    from movie_lottery.library import viewings
 
     with app.app_context():
         movie = library.add_movie({"name": "Сталкер"}).movie

@@ -14,8 +14,8 @@ import flask_migrate
 import pytest
 import sqlalchemy as sa
 
-from movie_lottery.cli import enable_migrations
-from movie_lottery.extensions import db
+from movie_lottery.core.extensions import db
+from movie_lottery.ops.cli import enable_migrations
 from tests.conftest import build_app
 from tests.same_movie_cases import case_id, load_cases
 

@@ -11,8 +11,8 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from movie_lottery.extensions import db
-from movie_lottery.lottery import create_lottery
+from movie_lottery.core.extensions import db
+from movie_lottery.lottery.service import create_lottery
 from tests.hostile_next import OFF_SITE_NEXT
 
 HOSTILE_NEXT = [

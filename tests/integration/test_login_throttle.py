@@ -12,9 +12,15 @@ import urllib.request
 import pytest
 import sqlalchemy as sa
 
-from movie_lottery.extensions import db
-from movie_lottery.login_throttle import MAX_ATTEMPTS, WINDOW_SECONDS, begin_attempt, succeeded, throttle_key
-from movie_lottery.models import LoginAttempt
+from movie_lottery.core.extensions import db
+from movie_lottery.core.models import LoginAttempt
+from movie_lottery.web.login_throttle import (
+    MAX_ATTEMPTS,
+    WINDOW_SECONDS,
+    begin_attempt,
+    succeeded,
+    throttle_key,
+)
 from tests.gunicorn_server import GunicornServer
 
 NOW = 1_800_000_000
@@ -220,7 +226,7 @@ def test_counting_an_attempt_leaves_the_page_cache_alone(app_context):
 def test_migration_0004_adds_the_table_and_its_downgrade_takes_only_it_away(backend, tmp_path, request):
     import flask_migrate
 
-    from movie_lottery.cli import enable_migrations
+    from movie_lottery.ops.cli import enable_migrations
     from tests.conftest import build_app
     from tests.postgres import create_database
 

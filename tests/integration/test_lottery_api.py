@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from movie_lottery.lottery import commitment_for, winner_index
+from movie_lottery.lottery.service import commitment_for, winner_index
 
 MOVIES = [
     {"name": "Тихая гавань", "year": 2019, "kinopoisk_id": 1000001, "rating": 7.4, "genres": ["драма"]},
@@ -97,8 +97,8 @@ def test_wrong_token_cannot_draw(client):
 def test_the_seed_never_leaves_the_server_before_the_draw(app, client):
     created = create(client).get_json()
     lottery_id = created["id"]
-    from movie_lottery.extensions import db
-    from movie_lottery.models import Lottery
+    from movie_lottery.core.extensions import db
+    from movie_lottery.core.models import Lottery
 
     with app.app_context():
         seed = db.session.get(Lottery, lottery_id).seed
@@ -131,14 +131,14 @@ def test_second_draw_returns_the_same_winner(client):
 
 def test_fifty_concurrent_draws_record_one_winner(app):
     with app.app_context():
-        from movie_lottery import lottery
+        from movie_lottery.lottery import service as lottery
 
         created = lottery.create_lottery([{"name": f"Фильм {i}"} for i in range(25)])
         lottery_id, token = created.lottery.id, created.play_token
 
     def draw_once(_):
         with app.app_context():
-            from movie_lottery import lottery
+            from movie_lottery.lottery import service as lottery
 
             result = lottery.draw(lottery_id, token)
             return result.lottery.winner_position, result.lottery.drawn_at, result.newly_drawn
@@ -185,8 +185,8 @@ def test_deleting_a_lottery_removes_it_and_its_candidates(app, client):
     assert client.delete(f"/api/lotteries/{created['id']}").status_code == 204
     assert client.get(f"/api/lotteries/{created['id']}").status_code == 404
     assert client.delete(f"/api/lotteries/{created['id']}").status_code == 404
-    from movie_lottery.extensions import db
-    from movie_lottery.models import LotteryMovie
+    from movie_lottery.core.extensions import db
+    from movie_lottery.core.models import LotteryMovie
 
     with app.app_context():
         assert db.session.query(LotteryMovie).count() == 0

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from movie_lottery.lottery import winner_index
+from movie_lottery.lottery.service import winner_index
 from tests.integration.test_library_statuses import add, patch
 
 TODAY = datetime.now(UTC).date().isoformat()
@@ -126,7 +126,7 @@ def test_the_history_shows_the_night_next_to_its_lottery(app, client):
     other, _ = drawn_lottery(client, [{"name": "Зеркало"}, {"name": "Брат"}])
     watched(client, lottery["id"], date="2025-12-02")
     with app.app_context():
-        from movie_lottery.history import history_page
+        from movie_lottery.library.history import history_page
 
         days = {item.id: item.watched_on for item in history_page().items}
     assert str(days[lottery["id"]]) == "2025-12-02" and days[other["id"]] is None

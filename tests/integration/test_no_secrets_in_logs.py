@@ -17,8 +17,8 @@ import urllib.request
 import pytest
 import sqlalchemy as sa
 
-from movie_lottery.config import engine_options_for, normalize_database_url
-from movie_lottery.log_masking import mask_secrets
+from movie_lottery.core.config import engine_options_for, normalize_database_url
+from movie_lottery.runtime.log_masking import mask_secrets
 from tests.conftest import require
 from tests.fakes.kinopoisk_server import FakeKinopoiskServer
 from tests.fakes.qbittorrent_nox import QbittorrentNox, available

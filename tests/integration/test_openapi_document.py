@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from movie_lottery.web.openapi import api_for
+from movie_lottery.web.api.docs.openapi import api_for
 from tests.conftest import build_app
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,9 +9,9 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from movie_lottery import torrent_status
-from movie_lottery.content_version import read_content_version
-from movie_lottery.extensions import db
+from movie_lottery.core.content_version import read_content_version
+from movie_lottery.core.extensions import db
+from movie_lottery.downloads import status as torrent_status
 from movie_lottery.integrations.qbittorrent import TorrentClientError
 from movie_lottery.web.page_cache import PageCache
 from tests.integration.test_torrent_status import HASH_A, QBIT, StubClient, add_movie, ask_download, install
@@ -295,7 +295,7 @@ def test_the_library_page_shows_a_movie_again_on_the_day_its_exclusion_ends(app,
     """No row changes at midnight, so the content version stays: the day itself is part of the key."""
     from datetime import UTC, datetime, timedelta
 
-    from movie_lottery import library_filters
+    from movie_lottery.library import filters as library_filters
 
     script, browser = app.test_client(), app.test_client()
     movie = script.post("/api/library", json={"name": "Зеркало", "year": 1975}).get_json()

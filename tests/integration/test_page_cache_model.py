@@ -35,10 +35,10 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from movie_lottery import torrent_status
-from movie_lottery.extensions import db
+from movie_lottery.core.extensions import db
+from movie_lottery.downloads import status as torrent_status
+from movie_lottery.downloads.status import EXTENSION_KEY
 from movie_lottery.integrations.qbittorrent import TorrentClientError
-from movie_lottery.torrent_status import EXTENSION_KEY
 from tests.integration.test_torrent_status import QBIT, StubClient, install, magnet
 
 EXAMPLES = int(os.environ.get("CACHE_MODEL_EXAMPLES", "12"))

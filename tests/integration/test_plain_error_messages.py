@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from marshmallow import Schema, fields
 
-from movie_lottery import schemas
-from movie_lottery.web import api_schemas
+from movie_lottery.core import validation as schemas
+from movie_lottery.web.api import schemas as api_schemas
 
 PACKAGE = Path(schemas.__file__).resolve().parent
 JARGON = re.compile(r"\b(null|none|true|false|nan|infinity|boolean|string|integer)\b", re.IGNORECASE)

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from movie_lottery.reel import commitment_for
-from movie_lottery.voting import break_tie
+from movie_lottery.core.reel import commitment_for
+from movie_lottery.polls.voting import break_tie
 
 MOVIES = [
     {"name": "Солярис", "year": 1972, "kinopoisk_id": 43911},
@@ -228,8 +228,8 @@ def test_the_poll_answers_304_while_nothing_changed_and_200_after_a_ballot(app, 
 
 
 def test_a_kept_answer_does_not_outlive_the_deadline(app, client, monkeypatch):
-    from movie_lottery import polls
-    from movie_lottery.web import api_polls
+    from movie_lottery.polls import service as polls
+    from movie_lottery.web.api import polls as api_polls
 
     poll = create(client, deadline=in_days(30).isoformat())
     participant(app).put(f"/api/polls/{poll['id']}/ballot", json={"name": "Аня", "approve": [2]})
@@ -275,8 +275,8 @@ def test_the_poll_page_is_public_and_a_wrong_manage_token_is_no_page(make_app):
 
 
 def test_the_kept_poll_page_shows_a_new_voter_and_closes_at_its_deadline(app, client, monkeypatch):
-    from movie_lottery import polls
-    from movie_lottery.web import poll_pages
+    from movie_lottery.polls import service as polls
+    from movie_lottery.web.pages import polls as poll_pages
 
     poll = create(client, deadline=in_days(30).isoformat())
     assert "Пока никто" in client.get(f"/p/{poll['id']}").get_data(as_text=True)

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from movie_lottery import polls
-from movie_lottery.errors import Conflict
+from movie_lottery.core.errors import Conflict
+from movie_lottery.polls import service as polls
 
 MOVIES = [{"name": "Солярис"}, {"name": "Сталкер"}]
 HOLD_SECONDS = 1.5

@@ -7,11 +7,12 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from movie_lottery import polls, voting
-from movie_lottery.errors import Conflict, Forbidden, InvalidInput, NotFound
-from movie_lottery.extensions import db
-from movie_lottery.models import Poll, utcnow
-from movie_lottery.reel import commitment_for
+from movie_lottery.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from movie_lottery.core.extensions import db
+from movie_lottery.core.models import Poll, utcnow
+from movie_lottery.core.reel import commitment_for
+from movie_lottery.polls import service as polls
+from movie_lottery.polls import voting
 
 MOVIES = [
     {"name": "Солярис", "year": 1972},

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from movie_lottery.extensions import db
+from movie_lottery.core.extensions import db
 
 ONE_CONNECTION = {"hide_parameters": True, "pool_size": 1, "max_overflow": 0, "pool_timeout": 0.2}
 

@@ -10,10 +10,10 @@ import time
 
 import pytest
 
-from movie_lottery import torrent_status
-from movie_lottery.extensions import db
+from movie_lottery.core.extensions import db
+from movie_lottery.downloads import status as torrent_status
+from movie_lottery.downloads.status import EXTENSION_KEY, TorrentStatusService
 from movie_lottery.integrations.qbittorrent import TorrentClient
-from movie_lottery.torrent_status import EXTENSION_KEY, TorrentStatusService
 from tests.conftest import require
 from tests.fakes.qbittorrent_nox import QbittorrentNox, available
 

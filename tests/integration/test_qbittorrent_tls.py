@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from movie_lottery import torrent_status
-from movie_lottery.config import load_settings
-from movie_lottery.torrent_status import EXTENSION_KEY, TorrentStatusService
+from movie_lottery.core.config import load_settings
+from movie_lottery.downloads import status as torrent_status
+from movie_lottery.downloads.status import EXTENSION_KEY, TorrentStatusService
 from tests.conftest import require
 from tests.fakes.qbittorrent_nox import QbittorrentNox, available
 from tests.integration.test_qbittorrent_end_to_end import add_and_ask, random_movie

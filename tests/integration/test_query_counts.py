@@ -7,7 +7,7 @@ import time
 
 import sqlalchemy as sa
 
-from movie_lottery.extensions import db
+from movie_lottery.core.extensions import db
 from movie_lottery.web.page_cache import PageCache
 
 

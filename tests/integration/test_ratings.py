@@ -9,8 +9,8 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from movie_lottery.extensions import db
-from movie_lottery.models import Rating, Viewing
+from movie_lottery.core.extensions import db
+from movie_lottery.core.models import Rating, Viewing
 
 MOVIES = [{"name": "Сталкер", "year": 1979}, {"name": "Солярис", "year": 1972}]
 ADMIN = {"Authorization": "Bearer bot"}

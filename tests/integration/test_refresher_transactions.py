@@ -13,8 +13,8 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from movie_lottery import torrent_status
-from movie_lottery.torrent_status import EXTENSION_KEY, TorrentStatusService
+from movie_lottery.downloads import status as torrent_status
+from movie_lottery.downloads.status import EXTENSION_KEY, TorrentStatusService
 from tests.fakes.qbittorrent_fakes import BlackHoleServer
 from tests.integration.test_torrent_status import HASH_B, add_movie, ask_download
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import copy
 import json
 
-from movie_lottery.errors import InvalidInput
-from movie_lottery.schemas import load_movie
+from movie_lottery.core.errors import InvalidInput
+from movie_lottery.core.validation import load_movie
 from tests.integration.test_backup_export_import import export_text, run_import, wipe
 from tests.same_movie_cases import load_cases
 

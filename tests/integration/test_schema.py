@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from movie_lottery.extensions import db
+from movie_lottery.core.extensions import db
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -77,7 +77,7 @@ def test_0005_keeps_existing_downloads_and_their_triggers_and_can_go_back(databa
     still move the content version (SQLite rebuilds the table, which drops triggers unless they are kept)."""
     import flask_migrate
 
-    from movie_lottery.cli import enable_migrations
+    from movie_lottery.ops.cli import enable_migrations
     from tests.conftest import build_app
 
     app = build_app(database_url)

@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import pytest
 
-from movie_lottery.extensions import db
-from movie_lottery.models import KinopoiskCacheEntry, utcnow
-from movie_lottery.movie_search import QUERY_MIN
-from movie_lottery.web.api_schemas import SEARCHABLE
+from movie_lottery.core.extensions import db
+from movie_lottery.core.models import KinopoiskCacheEntry, utcnow
+from movie_lottery.search.service import QUERY_MIN
+from movie_lottery.web.api.schemas import SEARCHABLE
 from tests.conftest import kinopoisk_settings
 
 
@@ -257,7 +257,7 @@ def test_a_hanging_kinopoisk_holds_at_most_two_threads_and_the_site_keeps_answer
 
 
 def calls_today(app) -> int:
-    from movie_lottery.movie_search import kinopoisk_calls_on
+    from movie_lottery.search.service import kinopoisk_calls_on
 
     with app.app_context():
         return kinopoisk_calls_on(utcnow().date())

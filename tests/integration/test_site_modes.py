@@ -10,9 +10,9 @@ import zlib
 
 import pytest
 
-from movie_lottery.extensions import db
-from movie_lottery.lottery import create_lottery
-from movie_lottery.models import Lottery
+from movie_lottery.core.extensions import db
+from movie_lottery.core.models import Lottery
+from movie_lottery.lottery.service import create_lottery
 from movie_lottery.web.auth import NO_PASSWORD_MESSAGE
 
 MOVIES = [{"name": "Тихая гавань", "year": 2019}, {"name": "Гавань", "year": 2008}]

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from movie_lottery import torrent_status
+from movie_lottery.downloads import status as torrent_status
 from movie_lottery.integrations.qbittorrent import TorrentClientError
-from movie_lottery.web.api_search import KINOPOISK_EXTENSION
+from movie_lottery.web.api.search import KINOPOISK_EXTENSION
 from tests.conftest import build_app, kinopoisk_settings
 from tests.fakes.qbittorrent_fakes import BlackHoleServer, refused_port
 from tests.integration.test_admin_access import login
@@ -94,7 +94,7 @@ def test_no_secret_appears_on_the_page(make_app, database_url):
     for secret in [*SECRETS.values(), *URL_PASSWORDS.values(), "DBPASS-4d9e1a7c"]:
         assert secret not in shown, secret
     assert "QBIT_PASSWORD задан" in text(page)
-    from movie_lottery.extensions import db
+    from movie_lottery.core.extensions import db
 
     with app.app_context():
         db.engine.dispose()

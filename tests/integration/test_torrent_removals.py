@@ -9,10 +9,10 @@ import re
 
 import pytest
 
-from movie_lottery import torrent_status
-from movie_lottery.extensions import db
+from movie_lottery.core.extensions import db
+from movie_lottery.core.models import Download
+from movie_lottery.downloads import status as torrent_status
 from movie_lottery.integrations.qbittorrent import TorrentClientError
-from movie_lottery.models import Download
 from tests.integration.test_torrent_status import (
     HASH_A,
     HASH_B,
@@ -296,7 +296,7 @@ def test_a_download_called_off_while_it_is_being_added_is_taken_out_again(qbit_a
 def test_a_removal_is_not_in_the_backup_and_a_restore_leaves_it_as_it_was(qbit_app, stub):
     """A backup is the collection, not instructions to qBittorrent: a removal replayed by a restore days
     later would take out (perhaps with its files) a torrent the owner has added again since."""
-    from movie_lottery.backup import dumps_backup, export_data, import_data
+    from movie_lottery.backup.transfer import dumps_backup, export_data, import_data
 
     movie = downloaded(qbit_app, stub)
     with qbit_app.app_context():

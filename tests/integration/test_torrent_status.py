@@ -12,12 +12,13 @@ import time
 
 import pytest
 
-from movie_lottery import downloads, torrent_status
-from movie_lottery.extensions import db
+from movie_lottery.core.extensions import db
+from movie_lottery.core.models import Download
+from movie_lottery.downloads import queue as downloads
+from movie_lottery.downloads import status as torrent_status
+from movie_lottery.downloads.status import EXTENSION_KEY, REFUSED_REASON, TorrentStatusService
 from movie_lottery.integrations.magnet import parse_magnet
 from movie_lottery.integrations.qbittorrent import TorrentClientError, TorrentLoginRejected, TorrentStatus
-from movie_lottery.models import Download
-from movie_lottery.torrent_status import EXTENSION_KEY, REFUSED_REASON, TorrentStatusService
 
 QBIT = {"QBIT_HOST": "127.0.0.1", "QBIT_PORT": 9, "QBIT_USERNAME": "u", "QBIT_PASSWORD": "p"}
 HASH_A = "a" * 40

@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from movie_lottery import torrent_status
-from movie_lottery.torrent_status import EXTENSION_KEY, THREAD_NAME, TorrentStatusService
+from movie_lottery.downloads import status as torrent_status
+from movie_lottery.downloads.status import EXTENSION_KEY, THREAD_NAME, TorrentStatusService
 from tests.fakes.qbittorrent_fakes import BlackHoleServer, FakeQbitServer, refused_port
 
 FAST_ENOUGH = 0.5  # seconds; anything waiting on the 6 s black hole would blow through this

@@ -12,10 +12,14 @@ import itertools
 
 import pytest
 
-from movie_lottery import library, lottery, polls, reel, storing, viewings
-from movie_lottery.errors import Conflict
-from movie_lottery.extensions import db
-from movie_lottery.models import LibraryMovie, Lottery, Poll
+from movie_lottery.core import reel, storing
+from movie_lottery.core.errors import Conflict
+from movie_lottery.core.extensions import db
+from movie_lottery.core.models import LibraryMovie, Lottery, Poll
+from movie_lottery.library import movies as library
+from movie_lottery.library import viewings
+from movie_lottery.lottery import service as lottery
+from movie_lottery.polls import service as polls
 
 MOVIES = [{"name": "Сталкер", "year": 1979}, {"name": "Солярис", "year": 1972}]
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from movie_lottery.config import (
+from movie_lottery.core.config import (
     engine_options_for,
     gunicorn_settings,
     load_settings,

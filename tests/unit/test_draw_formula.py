@@ -1,6 +1,6 @@
 """The published draw formula, checked against values computed with coreutils' sha256sum and bc."""
 
-from movie_lottery.lottery import commitment_for, winner_index
+from movie_lottery.lottery.service import commitment_for, winner_index
 
 SEED = "a" * 64
 NAMES = ["Тихая гавань", "Гавань", "Маяк"]

@@ -8,18 +8,12 @@ from urllib.parse import quote
 
 import pytest
 
+from movie_lottery.core.models import Download
+from movie_lottery.core.same_movie import title_key
+from movie_lottery.downloads.status import Snapshot
 from movie_lottery.integrations.qbittorrent import TorrentStatus
-from movie_lottery.library import torrent_search_url
-from movie_lottery.models import Download
-from movie_lottery.same_movie import title_key
-from movie_lottery.torrent_status import Snapshot
-from movie_lottery.web.library_pages import (
-    badge_for,
-    duration_text,
-    percent,
-    status_line,
-    torrent_badge,
-)
+from movie_lottery.library.movies import torrent_search_url
+from movie_lottery.web.pages.library import badge_for, duration_text, percent, status_line, torrent_badge
 
 NBSP = "\u00a0"
 NOW = datetime(2026, 11, 29, 21, 40, tzinfo=UTC)

@@ -9,7 +9,7 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from movie_lottery.voting import (
+from movie_lottery.polls.voting import (
     APPROVAL,
     RANKED,
     Ballot,

@@ -1,0 +1,115 @@
+"""/api/lotteries: create, read, draw, list, delete."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, jsonify
+
+from movie_lottery.downloads.status import queue_auto_download
+from movie_lottery.library import movies as library
+from movie_lottery.library import viewings
+from movie_lottery.lottery import service as lotteries
+from movie_lottery.web.api import responses as out
+from movie_lottery.web.api.docs.openapi import ApiBlueprint
+from movie_lottery.web.api.schemas import DrawSchema, LotteryCreateSchema, PageQuery, ViewingSchema
+from movie_lottery.web.api.shared import conditional_json, conditional_read, lottery_links, no_content
+from movie_lottery.web.auth import is_admin, public, signed_in_admin
+from movie_lottery.web.page_cache import cached_text
+
+bp = ApiBlueprint("api_lotteries", __name__, url_prefix="/api")
+
+# not_found: an id no lottery can have (web.converters), refused before any query.
+NOT_FOUND = {404: ["lottery_not_found", "not_found"]}
+
+
+@bp.post("/lotteries")
+@bp.arguments(LotteryCreateSchema())
+@bp.response(201, out.CreatedLottery)
+@bp.refuses({400: ["duplicate_movie"]})
+def create_lottery(body: dict) -> tuple[Response, int]:
+    """Создать лотерею
+
+    В ответе — ссылка для розыгрыша и её токен: пошлите ссылку другу, который будет крутить барабан. Два
+    кандидата не могут быть одним фильмом (400 `duplicate_movie`) по правилу библиотеки: тот же id Кинопоиска
+    или, если у кого-то его нет, то же название (регистр, пробелы и ё/е не важны) и тот же год.
+    """
+    created = lotteries.create_lottery(body["movies"], auto_download=body["auto_download"])
+    data = lotteries.lottery_to_dict(created.lottery)
+    data.update(lottery_links(created.lottery.id, created.play_token))
+    return jsonify(data), 201
+
+
+@bp.get("/lotteries/<lottery_id>")
+@public
+@conditional_read(bp, out.LotteryWithLinks)
+@bp.refuses(NOT_FOUND)
+def get_lottery(lottery_id: str) -> Response:
+    """Лотерея
+
+    Её опрашивают страницы ожидания. `seed` появляется только после розыгрыша, ссылка для розыгрыша — только
+    администратору.
+    """
+    admin = is_admin()  # as on the waiting page: the admin, and in open mode everyone
+
+    def render() -> str:
+        lottery = lotteries.get_lottery(lottery_id)  # 404 raises: nothing is kept
+        data = lotteries.lottery_to_dict(lottery)
+        data.update(lottery_links(lottery.id, lottery.play_token if admin else None))
+        return current_app.json.dumps(data) + "\n"
+
+    # Every waiting page polls this every few seconds: the answer is kept per process until the data
+    # moves, and an unchanged lottery costs a bodiless 304.
+    return conditional_json(cached_text(("api-lottery", lottery_id, admin), render))
+
+
+@bp.post("/lotteries/<lottery_id>/draw")
+@public
+@bp.arguments(DrawSchema())
+@bp.response(200, out.Lottery)
+@bp.refuses({403: ["bad_token"], **NOT_FOUND})
+def draw_lottery(body: dict, lottery_id: str) -> Response:
+    """Разыграть победителя
+
+    Нужен токен розыгрыша (или администратор). Повторный розыгрыш отвечает тем же победителем и тем же `seed`.
+    """
+    result = lotteries.draw(lottery_id, body["token"], by_admin=signed_in_admin())
+    if result.newly_drawn and result.lottery.auto_download:
+        queue_auto_download(result.lottery)  # stores the wish only; never raises
+    return jsonify(lotteries.lottery_to_dict(result.lottery))
+
+
+@bp.post("/lotteries/<lottery_id>/watched")
+@bp.arguments(ViewingSchema())
+@bp.response(200, out.LibraryMovie, description="Победитель в библиотеке, с просмотром")
+@bp.refuses({**NOT_FOUND, 409: ["not_drawn", "conflict"]})
+def lottery_watched(body: dict, lottery_id: str) -> Response:
+    """Отметить победителя просмотренным («Посмотрели»)
+
+    Победитель попадает в библиотеку, если его там нет (тот же id Кинопоиска или те же название и год — это
+    тот же фильм), получает просмотр в день `date` (по умолчанию сегодня), связанный с этой лотереей, и статус
+    `watched`. Повтор с другой датой переносит этот просмотр. До розыгрыша — 409 `not_drawn`.
+    """
+    movie = viewings.mark_lottery_watched(lottery_id, body["date"])
+    return jsonify(library.library_movie_to_dict(movie, current_app.config.get("TORRENT_SEARCH_URL")))
+
+
+@bp.get("/lotteries")
+@bp.arguments(PageQuery(), location="query")
+@bp.response(200, out.LotteryPage)
+def list_lotteries(query: dict) -> Response:
+    """Список лотерей, новые первыми, по 20 на странице"""
+    page = lotteries.list_lotteries(query["page"])
+    return jsonify(
+        lotteries=[{**lotteries.lottery_to_dict(item), **lottery_links(item.id)} for item in page.lotteries],
+        page=page.page,
+        pages=page.pages,
+        total=page.total,
+    )
+
+
+@bp.delete("/lotteries/<lottery_id>")
+@bp.response(204, description="Удалена вместе с кандидатами")
+@bp.refuses(NOT_FOUND)
+def delete_lottery(lottery_id: str) -> Response:
+    """Удалить лотерею"""
+    lotteries.delete_lottery(lottery_id)
+    return no_content()

@@ -1,0 +1,197 @@
+"""/api/polls: create a poll, cast and withdraw ballots, read it, close it, remove a ballot."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Response, current_app, jsonify
+
+from movie_lottery.core.models import utcnow
+from movie_lottery.library import movies as library
+from movie_lottery.library import viewings
+from movie_lottery.polls import service as polls
+from movie_lottery.web.api import responses as out
+from movie_lottery.web.api.docs.openapi import ApiBlueprint
+from movie_lottery.web.api.schemas import BallotSchema, ManageSchema, PollCreateSchema, ViewingSchema
+from movie_lottery.web.api.shared import conditional_json, conditional_read, no_content, poll_links
+from movie_lottery.web.auth import public, signed_in_admin
+from movie_lottery.web.page_cache import cached_value
+from movie_lottery.web.participants import participant_of, remember_participant
+
+bp = ApiBlueprint("api_polls", __name__, url_prefix="/api")
+
+# not_found: an id no poll can have (web.converters), refused before any query.
+NOT_FOUND = {404: ["poll_not_found", "not_found"]}
+CLOSED = {409: ["poll_closed"]}
+BALLOT_REFUSALS = [
+    "wrong_ballot",
+    "unknown_movie",
+    "duplicate_choice",
+    "veto_not_allowed",
+    "veto_conflict",
+    "name_required",
+]
+
+
+def poll_answer(poll, *, admin: bool) -> dict:
+    data = polls.poll_to_dict(poll)
+    data.update(poll_links(poll.id, poll.manage_token if admin else None))
+    return data
+
+
+@bp.post("/polls")
+@bp.arguments(PollCreateSchema())
+@bp.response(201, out.CreatedPoll)
+@bp.refuses({400: ["duplicate_movie"]})
+def create_poll(body: dict) -> tuple[Response, int]:
+    """Создать голосование
+
+    Кандидаты те же, что у лотереи (2–25, без повторов). В ответе — ссылка на голосование для всех и ссылка
+    управления с токеном для создателя: её сохраните. Как и лотерея, голосование сразу фиксирует `seed`
+    (`commitment`): он раскрывается при закрытии и разбивает ничью.
+    """
+    created = polls.create_poll(
+        body["movies"],
+        method=body["method"],
+        deadline=body["deadline"],
+        results=body["results"],
+        veto=body["veto"],
+        auto_download=body["auto_download"],
+    )
+    return jsonify(poll_answer(created.poll, admin=True)), 201
+
+
+@bp.get("/polls/<poll_id>")
+@public
+@conditional_read(bp, out.Poll)
+@bp.refuses(NOT_FOUND)
+def get_poll(poll_id: str) -> Response:
+    """Голосование
+
+    Его опрашивают страницы голосования. Кто проголосовал, видно всегда, как — только вместе с результатом:
+    при `live` пока открыто, иначе после закрытия. `seed` появляется после закрытия, ссылка управления —
+    только администратору. Голосование с прошедшим сроком закрывает (и подсчитывает) первое же чтение, которое
+    это заметит.
+    """
+    admin = signed_in_admin()
+
+    def render() -> tuple[str, datetime | None]:
+        poll = polls.get_poll(poll_id)  # 404 raises: nothing is kept
+        text = current_app.json.dumps(poll_answer(poll, admin=admin)) + "\n"
+        return text, poll.deadline if poll.closed_at is None else None
+
+    # Kept per process until the data moves, like a lottery; a kept open poll whose deadline has passed
+    # is read afresh, which closes it.
+    key = ("api-poll", poll_id, admin)
+    body, due_at = cached_value(key, render)
+    if due_at is not None and due_at <= utcnow():
+        body, _ = render()
+    return conditional_json(body)
+
+
+@bp.put("/polls/<poll_id>/ballot")
+@public
+@bp.arguments(BallotSchema())
+@bp.response(200, out.OwnBallot)
+@bp.refuses({400: BALLOT_REFUSALS, 409: ["poll_closed", "name_taken", "poll_full"], **NOT_FOUND})
+def put_ballot(body: dict, poll_id: str) -> Response:
+    """Проголосовать или заменить свой бюллетень
+
+    Весь бюллетень сразу или ничего: `approve` в голосовании одобрением, `ranking` в ранжировании и `veto`,
+    если в голосовании есть вето. Ответ ставит cookie участника (HttpOnly); следующий PUT с ней заменяет
+    бюллетень того же участника, и имя можно не присылать. После закрытия не принимается.
+    """
+    stored = polls.store_ballot(
+        poll_id,
+        participant_of(poll_id),
+        name=body["name"],
+        approve=body["approve"],
+        ranking=body["ranking"],
+        veto=body["veto"],
+    )
+    response = jsonify(stored.to_dict())
+    remember_participant(response, poll_id, stored.participant)
+    return response
+
+
+@bp.get("/polls/<poll_id>/ballot")
+@public
+@bp.response(200, out.OwnBallot)
+@bp.refuses({404: ["ballot_not_found", "poll_not_found", "not_found"]})
+def get_ballot(poll_id: str) -> Response:
+    """Свой бюллетень
+
+    Бюллетень участника по cookie этого запроса; без неё — 404 `ballot_not_found`.
+    """
+    poll = polls.get_poll(poll_id, ballots=False)
+    mine = polls.require_own_ballot(poll, participant_of(poll_id))
+    return jsonify(polls.ballot_to_dict(mine, poll.method))
+
+
+@bp.delete("/polls/<poll_id>/ballot")
+@public
+@bp.response(204, description="Отозван")
+@bp.refuses({404: ["ballot_not_found", "poll_not_found", "not_found"], **CLOSED})
+def delete_ballot(poll_id: str) -> Response:
+    """Отозвать свой бюллетень
+
+    Бюллетень участника по cookie этого запроса, пока голосование открыто.
+    """
+    polls.delete_own_ballot(poll_id, participant_of(poll_id))
+    return no_content()
+
+
+@bp.post("/polls/<poll_id>/close")
+@public
+@bp.arguments(ManageSchema())
+@bp.response(200, out.Poll)
+@bp.refuses({403: ["bad_token"], **NOT_FOUND})
+def close_poll(body: dict, poll_id: str) -> Response:
+    """Закрыть голосование и подсчитать
+
+    Нужен токен управления (или администратор). Бюллетени на этот момент считаются один раз, результат
+    записывается; повторное закрытие отвечает тем же результатом и тем же `seed`.
+    """
+    admin = signed_in_admin()
+    result = polls.close(poll_id, body["token"], by_admin=admin)
+    return jsonify(poll_answer(result.poll, admin=admin))
+
+
+@bp.delete("/polls/<poll_id>/ballots/<name>")
+@public
+@bp.arguments(ManageSchema())
+@bp.response(204, description="Убран")
+@bp.refuses({403: ["bad_token"], 404: ["ballot_not_found", "poll_not_found", "not_found"], **CLOSED})
+def remove_ballot(body: dict, poll_id: str, name: str) -> Response:
+    """Убрать бюллетень участника
+
+    Нужен токен управления (или администратор), пока голосование открыто. Имя сравнивается как имена (регистр,
+    пробелы и ё/е не важны).
+    """
+    polls.remove_ballot(poll_id, name, body["token"], by_admin=signed_in_admin())
+    return no_content()
+
+
+@bp.post("/polls/<poll_id>/watched")
+@bp.arguments(ViewingSchema())
+@bp.response(200, out.LibraryMovie, description="Победитель в библиотеке, с просмотром")
+@bp.refuses({**NOT_FOUND, 409: ["not_closed", "conflict"]})
+def poll_watched(body: dict, poll_id: str) -> Response:
+    """Отметить победителя просмотренным («Посмотрели»)
+
+    Как у лотереи: победитель попадает в библиотеку, если его там нет (тот же фильм по единому правилу),
+    получает просмотр на `date` (по умолчанию сегодня), связанный с этим голосованием, и статус
+    «посмотрели»; повтор с другой датой переносит этот просмотр. Пока голосование открыто — 409
+    `not_closed`. После отметки открываются оценки.
+    """
+    movie = viewings.mark_poll_watched(poll_id, body["date"])
+    return jsonify(library.library_movie_to_dict(movie, current_app.config.get("TORRENT_SEARCH_URL")))
+
+
+@bp.delete("/polls/<poll_id>")
+@bp.response(204, description="Удалено вместе с кандидатами и бюллетенями")
+@bp.refuses(NOT_FOUND)
+def delete_poll(poll_id: str) -> Response:
+    """Удалить голосование"""
+    polls.delete_poll(poll_id)
+    return no_content()

@@ -1,0 +1,61 @@
+"""GET /api/search: Kinopoisk search behind the database cache, with a hard time bound."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, jsonify
+
+from movie_lottery.integrations.kinopoisk import KinopoiskClient
+from movie_lottery.library.filters import utc_today
+from movie_lottery.library.viewings import library_notes
+from movie_lottery.search.service import KinopoiskGate, search_movies
+from movie_lottery.web.api import responses as out
+from movie_lottery.web.api.docs.openapi import ApiBlueprint
+from movie_lottery.web.api.schemas import SearchQuery
+from movie_lottery.web.library_words import with_text
+
+bp = ApiBlueprint("api_search", __name__, url_prefix="/api")
+
+KINOPOISK_EXTENSION = "kinopoisk"  # (client, gate) of this process, made on the first search
+KINOPOISK_TROUBLE = [
+    "kinopoisk_not_configured",
+    "kinopoisk_bad_token",
+    "kinopoisk_quota_exceeded",
+    "kinopoisk_throttled",
+    "kinopoisk_unavailable",
+]
+
+
+def _kinopoisk() -> tuple[KinopoiskClient, KinopoiskGate]:
+    """One client (one connection pool) and one gate per process, made on first use."""
+    extensions = current_app.extensions
+    if KINOPOISK_EXTENSION not in extensions:
+        config = current_app.config
+        client = KinopoiskClient(
+            token=config.get("KINOPOISK_API_TOKEN"),
+            base_url=config["KINOPOISK_API_URL"],
+            connect_timeout=config.get("KINOPOISK_CONNECT_TIMEOUT", 3.0),
+            read_timeout=config.get("KINOPOISK_READ_TIMEOUT", 5.0),
+        )
+        extensions.setdefault(KINOPOISK_EXTENSION, (client, KinopoiskGate()))
+    return extensions[KINOPOISK_EXTENSION]
+
+
+@bp.get("/search")
+@bp.arguments(SearchQuery(), location="query")
+@bp.response(200, out.SearchResults)
+@bp.refuses({503: KINOPOISK_TROUBLE})
+def search(query: dict) -> Response:
+    """Поиск на Кинопоиске
+
+    Результаты — в форме фильма лотереи, готовые для `POST /api/lotteries`, и у каждого `library`: что о нём
+    знает библиотека (статус, последний просмотр), или `null`. Каждый разный запрос доходит до Кинопоиска не
+    чаще раза в сутки; любая беда там — 503 с кодом, а не ожидание.
+    """
+    client, gate = _kinopoisk()
+    result = search_movies(query["q"], client, gate)
+    today = utc_today()
+    notes = library_notes(result.movies, today)  # one query, from the database only
+    results = [
+        {**movie, "library": with_text(note, today)} for movie, note in zip(result.movies, notes, strict=True)
+    ]
+    return jsonify(results=results, cached=result.from_cache)

@@ -1,0 +1,746 @@
+"""/library: the kept movies as cards with their marks, magnet and torrent state; forms that work without JS.
+
+The page reads the database and this process's status snapshot, never qBittorrent. It costs a constant
+number of statements however many movies there are (the counts per status, the movies with their
+downloads, their viewings, the genres; the total behind a filter).
+
+One place for each rule: a card's parts (its torrent badge and buttons, its marks) are rendered by the
+server only, from partials/library_card.html. The page's script asks /library/live for the parts of the
+cards it shows and swaps in those that changed; after a card's own form it gets them in the answer. So the
+badges, the status line and the marks are worded once, here and in library_words.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    get_template_attribute,
+    jsonify,
+    redirect,
+    request,
+    url_for,
+)
+
+from movie_lottery.backup import milestones
+from movie_lottery.core.config import kinopoisk_configured, qbit_configured
+from movie_lottery.core.errors import DomainError, InvalidInput
+from movie_lottery.core.extensions import db
+from movie_lottery.core.kept_movies import ID_MAX, MOVIE_LOADS
+from movie_lottery.core.models import LIBRARY_STATUSES, Download, LibraryMovie
+from movie_lottery.core.validation import parse_day
+from movie_lottery.downloads import queue as downloads
+from movie_lottery.downloads.status import Snapshot, service_for, status_summary
+from movie_lottery.integrations.qbittorrent import TorrentStatus
+from movie_lottery.library import movies as library
+from movie_lottery.library import viewings
+from movie_lottery.library.filter_input import load_library_filter
+from movie_lottery.library.filters import (
+    DEFAULT_STATUSES,
+    RANDOM_DEFAULT,
+    RANDOM_DEFAULT_STATUSES,
+    RANDOM_MAX,
+    RANDOM_MIN,
+    LibraryFilter,
+    genre_choices,
+    pick_random,
+    utc_today,
+)
+from movie_lottery.lottery.service import movie_to_dict
+from movie_lottery.web.api.library import in_client, queue_torrent_removal
+from movie_lottery.web.auth import is_admin
+from movie_lottery.web.errors import wants_json
+from movie_lottery.web.library_words import STATUS_LABELS, note_for
+from movie_lottery.web.page_cache import cached_page
+from movie_lottery.web.pages.lottery import collage_fetched_at, page_arg, render_page
+from movie_lottery.web.query_numbers import small_number
+
+bp = Blueprint("library_pages", __name__)
+
+SORT_LABELS = {
+    "added": "Сначала новые",
+    "title": "По названию",
+    "year": "По году",
+    "rating": "По рейтингу",
+    "watched": "Давно не смотрели",
+}
+RATING_CHOICES = (5.0, 6.0, 7.0, 7.5, 8.0)
+FORM_FIELDS = ("name", "year", "poster", "description", "magnet")
+FILTER_PARAMS = ("q", "status", "genre", "year_from", "year_to", "min_rating", "favourite")
+NBSP = "\u00a0"
+PICK_MAX = 25  # the builder's limit: a lottery has at most 25 movies
+LIVE_PARTS = ("torrent", "marks", "controls")
+BACK_MAX = 2000
+
+
+# ---- the torrent badge: the one rule, shown on the page and in /library/live ---------------------------
+
+
+@dataclass(frozen=True)
+class Badge:
+    kind: str  # queue, sent, downloading, queued, paused, checking, done, error, failed, offline, missing,
+    # removing
+    text: str
+    progress: int | None = None  # percent for the bar; None hides it
+    title: str | None = None
+
+
+# The page asks again soon while one of these is on a card (library.js: FAST_MS), rarely otherwise.
+MOVING_KINDS = frozenset({"queue", "sent", "downloading", "queued", "checking", "removing"})
+# «Скачать» is offered again for these (asking again calls a removal off).
+DOWNLOADABLE_KINDS = frozenset({"failed", "missing", "removing"})
+
+
+def percent(progress: float) -> int:
+    """Whole percent, never "100 %" before the last byte is there."""
+    value = math.floor(progress * 100)
+    return 100 if progress >= 1 else min(value, 99)
+
+
+def duration_text(seconds: int) -> str:
+    """ "12 мин", "1 ч 5 мин", "3 д 4 ч"; under a minute is "<1 мин"."""
+    if seconds < 60:
+        return f"<1{NBSP}мин"
+    minutes = math.ceil(seconds / 60)
+    if minutes < 60:
+        return f"{minutes}{NBSP}мин"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}{NBSP}ч {minutes}{NBSP}мин" if minutes else f"{hours}{NBSP}ч"
+    days, hours = divmod(hours, 24)
+    return f"{days}{NBSP}д {hours}{NBSP}ч" if hours else f"{days}{NBSP}д"
+
+
+def torrent_badge(torrent: TorrentStatus) -> Badge:
+    state, pct = torrent.state, percent(torrent.progress)
+    if state in ("error", "missingFiles"):
+        return Badge("error", "ошибка", pct, "qBittorrent сообщает об ошибке торрента")
+    if torrent.progress >= 1:
+        return Badge("done", "готово", 100)
+    if state == "pausedDL":
+        return Badge("paused", f"пауза {pct}{NBSP}%", pct)
+    if state.startswith("checking") or state == "moving":
+        return Badge("checking", f"проверка {pct}{NBSP}%", pct)
+    if state == "queuedDL":
+        return Badge("queued", f"ждёт очереди {pct}{NBSP}%", pct)
+    if state in ("metaDL", "forcedMetaDL"):
+        return Badge("downloading", "качается · ищем метаданные", pct)
+    eta = f" · {duration_text(torrent.eta)}" if torrent.eta is not None else ""
+    return Badge("downloading", f"качается {pct}{NBSP}%{eta}", pct)
+
+
+def badge_for(
+    configured: bool, snapshot: Snapshot, download: Download | None, torrent: TorrentStatus | None
+) -> Badge | None:
+    """What a card says about its torrent: a removal in progress first (the snapshot may be older than the
+    wish), then qBittorrent's word, then the queue's. A removal done leaves no badge."""
+    if not configured:
+        return None
+    if download is not None and not download.is_download:
+        if not download.removing:
+            return None
+        waiting = None if snapshot.available else "qBittorrent недоступен — торрент уберём, когда он ответит"
+        return Badge("removing", "удаляется…", None, waiting)
+    if torrent is not None:
+        return torrent_badge(torrent)
+    status = download.status if download else None
+    if status == "pending":
+        title = f"Последняя ошибка: {download.last_error}" if download and download.last_error else None
+        return Badge("queue", "в очереди", None, title)
+    if status == "failed":
+        return Badge("failed", "ошибка", None, download.last_error if download else None)
+    if status == "done":
+        return Badge("done", "готово", 100)
+    if status == "sent":
+        if snapshot.checked_at is None or _sent_after_the_list(download, snapshot):
+            return Badge("sent", "отправлено")
+        if not snapshot.available:
+            return Badge("offline", "нет связи")
+        return Badge("missing", "нет в qBittorrent")
+    return None
+
+
+def _sent_after_the_list(download: Download | None, snapshot: Snapshot) -> bool:
+    """Sent after qBittorrent's list was taken: that list cannot have it yet, the next one will tell."""
+    sent_at = download.sent_at if download else None
+    return sent_at is not None and snapshot.checked_at is not None and sent_at >= snapshot.checked_at
+
+
+@dataclass(frozen=True)
+class StatusLine:
+    """The line above the cards. The next attempt is given as a time, not a countdown: the text then stays
+    the same while the breaker waits, so the page can be served from the cache; the script turns that
+    time into «через 12 с» as it passes."""
+
+    kind: str  # off, ok, checking, down
+    text: str
+    reason: str | None = None
+    retry_at: datetime | None = None
+
+    @property
+    def full_text(self) -> str:
+        if self.retry_at is None:
+            return self.text
+        return f"{self.text} в {self.retry_at:%H:%M:%S}{NBSP}UTC"
+
+
+def status_line(summary: dict) -> StatusLine:
+    if not summary["configured"]:
+        return StatusLine("off", "qBittorrent не настроен — скачивание выключено")
+    if summary["available"]:
+        return StatusLine("ok", "qBittorrent на связи")
+    if summary["checked_at"] is None:
+        return StatusLine("checking", "Проверяем связь с qBittorrent…")
+    retry_at = summary["breaker"]["retry_at"]
+    if retry_at:
+        at = datetime.fromisoformat(retry_at).astimezone(UTC)
+        return StatusLine("down", "qBittorrent недоступен — следующая попытка", summary["reason"], at)
+    return StatusLine("down", "qBittorrent недоступен", summary["reason"])
+
+
+# ---- cards ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardView:
+    """What every card of one rendering shares."""
+
+    configured: bool
+    admin: bool
+    back: str
+    csrf: str | None  # None: the page's own token; "" in /library/live (the script puts the page's in)
+    today: date
+
+
+@dataclass
+class Torrents:
+    configured: bool
+    snapshot: Snapshot
+    by_hash: dict[str, TorrentStatus] = field(default_factory=dict)
+
+
+def _torrents() -> Torrents:
+    configured = qbit_configured(current_app.config)
+    snapshot = service_for(current_app).snapshot()  # memory only; wakes the refresher for the page's polling
+    return Torrents(configured, snapshot, snapshot.by_hash())
+
+
+def card_for(movie: LibraryMovie, torrents: Torrents, today: date) -> dict:
+    marks = library.marks_to_dict(movie, today)
+    badge = badge_for(
+        torrents.configured, torrents.snapshot, movie.download, torrents.by_hash.get(movie.info_hash or "")
+    )
+    return {
+        "movie": movie,
+        "badge": badge,
+        "downloadable": badge is None or badge.kind in DOWNLOADABLE_KINDS,
+        "search_url": library.torrent_search_url(current_app.config.get("TORRENT_SEARCH_URL"), movie),
+        "marks": marks,
+        "note": note_for(marks, today),
+        "group_rating": library.group_rating(movie),
+    }
+
+
+def _movies_by_id(ids: list[int]) -> list[LibraryMovie]:
+    """The movies of these ids that exist, in the order given (two statements: with downloads, viewings).
+    Built here because only the pages need it; the domain's own reads go by filter."""
+    if not ids:
+        return []
+    found = db.session.scalars(
+        sa.select(LibraryMovie).options(*MOVIE_LOADS).where(LibraryMovie.id.in_(ids))
+    ).unique()
+    by_id = {movie.id: movie for movie in found}
+    return [by_id[movie_id] for movie_id in ids if movie_id in by_id]
+
+
+def _render_part(name: str, card: dict, view: CardView) -> str:
+    macro = get_template_attribute("partials/library_card.html", f"{name}_part")
+    return str(macro(card, view))
+
+
+# ---- the list being shown: filter, order, page ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Listing:
+    filter: LibraryFilter
+    sort: str
+    error: str | None = None
+
+    @property
+    def narrowed(self) -> bool:
+        """Anything besides the statuses: then the library's size needs a count of its own."""
+        f = self.filter
+        return bool(f.query or f.genre or f.favourite) or any(
+            value is not None for value in (f.year_from, f.year_to, f.min_rating)
+        )
+
+
+def status_param(statuses: tuple[str, ...]) -> str | None:
+    if set(statuses) == set(DEFAULT_STATUSES):
+        return None
+    if set(statuses) == set(LIBRARY_STATUSES):
+        return "all"
+    return ",".join(s for s in LIBRARY_STATUSES if s in statuses)
+
+
+def _number(value: float | None) -> str | None:
+    return None if value is None else f"{value:g}"
+
+
+def filter_params(flt: LibraryFilter, *, with_status: bool = True) -> dict[str, str | None]:
+    """The filter as the address says it, from the cleaned values (None: left out)."""
+    params = {
+        "q": flt.query or None,
+        "status": status_param(flt.statuses) if with_status else None,
+        "genre": flt.genre or None,
+        "year_from": None if flt.year_from is None else str(flt.year_from),
+        "year_to": None if flt.year_to is None else str(flt.year_to),
+        "min_rating": _number(flt.min_rating),
+        "favourite": "1" if flt.favourite else None,
+    }
+    return {key: value for key, value in params.items() if value is not None}
+
+
+def list_params(listing: Listing, page: int = 1) -> dict[str, str | int]:
+    params: dict[str, str | int] = dict(filter_params(listing.filter))
+    if listing.sort != library.DEFAULT_SORT:
+        params["sort"] = listing.sort
+    if page > 1:
+        params["page"] = page
+    return params
+
+
+def _clean_args(
+    args, default_statuses: tuple[str, ...] = DEFAULT_STATUSES
+) -> tuple[LibraryFilter, str | None]:
+    """The address's filter, or (on a bad value) the plain list and the reason. The words are cleaned as
+    before (control characters dropped, cut at 100 characters): a pasted title should find, not refuse."""
+    raw = {key: args.get(key) for key in FILTER_PARAMS if args.get(key) not in (None, "")}
+    if "q" in raw:
+        raw["q"] = library.clean_query(raw["q"]) or None
+    try:
+        return load_library_filter({k: v for k, v in raw.items() if v is not None}, default_statuses), None
+    except InvalidInput as exc:
+        return LibraryFilter(query=library.clean_query(args.get("q"))), exc.message
+
+
+def current_listing() -> Listing:
+    flt, error = _clean_args(request.args)
+    return Listing(flt, library.clean_sort(request.args.get("sort")), error)
+
+
+def _status_tabs(listing: Listing, counts: dict[str, int]) -> list[dict]:
+    """«Все» (everything except «не предлагать»), then one tab per status, each with its count."""
+    base = {"q", "genre", "year_from", "year_to", "min_rating", "favourite"}
+    others = {k: v for k, v in list_params(listing).items() if k in base or k == "sort"}
+    tabs = [
+        {
+            "label": "Все",
+            "count": sum(counts[s] for s in DEFAULT_STATUSES),
+            "url": url_for("library_pages.library_page", **others),
+            "current": set(listing.filter.statuses) == set(DEFAULT_STATUSES),
+            "status": "",
+        }
+    ]
+    for status in LIBRARY_STATUSES:
+        tabs.append(
+            {
+                "label": STATUS_LABELS[status].capitalize(),
+                "count": counts[status],
+                "url": url_for("library_pages.library_page", **others, status=status),
+                "current": listing.filter.statuses == (status,),
+                "status": status,
+            }
+        )
+    return tabs
+
+
+def _random_from(listing: Listing) -> str:
+    """Where «Случайные N» take from, in words: the list's default means «хочу посмотреть»."""
+    statuses = listing.filter.statuses
+    if set(statuses) == set(DEFAULT_STATUSES):
+        statuses = RANDOM_DEFAULT_STATUSES
+    names = [f"«{STATUS_LABELS[s]}»" for s in statuses if s != "excluded"]
+    words = "из " + " и ".join(names) if names else "«не предлагать» не выбираются"
+    return f"{words}, с фильтром" if names and listing.narrowed else words
+
+
+# ---- pages --------------------------------------------------------------------------------------------
+
+
+def _safe_back(target: str | None) -> str | None:
+    if not target or len(target) > BACK_MAX or not target.startswith("/library") or target.startswith("//"):
+        return None
+    if re.search(r"[\x00-\x20\\]", target):
+        return None
+    return target
+
+
+def _back(movie_id: int | None = None) -> str:
+    """Back to the list the form was sent from (same filter and sort), at the movie's card."""
+    target = _safe_back(request.form.get("back", "")) or url_for("library_pages.library_page")
+    return f"{target}#movie-{movie_id}" if movie_id else target
+
+
+def _library_cache_key() -> tuple:
+    """Besides the data: the backdrop and, with qBittorrent configured, everything the page shows from this
+    process's memory — the snapshot (compared by value) and the status summary (the status line follows
+    from it). And the day: an exclusion ends at midnight without any row changing (library_filters)."""
+    if not qbit_configured(current_app.config):
+        return collage_fetched_at(), utc_today()
+    service = service_for(current_app)
+    snapshot = service.snapshot()  # wakes the refresher for the page's polling, hit or miss
+    summary = status_summary(service)
+    return collage_fetched_at(), utc_today(), snapshot, json.dumps(summary, sort_keys=True)
+
+
+def backup_nudge() -> milestones.Milestones | None:
+    """For the admin: the dates to show when no backup is newer than a week and there is data to lose."""
+    if not is_admin():
+        return None
+    known = milestones.read_milestones()
+    if not milestones.backup_overdue(known, utc_today()) or not milestones.anything_to_lose():
+        return None
+    return known
+
+
+@bp.get("/library")
+@cached_page(_library_cache_key)
+def library_page(form: dict | None = None, form_error: str | None = None, status: int = 200):
+    today = utc_today()
+    listing = current_listing()
+    found = library.list_movies(sort=listing.sort, page=page_arg(), filters=listing.filter, today=today)
+    total = library.count_movies() if listing.narrowed else sum(found.counts.values())
+    config = current_app.config
+    torrents = _torrents()
+    summary = status_summary(service_for(current_app))
+    back = url_for("library_pages.library_page", **list_params(listing, found.page))
+    html = render_page(
+        "library.html",
+        cards=[card_for(movie, torrents, today) for movie in found.movies],
+        view=CardView(torrents.configured, is_admin(), back, None, today),
+        total=total,
+        listing=listing,
+        flt=listing.filter,
+        params=list_params(listing),
+        filter_params=filter_params(listing.filter),
+        random_params=filter_params(listing.filter, with_status=listing.filter.statuses != DEFAULT_STATUSES),
+        random_from=_random_from(listing),
+        random_ok=any(status != "excluded" for status in listing.filter.statuses),
+        tabs=_status_tabs(listing, found.counts),
+        genres=genre_choices(),
+        rating_choices=RATING_CHOICES,
+        sort_labels=SORT_LABELS,
+        configured=torrents.configured,
+        status_line=status_line(summary),
+        search_enabled=kinopoisk_configured(config),
+        form=form or {},
+        form_error=form_error,
+        found=found,
+        random=(RANDOM_MIN, RANDOM_MAX, RANDOM_DEFAULT),
+        pick_max=PICK_MAX,
+        nudge=backup_nudge(),
+    )
+    if listing.error and status == 200:
+        status = 400
+    return html, status
+
+
+# ---- the script's view of the cards: /library/live ----------------------------------------------------
+
+
+def _ids_arg(raw: str | None, limit: int = library.PAGE_SIZE) -> list[int]:
+    ids: list[int] = []
+    for word in (raw or "").split(",")[:limit]:
+        number = small_number(word)
+        if number is not None and 0 < number <= ID_MAX and number not in ids:
+            ids.append(number)
+    return ids
+
+
+@bp.get("/library/live")
+def library_live() -> Response:
+    """The parts of these cards as the server renders them, and the status line: what library.js swaps in.
+
+    ``?ids=1,2,3`` (the cards shown, 24 at most), ``parts=torrent,marks`` (default torrent) and ``back``
+    (the list the cards' forms return to). The forms carry no CSRF token here: the script puts the page's
+    own in. The ETag is the answer's own digest: a page asking again while nothing it shows has changed
+    gets a 304 and no bytes, however often the refresher has looked at qBittorrent meanwhile.
+    """
+    ids = _ids_arg(request.args.get("ids"))
+    asked = (request.args.get("parts") or "torrent").split(",")
+    parts = [p for p in LIVE_PARTS if p in asked and (p != "controls" or is_admin())] or ["torrent"]
+    back = _safe_back(request.args.get("back")) or url_for("library_pages.library_page")
+    today = utc_today()
+    torrents = _torrents()
+    summary = status_summary(service_for(current_app))
+    view = CardView(torrents.configured, is_admin(), back, "", today)
+    cards, active = {}, False
+    for movie in _movies_by_id(ids):
+        card = card_for(movie, torrents, today)
+        active = active or bool(card["badge"] and card["badge"].kind in MOVING_KINDS)
+        cards[str(movie.id)] = {part: _render_part(part, card, view) for part in parts}
+    line = status_line(summary)
+    status_html = get_template_attribute("partials/torrent_status.html", "status_body")(line)
+    body = {
+        # What the script's polling needs, and no more: the time of the last look would change every answer.
+        "poll": {
+            "available": summary["available"],
+            "checked": summary["checked_at"] is not None,
+            "breaker": summary["breaker"],
+            "active": active,
+        },
+        "status": {"kind": line.kind, "html": str(status_html)},
+        "cards": cards,
+    }
+    response = jsonify(body)
+    response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
+    response.headers["Cache-Control"] = "no-cache"
+    return response.make_conditional(request)
+
+
+def _answer(movie_id: int, message: str, kind: str = "success", status: int = 200) -> Response:
+    """A card form sent by the script: the message and the card's fresh parts, instead of a redirect."""
+    today = utc_today()
+    torrents = _torrents()
+    view = CardView(torrents.configured, is_admin(), _back(), "", today)
+    movies = _movies_by_id([movie_id])
+    parts = {}
+    if movies:
+        card = card_for(movies[0], torrents, today)
+        parts = {
+            part: _render_part(part, card, view) for part in LIVE_PARTS if view.admin or part != "controls"
+        }
+    response = jsonify(message=message, kind=kind, cards={str(movie_id): parts})
+    response.status_code = status
+    return response
+
+
+def _refusal(exc: DomainError) -> Response:
+    response = jsonify(error={"code": exc.code, "message": exc.message})
+    response.status_code = exc.status
+    return response
+
+
+# ---- forms ------------------------------------------------------------------------------------------
+
+
+@bp.post("/library")
+def library_add():
+    form = {field: request.form.get(field, "") for field in FORM_FIELDS}
+    try:
+        added = library.add_movie(form)
+    except DomainError as exc:
+        return library_page(form=form, form_error=exc.message, status=exc.status)
+    verb = "добавлен в библиотеку" if added.created else "уже был в библиотеке — данные обновлены"
+    flash(f"«{added.movie.name}» {verb}", "success")
+    return redirect(f"{url_for('library_pages.library_page')}#movie-{added.movie.id}")
+
+
+def _act(movie_id: int, action, success, after=None):
+    """Run one card action; a refusal becomes a message next to the card, not an error page.
+
+    A form sent by the page's script (``Accept: application/json``) gets the message and the card's parts
+    back; a plain form, a redirect to the card with a flash. ``after`` runs once the answer is rendered:
+    waking the refresher only then means the answer shows the wish as stored, not half sent.
+    """
+    try:
+        result = action()
+    except DomainError as exc:
+        if wants_json():
+            return _refusal(exc)
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+        return redirect(_back(movie_id))
+    message = success(result) if callable(success) else success
+    response = _answer(movie_id, message) if wants_json() else None
+    if after is not None:
+        after()
+    if response is not None:
+        return response
+    flash(message, "success")
+    return redirect(_back(movie_id))
+
+
+def _wake() -> None:
+    service_for(current_app).wake()
+
+
+@bp.post("/library/<int:movie_id>/magnet")
+def library_set_magnet(movie_id: int):
+    return _act(
+        movie_id, lambda: library.set_magnet(movie_id, request.form.get("magnet", "")), "Магнет сохранён"
+    )
+
+
+@bp.post("/library/<int:movie_id>/magnet/clear")
+def library_clear_magnet(movie_id: int):
+    return _act(movie_id, lambda: library.clear_magnet(movie_id), "Магнет убран")
+
+
+@bp.post("/library/<int:movie_id>/download")
+def library_download(movie_id: int):
+    def ask():
+        movie = library.get_movie(movie_id)
+        configured = qbit_configured(current_app.config)
+        return movie, downloads.request_download(movie_id, configured=configured, in_client=in_client(movie))
+
+    def said(result) -> str:
+        movie, download = result
+        if download.status == "pending":
+            return f"«{movie.name}»: в очереди на скачивание — qBittorrent получит его через несколько секунд"
+        return f"«{movie.name}»: уже в qBittorrent"
+
+    return _act(movie_id, ask, said, after=_wake)
+
+
+@bp.post("/library/<int:movie_id>/torrent/remove")
+def library_remove_torrent(movie_id: int):
+    delete_files = request.form.get("delete_files") == "1"
+
+    def remove():
+        movie = library.get_movie(movie_id)
+        return movie, queue_torrent_removal(movie_id, delete_files, wake=False)
+
+    def said(result) -> str:
+        movie, removal = result
+        if removal.status == "done":  # only called off: it never reached qBittorrent
+            return f"«{movie.name}»: скачивание отменено"
+        note = "торрент и файлы будут удалены" if delete_files else "торрент будет убран из qBittorrent"
+        snapshot = service_for(current_app).peek()
+        if snapshot.checked_at is not None and not snapshot.available:
+            note += " — как только qBittorrent ответит"
+        return f"«{movie.name}»: {note}"
+
+    return _act(movie_id, remove, said, after=_wake)
+
+
+@bp.post("/library/<int:movie_id>/delete")
+def library_delete(movie_id: int):
+    movie = library.get_movie(movie_id)
+    library.delete_movie(movie_id)
+    flash(f"«{movie.name}» удалён из библиотеки", "success")
+    return redirect(_back())
+
+
+# ---- marks: the same changes as PATCH /api/library/<id> and its viewings, as forms ------------------------
+
+
+def _form_day(name: str) -> date | None:
+    raw = (request.form.get(name) or "").strip()
+    return parse_day(raw) if raw else None
+
+
+def _marks_said(movie: LibraryMovie, changes: dict) -> str:
+    if "favourite" in changes and "status" not in changes:
+        return f"«{movie.name}»: {'в любимых' if movie.favourite else 'больше не в любимых'}"
+    note = note_for(library.marks_to_dict(movie), utc_today())
+    words = note["text"] if note and note["status"] == "excluded" else note["label"] if note else ""
+    return f"«{movie.name}»: {words}"
+
+
+@bp.post("/library/<int:movie_id>/marks")
+def library_marks(movie_id: int):
+    def change():
+        changes: dict = {}
+        if request.form.get("status"):
+            changes["status"] = request.form["status"]
+        if "excluded_until" in request.form:
+            changes["excluded_until"] = _form_day("excluded_until")
+        if request.form.get("favourite") in ("0", "1"):
+            changes["favourite"] = request.form["favourite"] == "1"
+        return viewings.update_marks(movie_id, changes), changes
+
+    return _act(movie_id, change, lambda result: _marks_said(*result))
+
+
+@bp.post("/library/<int:movie_id>/viewings")
+def library_add_viewing(movie_id: int):
+    def add():
+        return viewings.add_viewing(movie_id, _form_day("date"))
+
+    def said(added) -> str:
+        note = note_for(library.marks_to_dict(added.movie), utc_today())
+        return f"«{added.movie.name}»: {note['text'] if note and note['text'] else 'посмотрели'}"
+
+    return _act(movie_id, add, said)
+
+
+@bp.post("/library/<int:movie_id>/viewings/<day>/delete")
+def library_delete_viewing(movie_id: int, day: str):
+    def forget():
+        return viewings.delete_viewing(movie_id, parse_day(day))
+
+    return _act(movie_id, forget, lambda movie: f"«{movie.name}»: просмотр забыт")
+
+
+# ---- picks from the library: the builder's candidates ---------------------------------------------------
+
+
+def picked_ids(args) -> list[int]:
+    """``?library=3,1,2`` or ``?library=3&library=1`` (the selection form): distinct ids, 25 at most."""
+    words = ",".join(args.getlist("library")).split(",")
+    return _ids_arg(",".join(words), limit=PICK_MAX * 4)[:PICK_MAX]
+
+
+def picked_kind(args) -> str:
+    """``?kind=poll``: the picks are for a poll, so the builder opens with «Голосование» and its settings."""
+    return "poll" if args.get("kind") == "poll" else "lottery"
+
+
+def picked_candidates(ids: list[int]) -> list[dict]:
+    """The builder's candidates for these library movies: the lottery's movie shape, the library id, and
+    what the library knows of it («смотрели 3 марта»), in the order asked for."""
+    today = utc_today()
+    picked = []
+    for movie in _movies_by_id(ids):
+        candidate = {key: value for key, value in movie_to_dict(movie).items() if value not in (None, [], "")}
+        candidate["library_id"] = movie.id
+        candidate["note"] = note_for(library.marks_to_dict(movie, today), today)
+        picked.append(candidate)
+    return picked
+
+
+@bp.get("/library/random")
+def library_random():
+    """«Случайные N»: N movies at random (the server's ``secrets``) from the list's filter, into the builder
+    (``kind=poll``: with «Голосование» chosen there).
+
+    The list's default (everything except «не предлагать») means «хочу посмотреть» here; watched movies
+    only when the filter asks for them, excluded ones never.
+    """
+    flt, error = _clean_args(request.args, RANDOM_DEFAULT_STATUSES)
+    kind = picked_kind(request.args)
+    raw_n = (request.args.get("n") or str(RANDOM_DEFAULT)).strip()
+    n = small_number(raw_n)
+    if error is None and not (n is not None and RANDOM_MIN <= n <= RANDOM_MAX):
+        error = f"Случайных фильмов — от {RANDOM_MIN} до {RANDOM_MAX}"
+    back = url_for("library_pages.library_page", **filter_params(_clean_args(request.args)[0]))
+    if error:
+        flash(error, "error")
+        return redirect(back)
+    chosen = pick_random(flt, n)
+    if len(chosen) < RANDOM_MIN:
+        if "excluded" in flt.statuses and len(flt.statuses) == 1:
+            flash("Фильмы «не предлагать» в случайный выбор не попадают", "error")
+        else:
+            found = "ни одного фильма" if not chosen else "только один фильм"
+            what = "голосования" if kind == "poll" else "лотереи"
+            flash(f"Под этот фильтр подходит {found} — для {what} нужно хотя бы два", "error")
+        return redirect(back)
+    if len(chosen) < n:
+        flash(f"Под фильтр подошло только {len(chosen)} — все они в списке", "success")
+    ids = ",".join(str(movie.id) for movie in chosen)
+    return redirect(url_for("pages.builder", library=ids, **({"kind": kind} if kind == "poll" else {})))
