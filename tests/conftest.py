@@ -59,7 +59,7 @@ def build_app(database_url: str, **overrides):
 def migrate(database_url: str) -> None:
     import flask_migrate
 
-    from movie_lottery.ops.cli import enable_migrations
+    from movie_lottery.ops.migrations import enable_migrations
 
     app = build_app(database_url)
     enable_migrations(app)

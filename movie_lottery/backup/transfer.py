@@ -3,7 +3,7 @@ back.
 
 Deterministic: the same data gives the same bytes, on SQLite and on PostgreSQL, so two backups can be diffed.
 Rows are ordered by natural keys in Python (never by autoincrement ids or a database collation), keys are
-sorted, the indentation is fixed, and there is no export timestamp. backup_document holds the canonical form.
+sorted, the indentation is fixed, and there is no export timestamp. backup/write.py holds the canonical form.
 
 Import is a restore that never loses what the database already holds:
 - library movies are matched as library.add_movie matches them (Kinopoisk id, or title and year); a field
@@ -45,7 +45,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from movie_lottery.backup import document as doc
+from movie_lottery.backup import check, write
 from movie_lottery.core.errors import Conflict, InvalidInput
 from movie_lottery.core.extensions import db
 from movie_lottery.core.kept_movies import find_same_movie
@@ -67,7 +67,7 @@ from movie_lottery.library.movies import apply_details, store_magnet
 
 
 def export_data() -> dict:
-    """The whole collection as a plain dict in canonical form (see backup_document)."""
+    """The whole collection as a plain dict in canonical form (see backup/write.py)."""
     movies = db.session.scalars(sa.select(LibraryMovie).options(selectinload(LibraryMovie.viewings)))
     lotteries = db.session.scalars(sa.select(Lottery).options(selectinload(Lottery.movies)))
     polls = db.session.scalars(sa.select(Poll).options(selectinload(Poll.movies), selectinload(Poll.ballots)))
@@ -75,13 +75,13 @@ def export_data() -> dict:
     for rating in db.session.scalars(sa.select(Rating)):
         ratings.setdefault(rating.movie_id, []).append(rating)
     return {
-        "format": doc.FORMAT,
-        "version": doc.VERSION,
+        "format": write.FORMAT,
+        "version": write.VERSION,
         "library": sorted(
-            (doc.library_entry(m, ratings.get(m.id, ())) for m in movies), key=doc.library_order
+            (write.library_entry(m, ratings.get(m.id, ())) for m in movies), key=write.library_order
         ),
-        "lotteries": sorted((doc.lottery_entry(lot) for lot in lotteries), key=doc.lottery_order),
-        "polls": sorted((doc.poll_entry(poll) for poll in polls), key=doc.poll_order),
+        "lotteries": sorted((write.lottery_entry(lot) for lot in lotteries), key=write.lottery_order),
+        "polls": sorted((write.poll_entry(poll) for poll in polls), key=write.poll_order),
     }
 
 
@@ -159,7 +159,7 @@ class ImportReport:
 
 def import_data(data: dict, dry_run: bool = False) -> ImportReport:
     """Restore a backup document (idempotent, all or nothing). Raises InvalidInput or Conflict."""
-    document = doc.check_document(data)  # before anything touches the database
+    document = check.check_document(data)  # before anything touches the database
     report = ImportReport(dry_run=dry_run)
     try:
         seen: set[int] = set()
@@ -174,7 +174,7 @@ def import_data(data: dict, dry_run: bool = False) -> ImportReport:
             _import_ratings(movie, entry)
         db.session.flush()
         for movie, before in imported:
-            _count(report.library, before, doc.library_entry(movie, _ratings_of(movie)))
+            _count(report.library, before, write.library_entry(movie, _ratings_of(movie)))
     except IntegrityError:
         db.session.rollback()
         raise Conflict("Данные изменились во время загрузки — повторите", code="conflict") from None
@@ -219,8 +219,8 @@ def _import_movie(entry: dict, seen: set[int]) -> tuple[LibraryMovie, dict | Non
                 f" привязана к фильму «{owner.name}». Уберите магнет у одного из них и повторите",
                 code="magnet_in_use",
             )
-    added_at = doc.parse_timestamp(entry["added_at"])
-    before = doc.library_entry(movie, _ratings_of(movie)) if movie is not None else None
+    added_at = write.parse_timestamp(entry["added_at"])
+    before = write.library_entry(movie, _ratings_of(movie)) if movie is not None else None
     if movie is None:
         movie = LibraryMovie(name=entry["name"], genres=[], countries=[], details={}, added_at=added_at)
         db.session.add(movie)
@@ -276,7 +276,7 @@ def _import_ratings(movie: LibraryMovie, entry: dict) -> None:
     where = f"Библиотека, фильм «{entry['name']}»"
     for given in entry["ratings"]:
         key = normalise_text(given["name"])[:200]
-        night = doc.night_of(given)
+        night = check.night_of(given)
         if night is None:  # its night was deleted: one rating per participant of the movie
             same = sa.and_(Rating.movie_id == movie.id, Rating.lottery_id.is_(None), Rating.poll_id.is_(None))
         else:
@@ -285,13 +285,13 @@ def _import_ratings(movie: LibraryMovie, entry: dict) -> None:
             if db.session.get(model, night_id) is None:
                 what = "такой лотереи" if model is Lottery else "такого голосования"
                 raise InvalidInput(
-                    f"{where}: оценка «{given['name']}» — {doc.night_name(night)}, а {what} нет ни в копии,"
+                    f"{where}: оценка «{given['name']}» — {check.night_name(night)}, а {what} нет ни в копии,"
                     " ни в базе",
                     code="invalid_backup",
                 )
             same = getattr(Rating, column_key) == night_id
         rating = db.session.scalar(sa.select(Rating).where(same, Rating.participant == given["participant"]))
-        rated_at = doc.parse_timestamp(given["rated_at"])
+        rated_at = write.parse_timestamp(given["rated_at"])
         if rating is not None and rated_at <= rating.rated_at:
             continue  # the database's rating is as new or newer: it stays
         if night is not None:
@@ -332,7 +332,7 @@ def _refuse_a_taken_name(night: tuple[str, str], given: dict, key: str, where: s
         )
     if owners - {given["participant"]}:
         raise Conflict(
-            f"{where}: имя «{given['name']}» у {doc.night_name(night)} в базе уже у другого участника —"
+            f"{where}: имя «{given['name']}» у {check.night_name(night)} в базе уже у другого участника —"
             " копию загрузить нельзя",
             code="name_taken",
         )
@@ -344,7 +344,7 @@ def _import_lottery(entry: dict, counts: Counts) -> None:
         db.session.add(_new_lottery(entry))
         counts.added += 1
         return
-    current = doc.lottery_entry(lottery)
+    current = write.lottery_entry(lottery)
     if _without_draw(current) != _without_draw(entry):
         raise Conflict(
             f"Лотерея {entry['id']} в базе не такая, как в копии (другие фильмы, дата или ключи):"
@@ -358,7 +358,7 @@ def _import_lottery(entry: dict, counts: Counts) -> None:
     db.session.execute(
         sa.update(Lottery)
         .where(Lottery.id == lottery.id, Lottery.winner_position.is_(None))
-        .values(winner_position=entry["winner_position"], drawn_at=doc.parse_timestamp(entry["drawn_at"]))
+        .values(winner_position=entry["winner_position"], drawn_at=write.parse_timestamp(entry["drawn_at"]))
         .execution_options(synchronize_session=False)
     )
     db.session.expire(lottery)
@@ -372,15 +372,15 @@ def _without_draw(entry: dict) -> dict:
 def _new_lottery(entry: dict) -> Lottery:
     return Lottery(
         id=entry["id"],
-        created_at=doc.parse_timestamp(entry["created_at"]),
+        created_at=write.parse_timestamp(entry["created_at"]),
         seed=entry["seed"],
         commitment=entry["commitment"],
         play_token=entry["play_token"],
         winner_position=entry["winner_position"],
-        drawn_at=doc.parse_timestamp(entry["drawn_at"]) if entry["drawn_at"] else None,
+        drawn_at=write.parse_timestamp(entry["drawn_at"]) if entry["drawn_at"] else None,
         auto_download=entry["auto_download"],
         movies=[
-            LotteryMovie(position=c["position"], **{key: c[key] for key in doc.MOVIE_KEYS})
+            LotteryMovie(position=c["position"], **{key: c[key] for key in write.MOVIE_KEYS})
             for c in entry["candidates"]
         ],
     )
@@ -395,7 +395,7 @@ def _import_poll(entry: dict, counts: Counts) -> None:
         db.session.add(_new_poll(entry))
         counts.added += 1
         return
-    before = doc.poll_entry(poll)
+    before = write.poll_entry(poll)
     if _settings(before) != _settings(entry):
         raise Conflict(
             f"Голосование {entry['id']} в базе не такое, как в копии (другие фильмы, настройки, дата или"
@@ -412,11 +412,11 @@ def _import_poll(entry: dict, counts: Counts) -> None:
     db.session.flush()
     db.session.expire(poll)
     poll = db.session.get(Poll, entry["id"], options=[selectinload(Poll.movies), selectinload(Poll.ballots)])
-    _count(counts, before, doc.poll_entry(poll))
+    _count(counts, before, write.poll_entry(poll))
 
 
 def _settings(entry: dict) -> dict:
-    return {key: value for key, value in entry.items() if key not in doc.POLL_STATE_KEYS}
+    return {key: value for key, value in entry.items() if key not in check.POLL_STATE_KEYS}
 
 
 def _close_from_file(poll: Poll, entry: dict) -> None:
@@ -426,7 +426,7 @@ def _close_from_file(poll: Poll, entry: dict) -> None:
         sa.update(Poll)
         .where(Poll.id == poll.id, Poll.closed_at.is_(None))
         .values(
-            closed_at=doc.parse_timestamp(entry["closed_at"]),
+            closed_at=write.parse_timestamp(entry["closed_at"]),
             closed_by=entry["closed_by"],
             result=entry["result"],
             winner_position=entry["result"]["winner"] if entry["result"] else None,
@@ -455,7 +455,7 @@ def _merge_ballots(poll: Poll, entry: dict) -> None:
                 )
             poll.ballots.append(_new_ballot(poll.id, given))
             continue
-        if doc.parse_timestamp(given["cast_at"]) <= ballot.cast_at:
+        if write.parse_timestamp(given["cast_at"]) <= ballot.cast_at:
             continue  # the database's ballot is as new or newer: it stays
         if any(b.name_key == key and b is not ballot for b in poll.ballots):
             raise Conflict(
@@ -465,7 +465,7 @@ def _merge_ballots(poll: Poll, entry: dict) -> None:
             )
         ballot.name, ballot.name_key = given["name"], key
         ballot.choices, ballot.veto = list(given["choices"]), given["veto"]
-        ballot.cast_at = doc.parse_timestamp(given["cast_at"])
+        ballot.cast_at = write.parse_timestamp(given["cast_at"])
 
 
 def _new_ballot(poll_id: str, given: dict) -> PollBallot:
@@ -476,7 +476,7 @@ def _new_ballot(poll_id: str, given: dict) -> PollBallot:
         name_key=normalise_text(given["name"])[:200],
         choices=list(given["choices"]),
         veto=given["veto"],
-        cast_at=doc.parse_timestamp(given["cast_at"]),
+        cast_at=write.parse_timestamp(given["cast_at"]),
     )
 
 
@@ -484,21 +484,21 @@ def _new_poll(entry: dict) -> Poll:
     result = entry["result"]
     return Poll(
         id=entry["id"],
-        created_at=doc.parse_timestamp(entry["created_at"]),
+        created_at=write.parse_timestamp(entry["created_at"]),
         method=entry["method"],
         results=entry["results"],
         veto=entry["veto"],
         auto_download=entry["auto_download"],
-        deadline=doc.parse_timestamp(entry["deadline"]) if entry["deadline"] else None,
+        deadline=write.parse_timestamp(entry["deadline"]) if entry["deadline"] else None,
         seed=entry["seed"],
         commitment=entry["commitment"],
         manage_token=entry["manage_token"],
-        closed_at=doc.parse_timestamp(entry["closed_at"]) if entry["closed_at"] else None,
+        closed_at=write.parse_timestamp(entry["closed_at"]) if entry["closed_at"] else None,
         closed_by=entry["closed_by"],
         result=result,
         winner_position=result["winner"] if result else None,
         movies=[
-            PollMovie(position=c["position"], **{key: c[key] for key in doc.MOVIE_KEYS})
+            PollMovie(position=c["position"], **{key: c[key] for key in write.MOVIE_KEYS})
             for c in entry["candidates"]
         ],
         # In the file's order, so the ids (and the voters' order on the poll page) come out as they were.

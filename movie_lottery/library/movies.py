@@ -55,7 +55,7 @@ def clean_sort(value: str | None) -> str:
 
 
 def clean_query(value: str | None) -> str:
-    # Control characters cannot be in a title, and PostgreSQL refuses NUL in a query (a 500 before).
+    # Control characters cannot be in a title, and PostgreSQL refuses NUL in a query (a server error).
     return " ".join(_CONTROL.sub(" ", value or "").split())[:QUERY_MAX]
 
 
@@ -124,6 +124,18 @@ def list_movies(
 
 def count_movies() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(LibraryMovie)) or 0
+
+
+def movies_by_id(ids: list[int]) -> list[LibraryMovie]:
+    """The movies of these ids that exist, in the order given (two statements: with downloads, viewings):
+    the cards a page asks for again, the builder's picks."""
+    if not ids:
+        return []
+    found = db.session.scalars(
+        sa.select(LibraryMovie).options(*MOVIE_LOADS).where(LibraryMovie.id.in_(ids))
+    ).unique()
+    by_id = {movie.id: movie for movie in found}
+    return [by_id[movie_id] for movie_id in ids if movie_id in by_id]
 
 
 def apply_details(movie: LibraryMovie, data: dict) -> None:

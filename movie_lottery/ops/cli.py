@@ -7,18 +7,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
-
-
-def enable_migrations(app: Flask) -> None:
-    """Bind Flask-Migrate (idempotent). Called for every ``flask`` command and by the tests."""
-    if "migrate" in app.extensions:
-        return
-    from flask_migrate import Migrate
-
-    from movie_lottery.core.extensions import db
-
-    Migrate(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
+from movie_lottery.ops.migrations import enable_migrations
 
 
 def register_cli(app: Flask) -> None:

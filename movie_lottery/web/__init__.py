@@ -1,8 +1,10 @@
 """The web layer: blueprints for pages, the JSON API, health and login, plus the request rules.
 
-Every route is in the blueprint of the module that defines it, and each blueprint is named after its module:
-the endpoint ``library_pages.library_page`` is ``library_page`` in web/library_pages.py. register_web below
-lists them all.
+Every route is in the blueprint of the module that defines it, and each blueprint is named after its area:
+the endpoint ``library_pages.library_page`` is ``library_page`` in web/pages/library.py,
+``api_polls.get_poll`` is ``get_poll`` in web/api/polls.py (``pages`` is the lottery's, web/pages/lottery.py).
+register_web below lists them all; route modules never import each other (import-linter's contracts in
+pyproject.toml).
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
-"""Jinja filters for Russian text. Scripts re-render times in the viewer's zone; these are the fallback."""
+"""Russian text for the pages: Jinja filters, and the words they share with page modules (plural, durations).
+Scripts re-render times in the viewer's zone; these are the fallback."""
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime
 
@@ -10,6 +12,7 @@ from markupsafe import Markup
 
 from movie_lottery.search.service import QUERY_MIN
 
+NBSP = "\u00a0"
 MONTHS_GENITIVE = (
     "января",
     "февраля",
@@ -42,6 +45,20 @@ def plural(count: int, one: str, few: str, many: str) -> str:
     if 2 <= count % 10 <= 4 and not 12 <= count % 100 <= 14:
         return few
     return many
+
+
+def duration_text(seconds: int) -> str:
+    """ "12 мин", "1 ч 5 мин", "3 д 4 ч"; under a minute is "<1 мин"."""
+    if seconds < 60:
+        return f"<1{NBSP}мин"
+    minutes = math.ceil(seconds / 60)
+    if minutes < 60:
+        return f"{minutes}{NBSP}мин"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}{NBSP}ч {minutes}{NBSP}мин" if minutes else f"{hours}{NBSP}ч"
+    days, hours = divmod(hours, 24)
+    return f"{days}{NBSP}д {hours}{NBSP}ч" if hours else f"{days}{NBSP}д"
 
 
 _BETWEEN_TAGS = re.compile(r">\s+<")

@@ -1,9 +1,9 @@
 """The sign-in throttle: at most ``MAX_ATTEMPTS`` password checks per client address per window, site-wide.
 
 The count lives in the database (``login_attempt``), so every worker process and every instance share it; a
-per-process count let N workers allow N times the guesses. An attempt is counted *before* its password is
-checked, by one atomic upsert that returns the new count: concurrent attempts cannot all read "none so far"
-and all go through. A correct password clears the address's row.
+per-process count would let N workers allow N times the guesses. An attempt is counted *before* its
+password is checked, by one atomic upsert that returns the new count: concurrent attempts cannot all read
+"none so far" and all go through. A correct password clears the address's row.
 
 The window is fixed, starting at an address's first attempt. Expired rows are pruned when a new window
 starts (at most once per address per window), by an indexed range delete in its own transaction.

@@ -10,7 +10,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from movie_lottery.backup.document import check_document
+from movie_lottery.backup.check import check_document
 from movie_lottery.backup.transfer import dumps_backup, export_data, import_data, loads_backup
 from movie_lottery.core.errors import Conflict, DomainError, InvalidInput
 from movie_lottery.core.extensions import db

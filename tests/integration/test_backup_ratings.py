@@ -11,7 +11,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from movie_lottery.backup import document as backup_document
+from movie_lottery.backup import check as backup_check
 from movie_lottery.core.errors import Conflict, InvalidInput
 from movie_lottery.core.extensions import db
 from movie_lottery.core.models import Rating
@@ -284,11 +284,11 @@ def test_a_night_holds_no_more_ratings_than_the_site_takes(app, stocked, monkeyp
     lyosha = browser(app, "lottery", lottery_id, stocked["raters"]["lottery"]["Лёша"])
     assert lyosha.put(f"/api/ratings/lottery/{lottery_id}", json={"score": 4}).status_code == 200  # a change
     data = json.loads(export_text(app))
-    monkeypatch.setattr(backup_document, "NIGHT_RATINGS_MAX", len(LOTTERY_RATINGS) - 1)
+    monkeypatch.setattr(backup_check, "NIGHT_RATINGS_MAX", len(LOTTERY_RATINGS) - 1)
     wipe(app)
     with pytest.raises(InvalidInput, match=f"у (лотереи {lottery_id}|голосования \\S+) больше 1 оценок"):
         run_import(app, data)
-    monkeypatch.setattr(backup_document, "RATINGS_MAX", 0)
+    monkeypatch.setattr(backup_check, "RATINGS_MAX", 0)
     with pytest.raises(InvalidInput, match="больше 0 оценок"):
         run_import(app, data)
     assert rows(app) == []

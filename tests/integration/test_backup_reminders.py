@@ -46,7 +46,7 @@ def days_ago(days: float) -> datetime:
 def alembic(url: str, action: str, revision: str = "head") -> None:
     import flask_migrate
 
-    from movie_lottery.ops.cli import enable_migrations
+    from movie_lottery.ops.migrations import enable_migrations
 
     app = build_app(url)
     enable_migrations(app)
@@ -209,7 +209,7 @@ def test_without_a_password_the_nudge_points_to_the_command_line(client, app):
 def test_moving_to_a_fresh_postgres_with_export_upgrade_and_import_keeps_everything(
     postgres_admin_url, tmp_path: Path
 ):
-    from movie_lottery.ops.cli import enable_migrations
+    from movie_lottery.ops.migrations import enable_migrations
     from tests.postgres import create_database
 
     old_url = create_database(postgres_admin_url, "ml_move_from")

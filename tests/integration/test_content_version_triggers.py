@@ -302,7 +302,7 @@ def test_on_sqlite_every_column_of_every_watched_table_is_compared(tmp_path):
 def _alembic(database_url: str, action: str, revision: str) -> None:
     import flask_migrate
 
-    from movie_lottery.ops.cli import enable_migrations
+    from movie_lottery.ops.migrations import enable_migrations
     from tests.conftest import build_app
 
     app = build_app(database_url)

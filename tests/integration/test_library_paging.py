@@ -5,7 +5,7 @@ from __future__ import annotations
 import flask_migrate
 import sqlalchemy as sa
 
-from movie_lottery.ops.cli import enable_migrations
+from movie_lottery.ops.migrations import enable_migrations
 from tests.conftest import build_app
 
 

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from movie_lottery.core.extensions import db
-from movie_lottery.ops.cli import enable_migrations
+from movie_lottery.ops.migrations import enable_migrations
 from tests.conftest import build_app
 from tests.same_movie_cases import case_id, load_cases
 

@@ -226,7 +226,7 @@ def test_counting_an_attempt_leaves_the_page_cache_alone(app_context):
 def test_migration_0004_adds_the_table_and_its_downgrade_takes_only_it_away(backend, tmp_path, request):
     import flask_migrate
 
-    from movie_lottery.ops.cli import enable_migrations
+    from movie_lottery.ops.migrations import enable_migrations
     from tests.conftest import build_app
     from tests.postgres import create_database
 

@@ -77,7 +77,7 @@ def test_0005_keeps_existing_downloads_and_their_triggers_and_can_go_back(databa
     still move the content version (SQLite rebuilds the table, which drops triggers unless they are kept)."""
     import flask_migrate
 
-    from movie_lottery.ops.cli import enable_migrations
+    from movie_lottery.ops.migrations import enable_migrations
     from tests.conftest import build_app
 
     app = build_app(database_url)

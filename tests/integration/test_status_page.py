@@ -9,7 +9,7 @@ import pytest
 
 from movie_lottery.downloads import status as torrent_status
 from movie_lottery.integrations.qbittorrent import TorrentClientError
-from movie_lottery.web.api.search import KINOPOISK_EXTENSION
+from movie_lottery.search.client import KINOPOISK_EXTENSION
 from tests.conftest import build_app, kinopoisk_settings
 from tests.fakes.qbittorrent_fakes import BlackHoleServer, refused_port
 from tests.integration.test_admin_access import login

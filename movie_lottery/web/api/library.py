@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Response, current_app, jsonify
 
 from movie_lottery.core.config import qbit_configured
-from movie_lottery.core.models import Download, LibraryMovie
 from movie_lottery.core.validation import parse_day
 from movie_lottery.downloads import queue as downloads
 from movie_lottery.downloads.status import service_for
+from movie_lottery.downloads.wishes import in_client, queue_torrent_removal
 from movie_lottery.library import filters as library_filters
 from movie_lottery.library import movies as library
 from movie_lottery.library import viewings
@@ -177,19 +177,6 @@ def clear_magnet(movie_id: int) -> Response:
     return jsonify(_movie_json(library.clear_magnet(movie_id)))
 
 
-def in_client(movie: LibraryMovie) -> bool | None:
-    """Does qBittorrent have this movie's torrent, as far as the latest snapshot can tell (None: unknown)?"""
-    snapshot = service_for(current_app).peek()
-    if not snapshot.available or snapshot.checked_at is None or not movie.info_hash:
-        return None
-    if movie.info_hash in snapshot.by_hash():
-        return True
-    sent_at = movie.download.sent_at if movie.download and movie.download.is_download else None
-    if sent_at is not None and sent_at >= snapshot.checked_at:
-        return None  # sent after that list was taken: the next one will tell
-    return False
-
-
 @bp.post("/library/<int:movie_id>/download")
 @bp.response(202, out.DownloadAccepted, description="В очереди: уйдёт в qBittorrent в фоне")
 @bp.refuses({**NOT_FOUND, 409: ["no_magnet", "torrent_client_not_configured"]})
@@ -225,17 +212,3 @@ def remove_torrent(query: dict, movie_id: int) -> tuple[Response, int]:
     removal = queue_torrent_removal(movie_id, delete_files)
     body = {"info_hash": removal.info_hash, "delete_files": delete_files, "status": "queued"}
     return jsonify(removal=body), 202
-
-
-def queue_torrent_removal(movie_id: int, delete_files: bool, wake: bool = True) -> Download:
-    """Store the removal in place of the download and wake the refresher (it only touches our category).
-
-    The library page wakes it itself (``wake=False``), once its answer shows the removal as stored."""
-    configured = qbit_configured(current_app.config)
-    movie = library.get_movie(movie_id)
-    removal = downloads.request_removal(
-        movie.id, delete_files=delete_files, configured=configured, in_client=in_client(movie)
-    )
-    if removal.status == "pending" and wake:
-        service_for(current_app).wake()  # stored first; the refresher sends it in a moment
-    return removal

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Response, current_app, jsonify
 
-from movie_lottery.integrations.kinopoisk import KinopoiskClient
 from movie_lottery.library.filters import utc_today
 from movie_lottery.library.viewings import library_notes
-from movie_lottery.search.service import KinopoiskGate, search_movies
+from movie_lottery.search.client import kinopoisk_for
+from movie_lottery.search.service import search_movies
 from movie_lottery.web.api import responses as out
 from movie_lottery.web.api.docs.openapi import ApiBlueprint
 from movie_lottery.web.api.schemas import SearchQuery
@@ -15,7 +15,6 @@ from movie_lottery.web.library_words import with_text
 
 bp = ApiBlueprint("api_search", __name__, url_prefix="/api")
 
-KINOPOISK_EXTENSION = "kinopoisk"  # (client, gate) of this process, made on the first search
 KINOPOISK_TROUBLE = [
     "kinopoisk_not_configured",
     "kinopoisk_bad_token",
@@ -23,21 +22,6 @@ KINOPOISK_TROUBLE = [
     "kinopoisk_throttled",
     "kinopoisk_unavailable",
 ]
-
-
-def _kinopoisk() -> tuple[KinopoiskClient, KinopoiskGate]:
-    """One client (one connection pool) and one gate per process, made on first use."""
-    extensions = current_app.extensions
-    if KINOPOISK_EXTENSION not in extensions:
-        config = current_app.config
-        client = KinopoiskClient(
-            token=config.get("KINOPOISK_API_TOKEN"),
-            base_url=config["KINOPOISK_API_URL"],
-            connect_timeout=config.get("KINOPOISK_CONNECT_TIMEOUT", 3.0),
-            read_timeout=config.get("KINOPOISK_READ_TIMEOUT", 5.0),
-        )
-        extensions.setdefault(KINOPOISK_EXTENSION, (client, KinopoiskGate()))
-    return extensions[KINOPOISK_EXTENSION]
 
 
 @bp.get("/search")
@@ -51,7 +35,7 @@ def search(query: dict) -> Response:
     знает библиотека (статус, последний просмотр), или `null`. Каждый разный запрос доходит до Кинопоиска не
     чаще раза в сутки; любая беда там — 503 с кодом, а не ожидание.
     """
-    client, gate = _kinopoisk()
+    client, gate = kinopoisk_for(current_app)
     result = search_movies(query["q"], client, gate)
     today = utc_today()
     notes = library_notes(result.movies, today)  # one query, from the database only

@@ -5,21 +5,18 @@ number of statements however many movies there are (the counts per status, the m
 downloads, their viewings, the genres; the total behind a filter).
 
 One place for each rule: a card's parts (its torrent badge and buttons, its marks) are rendered by the
-server only, from partials/library_card.html. The page's script asks /library/live for the parts of the
-cards it shows and swaps in those that changed; after a card's own form it gets them in the answer. So the
-badges, the status line and the marks are worded once, here and in library_words.py.
+server only, from partials/library_card.html (web/library_cards.py). The page's script asks /library/live
+for the parts of the cards it shows and swaps in those that changed; after a card's own form it gets them
+in the answer. So the badges, the status line and the marks are worded once, in web/torrent_badges.py and
+web/library_words.py; the address's filter is read in web/library_params.py.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
-import re
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -34,36 +31,45 @@ from flask import (
 
 from movie_lottery.backup import milestones
 from movie_lottery.core.config import kinopoisk_configured, qbit_configured
-from movie_lottery.core.errors import DomainError, InvalidInput
-from movie_lottery.core.extensions import db
-from movie_lottery.core.kept_movies import ID_MAX, MOVIE_LOADS
-from movie_lottery.core.models import LIBRARY_STATUSES, Download, LibraryMovie
+from movie_lottery.core.errors import DomainError
+from movie_lottery.core.models import LIBRARY_STATUSES, LibraryMovie
 from movie_lottery.core.validation import parse_day
 from movie_lottery.downloads import queue as downloads
-from movie_lottery.downloads.status import Snapshot, service_for, status_summary
-from movie_lottery.integrations.qbittorrent import TorrentStatus
+from movie_lottery.downloads.status import service_for, status_summary
+from movie_lottery.downloads.wishes import in_client, queue_torrent_removal
 from movie_lottery.library import movies as library
 from movie_lottery.library import viewings
-from movie_lottery.library.filter_input import load_library_filter
 from movie_lottery.library.filters import (
     DEFAULT_STATUSES,
     RANDOM_DEFAULT,
     RANDOM_DEFAULT_STATUSES,
     RANDOM_MAX,
     RANDOM_MIN,
-    LibraryFilter,
     genre_choices,
     pick_random,
     utc_today,
 )
-from movie_lottery.lottery.service import movie_to_dict
-from movie_lottery.web.api.library import in_client, queue_torrent_removal
+from movie_lottery.library.picks import PICK_MAX
 from movie_lottery.web.auth import is_admin
 from movie_lottery.web.errors import wants_json
+from movie_lottery.web.library_cards import LIVE_PARTS, CardView, card_for, current_torrents, render_part
+from movie_lottery.web.library_params import (
+    Listing,
+    clean_args,
+    current_listing,
+    filter_params,
+    form_back,
+    ids_arg,
+    list_params,
+    picked_kind,
+    safe_back,
+)
 from movie_lottery.web.library_words import STATUS_LABELS, note_for
 from movie_lottery.web.page_cache import cached_page
-from movie_lottery.web.pages.lottery import collage_fetched_at, page_arg, render_page
+from movie_lottery.web.page_input import page_arg
 from movie_lottery.web.query_numbers import small_number
+from movie_lottery.web.rendering import collage_fetched_at, render_page
+from movie_lottery.web.torrent_badges import MOVING_KINDS, status_line
 
 bp = Blueprint("library_pages", __name__)
 
@@ -76,268 +82,9 @@ SORT_LABELS = {
 }
 RATING_CHOICES = (5.0, 6.0, 7.0, 7.5, 8.0)
 FORM_FIELDS = ("name", "year", "poster", "description", "magnet")
-FILTER_PARAMS = ("q", "status", "genre", "year_from", "year_to", "min_rating", "favourite")
-NBSP = "\u00a0"
-PICK_MAX = 25  # the builder's limit: a lottery has at most 25 movies
-LIVE_PARTS = ("torrent", "marks", "controls")
-BACK_MAX = 2000
 
 
-# ---- the torrent badge: the one rule, shown on the page and in /library/live ---------------------------
-
-
-@dataclass(frozen=True)
-class Badge:
-    kind: str  # queue, sent, downloading, queued, paused, checking, done, error, failed, offline, missing,
-    # removing
-    text: str
-    progress: int | None = None  # percent for the bar; None hides it
-    title: str | None = None
-
-
-# The page asks again soon while one of these is on a card (library.js: FAST_MS), rarely otherwise.
-MOVING_KINDS = frozenset({"queue", "sent", "downloading", "queued", "checking", "removing"})
-# «Скачать» is offered again for these (asking again calls a removal off).
-DOWNLOADABLE_KINDS = frozenset({"failed", "missing", "removing"})
-
-
-def percent(progress: float) -> int:
-    """Whole percent, never "100 %" before the last byte is there."""
-    value = math.floor(progress * 100)
-    return 100 if progress >= 1 else min(value, 99)
-
-
-def duration_text(seconds: int) -> str:
-    """ "12 мин", "1 ч 5 мин", "3 д 4 ч"; under a minute is "<1 мин"."""
-    if seconds < 60:
-        return f"<1{NBSP}мин"
-    minutes = math.ceil(seconds / 60)
-    if minutes < 60:
-        return f"{minutes}{NBSP}мин"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours}{NBSP}ч {minutes}{NBSP}мин" if minutes else f"{hours}{NBSP}ч"
-    days, hours = divmod(hours, 24)
-    return f"{days}{NBSP}д {hours}{NBSP}ч" if hours else f"{days}{NBSP}д"
-
-
-def torrent_badge(torrent: TorrentStatus) -> Badge:
-    state, pct = torrent.state, percent(torrent.progress)
-    if state in ("error", "missingFiles"):
-        return Badge("error", "ошибка", pct, "qBittorrent сообщает об ошибке торрента")
-    if torrent.progress >= 1:
-        return Badge("done", "готово", 100)
-    if state == "pausedDL":
-        return Badge("paused", f"пауза {pct}{NBSP}%", pct)
-    if state.startswith("checking") or state == "moving":
-        return Badge("checking", f"проверка {pct}{NBSP}%", pct)
-    if state == "queuedDL":
-        return Badge("queued", f"ждёт очереди {pct}{NBSP}%", pct)
-    if state in ("metaDL", "forcedMetaDL"):
-        return Badge("downloading", "качается · ищем метаданные", pct)
-    eta = f" · {duration_text(torrent.eta)}" if torrent.eta is not None else ""
-    return Badge("downloading", f"качается {pct}{NBSP}%{eta}", pct)
-
-
-def badge_for(
-    configured: bool, snapshot: Snapshot, download: Download | None, torrent: TorrentStatus | None
-) -> Badge | None:
-    """What a card says about its torrent: a removal in progress first (the snapshot may be older than the
-    wish), then qBittorrent's word, then the queue's. A removal done leaves no badge."""
-    if not configured:
-        return None
-    if download is not None and not download.is_download:
-        if not download.removing:
-            return None
-        waiting = None if snapshot.available else "qBittorrent недоступен — торрент уберём, когда он ответит"
-        return Badge("removing", "удаляется…", None, waiting)
-    if torrent is not None:
-        return torrent_badge(torrent)
-    status = download.status if download else None
-    if status == "pending":
-        title = f"Последняя ошибка: {download.last_error}" if download and download.last_error else None
-        return Badge("queue", "в очереди", None, title)
-    if status == "failed":
-        return Badge("failed", "ошибка", None, download.last_error if download else None)
-    if status == "done":
-        return Badge("done", "готово", 100)
-    if status == "sent":
-        if snapshot.checked_at is None or _sent_after_the_list(download, snapshot):
-            return Badge("sent", "отправлено")
-        if not snapshot.available:
-            return Badge("offline", "нет связи")
-        return Badge("missing", "нет в qBittorrent")
-    return None
-
-
-def _sent_after_the_list(download: Download | None, snapshot: Snapshot) -> bool:
-    """Sent after qBittorrent's list was taken: that list cannot have it yet, the next one will tell."""
-    sent_at = download.sent_at if download else None
-    return sent_at is not None and snapshot.checked_at is not None and sent_at >= snapshot.checked_at
-
-
-@dataclass(frozen=True)
-class StatusLine:
-    """The line above the cards. The next attempt is given as a time, not a countdown: the text then stays
-    the same while the breaker waits, so the page can be served from the cache; the script turns that
-    time into «через 12 с» as it passes."""
-
-    kind: str  # off, ok, checking, down
-    text: str
-    reason: str | None = None
-    retry_at: datetime | None = None
-
-    @property
-    def full_text(self) -> str:
-        if self.retry_at is None:
-            return self.text
-        return f"{self.text} в {self.retry_at:%H:%M:%S}{NBSP}UTC"
-
-
-def status_line(summary: dict) -> StatusLine:
-    if not summary["configured"]:
-        return StatusLine("off", "qBittorrent не настроен — скачивание выключено")
-    if summary["available"]:
-        return StatusLine("ok", "qBittorrent на связи")
-    if summary["checked_at"] is None:
-        return StatusLine("checking", "Проверяем связь с qBittorrent…")
-    retry_at = summary["breaker"]["retry_at"]
-    if retry_at:
-        at = datetime.fromisoformat(retry_at).astimezone(UTC)
-        return StatusLine("down", "qBittorrent недоступен — следующая попытка", summary["reason"], at)
-    return StatusLine("down", "qBittorrent недоступен", summary["reason"])
-
-
-# ---- cards ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CardView:
-    """What every card of one rendering shares."""
-
-    configured: bool
-    admin: bool
-    back: str
-    csrf: str | None  # None: the page's own token; "" in /library/live (the script puts the page's in)
-    today: date
-
-
-@dataclass
-class Torrents:
-    configured: bool
-    snapshot: Snapshot
-    by_hash: dict[str, TorrentStatus] = field(default_factory=dict)
-
-
-def _torrents() -> Torrents:
-    configured = qbit_configured(current_app.config)
-    snapshot = service_for(current_app).snapshot()  # memory only; wakes the refresher for the page's polling
-    return Torrents(configured, snapshot, snapshot.by_hash())
-
-
-def card_for(movie: LibraryMovie, torrents: Torrents, today: date) -> dict:
-    marks = library.marks_to_dict(movie, today)
-    badge = badge_for(
-        torrents.configured, torrents.snapshot, movie.download, torrents.by_hash.get(movie.info_hash or "")
-    )
-    return {
-        "movie": movie,
-        "badge": badge,
-        "downloadable": badge is None or badge.kind in DOWNLOADABLE_KINDS,
-        "search_url": library.torrent_search_url(current_app.config.get("TORRENT_SEARCH_URL"), movie),
-        "marks": marks,
-        "note": note_for(marks, today),
-        "group_rating": library.group_rating(movie),
-    }
-
-
-def _movies_by_id(ids: list[int]) -> list[LibraryMovie]:
-    """The movies of these ids that exist, in the order given (two statements: with downloads, viewings).
-    Built here because only the pages need it; the domain's own reads go by filter."""
-    if not ids:
-        return []
-    found = db.session.scalars(
-        sa.select(LibraryMovie).options(*MOVIE_LOADS).where(LibraryMovie.id.in_(ids))
-    ).unique()
-    by_id = {movie.id: movie for movie in found}
-    return [by_id[movie_id] for movie_id in ids if movie_id in by_id]
-
-
-def _render_part(name: str, card: dict, view: CardView) -> str:
-    macro = get_template_attribute("partials/library_card.html", f"{name}_part")
-    return str(macro(card, view))
-
-
-# ---- the list being shown: filter, order, page ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Listing:
-    filter: LibraryFilter
-    sort: str
-    error: str | None = None
-
-    @property
-    def narrowed(self) -> bool:
-        """Anything besides the statuses: then the library's size needs a count of its own."""
-        f = self.filter
-        return bool(f.query or f.genre or f.favourite) or any(
-            value is not None for value in (f.year_from, f.year_to, f.min_rating)
-        )
-
-
-def status_param(statuses: tuple[str, ...]) -> str | None:
-    if set(statuses) == set(DEFAULT_STATUSES):
-        return None
-    if set(statuses) == set(LIBRARY_STATUSES):
-        return "all"
-    return ",".join(s for s in LIBRARY_STATUSES if s in statuses)
-
-
-def _number(value: float | None) -> str | None:
-    return None if value is None else f"{value:g}"
-
-
-def filter_params(flt: LibraryFilter, *, with_status: bool = True) -> dict[str, str | None]:
-    """The filter as the address says it, from the cleaned values (None: left out)."""
-    params = {
-        "q": flt.query or None,
-        "status": status_param(flt.statuses) if with_status else None,
-        "genre": flt.genre or None,
-        "year_from": None if flt.year_from is None else str(flt.year_from),
-        "year_to": None if flt.year_to is None else str(flt.year_to),
-        "min_rating": _number(flt.min_rating),
-        "favourite": "1" if flt.favourite else None,
-    }
-    return {key: value for key, value in params.items() if value is not None}
-
-
-def list_params(listing: Listing, page: int = 1) -> dict[str, str | int]:
-    params: dict[str, str | int] = dict(filter_params(listing.filter))
-    if listing.sort != library.DEFAULT_SORT:
-        params["sort"] = listing.sort
-    if page > 1:
-        params["page"] = page
-    return params
-
-
-def _clean_args(
-    args, default_statuses: tuple[str, ...] = DEFAULT_STATUSES
-) -> tuple[LibraryFilter, str | None]:
-    """The address's filter, or (on a bad value) the plain list and the reason. The words are cleaned as
-    before (control characters dropped, cut at 100 characters): a pasted title should find, not refuse."""
-    raw = {key: args.get(key) for key in FILTER_PARAMS if args.get(key) not in (None, "")}
-    if "q" in raw:
-        raw["q"] = library.clean_query(raw["q"]) or None
-    try:
-        return load_library_filter({k: v for k, v in raw.items() if v is not None}, default_statuses), None
-    except InvalidInput as exc:
-        return LibraryFilter(query=library.clean_query(args.get("q"))), exc.message
-
-
-def current_listing() -> Listing:
-    flt, error = _clean_args(request.args)
-    return Listing(flt, library.clean_sort(request.args.get("sort")), error)
+# ---- pages --------------------------------------------------------------------------------------------
 
 
 def _status_tabs(listing: Listing, counts: dict[str, int]) -> list[dict]:
@@ -376,27 +123,10 @@ def _random_from(listing: Listing) -> str:
     return f"{words}, с фильтром" if names and listing.narrowed else words
 
 
-# ---- pages --------------------------------------------------------------------------------------------
-
-
-def _safe_back(target: str | None) -> str | None:
-    if not target or len(target) > BACK_MAX or not target.startswith("/library") or target.startswith("//"):
-        return None
-    if re.search(r"[\x00-\x20\\]", target):
-        return None
-    return target
-
-
-def _back(movie_id: int | None = None) -> str:
-    """Back to the list the form was sent from (same filter and sort), at the movie's card."""
-    target = _safe_back(request.form.get("back", "")) or url_for("library_pages.library_page")
-    return f"{target}#movie-{movie_id}" if movie_id else target
-
-
 def _library_cache_key() -> tuple:
     """Besides the data: the backdrop and, with qBittorrent configured, everything the page shows from this
     process's memory — the snapshot (compared by value) and the status summary (the status line follows
-    from it). And the day: an exclusion ends at midnight without any row changing (library_filters)."""
+    from it). And the day: an exclusion ends at midnight without any row changing (library/filters.py)."""
     if not qbit_configured(current_app.config):
         return collage_fetched_at(), utc_today()
     service = service_for(current_app)
@@ -423,7 +153,7 @@ def library_page(form: dict | None = None, form_error: str | None = None, status
     found = library.list_movies(sort=listing.sort, page=page_arg(), filters=listing.filter, today=today)
     total = library.count_movies() if listing.narrowed else sum(found.counts.values())
     config = current_app.config
-    torrents = _torrents()
+    torrents = current_torrents()
     summary = status_summary(service_for(current_app))
     back = url_for("library_pages.library_page", **list_params(listing, found.page))
     html = render_page(
@@ -460,15 +190,6 @@ def library_page(form: dict | None = None, form_error: str | None = None, status
 # ---- the script's view of the cards: /library/live ----------------------------------------------------
 
 
-def _ids_arg(raw: str | None, limit: int = library.PAGE_SIZE) -> list[int]:
-    ids: list[int] = []
-    for word in (raw or "").split(",")[:limit]:
-        number = small_number(word)
-        if number is not None and 0 < number <= ID_MAX and number not in ids:
-            ids.append(number)
-    return ids
-
-
 @bp.get("/library/live")
 def library_live() -> Response:
     """The parts of these cards as the server renders them, and the status line: what library.js swaps in.
@@ -478,19 +199,19 @@ def library_live() -> Response:
     own in. The ETag is the answer's own digest: a page asking again while nothing it shows has changed
     gets a 304 and no bytes, however often the refresher has looked at qBittorrent meanwhile.
     """
-    ids = _ids_arg(request.args.get("ids"))
+    ids = ids_arg(request.args.get("ids"))
     asked = (request.args.get("parts") or "torrent").split(",")
     parts = [p for p in LIVE_PARTS if p in asked and (p != "controls" or is_admin())] or ["torrent"]
-    back = _safe_back(request.args.get("back")) or url_for("library_pages.library_page")
+    back = safe_back(request.args.get("back")) or url_for("library_pages.library_page")
     today = utc_today()
-    torrents = _torrents()
+    torrents = current_torrents()
     summary = status_summary(service_for(current_app))
     view = CardView(torrents.configured, is_admin(), back, "", today)
     cards, active = {}, False
-    for movie in _movies_by_id(ids):
+    for movie in library.movies_by_id(ids):
         card = card_for(movie, torrents, today)
         active = active or bool(card["badge"] and card["badge"].kind in MOVING_KINDS)
-        cards[str(movie.id)] = {part: _render_part(part, card, view) for part in parts}
+        cards[str(movie.id)] = {part: render_part(part, card, view) for part in parts}
     line = status_line(summary)
     status_html = get_template_attribute("partials/torrent_status.html", "status_body")(line)
     body = {
@@ -513,14 +234,14 @@ def library_live() -> Response:
 def _answer(movie_id: int, message: str, kind: str = "success", status: int = 200) -> Response:
     """A card form sent by the script: the message and the card's fresh parts, instead of a redirect."""
     today = utc_today()
-    torrents = _torrents()
-    view = CardView(torrents.configured, is_admin(), _back(), "", today)
-    movies = _movies_by_id([movie_id])
+    torrents = current_torrents()
+    view = CardView(torrents.configured, is_admin(), form_back(), "", today)
+    movies = library.movies_by_id([movie_id])
     parts = {}
     if movies:
         card = card_for(movies[0], torrents, today)
         parts = {
-            part: _render_part(part, card, view) for part in LIVE_PARTS if view.admin or part != "controls"
+            part: render_part(part, card, view) for part in LIVE_PARTS if view.admin or part != "controls"
         }
     response = jsonify(message=message, kind=kind, cards={str(movie_id): parts})
     response.status_code = status
@@ -563,7 +284,7 @@ def _act(movie_id: int, action, success, after=None):
         if exc.status == 404:
             raise
         flash(exc.message, "error")
-        return redirect(_back(movie_id))
+        return redirect(form_back(movie_id))
     message = success(result) if callable(success) else success
     response = _answer(movie_id, message) if wants_json() else None
     if after is not None:
@@ -571,7 +292,7 @@ def _act(movie_id: int, action, success, after=None):
     if response is not None:
         return response
     flash(message, "success")
-    return redirect(_back(movie_id))
+    return redirect(form_back(movie_id))
 
 
 def _wake() -> None:
@@ -632,7 +353,7 @@ def library_delete(movie_id: int):
     movie = library.get_movie(movie_id)
     library.delete_movie(movie_id)
     flash(f"«{movie.name}» удалён из библиотеки", "success")
-    return redirect(_back())
+    return redirect(form_back())
 
 
 # ---- marks: the same changes as PATCH /api/library/<id> and its viewings, as forms ------------------------
@@ -686,31 +407,7 @@ def library_delete_viewing(movie_id: int, day: str):
     return _act(movie_id, forget, lambda movie: f"«{movie.name}»: просмотр забыт")
 
 
-# ---- picks from the library: the builder's candidates ---------------------------------------------------
-
-
-def picked_ids(args) -> list[int]:
-    """``?library=3,1,2`` or ``?library=3&library=1`` (the selection form): distinct ids, 25 at most."""
-    words = ",".join(args.getlist("library")).split(",")
-    return _ids_arg(",".join(words), limit=PICK_MAX * 4)[:PICK_MAX]
-
-
-def picked_kind(args) -> str:
-    """``?kind=poll``: the picks are for a poll, so the builder opens with «Голосование» and its settings."""
-    return "poll" if args.get("kind") == "poll" else "lottery"
-
-
-def picked_candidates(ids: list[int]) -> list[dict]:
-    """The builder's candidates for these library movies: the lottery's movie shape, the library id, and
-    what the library knows of it («смотрели 3 марта»), in the order asked for."""
-    today = utc_today()
-    picked = []
-    for movie in _movies_by_id(ids):
-        candidate = {key: value for key, value in movie_to_dict(movie).items() if value not in (None, [], "")}
-        candidate["library_id"] = movie.id
-        candidate["note"] = note_for(library.marks_to_dict(movie, today), today)
-        picked.append(candidate)
-    return picked
+# ---- picks from the library: «Случайные N» into the builder --------------------------------------------
 
 
 @bp.get("/library/random")
@@ -721,13 +418,13 @@ def library_random():
     The list's default (everything except «не предлагать») means «хочу посмотреть» here; watched movies
     only when the filter asks for them, excluded ones never.
     """
-    flt, error = _clean_args(request.args, RANDOM_DEFAULT_STATUSES)
+    flt, error = clean_args(request.args, RANDOM_DEFAULT_STATUSES)
     kind = picked_kind(request.args)
     raw_n = (request.args.get("n") or str(RANDOM_DEFAULT)).strip()
     n = small_number(raw_n)
     if error is None and not (n is not None and RANDOM_MIN <= n <= RANDOM_MAX):
         error = f"Случайных фильмов — от {RANDOM_MIN} до {RANDOM_MAX}"
-    back = url_for("library_pages.library_page", **filter_params(_clean_args(request.args)[0]))
+    back = url_for("library_pages.library_page", **filter_params(clean_args(request.args)[0]))
     if error:
         flash(error, "error")
         return redirect(back)

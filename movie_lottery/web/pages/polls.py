@@ -20,7 +20,8 @@ from movie_lottery.polls import service as polls
 from movie_lottery.web.api.shared import poll_links
 from movie_lottery.web.auth import is_admin, public
 from movie_lottery.web.page_cache import cached_value, enabled
-from movie_lottery.web.pages.lottery import collage_fetched_at, mark_watched_from_form, render_page
+from movie_lottery.web.page_input import mark_watched_from_form
+from movie_lottery.web.rendering import collage_fetched_at, render_page
 
 bp = Blueprint("poll_pages", __name__)
 

@@ -21,11 +21,11 @@ from movie_lottery.core.models import utcnow
 from movie_lottery.downloads import queue as downloads
 from movie_lottery.downloads.status import service_for
 from movie_lottery.runtime import process_info
+from movie_lottery.search.client import gate_if_made
 from movie_lottery.search.service import kinopoisk_calls_on
-from movie_lottery.web.api.search import KINOPOISK_EXTENSION
 from movie_lottery.web.auth import site_open
+from movie_lottery.web.filters import duration_text
 from movie_lottery.web.page_cache import cache_stats
-from movie_lottery.web.pages.library import duration_text
 
 bp = Blueprint("status_pages", __name__)
 
@@ -55,8 +55,7 @@ def status_page():
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     config = app.config
-    found = app.extensions.get(KINOPOISK_EXTENSION)
-    gate = found[1] if found else None
+    gate = gate_if_made(app)
     checks = doctor.live_checks(app, gate)
     now = utcnow()
     memory, memory_now = process_info.memory_bytes()
