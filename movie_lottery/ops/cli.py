@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def enable_migrations(app: Flask) -> None:

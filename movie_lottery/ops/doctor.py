@@ -33,7 +33,7 @@ from flask import Flask
 from movie_lottery.core.config import kinopoisk_configured, qbit_configured
 
 Verdict = Literal["ok", "warn", "fail"]
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 PROBE_TIMEOUT_SECONDS = 60
 MIN_TIMEOUT_SECONDS = 60  # below this a busy or slow-starting worker is killed (gunicorn's default is 30)
