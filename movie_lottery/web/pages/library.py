@@ -61,7 +61,7 @@ from movie_lottery.web.api.library import in_client, queue_torrent_removal
 from movie_lottery.web.auth import is_admin
 from movie_lottery.web.errors import wants_json
 from movie_lottery.web.library_words import STATUS_LABELS, note_for
-from movie_lottery.web.page_cache import cached_page
+from movie_lottery.web.page_cache import cached
 from movie_lottery.web.pages.lottery import collage_fetched_at, page_arg, render_page
 from movie_lottery.web.query_numbers import small_number
 
@@ -416,7 +416,7 @@ def backup_nudge() -> milestones.Milestones | None:
 
 
 @bp.get("/library")
-@cached_page(_library_cache_key)
+@cached(_library_cache_key)
 def library_page(form: dict | None = None, form_error: str | None = None, status: int = 200):
     today = utc_today()
     listing = current_listing()
