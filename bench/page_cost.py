@@ -74,8 +74,15 @@ class Client:
                 self.connection.close()
             self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         headers = {"If-None-Match": self.etags[path]} if path in self.etags else {}
-        self.connection.request("GET", path, headers=headers)
-        response = self.connection.getresponse()
+        try:
+            self.connection.request("GET", path, headers=headers)
+            response = self.connection.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # The server closed a connection left idle past its keep-alive while the other one had its turn.
+            self.connection.close()
+            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            self.connection.request("GET", path, headers=headers)
+            response = self.connection.getresponse()
         response.read()
         if path.startswith("/api/") and response.getheader("ETag"):
             self.etags[path] = response.getheader("ETag")
