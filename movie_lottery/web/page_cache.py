@@ -1,8 +1,9 @@
 """Rendered pages and polled answers kept per process, served again until the stored data moves.
 
-On a group's data /library costs ~18 ms of CPU to render, /history ~11, a poll page ~7, and the polled
-reads of a lottery or a poll ~5: at Render's tenth of a core, /library alone keeps its visitor ~110 ms,
-while a kept answer costs ~1.5 ms (README, "What a page costs"). Whatever is kept is kept under the content
+On a group's data /library costs ~20 ms of CPU to render, /history ~8, a poll page ~7, and the polled
+reads of a lottery or a poll ~5, which every phone on a waiting or poll page asks every few seconds; kept,
+each costs 2–3.5 ms. At Render's tenth of a core /library keeps its visitor ~100 ms, kept ~6 ms (README,
+"What a page costs"; `make bench BENCH_ARGS=--page-cost`). Whatever is kept is kept under the content
 version: a counter the database's triggers move in the same transaction as any real change to a row the
 kept answers show (core.content_version). Every hit reads that one row, so an answer is never older than
 the data, whichever worker or program wrote it.
