@@ -142,18 +142,16 @@ def database_url(request, tmp_path) -> Iterator[str]:
 
 
 def stop_background_threads() -> None:
-    """End every torrent refresher and content-version listener this process started.
+    """End every torrent refresher this process started.
 
     Left running, they outlive their test and log a traceback each time their database goes away. On Python
     3.11 a traceback formatted in one thread while another thread parses code (werkzeug compiles each route
     it adds with ``ast``) can fail that parse with "AST constructor recursion depth mismatch": that failed
     a CI run in an app fixture's setup, under a burst of such tracebacks.
     """
-    from movie_lottery.core import content_version
     from movie_lottery.downloads import status as torrent_status
 
     torrent_status.stop_all(timeout=10)
-    content_version.stop_all(timeout=10)
 
 
 @pytest.fixture(autouse=True)
@@ -260,7 +258,7 @@ def start_server(database_url) -> Iterator[Callable[..., LiveServer]]:
     yield start
     from movie_lottery.core.extensions import db
 
-    stop_background_threads()  # the content-version listener too: it was left running here
+    stop_background_threads()  # a refresher the server's requests woke
     for server in servers:
         server.stop()
         with server.app.app_context():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 
@@ -33,10 +33,6 @@ class PerProcess:
                 extensions[self.key] = found
                 self._built.add(found)
         return found
-
-    def built_here(self) -> Iterator[Any]:
-        pid = os.getpid()
-        return (item for item in list(self._built) if item.pid == pid)
 
     def stop_all(self, timeout: float) -> None:
         for item in list(self._built):

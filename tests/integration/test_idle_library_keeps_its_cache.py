@@ -1,10 +1,9 @@
 """Watching the library while qBittorrent sits idle with a finished torrent moves the content version never.
 
-The symptom of issue 11 item 7, end to end: a REAL qbittorrent-nox (locked to loopback) seeds a complete
-torrent whose download the app has marked done; the real refresher thread keeps asking it and runs
-`mark_finished` for that hash every cycle. Under migration 0003's statement triggers each of those no-op
-UPDATEs moved the version (measured: 12 times a minute at the default 5 s), emptying every cached page in
-every worker.
+End to end: a REAL qbittorrent-nox (locked to loopback) seeds a complete torrent whose download the app has
+marked done; the real refresher thread keeps asking it and runs `mark_finished` for that hash every cycle,
+an UPDATE that matches no row. Were such a no-op to move the version (as statement triggers do on
+PostgreSQL), every kept page in every worker would be thrown away every few seconds while anyone watched.
 """
 
 from __future__ import annotations

@@ -311,7 +311,7 @@ def count_statements(app, path: str) -> int:
     seen: list[str] = []
 
     def before(conn, cursor, statement, parameters, context, executemany):
-        if "content_version" not in statement:  # read or not, depending on the listener: not the page's
+        if "content_version" not in statement:  # the page cache's read, not the page's
             seen.append(statement)
 
     with app.app_context():

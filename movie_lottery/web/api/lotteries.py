@@ -13,7 +13,7 @@ from movie_lottery.web.api.docs.openapi import ApiBlueprint
 from movie_lottery.web.api.schemas import DrawSchema, LotteryCreateSchema, PageQuery, ViewingSchema
 from movie_lottery.web.api.shared import conditional_json, conditional_read, lottery_links, no_content
 from movie_lottery.web.auth import is_admin, public, signed_in_admin
-from movie_lottery.web.page_cache import cached_text
+from movie_lottery.web.page_cache import cached
 
 bp = ApiBlueprint("api_lotteries", __name__, url_prefix="/api")
 
@@ -48,17 +48,17 @@ def get_lottery(lottery_id: str) -> Response:
     Её опрашивают страницы ожидания. `seed` появляется только после розыгрыша, ссылка для розыгрыша — только
     администратору.
     """
-    admin = is_admin()  # as on the waiting page: the admin, and in open mode everyone
+    # Every waiting page polls this every few seconds: the answer is kept until the data moves, and an
+    # unchanged lottery costs a bodiless 304.
+    return conditional_json(_lottery_text(lottery_id, admin=is_admin()))  # is_admin: as on the waiting page
 
-    def render() -> str:
-        lottery = lotteries.get_lottery(lottery_id)  # 404 raises: nothing is kept
-        data = lotteries.lottery_to_dict(lottery)
-        data.update(lottery_links(lottery.id, lottery.play_token if admin else None))
-        return current_app.json.dumps(data) + "\n"
 
-    # Every waiting page polls this every few seconds: the answer is kept per process until the data
-    # moves, and an unchanged lottery costs a bodiless 304.
-    return conditional_json(cached_text(("api-lottery", lottery_id, admin), render))
+@cached()
+def _lottery_text(lottery_id: str, *, admin: bool) -> str:
+    lottery = lotteries.get_lottery(lottery_id)  # 404 raises: nothing is kept
+    data = lotteries.lottery_to_dict(lottery)
+    data.update(lottery_links(lottery.id, lottery.play_token if admin else None))
+    return current_app.json.dumps(data) + "\n"
 
 
 @bp.post("/lotteries/<lottery_id>/draw")

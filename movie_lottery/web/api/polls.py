@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Response, current_app, jsonify
 
-from movie_lottery.core.models import utcnow
 from movie_lottery.library import movies as library
 from movie_lottery.library import viewings
 from movie_lottery.polls import service as polls
@@ -15,7 +12,7 @@ from movie_lottery.web.api.docs.openapi import ApiBlueprint
 from movie_lottery.web.api.schemas import BallotSchema, ManageSchema, PollCreateSchema, ViewingSchema
 from movie_lottery.web.api.shared import conditional_json, conditional_read, no_content, poll_links
 from movie_lottery.web.auth import public, signed_in_admin
-from movie_lottery.web.page_cache import cached_value
+from movie_lottery.web.page_cache import cached, keep_until
 from movie_lottery.web.participants import participant_of, remember_participant
 
 bp = ApiBlueprint("api_polls", __name__, url_prefix="/api")
@@ -73,20 +70,17 @@ def get_poll(poll_id: str) -> Response:
     только администратору. Голосование с прошедшим сроком закрывает (и подсчитывает) первое же чтение, которое
     это заметит.
     """
-    admin = signed_in_admin()
+    return conditional_json(_poll_text(poll_id, admin=signed_in_admin()))
 
-    def render() -> tuple[str, datetime | None]:
-        poll = polls.get_poll(poll_id)  # 404 raises: nothing is kept
-        text = current_app.json.dumps(poll_answer(poll, admin=admin)) + "\n"
-        return text, poll.deadline if poll.closed_at is None else None
 
-    # Kept per process until the data moves, like a lottery; a kept open poll whose deadline has passed
-    # is read afresh, which closes it.
-    key = ("api-poll", poll_id, admin)
-    body, due_at = cached_value(key, render)
-    if due_at is not None and due_at <= utcnow():
-        body, _ = render()
-    return conditional_json(body)
+@cached()
+def _poll_text(poll_id: str, *, admin: bool) -> str:
+    """Kept until the data moves, like a lottery; an open poll's only until its deadline: the first read
+    after it closes the poll."""
+    poll = polls.get_poll(poll_id)  # 404 raises: nothing is kept
+    if poll.closed_at is None:
+        keep_until(poll.deadline)
+    return current_app.json.dumps(poll_answer(poll, admin=admin)) + "\n"
 
 
 @bp.put("/polls/<poll_id>/ballot")

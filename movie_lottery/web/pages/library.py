@@ -65,7 +65,7 @@ from movie_lottery.web.library_params import (
     safe_back,
 )
 from movie_lottery.web.library_words import STATUS_LABELS, note_for
-from movie_lottery.web.page_cache import cached_page
+from movie_lottery.web.page_cache import cached
 from movie_lottery.web.page_input import page_arg
 from movie_lottery.web.query_numbers import small_number
 from movie_lottery.web.rendering import collage_fetched_at, render_page
@@ -146,7 +146,7 @@ def backup_nudge() -> milestones.Milestones | None:
 
 
 @bp.get("/library")
-@cached_page(_library_cache_key)
+@cached(_library_cache_key)
 def library_page(form: dict | None = None, form_error: str | None = None, status: int = 200):
     today = utc_today()
     listing = current_listing()

@@ -14,7 +14,7 @@ from movie_lottery.polls import service as polls
 from movie_lottery.web.auth import is_admin, public
 from movie_lottery.web.library_params import picked_ids, picked_kind
 from movie_lottery.web.library_words import note_for
-from movie_lottery.web.page_cache import cached_page
+from movie_lottery.web.page_cache import cached
 from movie_lottery.web.page_input import mark_watched_from_form, page_arg
 from movie_lottery.web.rendering import collage_fetched_at, render_page
 from movie_lottery.web.visitor_home import forget_lottery, remember_lottery
@@ -33,21 +33,18 @@ def _builder_page(picked: list[dict] | None = None, kind: str = "lottery"):
     )
 
 
-_cached_builder = cached_page(collage_fetched_at)(_builder_page)
-
-
 @bp.get("/")
 def builder():
     """The lottery builder; ``?library=3,1,2`` opens it with those library movies as the candidates (the
     library's selection and «Случайные N»), and ``&kind=poll`` with «Голосование» chosen, so a poll from the
-    library gets the builder's own settings. Those are rendered afresh: every pick is another address, and
-    the cache keeps a few pages, not every combination."""
+    library gets the builder's own settings. Never kept: it reads nothing but the backdrop, and renders in
+    about the time a kept page takes to serve."""
     if request.args.get("library"):
         today = utc_today()
         chosen = picks.picked(picked_ids(request.args), today)
         picked = [{**pick.candidate, "note": note_for(pick.marks, today)} for pick in chosen]
         return _builder_page(picked=picked, kind=picked_kind(request.args))
-    return _cached_builder()
+    return _builder_page()
 
 
 @bp.get("/l/<lottery_id>")
@@ -101,7 +98,7 @@ def _visited_lottery(lottery_id: str):
 
 
 @bp.get("/history")
-@cached_page(lambda: (collage_fetched_at(), utc_today()))  # «посмотрели 3 марта» names the year in another
+@cached(lambda: (collage_fetched_at(), utc_today()))  # «посмотрели 3 марта» names the year in another
 def history():
     return render_page("history.html", page=histories.history_page(page_arg()), today=utc_today())
 
