@@ -1,10 +1,15 @@
 // Poll page: a name, then the ballot (approval cards or a ranking), who has voted (polled with an ETag),
 // the result once shown, the tie-break checked in the browser, and the creator's controls.
 
-import { api } from './api.js';
-import { metaText, posterElement, readJsonScript, toast } from './common.js';
-import { canVerify, pickIndex, sha256Hex } from './reel.js';
-import { showWinner } from './winner.js';
+import { api } from './lib/api.js';
+import { showError, toast } from './lib/errors.js';
+import { metaText, plural } from './lib/format.js';
+import { setupLibraryAdd } from './lib/library-add.js';
+import { copyText, readJsonScript } from './lib/page.js';
+import { posterElement } from './lib/posters.js';
+import { setupRating } from './lib/rating.js';
+import { canVerify, pickIndex, sha256Hex } from './lib/reel.js';
+import { showWinner } from './lib/winner.js';
 
 const POLL_MS = 3000;
 const MAX_BACKOFF_MS = 30000;
@@ -48,20 +53,6 @@ async function loadOwnBallot() {
   } else {
     $('name-panel').hidden = false;
   }
-}
-
-function showError(node, message) {
-  if (!node) return;
-  node.textContent = message || '';
-  node.hidden = !message;
-}
-
-function plural(n, one, few, many) {
-  const mod10 = n % 10;
-  const mod100 = n % 100;
-  if (mod10 === 1 && mod100 !== 11) return one;
-  if (mod10 >= 2 && mod10 <= 4 && (mod100 < 12 || mod100 > 14)) return few;
-  return many;
 }
 
 // ---- step 1: the name ------------------------------------------------------------------------------------
@@ -475,7 +466,7 @@ $('close-poll')?.addEventListener('click', async () => {
 
 $('copy-poll-link')?.addEventListener('click', async () => {
   const input = $('poll-link');
-  try { await navigator.clipboard.writeText(input.value); } catch { input.select(); document.execCommand('copy'); }
+  await copyText(input);
   toast('Ссылка скопирована — отправьте её друзьям', 'success');
 });
 
@@ -688,3 +679,6 @@ renderVoters();
 renderResult();
 verify();
 document.addEventListener('visibilitychange', () => { if (!document.hidden && poll.status === 'open') refresh(); });
+const rating = $('rating');
+if (rating) setupRating(rating);
+setupLibraryAdd(poll.movies);
