@@ -474,7 +474,8 @@ async function verify(check) {
 
 // ---- keeping up: the server's parts, asked for cheaply (ETag), the close shown the moment it happens -------
 
-/** The tally's bars: their share comes as data (the stylesheet policy refuses inline styles from the page). */
+/** The tally's bars: their share comes as data (the Content-Security-Policy refuses style attributes in the
+ * server's HTML; a script may still set them). */
 function paintShares(root) {
   for (const bar of root.querySelectorAll('.tally__bar[data-share]')) bar.style.setProperty('--share', bar.dataset.share);
 }

@@ -23,7 +23,7 @@ function normalised(node) {
   }
   for (const element of copy.querySelectorAll('[aria-busy]')) element.removeAttribute('aria-busy');
   for (const element of copy.querySelectorAll('[data-busy]')) element.removeAttribute('data-busy');
-  // The stylesheet policy refuses inline styles from the server: any style attribute is a script's.
+  // The Content-Security-Policy refuses style attributes in the server's HTML: any here is a script's.
   for (const element of copy.querySelectorAll('[style]')) element.removeAttribute('style');
   return copy;
 }
