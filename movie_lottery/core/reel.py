@@ -3,8 +3,8 @@
 Lotteries draw their winner with it and polls break their ties with it, so both are checked the same way:
 - at creation the server picks a secret 256-bit ``seed`` and publishes ``commitment = sha256(seed)``;
 - the pick among ``names`` is ``int(sha256(seed + "\\n" + id + "\\n" + "\\n".join(names)), 16) % len(names)``;
-- once the result is known the seed is revealed, so anyone can recompute both (``static/js/reel.js`` does it
-  in the browser; the README shows it with ``sha256sum`` and Python).
+- once the result is known the seed is revealed, so anyone can recompute both (``static/js/lib/reel.js``
+  does it in the browser; the README shows it with ``sha256sum`` and Python).
 
 Pure: no database, no Flask. Ids and tokens come from here too, so a poll's are exactly as strong as a
 lottery's.

@@ -18,7 +18,7 @@ from tests.same_movie_cases import load_cases
 
 pytestmark = pytest.mark.e2e
 
-MODULE = "/static/js/same-movie.js"
+MODULE = "/static/js/lib/same-movie.js"
 # The rule runs in the browser alone: one database backend is enough to serve the page.
 ONE_BACKEND = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 

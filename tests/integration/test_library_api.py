@@ -455,7 +455,7 @@ def test_the_result_page_offers_the_winner_to_the_library_for_admins_only(make_a
     client = app.test_client()
     lottery = draw(client, [TIHAYA, {"name": "Гавань", "year": 2008}], auto_download=False)
     html = client.get(f"/l/{lottery['id']}").get_data(as_text=True)
-    assert 'data-testid="winner-to-library"' in html and "js/library-add.js" in html
+    assert 'data-testid="winner-to-library"' in html and "js/result.js" in html
     assert html.count("data-library-add=") == 2
 
     locked = make_app(ADMIN_PASSWORD="pw", API_TOKEN="t")
@@ -465,7 +465,7 @@ def test_the_result_page_offers_the_winner_to_the_library_for_admins_only(make_a
     )
     visitor = locked.test_client()
     page = visitor.get(f"/l/{created.get_json()['id']}").get_data(as_text=True)
-    assert "data-library-add" not in page and "library-add.js" not in page
+    assert "data-library-add" not in page and 'data-testid="winner-to-library"' not in page
 
 
 def test_auto_download_queues_the_winner_when_the_library_has_its_magnet(make_app):
@@ -514,7 +514,7 @@ def test_a_failure_while_queueing_never_spoils_the_draw(make_app, monkeypatch):
 
 def test_with_kinopoisk_configured_the_library_offers_its_search_box(make_app):
     html = make_app(KINOPOISK_API_TOKEN="t").test_client().get("/library").get_data(as_text=True)
-    assert "data-search" in html and "js/search.js" in html
+    assert "data-search" in html and "js/library.js" in html
     plain = make_app().test_client().get("/library").get_data(as_text=True)
     assert "data-search" not in plain
 

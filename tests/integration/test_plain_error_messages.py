@@ -100,7 +100,7 @@ def test_no_api_refusal_speaks_the_data_formats_words(client, method, path, body
 def site_texts() -> list[Path]:
     return [
         path
-        for pattern in ("templates/**/*.html", "static/js/*.js", "**/*.py")
+        for pattern in ("templates/**/*.html", "static/js/**/*.js", "**/*.py")
         for path in PACKAGE.glob(pattern)
     ]
 

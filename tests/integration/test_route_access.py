@@ -19,6 +19,8 @@ PUBLIC_ENDPOINTS = {
     # A poll's own links are public like a lottery's: everyone votes; closing and removing need its token.
     "poll_pages.poll_page",
     "poll_pages.poll_manage_page",
+    "poll_pages.poll_live",  # the parts of the page that change, for its script
+    "poll_pages.poll_manage_live",
     "api_polls.get_poll",
     "api_polls.put_ballot",
     "api_polls.get_ballot",

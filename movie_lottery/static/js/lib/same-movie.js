@@ -1,4 +1,4 @@
-// When two movies are one: the server's rule (movie_lottery/same_movie.py), so the builder says so before
+// When two movies are one: the server's rule (movie_lottery/core/same_movie.py), so the builder says so before
 // sending. Both are held to one table of cases, tests/fixtures/same_movie_cases.json: change them together.
 
 // Python's str.split() separators, exactly: JavaScript's \s also takes U+FEFF and leaves out U+001C–U+001F, U+0085.

@@ -1,6 +1,7 @@
 // The winner card shared by the waiting and play pages, filled with textContent only.
 
-import { metaText, posterElement } from './common.js';
+import { metaText } from './format.js';
+import { posterElement } from './posters.js';
 
 export function showWinner(slot, template, winner) {
   const card = template.content.firstElementChild.cloneNode(true);

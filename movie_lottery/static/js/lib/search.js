@@ -1,13 +1,16 @@
-// Kinopoisk search box: search as you type (debounced, earlier requests cancelled), keyboard navigable.
-// A pick is announced as a `movie:add` event on document; the page's list decides whether it fits.
+// Kinopoisk search box (partials/search.html): search as you type (debounced, earlier requests cancelled),
+// keyboard navigable. A pick is announced as a `movie:add` event on document; the page's list decides
+// whether it fits.
 
 import { api } from './api.js';
-import { metaText, posterElement } from './common.js';
+import { metaText } from './format.js';
+import { posterElement } from './posters.js';
 
 const DEBOUNCE_MS = 400;
 const LINK = /kinopoisk\.ru\/(film|series)\/\d+/i;
 
-for (const root of document.querySelectorAll('[data-search]')) {
+/** Make one search box (its root carries data-search) work. */
+export function setupSearch(root) {
   const input = root.querySelector('input[type="search"]');
   const results = root.querySelector('.search__results');
   const status = root.querySelector('.search__status');

@@ -1,4 +1,4 @@
-// The reel's formula in the browser (movie_lottery/reel.py): the lottery result and poll tie-break pages check
+// The reel's formula in the browser (movie_lottery/core/reel.py): the lottery result and poll tie-break pages check
 // the server with it.
 
 export async function sha256Hex(text) {
