@@ -13,9 +13,9 @@ from movie_lottery.library import filters as library_filters
 from movie_lottery.library import movies as library
 from movie_lottery.library import viewings
 from movie_lottery.library.filter_input import library_filter
-from movie_lottery.web.api import responses as out
 from movie_lottery.web.api.docs.openapi import ApiBlueprint
-from movie_lottery.web.api.schemas import (
+from movie_lottery.web.api.schemas import library as out
+from movie_lottery.web.api.schemas.library import (
     LibraryMovieSchema,
     LibraryNotesSchema,
     LibraryQuery,

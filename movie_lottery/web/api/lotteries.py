@@ -8,9 +8,17 @@ from movie_lottery.downloads.status import queue_auto_download
 from movie_lottery.library import movies as library
 from movie_lottery.library import viewings
 from movie_lottery.lottery import service as lotteries
-from movie_lottery.web.api import responses as out
 from movie_lottery.web.api.docs.openapi import ApiBlueprint
-from movie_lottery.web.api.schemas import DrawSchema, LotteryCreateSchema, PageQuery, ViewingSchema
+from movie_lottery.web.api.schemas.library import LibraryMovie, ViewingSchema
+from movie_lottery.web.api.schemas.lotteries import (
+    CreatedLottery,
+    DrawSchema,
+    Lottery,
+    LotteryCreateSchema,
+    LotteryPage,
+    LotteryWithLinks,
+    PageQuery,
+)
 from movie_lottery.web.api.shared import conditional_json, conditional_read, lottery_links, no_content
 from movie_lottery.web.auth import is_admin, public, signed_in_admin
 from movie_lottery.web.page_cache import cached_text
@@ -23,7 +31,7 @@ NOT_FOUND = {404: ["lottery_not_found", "not_found"]}
 
 @bp.post("/lotteries")
 @bp.arguments(LotteryCreateSchema())
-@bp.response(201, out.CreatedLottery)
+@bp.response(201, CreatedLottery)
 @bp.refuses({400: ["duplicate_movie"]})
 def create_lottery(body: dict) -> tuple[Response, int]:
     """Создать лотерею
@@ -40,7 +48,7 @@ def create_lottery(body: dict) -> tuple[Response, int]:
 
 @bp.get("/lotteries/<lottery_id>")
 @public
-@conditional_read(bp, out.LotteryWithLinks)
+@conditional_read(bp, LotteryWithLinks)
 @bp.refuses(NOT_FOUND)
 def get_lottery(lottery_id: str) -> Response:
     """Лотерея
@@ -64,7 +72,7 @@ def get_lottery(lottery_id: str) -> Response:
 @bp.post("/lotteries/<lottery_id>/draw")
 @public
 @bp.arguments(DrawSchema())
-@bp.response(200, out.Lottery)
+@bp.response(200, Lottery)
 @bp.refuses({403: ["bad_token"], **NOT_FOUND})
 def draw_lottery(body: dict, lottery_id: str) -> Response:
     """Разыграть победителя
@@ -79,7 +87,7 @@ def draw_lottery(body: dict, lottery_id: str) -> Response:
 
 @bp.post("/lotteries/<lottery_id>/watched")
 @bp.arguments(ViewingSchema())
-@bp.response(200, out.LibraryMovie, description="Победитель в библиотеке, с просмотром")
+@bp.response(200, LibraryMovie, description="Победитель в библиотеке, с просмотром")
 @bp.refuses({**NOT_FOUND, 409: ["not_drawn", "conflict"]})
 def lottery_watched(body: dict, lottery_id: str) -> Response:
     """Отметить победителя просмотренным («Посмотрели»)
@@ -94,7 +102,7 @@ def lottery_watched(body: dict, lottery_id: str) -> Response:
 
 @bp.get("/lotteries")
 @bp.arguments(PageQuery(), location="query")
-@bp.response(200, out.LotteryPage)
+@bp.response(200, LotteryPage)
 def list_lotteries(query: dict) -> Response:
     """Список лотерей, новые первыми, по 20 на странице"""
     page = lotteries.list_lotteries(query["page"])

@@ -10,9 +10,16 @@ from movie_lottery.core.models import utcnow
 from movie_lottery.library import movies as library
 from movie_lottery.library import viewings
 from movie_lottery.polls import service as polls
-from movie_lottery.web.api import responses as out
 from movie_lottery.web.api.docs.openapi import ApiBlueprint
-from movie_lottery.web.api.schemas import BallotSchema, ManageSchema, PollCreateSchema, ViewingSchema
+from movie_lottery.web.api.schemas.library import LibraryMovie, ViewingSchema
+from movie_lottery.web.api.schemas.polls import (
+    BallotSchema,
+    CreatedPoll,
+    ManageSchema,
+    OwnBallot,
+    Poll,
+    PollCreateSchema,
+)
 from movie_lottery.web.api.shared import conditional_json, conditional_read, no_content, poll_links
 from movie_lottery.web.auth import public, signed_in_admin
 from movie_lottery.web.page_cache import cached_value
@@ -41,7 +48,7 @@ def poll_answer(poll, *, admin: bool) -> dict:
 
 @bp.post("/polls")
 @bp.arguments(PollCreateSchema())
-@bp.response(201, out.CreatedPoll)
+@bp.response(201, CreatedPoll)
 @bp.refuses({400: ["duplicate_movie"]})
 def create_poll(body: dict) -> tuple[Response, int]:
     """Создать голосование
@@ -63,7 +70,7 @@ def create_poll(body: dict) -> tuple[Response, int]:
 
 @bp.get("/polls/<poll_id>")
 @public
-@conditional_read(bp, out.Poll)
+@conditional_read(bp, Poll)
 @bp.refuses(NOT_FOUND)
 def get_poll(poll_id: str) -> Response:
     """Голосование
@@ -92,7 +99,7 @@ def get_poll(poll_id: str) -> Response:
 @bp.put("/polls/<poll_id>/ballot")
 @public
 @bp.arguments(BallotSchema())
-@bp.response(200, out.OwnBallot)
+@bp.response(200, OwnBallot)
 @bp.refuses({400: BALLOT_REFUSALS, 409: ["poll_closed", "name_taken", "poll_full"], **NOT_FOUND})
 def put_ballot(body: dict, poll_id: str) -> Response:
     """Проголосовать или заменить свой бюллетень
@@ -116,7 +123,7 @@ def put_ballot(body: dict, poll_id: str) -> Response:
 
 @bp.get("/polls/<poll_id>/ballot")
 @public
-@bp.response(200, out.OwnBallot)
+@bp.response(200, OwnBallot)
 @bp.refuses({404: ["ballot_not_found", "poll_not_found", "not_found"]})
 def get_ballot(poll_id: str) -> Response:
     """Свой бюллетень
@@ -144,7 +151,7 @@ def delete_ballot(poll_id: str) -> Response:
 @bp.post("/polls/<poll_id>/close")
 @public
 @bp.arguments(ManageSchema())
-@bp.response(200, out.Poll)
+@bp.response(200, Poll)
 @bp.refuses({403: ["bad_token"], **NOT_FOUND})
 def close_poll(body: dict, poll_id: str) -> Response:
     """Закрыть голосование и подсчитать
@@ -174,7 +181,7 @@ def remove_ballot(body: dict, poll_id: str, name: str) -> Response:
 
 @bp.post("/polls/<poll_id>/watched")
 @bp.arguments(ViewingSchema())
-@bp.response(200, out.LibraryMovie, description="Победитель в библиотеке, с просмотром")
+@bp.response(200, LibraryMovie, description="Победитель в библиотеке, с просмотром")
 @bp.refuses({**NOT_FOUND, 409: ["not_closed", "conflict"]})
 def poll_watched(body: dict, poll_id: str) -> Response:
     """Отметить победителя просмотренным («Посмотрели»)

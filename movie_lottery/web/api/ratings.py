@@ -9,9 +9,8 @@ from __future__ import annotations
 from flask import Response, jsonify
 
 from movie_lottery.library import ratings
-from movie_lottery.web.api import responses as out
 from movie_lottery.web.api.docs.openapi import ApiBlueprint
-from movie_lottery.web.api.schemas import RatingSchema
+from movie_lottery.web.api.schemas.ratings import RatingSchema, RatingSummary
 from movie_lottery.web.auth import public
 from movie_lottery.web.library_words import group_rating_text
 from movie_lottery.web.participants import participant_of, remember_participant
@@ -30,7 +29,7 @@ def answer(summary: ratings.Summary) -> dict:
 
 @bp.get(f"/ratings/{KIND}/<night_id>")
 @public
-@bp.response(200, out.RatingSummary)
+@bp.response(200, RatingSummary)
 @bp.refuses(NOT_FOUND)
 def get_ratings(kind: str, night_id: str) -> Response:
     """Прочитать оценки победителя
@@ -44,7 +43,7 @@ def get_ratings(kind: str, night_id: str) -> Response:
 @bp.put(f"/ratings/{KIND}/<night_id>")
 @public
 @bp.arguments(RatingSchema())
-@bp.response(200, out.RatingSummary)
+@bp.response(200, RatingSummary)
 @bp.refuses({400: ["name_required"], 409: ["not_watched", "name_taken", "ballot_name"], **NOT_FOUND})
 def put_rating(body: dict, kind: str, night_id: str) -> Response:
     """Оценить просмотренного победителя

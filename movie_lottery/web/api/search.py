@@ -8,9 +8,8 @@ from movie_lottery.integrations.kinopoisk import KinopoiskClient
 from movie_lottery.library.filters import utc_today
 from movie_lottery.library.viewings import library_notes
 from movie_lottery.search.service import KinopoiskGate, search_movies
-from movie_lottery.web.api import responses as out
 from movie_lottery.web.api.docs.openapi import ApiBlueprint
-from movie_lottery.web.api.schemas import SearchQuery
+from movie_lottery.web.api.schemas.search import SearchQuery, SearchResults
 from movie_lottery.web.library_words import with_text
 
 bp = ApiBlueprint("api_search", __name__, url_prefix="/api")
@@ -42,7 +41,7 @@ def _kinopoisk() -> tuple[KinopoiskClient, KinopoiskGate]:
 
 @bp.get("/search")
 @bp.arguments(SearchQuery(), location="query")
-@bp.response(200, out.SearchResults)
+@bp.response(200, SearchResults)
 @bp.refuses({503: KINOPOISK_TROUBLE})
 def search(query: dict) -> Response:
     """Поиск на Кинопоиске

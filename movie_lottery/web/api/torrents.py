@@ -6,8 +6,8 @@ from flask import Response, current_app, jsonify
 
 from movie_lottery.downloads import queue as downloads
 from movie_lottery.downloads.status import service_for, status_summary
-from movie_lottery.web.api import responses as out
 from movie_lottery.web.api.docs.openapi import ApiBlueprint
+from movie_lottery.web.api.schemas.torrents import TorrentStatus
 
 bp = ApiBlueprint("api_torrents", __name__, url_prefix="/api")
 
@@ -59,7 +59,7 @@ def torrents_payload() -> dict:
 
 
 @bp.get("/torrents")
-@bp.response(200, out.TorrentStatus)
+@bp.response(200, TorrentStatus)
 def torrents_status() -> Response:
     """Состояние qBittorrent, наши торренты и очередь скачиваний
 
