@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from flask import Response, current_app, jsonify
 
+from movie_lottery.core.models import Lottery as LotteryRow
 from movie_lottery.downloads.status import queue_auto_download
 from movie_lottery.library import movies as library
 from movie_lottery.library import viewings
 from movie_lottery.lottery import service as lotteries
 from movie_lottery.web.api.docs.openapi import ApiBlueprint
+from movie_lottery.web.api.schemas.base import Linked, dump_text
 from movie_lottery.web.api.schemas.library import LibraryMovie, ViewingSchema
 from movie_lottery.web.api.schemas.lotteries import (
+    LOTTERY_WITH_LINKS,
     CreatedLottery,
     DrawSchema,
     Lottery,
@@ -33,7 +36,7 @@ NOT_FOUND = {404: ["lottery_not_found", "not_found"]}
 @bp.arguments(LotteryCreateSchema())
 @bp.response(201, CreatedLottery)
 @bp.refuses({400: ["duplicate_movie"]})
-def create_lottery(body: dict) -> tuple[Response, int]:
+def create_lottery(body: dict) -> Linked:
     """Создать лотерею
 
     В ответе — ссылка для розыгрыша и её токен: пошлите ссылку другу, который будет крутить барабан. Два
@@ -41,9 +44,7 @@ def create_lottery(body: dict) -> tuple[Response, int]:
     или, если у кого-то его нет, то же название (регистр, пробелы и ё/е не важны) и тот же год.
     """
     created = lotteries.create_lottery(body["movies"], auto_download=body["auto_download"])
-    data = lotteries.lottery_to_dict(created.lottery)
-    data.update(lottery_links(created.lottery.id, created.play_token))
-    return jsonify(data), 201
+    return Linked(created.lottery, lottery_links(created.lottery.id, created.play_token))
 
 
 @bp.get("/lotteries/<lottery_id>")
@@ -60,9 +61,8 @@ def get_lottery(lottery_id: str) -> Response:
 
     def render() -> str:
         lottery = lotteries.get_lottery(lottery_id)  # 404 raises: nothing is kept
-        data = lotteries.lottery_to_dict(lottery)
-        data.update(lottery_links(lottery.id, lottery.play_token if admin else None))
-        return current_app.json.dumps(data) + "\n"
+        links = lottery_links(lottery.id, lottery.play_token if admin else None)
+        return dump_text(LOTTERY_WITH_LINKS, Linked(lottery, links))
 
     # Every waiting page polls this every few seconds: the answer is kept per process until the data
     # moves, and an unchanged lottery costs a bodiless 304.
@@ -74,7 +74,7 @@ def get_lottery(lottery_id: str) -> Response:
 @bp.arguments(DrawSchema())
 @bp.response(200, Lottery)
 @bp.refuses({403: ["bad_token"], **NOT_FOUND})
-def draw_lottery(body: dict, lottery_id: str) -> Response:
+def draw_lottery(body: dict, lottery_id: str) -> LotteryRow:
     """Разыграть победителя
 
     Нужен токен розыгрыша (или администратор). Повторный розыгрыш отвечает тем же победителем и тем же `seed`.
@@ -82,7 +82,7 @@ def draw_lottery(body: dict, lottery_id: str) -> Response:
     result = lotteries.draw(lottery_id, body["token"], by_admin=signed_in_admin())
     if result.newly_drawn and result.lottery.auto_download:
         queue_auto_download(result.lottery)  # stores the wish only; never raises
-    return jsonify(lotteries.lottery_to_dict(result.lottery))
+    return result.lottery
 
 
 @bp.post("/lotteries/<lottery_id>/watched")
@@ -103,15 +103,11 @@ def lottery_watched(body: dict, lottery_id: str) -> Response:
 @bp.get("/lotteries")
 @bp.arguments(PageQuery(), location="query")
 @bp.response(200, LotteryPage)
-def list_lotteries(query: dict) -> Response:
+def list_lotteries(query: dict) -> dict:
     """Список лотерей, новые первыми, по 20 на странице"""
     page = lotteries.list_lotteries(query["page"])
-    return jsonify(
-        lotteries=[{**lotteries.lottery_to_dict(item), **lottery_links(item.id)} for item in page.lotteries],
-        page=page.page,
-        pages=page.pages,
-        total=page.total,
-    )
+    listed = [Linked(item, lottery_links(item.id)) for item in page.lotteries]
+    return {"lotteries": listed, "page": page.page, "pages": page.pages, "total": page.total}
 
 
 @bp.delete("/lotteries/<lottery_id>")

@@ -12,13 +12,16 @@ clients read.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from flask import current_app
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
 from movie_lottery.core.errors import InvalidInput
-from movie_lottery.core.validation import first_message, in_russian
+from movie_lottery.core.validation import DETAIL_FIELDS, first_message, in_russian
+from movie_lottery.lottery.service import movie_extras
 
 PAGE_MAX = 1_000_000
 TOKEN_MAX = 100
@@ -102,6 +105,27 @@ class Reply(Shared, Schema):
         return read(obj) if read is not None else super().get_attribute(obj, attr, default)
 
 
+@dataclass(frozen=True)
+class Linked:
+    """A lottery or poll with the links this answer gives it (``web.api.shared``: ``lottery_links``,
+    ``poll_links``)."""
+
+    item: Any
+    links: Mapping[str, str]
+
+
+class WithLinks(Reply):
+    """Dumps a ``Linked``: its ``link_fields`` from the links (left out when absent, so a token never comes
+    from the row), every other field from the item."""
+
+    link_fields: ClassVar[frozenset[str]] = frozenset()
+
+    def get_attribute(self, obj: Linked, attr: str, default: Any) -> Any:
+        if attr in self.link_fields:
+            return obj.links.get(attr, default)
+        return super().get_attribute(obj.item, attr, default)
+
+
 def dump_text(schema: Schema, obj: Any) -> str:
     """The reply as the JSON text a kept, polled read answers with (``conditional_json``)."""
     return current_app.json.dumps(schema.dump(obj)) + "\n"
@@ -137,6 +161,16 @@ class Movie(Reply):
     length = extra(fields.Integer, "Длительность, минуты")
     trailer_url = extra(fields.String, "Трейлер (адрес для встраивания)")
     kinopoisk_url = extra(fields.String, "Страница фильма на kinopoisk.ru")
+
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        """A search hit holds every field itself; a stored movie keeps the Kinopoisk extras in ``details``
+        (each present only when known)."""
+        if isinstance(obj, Mapping):
+            return super().get_attribute(obj, attr, default)
+        if attr in DETAIL_FIELDS:
+            return movie_extras(obj).get(attr, default)
+        value = super().get_attribute(obj, attr, default)
+        return list(value or []) if attr in ("genres", "countries") else value
 
 
 class Candidate(Movie):

@@ -7,14 +7,16 @@ from typing import ClassVar
 from marshmallow import fields, validate
 
 from movie_lottery.core.errors import InvalidInput
+from movie_lottery.core.models import Lottery as LotteryRow
 from movie_lottery.core.validation import MovieSchema, NoControls, SizedList, Text, first_message
-from movie_lottery.lottery.service import MAX_MOVIES, MIN_MOVIES
+from movie_lottery.lottery.service import MAX_MOVIES, MIN_MOVIES, revealed_seed
 from movie_lottery.web.api.schemas.base import (
     TOKEN_MAX,
     ApiSchema,
     Candidate,
     Reply,
     StrictBoolean,
+    WithLinks,
     maybe,
     page_number,
     required_text,
@@ -92,8 +94,14 @@ class Lottery(Reply):
     seed = maybe(fields.String, "Раскрывается после розыгрыша: sha256(seed) должен совпасть с `commitment`")
     auto_download = fields.Boolean(required=True)
 
+    def value_seed(self, lottery: LotteryRow) -> str | None:
+        return revealed_seed(lottery)
 
-class LotteryWithLinks(Lottery):
+
+class LotteryWithLinks(Lottery, WithLinks):
+    """A lottery with its pages: the waiting page always, the draw's page and token for who may draw."""
+
+    link_fields: ClassVar[frozenset[str]] = frozenset({"wait_url", "play_url", "play_token"})
     wait_url = required_text("Страница, на которой все ждут результата")
     play_url = fields.String(metadata={"description": "Страница розыгрыша; только для администратора"})
     play_token = fields.String(metadata={"description": "Токен розыгрыша; только для администратора"})
@@ -109,3 +117,7 @@ class LotteryPage(Reply):
     page = fields.Integer(required=True)
     pages = fields.Integer(required=True)
     total = fields.Integer(required=True)
+
+
+LOTTERY = Lottery()
+LOTTERY_WITH_LINKS = LotteryWithLinks()
