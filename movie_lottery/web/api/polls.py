@@ -6,13 +6,18 @@ from datetime import datetime
 
 from flask import Response, current_app, jsonify
 
+from movie_lottery.core.models import Poll as PollRow
 from movie_lottery.core.models import utcnow
 from movie_lottery.library import movies as library
 from movie_lottery.library import viewings
 from movie_lottery.polls import service as polls
+from movie_lottery.polls.service import StoredBallot
 from movie_lottery.web.api.docs.openapi import ApiBlueprint
+from movie_lottery.web.api.schemas.base import Linked, dump_text
 from movie_lottery.web.api.schemas.library import LibraryMovie, ViewingSchema
 from movie_lottery.web.api.schemas.polls import (
+    OWN_BALLOT,
+    POLL,
     BallotSchema,
     CreatedPoll,
     ManageSchema,
@@ -40,17 +45,15 @@ BALLOT_REFUSALS = [
 ]
 
 
-def poll_answer(poll, *, admin: bool) -> dict:
-    data = polls.poll_to_dict(poll)
-    data.update(poll_links(poll.id, poll.manage_token if admin else None))
-    return data
+def poll_answer(poll: PollRow, *, admin: bool) -> Linked:
+    return Linked(poll, poll_links(poll.id, poll.manage_token if admin else None))
 
 
 @bp.post("/polls")
 @bp.arguments(PollCreateSchema())
 @bp.response(201, CreatedPoll)
 @bp.refuses({400: ["duplicate_movie"]})
-def create_poll(body: dict) -> tuple[Response, int]:
+def create_poll(body: dict) -> Linked:
     """Создать голосование
 
     Кандидаты те же, что у лотереи (2–25, без повторов). В ответе — ссылка на голосование для всех и ссылка
@@ -65,7 +68,7 @@ def create_poll(body: dict) -> tuple[Response, int]:
         veto=body["veto"],
         auto_download=body["auto_download"],
     )
-    return jsonify(poll_answer(created.poll, admin=True)), 201
+    return poll_answer(created.poll, admin=True)
 
 
 @bp.get("/polls/<poll_id>")
@@ -84,8 +87,8 @@ def get_poll(poll_id: str) -> Response:
 
     def render() -> tuple[str, datetime | None]:
         poll = polls.get_poll(poll_id)  # 404 raises: nothing is kept
-        text = current_app.json.dumps(poll_answer(poll, admin=admin)) + "\n"
-        return text, poll.deadline if poll.closed_at is None else None
+        due_at = poll.deadline if poll.closed_at is None else None
+        return dump_text(POLL, poll_answer(poll, admin=admin)), due_at
 
     # Kept per process until the data moves, like a lottery; a kept open poll whose deadline has passed
     # is read afresh, which closes it.
@@ -116,7 +119,7 @@ def put_ballot(body: dict, poll_id: str) -> Response:
         ranking=body["ranking"],
         veto=body["veto"],
     )
-    response = jsonify(stored.to_dict())
+    response = jsonify(OWN_BALLOT.dump(stored))
     remember_participant(response, poll_id, stored.participant)
     return response
 
@@ -125,14 +128,14 @@ def put_ballot(body: dict, poll_id: str) -> Response:
 @public
 @bp.response(200, OwnBallot)
 @bp.refuses({404: ["ballot_not_found", "poll_not_found", "not_found"]})
-def get_ballot(poll_id: str) -> Response:
+def get_ballot(poll_id: str) -> StoredBallot:
     """Свой бюллетень
 
     Бюллетень участника по cookie этого запроса; без неё — 404 `ballot_not_found`.
     """
     poll = polls.get_poll(poll_id, ballots=False)
     mine = polls.require_own_ballot(poll, participant_of(poll_id))
-    return jsonify(polls.ballot_to_dict(mine, poll.method))
+    return polls.as_stored(mine, poll.method)
 
 
 @bp.delete("/polls/<poll_id>/ballot")
@@ -153,7 +156,7 @@ def delete_ballot(poll_id: str) -> Response:
 @bp.arguments(ManageSchema())
 @bp.response(200, Poll)
 @bp.refuses({403: ["bad_token"], **NOT_FOUND})
-def close_poll(body: dict, poll_id: str) -> Response:
+def close_poll(body: dict, poll_id: str) -> Linked:
     """Закрыть голосование и подсчитать
 
     Нужен токен управления (или администратор). Бюллетени на этот момент считаются один раз, результат
@@ -161,7 +164,7 @@ def close_poll(body: dict, poll_id: str) -> Response:
     """
     admin = signed_in_admin()
     result = polls.close(poll_id, body["token"], by_admin=admin)
-    return jsonify(poll_answer(result.poll, admin=admin))
+    return poll_answer(result.poll, admin=admin)
 
 
 @bp.delete("/polls/<poll_id>/ballots/<name>")

@@ -17,6 +17,8 @@ from movie_lottery.core.models import utcnow
 from movie_lottery.library import viewings
 from movie_lottery.library.filters import utc_today
 from movie_lottery.polls import service as polls
+from movie_lottery.web.api.schemas.base import Linked
+from movie_lottery.web.api.schemas.polls import POLL
 from movie_lottery.web.api.shared import poll_links
 from movie_lottery.web.auth import is_admin, public
 from movie_lottery.web.page_cache import cached_value, enabled
@@ -30,8 +32,7 @@ def _render(poll_id: str, manage_token: str | None) -> tuple[str, object]:
     if manage_token is not None and not polls.manage_token_matches(poll, manage_token):
         abort(404)  # a wrong token looks like no page at all: nothing to probe
     manages = manage_token is not None or is_admin()
-    data = polls.poll_to_dict(poll)
-    data.update(poll_links(poll.id, poll.manage_token if manages else None))
+    data = POLL.dump(Linked(poll, poll_links(poll.id, poll.manage_token if manages else None)))
     html = render_page(
         "poll.html",
         poll=poll,

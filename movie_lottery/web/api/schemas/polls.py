@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from marshmallow import fields, pre_load, validate
+from marshmallow import fields, missing, pre_load, validate
 
 from movie_lottery.core.models import PARTICIPANT_NAME_MAX, POLL_CLOSERS, POLL_RESULTS
+from movie_lottery.core.models import Poll as PollRow
 from movie_lottery.core.validation import FullPattern, MovieSchema, NoControls, SizedList, Text
 from movie_lottery.lottery.service import MAX_MOVIES, MIN_MOVIES
-from movie_lottery.polls.voting import METHODS
+from movie_lottery.polls import service as polls
+from movie_lottery.polls.service import StoredBallot
+from movie_lottery.polls.voting import APPROVAL, METHODS
 from movie_lottery.web.api.schemas.base import (
     TOKEN_MAX,
     ApiSchema,
     Candidate,
     Reply,
     StrictBoolean,
+    WithLinks,
     maybe,
     required_text,
 )
@@ -217,7 +221,10 @@ class PollResult(Reply):
     )
 
 
-class Poll(Reply):
+class Poll(WithLinks):
+    """A poll with its pages: the voting page always, the creator's page and token for who may manage it."""
+
+    link_fields: ClassVar[frozenset[str]] = frozenset({"poll_url", "manage_url", "manage_token"})
     id = required_text("8 символов, безопасных для адреса")
     created_at = fields.DateTime(required=True)
     status = required_text(validate=validate.OneOf(["open", "closed"]))
@@ -253,6 +260,18 @@ class Poll(Reply):
         metadata={"description": "Токен ссылки управления; только для администратора"}
     )
 
+    def value_status(self, poll: PollRow) -> str:
+        return polls.status_of(poll)
+
+    def value_voters(self, poll: PollRow) -> list[str]:
+        return polls.voters(poll)
+
+    def value_seed(self, poll: PollRow) -> str | None:
+        return polls.revealed_seed(poll)
+
+    def value_result(self, poll: PollRow) -> dict | None:
+        return polls.shown_result(poll)
+
 
 class CreatedPoll(Poll):
     manage_url = required_text("Страница создателя: закрыть досрочно, убрать бюллетень")
@@ -264,3 +283,16 @@ class OwnBallot(Reply):
     approve = fields.List(fields.Integer(), metadata={"description": "Голосование одобрением"})
     ranking = fields.List(fields.Integer(), metadata={"description": "Ранжирование, лучший первым"})
     veto = maybe(fields.Integer)
+
+    def value_approve(self, stored: StoredBallot) -> list[int] | Any:
+        return polls.stored_choices(stored.ballot) if stored.method == APPROVAL else missing
+
+    def value_ranking(self, stored: StoredBallot) -> list[int] | Any:
+        return polls.stored_choices(stored.ballot) if stored.method != APPROVAL else missing
+
+    def value_veto(self, stored: StoredBallot) -> int | None:
+        return stored.ballot.veto
+
+
+POLL = Poll()
+OWN_BALLOT = OwnBallot()
