@@ -7,8 +7,10 @@ from typing import ClassVar
 from marshmallow import fields, validate
 
 from movie_lottery.core.models import RATING_MAX, RATING_MIN
+from movie_lottery.library.ratings import Summary
 from movie_lottery.web.api.schemas.base import ApiSchema, Reply, maybe, required_text
 from movie_lottery.web.api.schemas.polls import BallotSchema, participant_name
+from movie_lottery.web.library_words import group_rating_text
 
 SCORE_MESSAGE = f"Оценка — целое число от {RATING_MIN} до {RATING_MAX}"
 
@@ -44,9 +46,16 @@ class RatingSummary(Reply):
     )
     average = maybe(fields.Float, "Средняя оценка группы, от 1 до 10; `null`, пока никто не оценил")
     count = fields.Integer(required=True, metadata={"description": "Сколько человек оценили"})
-    text = maybe(fields.String, "Словами: «оценка группы 7,5 · 4 голоса»; `null`, пока никто не оценил")
     mine = maybe(fields.Nested, nested=RatingOwn, description="Ваша оценка (по cookie участника)")
     name = maybe(
         fields.String,
         "Имя, под которым здесь известен участник из cookie (по его оценке или бюллетеню), если есть",
+        attribute="known_name",
     )
+    text = maybe(fields.String, "Словами: «оценка группы 7,5 · 4 голоса»; `null`, пока никто не оценил")
+
+    def value_text(self, summary: Summary) -> str | None:
+        return group_rating_text({"average": summary.average, "count": summary.count})
+
+
+RATING_SUMMARY = RatingSummary()
