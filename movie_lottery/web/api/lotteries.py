@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, jsonify
+from flask import Response
 
+from movie_lottery.core.models import LibraryMovie as LibraryMovieRow
 from movie_lottery.core.models import Lottery as LotteryRow
 from movie_lottery.downloads.status import queue_auto_download
-from movie_lottery.library import movies as library
 from movie_lottery.library import viewings
 from movie_lottery.lottery import service as lotteries
 from movie_lottery.web.api.docs.openapi import ApiBlueprint
@@ -89,7 +89,7 @@ def draw_lottery(body: dict, lottery_id: str) -> LotteryRow:
 @bp.arguments(ViewingSchema())
 @bp.response(200, LibraryMovie, description="Победитель в библиотеке, с просмотром")
 @bp.refuses({**NOT_FOUND, 409: ["not_drawn", "conflict"]})
-def lottery_watched(body: dict, lottery_id: str) -> Response:
+def lottery_watched(body: dict, lottery_id: str) -> LibraryMovieRow:
     """Отметить победителя просмотренным («Посмотрели»)
 
     Победитель попадает в библиотеку, если его там нет (тот же id Кинопоиска или те же название и год — это
@@ -97,7 +97,7 @@ def lottery_watched(body: dict, lottery_id: str) -> Response:
     `watched`. Повтор с другой датой переносит этот просмотр. До розыгрыша — 409 `not_drawn`.
     """
     movie = viewings.mark_lottery_watched(lottery_id, body["date"])
-    return jsonify(library.library_movie_to_dict(movie, current_app.config.get("TORRENT_SEARCH_URL")))
+    return movie
 
 
 @bp.get("/lotteries")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Response, current_app, jsonify
+from flask import Response, jsonify
 
+from movie_lottery.core.models import LibraryMovie as LibraryMovieRow
 from movie_lottery.core.models import Poll as PollRow
 from movie_lottery.core.models import utcnow
-from movie_lottery.library import movies as library
 from movie_lottery.library import viewings
 from movie_lottery.polls import service as polls
 from movie_lottery.polls.service import StoredBallot
@@ -186,7 +186,7 @@ def remove_ballot(body: dict, poll_id: str, name: str) -> Response:
 @bp.arguments(ViewingSchema())
 @bp.response(200, LibraryMovie, description="Победитель в библиотеке, с просмотром")
 @bp.refuses({**NOT_FOUND, 409: ["not_closed", "conflict"]})
-def poll_watched(body: dict, poll_id: str) -> Response:
+def poll_watched(body: dict, poll_id: str) -> LibraryMovieRow:
     """Отметить победителя просмотренным («Посмотрели»)
 
     Как у лотереи: победитель попадает в библиотеку, если его там нет (тот же фильм по единому правилу),
@@ -195,7 +195,7 @@ def poll_watched(body: dict, poll_id: str) -> Response:
     `not_closed`. После отметки открываются оценки.
     """
     movie = viewings.mark_poll_watched(poll_id, body["date"])
-    return jsonify(library.library_movie_to_dict(movie, current_app.config.get("TORRENT_SEARCH_URL")))
+    return movie
 
 
 @bp.delete("/polls/<poll_id>")

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from flask import current_app
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from movie_lottery.core.errors import InvalidInput
 from movie_lottery.core.models import DOWNLOAD_STATUSES, LIBRARY_STATUSES
+from movie_lottery.core.models import Download as DownloadRow
+from movie_lottery.core.models import LibraryMovie as LibraryMovieRow
 from movie_lottery.core.validation import (
     CalendarDay,
     MovieIdentitySchema,
@@ -19,6 +22,7 @@ from movie_lottery.core.validation import (
     first_message,
 )
 from movie_lottery.integrations.magnet import MAX_LENGTH as MAGNET_MAX
+from movie_lottery.library import movies as library
 from movie_lottery.library.filter_input import STATUS_INVALID as FILTER_STATUS_INVALID
 from movie_lottery.library.filter_input import (
     STATUS_TEXT_MAX,
@@ -26,7 +30,7 @@ from movie_lottery.library.filter_input import (
     LibraryFilterSchema,
     StatusSet,
 )
-from movie_lottery.library.filters import RANDOM_DEFAULT, RANDOM_MAX, RANDOM_MIN
+from movie_lottery.library.filters import RANDOM_DEFAULT, RANDOM_MAX, RANDOM_MIN, utc_today
 from movie_lottery.library.movies import SORTS
 from movie_lottery.lottery.service import MAX_MOVIES
 from movie_lottery.web.api.schemas.base import (
@@ -39,6 +43,7 @@ from movie_lottery.web.api.schemas.base import (
     page_number,
     required_text,
 )
+from movie_lottery.web.library_words import note_for
 
 FILTER_CODES = {
     "q": "invalid_query",
@@ -243,6 +248,10 @@ class LibraryNote(Reply):
         "1 января», «исключён навсегда» или просто статус («хочу посмотреть», «посмотрели»)",
     )
 
+    def value_text(self, note: dict) -> str:
+        words = note_for(note, utc_today())
+        return words["text"] or words["label"]
+
 
 class LibraryNotes(Reply):
     notes = fields.List(
@@ -282,8 +291,17 @@ class GroupRating(Reply):
     count = fields.Integer(required=True)
 
 
-class LibraryMovie(Movie):
+class StoredId(Reply):
     id = fields.Integer(required=True)
+
+
+MARK_FIELDS = frozenset({"status", "excluded_until", "favourite", "viewings", "last_watched"})
+
+
+class LibraryMovie(Movie, StoredId):
+    """A kept movie: its id first (StoredId after Movie among the bases puts it there), the movie, then what
+    the group did with it and its torrent."""
+
     status = _status()
     excluded_until = maybe(
         fields.Date, "При `excluded`: день, когда фильм снова `want`; `null` — навсегда (или не исключён)"
@@ -311,6 +329,25 @@ class LibraryMovie(Movie):
         description="Оценки группы от 1 до 10 за все вечера с этим фильмом; `null`, пока никто не оценил",
     )
 
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        if attr in MARK_FIELDS:
+            return library.marks_to_dict(obj)[attr]
+        return super().get_attribute(obj, attr, default)
+
+    def value_torrent_search_url(self, movie: LibraryMovieRow) -> str | None:
+        return library.torrent_search_url(current_app.config.get("TORRENT_SEARCH_URL"), movie)
+
+    def value_download(self, movie: LibraryMovieRow) -> DownloadRow | None:
+        wish = movie.download
+        return wish if wish is not None and wish.is_download else None
+
+    def value_removal(self, movie: LibraryMovieRow) -> DownloadRow | None:
+        wish = movie.download
+        return wish if wish is not None and not wish.is_download else None
+
+    def value_group_rating(self, movie: LibraryMovieRow) -> dict | None:
+        return library.group_rating(movie)
+
 
 class StatusCounts(Reply):
     want = fields.Integer(required=True)
@@ -320,7 +357,9 @@ class StatusCounts(Reply):
 
 class LibraryPage(Reply):
     movies = fields.List(fields.Nested(LibraryMovie), required=True)
-    total = fields.Integer(required=True, metadata={"description": "Сколько фильмов проходит фильтр"})
+    total = fields.Integer(
+        required=True, attribute="matched", metadata={"description": "Сколько фильмов проходит фильтр"}
+    )
     page = fields.Integer(required=True)
     pages = fields.Integer(required=True)
     counts = fields.Nested(
@@ -360,3 +399,6 @@ class Removal(Reply):
 
 class RemovalAccepted(Reply):
     removal = fields.Nested(Removal, required=True)
+
+
+LIBRARY_MOVIE = LibraryMovie()

@@ -66,6 +66,15 @@ class SearchQuery(ApiSchema):
 
 
 class SearchHit(Movie):
+    """A Kinopoisk hit as the search has always listed it: the client's fields in its order, then the note."""
+
+    class Meta(Movie.Meta):
+        fields = (
+            *("kinopoisk_id", "name", "year", "poster", "poster_preview", "description", "rating"),
+            *("rating_imdb", "genres", "countries", "length", "trailer_url", "is_series", "kinopoisk_url"),
+            "library",
+        )
+
     is_series = fields.Boolean(metadata={"description": "Сериал, а не фильм"})
     library = maybe(
         fields.Nested, nested=LibraryNote, description="Этот фильм в библиотеке; `null`, если его там нет"
