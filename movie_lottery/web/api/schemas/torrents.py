@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import fields, validate
 
+from movie_lottery.integrations.qbittorrent import TorrentStatus as QbitTorrent
 from movie_lottery.web.api.schemas.base import Reply, maybe, required_text
 
 
@@ -13,6 +16,8 @@ class Breaker(Reply):
 
 
 class Torrent(Reply):
+    """Dumps ``(movie_id, torrent)``: qBittorrent's torrent, and the library movie with its hash (or None)."""
+
     movie_id = maybe(fields.Integer, "Фильм библиотеки с этим хешем, если есть")
     info_hash = required_text()
     name = required_text()
@@ -21,6 +26,13 @@ class Torrent(Reply):
     dlspeed = fields.Integer(required=True, metadata={"description": "Байт в секунду"})
     eta = maybe(fields.Integer, "Секунды; `null`, если неизвестно")
     size = fields.Integer(required=True, metadata={"description": "Байты"})
+
+    def get_attribute(self, obj: tuple[int | None, QbitTorrent], attr: str, default: Any) -> Any:
+        movie_id, torrent = obj
+        return movie_id if attr == "movie_id" else super().get_attribute(torrent, attr, default)
+
+    def value_progress(self, torrent: QbitTorrent) -> float:
+        return round(torrent.progress, 4)
 
 
 class PendingDownload(Reply):
