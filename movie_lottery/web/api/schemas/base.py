@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 from flask import current_app
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+from marshmallow.utils import get_value
 
 from movie_lottery.core.errors import InvalidInput
 from movie_lottery.core.validation import DETAIL_FIELDS, first_message, in_russian
@@ -100,9 +101,17 @@ class Reply(Shared, Schema):
     class Meta:
         unknown = RAISE
 
+    # The fields read by a value_ method, found once per class: a dump asks for every field of every object.
+    derived: ClassVar[frozenset[str]] = frozenset()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.derived = frozenset(name.removeprefix("value_") for name in dir(cls) if name.startswith("value_"))
+
     def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
-        read = getattr(self, f"value_{attr}", None)
-        return read(obj) if read is not None else super().get_attribute(obj, attr, default)
+        if attr in self.derived:
+            return getattr(self, f"value_{attr}")(obj)
+        return get_value(obj, attr, default)
 
 
 @dataclass(frozen=True)
@@ -165,7 +174,7 @@ class Movie(Reply):
     def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
         """A search hit holds every field itself; a stored movie keeps the Kinopoisk extras in ``details``
         (each present only when known)."""
-        if isinstance(obj, Mapping):
+        if isinstance(obj, dict):
             return super().get_attribute(obj, attr, default)
         if attr in DETAIL_FIELDS:
             return movie_extras(obj).get(attr, default)
