@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from flask import current_app
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, pre_dump, validate, validates_schema
 
 from movie_lottery.core.errors import InvalidInput
 from movie_lottery.core.models import DOWNLOAD_STATUSES, LIBRARY_STATUSES
@@ -329,10 +329,13 @@ class LibraryMovie(Movie, StoredId):
         description="Оценки группы от 1 до 10 за все вечера с этим фильмом; `null`, пока никто не оценил",
     )
 
-    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
-        if attr in MARK_FIELDS:
-            return library.marks_to_dict(obj)[attr]
-        return super().get_attribute(obj, attr, default)
+    @pre_dump
+    def _with_marks(self, movie: LibraryMovieRow, **kwargs: Any) -> tuple[LibraryMovieRow, dict]:
+        return movie, library.marks_to_dict(movie)  # once per movie, not once per mark
+
+    def get_attribute(self, obj: tuple[LibraryMovieRow, dict], attr: str, default: Any) -> Any:
+        movie, marks = obj
+        return marks[attr] if attr in MARK_FIELDS else super().get_attribute(movie, attr, default)
 
     def value_torrent_search_url(self, movie: LibraryMovieRow) -> str | None:
         return library.torrent_search_url(current_app.config.get("TORRENT_SEARCH_URL"), movie)
@@ -399,6 +402,3 @@ class Removal(Reply):
 
 class RemovalAccepted(Reply):
     removal = fields.Nested(Removal, required=True)
-
-
-LIBRARY_MOVIE = LibraryMovie()
