@@ -11,9 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from movie_lottery.core.extensions import db
-from movie_lottery.core.models import Lottery, LotteryMovie, Poll, PollMovie, Viewing
+from movie_lottery.core.models import Lottery, LotteryMovie, Poll, PollBallot, PollMovie, Viewing
 from movie_lottery.lottery.service import HISTORY_PAGE_SIZE
-from movie_lottery.polls import service as polls
 
 
 @dataclass(frozen=True)
@@ -102,6 +101,33 @@ _COUNTS = sa.select(
 )
 
 
+@functools.cache
+def _poll_query() -> sa.Select:
+    movie_count = (
+        sa.select(sa.func.count()).where(PollMovie.poll_id == Poll.id).correlate(Poll).scalar_subquery()
+    )
+    voter_count = (
+        sa.select(sa.func.count()).where(PollBallot.poll_id == Poll.id).correlate(Poll).scalar_subquery()
+    )
+    winner = aliased(PollMovie)
+    is_winner = sa.and_(winner.poll_id == Poll.id, winner.position == Poll.winner_position)
+    return (
+        sa.select(
+            Poll.id,
+            Poll.created_at,
+            Poll.method,
+            Poll.closed_at,
+            movie_count,
+            voter_count,
+            winner.name,
+            winner.year,
+            winner.poster,
+        )
+        .outerjoin(winner, is_winner)
+        .where(Poll.id.in_(sa.bindparam("ids", expanding=True)))
+    )
+
+
 def history_page(page: int = 1, per_page: int = HISTORY_PAGE_SIZE) -> HistoryPage:
     lottery_total, poll_total = db.session.execute(_COUNTS).one()
     total = lottery_total + poll_total
@@ -117,11 +143,21 @@ def history_page(page: int = 1, per_page: int = HISTORY_PAGE_SIZE) -> HistoryPag
         ):
             winner = {"name": name, "year": year, "poster": poster} if name is not None else None
             lotteries[lottery_id] = (count, winner, watched_on, None if winner else token)
-    summaries = polls.summaries(poll_ids)
     names: dict[str, list[str]] = {}
     if rows:
         for owner, name in db.session.execute(_names_query(), {"ids": [row.id for row in rows]}):
             names.setdefault(owner, []).append(name)
+    polls = {}
+    if poll_ids:
+        for poll_id, created_at, method, closed_at, count, voters, name, year, poster in db.session.execute(
+            _poll_query(), {"ids": poll_ids}
+        ):
+            polls[poll_id] = HistoryItem(
+                "poll", poll_id, created_at, count,
+                {"name": name, "year": year, "poster": poster} if name is not None else None,
+                method=method, status="open" if closed_at is None else "closed", voter_count=voters,
+                movie_names=names.get(poll_id, []),
+            )  # fmt: skip
     items = []
     for row in rows:
         if row.kind == "lottery" and row.id in lotteries:
@@ -132,13 +168,6 @@ def history_page(page: int = 1, per_page: int = HISTORY_PAGE_SIZE) -> HistoryPag
                     watched_on=watched_on, play_token=token, movie_names=names.get(row.id, []),
                 )
             )  # fmt: skip
-        elif row.kind == "poll" and row.id in summaries:
-            poll = summaries[row.id]
-            items.append(
-                HistoryItem(
-                    "poll", poll.id, poll.created_at, poll.movie_count, poll.winner,
-                    method=poll.method, status=poll.status, voter_count=poll.voter_count,
-                    movie_names=names.get(poll.id, []),
-                )
-            )  # fmt: skip
+        elif row.kind == "poll" and row.id in polls:
+            items.append(polls[row.id])
     return HistoryPage(items, page, pages, total, lottery_total, poll_total)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -38,7 +38,6 @@ from movie_lottery.library.filters import (
     status_counts_row,
     utc_today,
 )
-from movie_lottery.lottery.service import movie_to_dict
 
 SORTS = ("added", "title", "year", "rating", "watched")
 DEFAULT_SORT = "added"
@@ -268,7 +267,7 @@ def clear_magnet(movie_id: int) -> LibraryMovie:
     return get_movie(movie_id)
 
 
-# ---- the API's shape --------------------------------------------------------------------------------
+# ---- what the group did with a movie, and where to find it --------------------------------------------
 
 
 def torrent_search_url(template: str | None, movie: MovieFields) -> str | None:
@@ -279,37 +278,6 @@ def torrent_search_url(template: str | None, movie: MovieFields) -> str | None:
     return template.replace("{query}", quote(query, safe=""))
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def download_to_dict(download: Download | None) -> dict | None:
-    if download is None:
-        return None
-    return {
-        "status": download.status,
-        "info_hash": download.info_hash,
-        "requested_at": _iso(download.requested_at),
-        "sent_at": _iso(download.sent_at),
-        "finished_at": _iso(download.finished_at),
-        "attempts": download.attempts,
-        "last_error": download.last_error,
-    }
-
-
-def removal_to_dict(removal: Download | None) -> dict | None:
-    if removal is None:
-        return None
-    return {
-        "status": removal.status,
-        "info_hash": removal.info_hash,
-        "delete_files": bool(removal.delete_files),
-        "requested_at": _iso(removal.requested_at),
-        "sent_at": _iso(removal.sent_at),
-        "finished_at": _iso(removal.finished_at),
-    }
-
-
 def marks_to_dict(movie: LibraryMovie, today: date | None = None) -> dict:
     """The group's marks on a movie: its effective status (an exclusion whose day has come is «want»),
     the day an exclusion ends, «любимое», and the viewings, newest first (loaded with the movie)."""
@@ -318,10 +286,10 @@ def marks_to_dict(movie: LibraryMovie, today: date | None = None) -> dict:
     days = sorted((viewing.watched_on for viewing in movie.viewings), reverse=True)
     return {
         "status": status,
-        "excluded_until": until.isoformat() if until else None,
+        "excluded_until": until,
         "favourite": bool(movie.favourite),
-        "viewings": [day.isoformat() for day in days],
-        "last_watched": days[0].isoformat() if days else None,
+        "viewings": days,
+        "last_watched": days[0] if days else None,
     }
 
 
@@ -332,22 +300,3 @@ def group_rating(movie: LibraryMovie) -> dict | None:
     if not count:
         return None
     return {"average": round(movie.rating_sum / count, 2), "count": count}
-
-
-def library_movie_to_dict(
-    movie: LibraryMovie, search_template: str | None = None, today: date | None = None
-) -> dict:
-    wish = movie.download
-    is_download = wish is not None and wish.is_download
-    return {
-        "id": movie.id,
-        **movie_to_dict(movie),  # type: ignore[arg-type]  (same MovieFields as a lottery candidate)
-        **marks_to_dict(movie, today),
-        "added_at": _iso(movie.added_at),
-        "magnet": movie.magnet,
-        "info_hash": movie.info_hash,
-        "torrent_search_url": torrent_search_url(search_template, movie),
-        "download": download_to_dict(wish if is_download else None),
-        "removal": removal_to_dict(wish if wish is not None and not is_download else None),
-        "group_rating": group_rating(movie),
-    }

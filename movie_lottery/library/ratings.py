@@ -47,15 +47,6 @@ class Summary:
     known_name: str | None  # the name this participant goes by here (their rating's, or their ballot's)
     participant: str | None = None  # set after a rating: the cookie to give back
 
-    def to_dict(self) -> dict:
-        return {
-            "watched": self.watched,
-            "average": self.average,
-            "count": self.count,
-            "mine": {"name": self.mine.name, "score": self.mine.score} if self.mine else None,
-            "name": self.known_name,
-        }
-
 
 def _column(kind: str):
     return Rating.lottery_id if kind == "lottery" else Rating.poll_id

@@ -275,8 +275,8 @@ def _note(row: Any, today: date) -> dict | None:
     return {
         "id": row.id,
         "status": status,
-        "excluded_until": until.isoformat() if until else None,
+        "excluded_until": until,
         "favourite": bool(row.favourite),
-        "last_watched": row[7].isoformat() if row[7] else None,
+        "last_watched": row[7],
         "times_watched": row[8] or 0,
     }

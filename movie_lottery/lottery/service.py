@@ -13,7 +13,6 @@ drawer computes the same answer anyway; the UPDATE decides only who records it f
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -22,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from movie_lottery.core import reel
 from movie_lottery.core.errors import Forbidden, InvalidInput, NotFound
 from movie_lottery.core.extensions import db
-from movie_lottery.core.models import Lottery, LotteryMovie, Rating, Viewing, utcnow
+from movie_lottery.core.models import Lottery, LotteryMovie, MovieFields, Rating, Viewing, utcnow
 from movie_lottery.core.reel import commitment_for
 from movie_lottery.core.same_movie import is_same_movie
 from movie_lottery.core.storing import add_with_fresh_id
@@ -189,11 +188,25 @@ def recent_winner_posters(limit: int = 12) -> list[str]:
     return [poster for (poster,) in rows]
 
 
-# ---- the API's shapes -------------------------------------------------------------------------------
+# ---- what a reader may see --------------------------------------------------------------------------
 
 
-def movie_to_dict(movie: LotteryMovie) -> dict:
-    data = {
+def revealed_seed(lottery: Lottery) -> str | None:
+    """The seed once drawn; before that it would give the winner away."""
+    return lottery.seed if lottery.winner_position is not None else None
+
+
+def movie_extras(movie: MovieFields) -> dict:
+    """The Kinopoisk extras a stored movie knows (``details``), and its kinopoisk.ru page given its id."""
+    extras = dict(movie.details or {})
+    if "kinopoisk_url" not in extras and movie.kinopoisk_id:
+        extras["kinopoisk_url"] = f"https://www.kinopoisk.ru/film/{movie.kinopoisk_id}/"
+    return extras
+
+
+def movie_to_dict(movie: MovieFields) -> dict:
+    """A stored movie's fields as plain values: what a candidate is built from, or a library movie added."""
+    return {
         "kinopoisk_id": movie.kinopoisk_id,
         "name": movie.name,
         "year": movie.year,
@@ -202,28 +215,5 @@ def movie_to_dict(movie: LotteryMovie) -> dict:
         "rating": movie.rating,
         "genres": list(movie.genres or []),
         "countries": list(movie.countries or []),
-    }
-    data.update(movie.details or {})
-    if "kinopoisk_url" not in data and movie.kinopoisk_id:
-        data["kinopoisk_url"] = f"https://www.kinopoisk.ru/film/{movie.kinopoisk_id}/"
-    return data
-
-
-def candidates_to_dicts(movies: Iterable[LotteryMovie]) -> list[dict]:
-    return [{**movie_to_dict(m), "position": m.position} for m in movies]
-
-
-def lottery_to_dict(lottery: Lottery) -> dict:
-    """Public view: the seed only once drawn (before that it would give the winner away)."""
-    winner = lottery.winner
-    drawn = lottery.winner_position is not None
-    return {
-        "id": lottery.id,
-        "created_at": lottery.created_at.isoformat(),
-        "movies": candidates_to_dicts(lottery.movies),
-        "winner": {**movie_to_dict(winner), "position": winner.position} if winner else None,
-        "drawn_at": lottery.drawn_at.isoformat() if lottery.drawn_at else None,
-        "commitment": lottery.commitment,
-        "seed": lottery.seed if drawn else None,
-        "auto_download": lottery.auto_download,
+        **movie_extras(movie),
     }

@@ -21,8 +21,6 @@ Closing, and why every acknowledged ballot counts, on any number of workers and 
 
 from __future__ import annotations
 
-import functools
-import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,7 +36,7 @@ from movie_lottery.core.extensions import db
 from movie_lottery.core.models import PARTICIPANT_NAME_MAX, POLL_RESULTS, Poll, PollBallot, PollMovie, utcnow
 from movie_lottery.core.same_movie import normalise_text
 from movie_lottery.core.storing import add_with_fresh_id
-from movie_lottery.lottery.service import keep_the_night_without, movie_to_dict, validate_candidates
+from movie_lottery.lottery.service import keep_the_night_without, validate_candidates
 from movie_lottery.polls import voting
 
 DEADLINE_MAX = timedelta(days=366)
@@ -226,10 +224,6 @@ class StoredBallot:
     name: str
     method: str
     ballot: voting.Ballot
-
-    def to_dict(self) -> dict:
-        field = "approve" if self.method == voting.APPROVAL else "ranking"
-        return {"name": self.name, field: stored_choices(self.ballot), "veto": self.ballot.veto}
 
 
 def valid_participant(value: str | None) -> str | None:
@@ -479,7 +473,7 @@ def delete_poll(poll_id: str) -> None:
     db.session.commit()
 
 
-# ---- the API's shape ----------------------------------------------------------------------------------
+# ---- what a reader may see ----------------------------------------------------------------------------
 
 
 def status_of(poll: Poll) -> str:
@@ -490,104 +484,24 @@ def result_shown(poll: Poll) -> bool:
     return poll.closed_at is not None or poll.results == "live"
 
 
+def shown_result(poll: Poll) -> dict | None:
+    """The result once shown (live, or after the close): the stored one once closed, else counted now."""
+    if not result_shown(poll):
+        return None
+    return poll.result if poll.closed_at is not None else count_poll(poll)
+
+
+def revealed_seed(poll: Poll) -> str | None:
+    """The seed once closed; before that it would tell how a tie will be broken."""
+    return poll.seed if poll.closed_at is not None else None
+
+
 def voters(poll: Poll) -> list[str]:
     """Who has voted, in the order they first did (a replaced ballot keeps its place)."""
     return [ballot.name for ballot in poll.ballots]
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def poll_to_dict(poll: Poll) -> dict:
-    """Public view: the seed only once closed; the result only once shown (live, or after the close)."""
-    closed = poll.closed_at is not None
-    result = None
-    if result_shown(poll):
-        result = poll.result if closed else count_poll(poll)
-    return {
-        "id": poll.id,
-        "created_at": _iso(poll.created_at),
-        "status": status_of(poll),
-        "method": poll.method,
-        "results": poll.results,
-        "veto": poll.veto,
-        "auto_download": poll.auto_download,
-        "movies": [{**movie_to_dict(m), "position": m.position} for m in poll.movies],
-        "voters": voters(poll),
-        "deadline": _iso(poll.deadline),
-        "closed_at": _iso(poll.closed_at),
-        "closed_by": poll.closed_by,
-        "commitment": poll.commitment,
-        "seed": poll.seed if closed else None,
-        "result": result,
-    }
-
-
-def ballot_to_dict(ballot: PollBallot, method: str) -> dict:
-    field = "approve" if method == voting.APPROVAL else "ranking"
-    return {"name": ballot.name, field: list(ballot.choices), "veto": ballot.veto}
-
-
-# ---- history --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PollSummary:
-    id: str
-    created_at: datetime
-    method: str
-    status: str
-    movie_count: int
-    voter_count: int
-    winner: dict | None  # name, year, poster
-
-
-@functools.cache
-def _summary_query() -> sa.Select:
-    movie_count = (
-        sa.select(sa.func.count()).where(PollMovie.poll_id == Poll.id).correlate(Poll).scalar_subquery()
-    )
-    voter_count = (
-        sa.select(sa.func.count()).where(PollBallot.poll_id == Poll.id).correlate(Poll).scalar_subquery()
-    )
-    winner = sa.orm.aliased(PollMovie)
-    is_winner = sa.and_(winner.poll_id == Poll.id, winner.position == Poll.winner_position)
-    return (
-        sa.select(
-            Poll.id,
-            Poll.created_at,
-            Poll.method,
-            Poll.closed_at,
-            movie_count,
-            voter_count,
-            winner.name,
-            winner.year,
-            winner.poster,
-        )
-        .outerjoin(winner, is_winner)
-        .where(Poll.id.in_(sa.bindparam("ids", expanding=True)))
-    )
-
-
-def summaries(poll_ids: list[str]) -> dict[str, PollSummary]:
-    """What history shows of these polls, in one query."""
-    if not poll_ids:
-        return {}
-    rows = db.session.execute(_summary_query(), {"ids": poll_ids})
-    return {
-        row[0]: PollSummary(
-            id=row[0],
-            created_at=row[1],
-            method=row[2],
-            status="open" if row[3] is None else "closed",
-            movie_count=row[4],
-            voter_count=row[5],
-            winner={"name": row[6], "year": row[7], "poster": row[8]} if row[6] is not None else None,
-        )
-        for row in rows
-    }
-
-
-def pages_for(total: int, per_page: int) -> int:
-    return max(1, math.ceil(total / per_page))
+def as_stored(ballot: PollBallot, method: str) -> StoredBallot:
+    """A stored row as the ballot it records."""
+    (choices,) = ballots_from(method, [(ballot.choices, ballot.veto)])
+    return StoredBallot(participant=ballot.participant, name=ballot.name, method=method, ballot=choices)

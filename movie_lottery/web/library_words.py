@@ -90,15 +90,6 @@ def note_for(marks: dict | None, today: date) -> dict | None:
     }
 
 
-def with_text(note: dict | None, today: date) -> dict | None:
-    """A library note (viewings.library_notes) with its words, as the API gives it to pages and scripts:
-    the sentence when there is one («смотрели 3 марта»), else the status («хочу посмотреть»)."""
-    if note is None:
-        return None
-    words = note_for(note, today)
-    return {**note, "text": words["text"] or words["label"] if words else None}
-
-
 def init_app(app: Flask) -> None:
     app.add_template_filter(ru_day)
     app.add_template_filter(group_rating_text)

@@ -63,7 +63,7 @@ def test_every_api_route_is_documented_with_its_tag_access_rule_and_refusals(sit
     assert len(operations) >= 10
     for path, method, view in operations:
         operation = document["paths"][path][method]
-        assert operation["tags"] == [view.__module__.rsplit("_", 1)[-1]], (path, method)
+        assert operation["tags"] == [view.__module__.rsplit(".", 1)[-1]], (path, method)  # web/api/<tag>.py
         public = getattr(view, "is_public", False)
         assert ({} in operation["security"]) is public, (path, method)
         codes = {status: answer.get("x-error-codes", []) for status, answer in operation["responses"].items()}

@@ -8,7 +8,9 @@ shown as such wherever its form matters.
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import pkgutil
 import re
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from marshmallow import Schema, fields
 
 from movie_lottery.core import validation as schemas
 from movie_lottery.web.api import schemas as api_schemas
+from movie_lottery.web.api.schemas.base import ApiSchema
 
 PACKAGE = Path(schemas.__file__).resolve().parents[1]  # movie_lottery/
 JARGON = re.compile(r"\b(null|none|true|false|nan|infinity|boolean|string|integer)\b", re.IGNORECASE)
@@ -38,10 +41,14 @@ def assert_plain(message: str, field_names: set[str] = frozenset()) -> None:
 
 def request_schemas() -> list[Schema]:
     found = [schemas.MovieSchema()]
-    base = api_schemas.ApiSchema
-    for obj in vars(api_schemas).values():
-        if inspect.isclass(obj) and issubclass(obj, base) and obj is not base:
-            found.append(obj())
+    seen: set[type] = set()
+    base = ApiSchema
+    for info in pkgutil.iter_modules(api_schemas.__path__):
+        module = importlib.import_module(f"{api_schemas.__name__}.{info.name}")
+        for obj in vars(module).values():
+            if inspect.isclass(obj) and issubclass(obj, base) and obj is not base and obj not in seen:
+                seen.add(obj)
+                found.append(obj())
     return found
 
 

@@ -31,11 +31,12 @@ def vote(poll: Poll, name: str | None, participant: str | None = None, **choices
 
 def test_a_poll_commits_to_its_seed_and_hides_it_until_closed(app_context):
     poll = new_poll()
-    data = polls.poll_to_dict(polls.get_poll(poll.id))
-    assert data["commitment"] == commitment_for(poll.seed)
-    assert data["seed"] is None and data["result"] is None and data["status"] == "open"
+    fresh = polls.get_poll(poll.id)
+    assert fresh.commitment == commitment_for(poll.seed)
+    assert polls.revealed_seed(fresh) is None and polls.shown_result(fresh) is None
+    assert polls.status_of(fresh) == "open"
     closed = polls.close(poll.id, poll.manage_token).poll
-    assert polls.poll_to_dict(closed)["seed"] == poll.seed
+    assert polls.revealed_seed(closed) == poll.seed
 
 
 def test_a_ballot_is_replaced_by_the_same_participant_and_keeps_its_name(app_context):
@@ -181,7 +182,7 @@ def test_a_live_poll_shows_its_count_and_leaves_a_tie_to_the_close(app_context):
     poll = new_poll(results="live")
     vote(poll, "Аня", approve=[0])
     vote(poll, "Боря", approve=[1])
-    live = polls.poll_to_dict(polls.get_poll(poll.id))["result"]
+    live = polls.shown_result(polls.get_poll(poll.id))
     assert live["counts"] == [1, 1, 0] and live["tied"] == [0, 1] and live["winner"] is None
     closed = polls.close(poll.id, poll.manage_token).poll
     assert closed.winner_position == voting.break_tie(poll.seed, poll.id, [m["name"] for m in MOVIES], [0, 1])

@@ -11,7 +11,7 @@ import pytest
 from movie_lottery.core.extensions import db
 from movie_lottery.core.models import KinopoiskCacheEntry, utcnow
 from movie_lottery.search.service import QUERY_MIN
-from movie_lottery.web.api.schemas import SEARCHABLE
+from movie_lottery.web.api.schemas.search import SEARCHABLE
 from tests.conftest import kinopoisk_settings
 
 

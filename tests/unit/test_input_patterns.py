@@ -29,7 +29,9 @@ def _modules():
 
 def _schema_classes() -> list[type[Schema]]:
     found = []
-    for module in (schemas, api_schemas):
+    api_modules = [importlib.import_module(f"{api_schemas.__name__}.{info.name}")
+                   for info in pkgutil.iter_modules(api_schemas.__path__)]  # fmt: skip
+    for module in (schemas, *api_modules):
         found += [v for v in vars(module).values() if isinstance(v, type) and issubclass(v, Schema)]
     return [cls for cls in dict.fromkeys(found) if cls is not Schema]
 

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, jsonify
+from flask import Response
 
+from movie_lottery.core.models import LibraryMovie as LibraryMovieRow
+from movie_lottery.core.models import Lottery as LotteryRow
 from movie_lottery.downloads.status import queue_auto_download
-from movie_lottery.library import movies as library
 from movie_lottery.library import viewings
 from movie_lottery.lottery import service as lotteries
-from movie_lottery.web.api import responses as out
 from movie_lottery.web.api.docs.openapi import ApiBlueprint
-from movie_lottery.web.api.schemas import DrawSchema, LotteryCreateSchema, PageQuery, ViewingSchema
+from movie_lottery.web.api.schemas.base import Linked, dump_text
+from movie_lottery.web.api.schemas.library import LibraryMovie, ViewingSchema
+from movie_lottery.web.api.schemas.lotteries import (
+    LOTTERY_WITH_LINKS,
+    CreatedLottery,
+    DrawSchema,
+    Lottery,
+    LotteryCreateSchema,
+    LotteryPage,
+    LotteryWithLinks,
+    PageQuery,
+)
 from movie_lottery.web.api.shared import conditional_json, conditional_read, lottery_links, no_content
 from movie_lottery.web.auth import is_admin, public, signed_in_admin
 from movie_lottery.web.page_cache import cached
@@ -23,9 +34,9 @@ NOT_FOUND = {404: ["lottery_not_found", "not_found"]}
 
 @bp.post("/lotteries")
 @bp.arguments(LotteryCreateSchema())
-@bp.response(201, out.CreatedLottery)
+@bp.response(201, CreatedLottery)
 @bp.refuses({400: ["duplicate_movie"]})
-def create_lottery(body: dict) -> tuple[Response, int]:
+def create_lottery(body: dict) -> Linked:
     """Создать лотерею
 
     В ответе — ссылка для розыгрыша и её токен: пошлите ссылку другу, который будет крутить барабан. Два
@@ -33,14 +44,12 @@ def create_lottery(body: dict) -> tuple[Response, int]:
     или, если у кого-то его нет, то же название (регистр, пробелы и ё/е не важны) и тот же год.
     """
     created = lotteries.create_lottery(body["movies"], auto_download=body["auto_download"])
-    data = lotteries.lottery_to_dict(created.lottery)
-    data.update(lottery_links(created.lottery.id, created.play_token))
-    return jsonify(data), 201
+    return Linked(created.lottery, lottery_links(created.lottery.id, created.play_token))
 
 
 @bp.get("/lotteries/<lottery_id>")
 @public
-@conditional_read(bp, out.LotteryWithLinks)
+@conditional_read(bp, LotteryWithLinks)
 @bp.refuses(NOT_FOUND)
 def get_lottery(lottery_id: str) -> Response:
     """Лотерея
@@ -56,17 +65,16 @@ def get_lottery(lottery_id: str) -> Response:
 @cached()
 def _lottery_text(lottery_id: str, *, admin: bool) -> str:
     lottery = lotteries.get_lottery(lottery_id)  # 404 raises: nothing is kept
-    data = lotteries.lottery_to_dict(lottery)
-    data.update(lottery_links(lottery.id, lottery.play_token if admin else None))
-    return current_app.json.dumps(data) + "\n"
+    links = lottery_links(lottery.id, lottery.play_token if admin else None)
+    return dump_text(LOTTERY_WITH_LINKS, Linked(lottery, links))
 
 
 @bp.post("/lotteries/<lottery_id>/draw")
 @public
 @bp.arguments(DrawSchema())
-@bp.response(200, out.Lottery)
+@bp.response(200, Lottery)
 @bp.refuses({403: ["bad_token"], **NOT_FOUND})
-def draw_lottery(body: dict, lottery_id: str) -> Response:
+def draw_lottery(body: dict, lottery_id: str) -> LotteryRow:
     """Разыграть победителя
 
     Нужен токен розыгрыша (или администратор). Повторный розыгрыш отвечает тем же победителем и тем же `seed`.
@@ -74,14 +82,14 @@ def draw_lottery(body: dict, lottery_id: str) -> Response:
     result = lotteries.draw(lottery_id, body["token"], by_admin=signed_in_admin())
     if result.newly_drawn and result.lottery.auto_download:
         queue_auto_download(result.lottery)  # stores the wish only; never raises
-    return jsonify(lotteries.lottery_to_dict(result.lottery))
+    return result.lottery
 
 
 @bp.post("/lotteries/<lottery_id>/watched")
 @bp.arguments(ViewingSchema())
-@bp.response(200, out.LibraryMovie, description="Победитель в библиотеке, с просмотром")
+@bp.response(200, LibraryMovie, description="Победитель в библиотеке, с просмотром")
 @bp.refuses({**NOT_FOUND, 409: ["not_drawn", "conflict"]})
-def lottery_watched(body: dict, lottery_id: str) -> Response:
+def lottery_watched(body: dict, lottery_id: str) -> LibraryMovieRow:
     """Отметить победителя просмотренным («Посмотрели»)
 
     Победитель попадает в библиотеку, если его там нет (тот же id Кинопоиска или те же название и год — это
@@ -89,21 +97,17 @@ def lottery_watched(body: dict, lottery_id: str) -> Response:
     `watched`. Повтор с другой датой переносит этот просмотр. До розыгрыша — 409 `not_drawn`.
     """
     movie = viewings.mark_lottery_watched(lottery_id, body["date"])
-    return jsonify(library.library_movie_to_dict(movie, current_app.config.get("TORRENT_SEARCH_URL")))
+    return movie
 
 
 @bp.get("/lotteries")
 @bp.arguments(PageQuery(), location="query")
-@bp.response(200, out.LotteryPage)
-def list_lotteries(query: dict) -> Response:
+@bp.response(200, LotteryPage)
+def list_lotteries(query: dict) -> dict:
     """Список лотерей, новые первыми, по 20 на странице"""
     page = lotteries.list_lotteries(query["page"])
-    return jsonify(
-        lotteries=[{**lotteries.lottery_to_dict(item), **lottery_links(item.id)} for item in page.lotteries],
-        page=page.page,
-        pages=page.pages,
-        total=page.total,
-    )
+    listed = [Linked(item, lottery_links(item.id)) for item in page.lotteries]
+    return {"lotteries": listed, "page": page.page, "pages": page.pages, "total": page.total}
 
 
 @bp.delete("/lotteries/<lottery_id>")

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, jsonify
+from flask import Response, jsonify
 
-from movie_lottery.library import movies as library
+from movie_lottery.core.models import LibraryMovie as LibraryMovieRow
+from movie_lottery.core.models import Poll as PollRow
 from movie_lottery.library import viewings
 from movie_lottery.polls import service as polls
-from movie_lottery.web.api import responses as out
+from movie_lottery.polls.service import StoredBallot
 from movie_lottery.web.api.docs.openapi import ApiBlueprint
-from movie_lottery.web.api.schemas import BallotSchema, ManageSchema, PollCreateSchema, ViewingSchema
+from movie_lottery.web.api.schemas.base import Linked, dump_text
+from movie_lottery.web.api.schemas.library import LibraryMovie, ViewingSchema
+from movie_lottery.web.api.schemas.polls import (
+    OWN_BALLOT,
+    POLL,
+    BallotSchema,
+    CreatedPoll,
+    ManageSchema,
+    OwnBallot,
+    Poll,
+    PollCreateSchema,
+)
 from movie_lottery.web.api.shared import conditional_json, conditional_read, no_content, poll_links
 from movie_lottery.web.auth import public, signed_in_admin
 from movie_lottery.web.page_cache import cached, keep_until
@@ -30,17 +42,15 @@ BALLOT_REFUSALS = [
 ]
 
 
-def poll_answer(poll, *, admin: bool) -> dict:
-    data = polls.poll_to_dict(poll)
-    data.update(poll_links(poll.id, poll.manage_token if admin else None))
-    return data
+def poll_answer(poll: PollRow, *, admin: bool) -> Linked:
+    return Linked(poll, poll_links(poll.id, poll.manage_token if admin else None))
 
 
 @bp.post("/polls")
 @bp.arguments(PollCreateSchema())
-@bp.response(201, out.CreatedPoll)
+@bp.response(201, CreatedPoll)
 @bp.refuses({400: ["duplicate_movie"]})
-def create_poll(body: dict) -> tuple[Response, int]:
+def create_poll(body: dict) -> Linked:
     """Создать голосование
 
     Кандидаты те же, что у лотереи (2–25, без повторов). В ответе — ссылка на голосование для всех и ссылка
@@ -55,12 +65,12 @@ def create_poll(body: dict) -> tuple[Response, int]:
         veto=body["veto"],
         auto_download=body["auto_download"],
     )
-    return jsonify(poll_answer(created.poll, admin=True)), 201
+    return poll_answer(created.poll, admin=True)
 
 
 @bp.get("/polls/<poll_id>")
 @public
-@conditional_read(bp, out.Poll)
+@conditional_read(bp, Poll)
 @bp.refuses(NOT_FOUND)
 def get_poll(poll_id: str) -> Response:
     """Голосование
@@ -80,13 +90,13 @@ def _poll_text(poll_id: str, *, admin: bool) -> str:
     poll = polls.get_poll(poll_id)  # 404 raises: nothing is kept
     if poll.closed_at is None:
         keep_until(poll.deadline)
-    return current_app.json.dumps(poll_answer(poll, admin=admin)) + "\n"
+    return dump_text(POLL, poll_answer(poll, admin=admin))
 
 
 @bp.put("/polls/<poll_id>/ballot")
 @public
 @bp.arguments(BallotSchema())
-@bp.response(200, out.OwnBallot)
+@bp.response(200, OwnBallot)
 @bp.refuses({400: BALLOT_REFUSALS, 409: ["poll_closed", "name_taken", "poll_full"], **NOT_FOUND})
 def put_ballot(body: dict, poll_id: str) -> Response:
     """Проголосовать или заменить свой бюллетень
@@ -103,23 +113,23 @@ def put_ballot(body: dict, poll_id: str) -> Response:
         ranking=body["ranking"],
         veto=body["veto"],
     )
-    response = jsonify(stored.to_dict())
+    response = jsonify(OWN_BALLOT.dump(stored))
     remember_participant(response, poll_id, stored.participant)
     return response
 
 
 @bp.get("/polls/<poll_id>/ballot")
 @public
-@bp.response(200, out.OwnBallot)
+@bp.response(200, OwnBallot)
 @bp.refuses({404: ["ballot_not_found", "poll_not_found", "not_found"]})
-def get_ballot(poll_id: str) -> Response:
+def get_ballot(poll_id: str) -> StoredBallot:
     """Свой бюллетень
 
     Бюллетень участника по cookie этого запроса; без неё — 404 `ballot_not_found`.
     """
     poll = polls.get_poll(poll_id, ballots=False)
     mine = polls.require_own_ballot(poll, participant_of(poll_id))
-    return jsonify(polls.ballot_to_dict(mine, poll.method))
+    return polls.as_stored(mine, poll.method)
 
 
 @bp.delete("/polls/<poll_id>/ballot")
@@ -138,9 +148,9 @@ def delete_ballot(poll_id: str) -> Response:
 @bp.post("/polls/<poll_id>/close")
 @public
 @bp.arguments(ManageSchema())
-@bp.response(200, out.Poll)
+@bp.response(200, Poll)
 @bp.refuses({403: ["bad_token"], **NOT_FOUND})
-def close_poll(body: dict, poll_id: str) -> Response:
+def close_poll(body: dict, poll_id: str) -> Linked:
     """Закрыть голосование и подсчитать
 
     Нужен токен управления (или администратор). Бюллетени на этот момент считаются один раз, результат
@@ -148,7 +158,7 @@ def close_poll(body: dict, poll_id: str) -> Response:
     """
     admin = signed_in_admin()
     result = polls.close(poll_id, body["token"], by_admin=admin)
-    return jsonify(poll_answer(result.poll, admin=admin))
+    return poll_answer(result.poll, admin=admin)
 
 
 @bp.delete("/polls/<poll_id>/ballots/<name>")
@@ -168,9 +178,9 @@ def remove_ballot(body: dict, poll_id: str, name: str) -> Response:
 
 @bp.post("/polls/<poll_id>/watched")
 @bp.arguments(ViewingSchema())
-@bp.response(200, out.LibraryMovie, description="Победитель в библиотеке, с просмотром")
+@bp.response(200, LibraryMovie, description="Победитель в библиотеке, с просмотром")
 @bp.refuses({**NOT_FOUND, 409: ["not_closed", "conflict"]})
-def poll_watched(body: dict, poll_id: str) -> Response:
+def poll_watched(body: dict, poll_id: str) -> LibraryMovieRow:
     """Отметить победителя просмотренным («Посмотрели»)
 
     Как у лотереи: победитель попадает в библиотеку, если его там нет (тот же фильм по единому правилу),
@@ -179,7 +189,7 @@ def poll_watched(body: dict, poll_id: str) -> Response:
     `not_closed`. После отметки открываются оценки.
     """
     movie = viewings.mark_poll_watched(poll_id, body["date"])
-    return jsonify(library.library_movie_to_dict(movie, current_app.config.get("TORRENT_SEARCH_URL")))
+    return movie
 
 
 @bp.delete("/polls/<poll_id>")

@@ -9,11 +9,9 @@ from __future__ import annotations
 from flask import Response, jsonify
 
 from movie_lottery.library import ratings
-from movie_lottery.web.api import responses as out
 from movie_lottery.web.api.docs.openapi import ApiBlueprint
-from movie_lottery.web.api.schemas import RatingSchema
+from movie_lottery.web.api.schemas.ratings import RATING_SUMMARY, RatingSchema, RatingSummary
 from movie_lottery.web.auth import public
-from movie_lottery.web.library_words import group_rating_text
 from movie_lottery.web.participants import participant_of, remember_participant
 
 bp = ApiBlueprint("api_ratings", __name__, url_prefix="/api")
@@ -22,29 +20,23 @@ KIND = "<any(lottery, poll):kind>"
 NOT_FOUND = {404: ["lottery_not_found", "poll_not_found", "not_found"]}
 
 
-def answer(summary: ratings.Summary) -> dict:
-    data = summary.to_dict()
-    data["text"] = group_rating_text(data) if summary.count else None
-    return data
-
-
 @bp.get(f"/ratings/{KIND}/<night_id>")
 @public
-@bp.response(200, out.RatingSummary)
+@bp.response(200, RatingSummary)
 @bp.refuses(NOT_FOUND)
-def get_ratings(kind: str, night_id: str) -> Response:
+def get_ratings(kind: str, night_id: str) -> ratings.Summary:
     """Прочитать оценки победителя
 
     Средняя оценка группы и число оценок, отмечен ли победитель как просмотренный (тогда оценки открыты),
     а также оценка и имя участника из cookie этого запроса.
     """
-    return jsonify(answer(ratings.summary(kind, night_id, participant_of(night_id, kind))))
+    return ratings.summary(kind, night_id, participant_of(night_id, kind))
 
 
 @bp.put(f"/ratings/{KIND}/<night_id>")
 @public
 @bp.arguments(RatingSchema())
-@bp.response(200, out.RatingSummary)
+@bp.response(200, RatingSummary)
 @bp.refuses({400: ["name_required"], 409: ["not_watched", "name_taken", "ballot_name"], **NOT_FOUND})
 def put_rating(body: dict, kind: str, night_id: str) -> Response:
     """Оценить просмотренного победителя
@@ -57,6 +49,6 @@ def put_rating(body: dict, kind: str, night_id: str) -> Response:
     summary = ratings.rate(
         kind, night_id, participant_of(night_id, kind), score=body["score"], name=body["name"]
     )
-    response = jsonify(answer(summary))
+    response = jsonify(RATING_SUMMARY.dump(summary))
     remember_participant(response, night_id, summary.participant, kind)
     return response

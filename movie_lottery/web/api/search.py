@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, jsonify
+from flask import current_app
 
-from movie_lottery.library.filters import utc_today
 from movie_lottery.library.viewings import library_notes
 from movie_lottery.search.client import kinopoisk_for
 from movie_lottery.search.service import search_movies
-from movie_lottery.web.api import responses as out
 from movie_lottery.web.api.docs.openapi import ApiBlueprint
-from movie_lottery.web.api.schemas import SearchQuery
-from movie_lottery.web.library_words import with_text
+from movie_lottery.web.api.schemas.search import SearchQuery, SearchResults
 
 bp = ApiBlueprint("api_search", __name__, url_prefix="/api")
 
@@ -26,9 +23,9 @@ KINOPOISK_TROUBLE = [
 
 @bp.get("/search")
 @bp.arguments(SearchQuery(), location="query")
-@bp.response(200, out.SearchResults)
+@bp.response(200, SearchResults)
 @bp.refuses({503: KINOPOISK_TROUBLE})
-def search(query: dict) -> Response:
+def search(query: dict) -> dict:
     """Поиск на Кинопоиске
 
     Результаты — в форме фильма лотереи, готовые для `POST /api/lotteries`, и у каждого `library`: что о нём
@@ -37,9 +34,6 @@ def search(query: dict) -> Response:
     """
     client, gate = kinopoisk_for(current_app)
     result = search_movies(query["q"], client, gate)
-    today = utc_today()
-    notes = library_notes(result.movies, today)  # one query, from the database only
-    results = [
-        {**movie, "library": with_text(note, today)} for movie, note in zip(result.movies, notes, strict=True)
-    ]
-    return jsonify(results=results, cached=result.from_cache)
+    notes = library_notes(result.movies)  # one query, from the database only
+    results = [{**movie, "library": note} for movie, note in zip(result.movies, notes, strict=True)]
+    return {"results": results, "cached": result.from_cache}

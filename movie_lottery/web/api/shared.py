@@ -1,8 +1,9 @@
 """The JSON API under /api: the pages' scripts use it, and so can bots and scripts.
 
-Routes live in the api_* modules, one flask-smorest Blueprint each (named after its module, so the endpoint
-``api_polls.get_poll`` is ``get_poll`` in web/api_polls.py), all listed in web.register_web; this module
-holds what they share. /api/openapi.json describes them all (see web.openapi).
+Routes live in web/api/<area>.py, one flask-smorest Blueprint each (``api_<area>``, so the endpoint
+``api_polls.get_poll`` is ``get_poll`` in web/api/polls.py), all listed in web.register_web; what each area
+accepts and answers is in web/api/schemas/<area>.py; this module holds what the routes share.
+/api/openapi.json describes them all (see web/api/docs/openapi.py).
 """
 
 from __future__ import annotations

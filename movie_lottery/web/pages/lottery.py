@@ -11,6 +11,7 @@ from movie_lottery.library import picks, viewings
 from movie_lottery.library.filters import utc_today
 from movie_lottery.lottery import service as lotteries
 from movie_lottery.polls import service as polls
+from movie_lottery.web.api.schemas.lotteries import LOTTERY
 from movie_lottery.web.auth import is_admin, public
 from movie_lottery.web.library_params import picked_ids, picked_kind
 from movie_lottery.web.library_words import note_for
@@ -51,7 +52,7 @@ def builder():
 @public
 def lottery_page(lottery_id: str):
     lottery = _visited_lottery(lottery_id)
-    data = lotteries.lottery_to_dict(lottery)
+    data = LOTTERY.dump(lottery)
     if lottery.winner_position is not None:
         return _result_page(lottery, data)
     play_url = None
@@ -66,7 +67,7 @@ def play_page(lottery_id: str, token: str):
     lottery = _visited_lottery(lottery_id)  # the waiting page is no secret: home even for a mistyped link
     if not lotteries.token_matches(lottery, token):
         abort(404)  # a wrong token looks like no page at all: nothing to probe
-    data = lotteries.lottery_to_dict(lottery)
+    data = LOTTERY.dump(lottery)
     if lottery.winner_position is not None:
         return _result_page(lottery, data)
     return render_page("play.html", lottery=lottery, data=data, token=token)

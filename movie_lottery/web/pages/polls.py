@@ -26,6 +26,8 @@ from flask import (
 from movie_lottery.library import viewings
 from movie_lottery.library.filters import utc_today
 from movie_lottery.polls import service as polls
+from movie_lottery.web.api.schemas.base import Linked
+from movie_lottery.web.api.schemas.polls import POLL
 from movie_lottery.web.api.shared import poll_links
 from movie_lottery.web.auth import is_admin, public
 from movie_lottery.web.page_cache import cached, keep_until
@@ -40,8 +42,7 @@ def _page(poll_id: str, manage_token: str | None) -> str:
     if manage_token is not None and not polls.manage_token_matches(poll, manage_token):
         abort(404)  # a wrong token looks like no page at all: nothing to probe
     manages = manage_token is not None or is_admin()
-    data = polls.poll_to_dict(poll)
-    data.update(poll_links(poll.id, poll.manage_token if manages else None))
+    data = POLL.dump(Linked(poll, poll_links(poll.id, poll.manage_token if manages else None)))
     html: str = render_page(
         "poll.html",
         poll=poll,
@@ -154,7 +155,7 @@ def _tally_rows(result: dict, names: dict[int, str]) -> list[dict]:
 
 
 def result_view(data: dict) -> dict | None:
-    """What the result panel shows of ``poll_to_dict``'s result, in the page's words; None while hidden."""
+    """What the result panel shows of the poll's result (as the Poll schema dumps it), in the page's words; None while hidden."""
     result = data["result"]
     if not result:
         return None
@@ -187,8 +188,7 @@ def _live_text(poll_id: str, manage_token: str | None) -> str:
     if manage_token is not None and not polls.manage_token_matches(poll, manage_token):
         abort(404)
     manages = manage_token is not None or is_admin()
-    data = polls.poll_to_dict(poll)
-    data.update(poll_links(poll.id, poll.manage_token if manages else None))
+    data = POLL.dump(Linked(poll, poll_links(poll.id, poll.manage_token if manages else None)))
     closed = data["status"] == "closed"
 
     def part(name: str, *args) -> str:

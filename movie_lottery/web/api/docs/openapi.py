@@ -42,8 +42,7 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
 from movie_lottery.core.errors import InvalidInput
-from movie_lottery.web.api.responses import Error
-from movie_lottery.web.api.schemas import input_error
+from movie_lottery.web.api.schemas.base import Error, Reply, input_error
 from movie_lottery.web.converters import TextConverter, text_parameter_schema
 from movie_lottery.web.request_limits import MAX_JSON_DEPTH, NOT_JSON, load_json
 
@@ -286,7 +285,7 @@ class LotteryApi(Api):
 
 
 def schema_name(schema: Any) -> str | None:
-    """Answers keep their names (Lottery, LibraryMovie); what clients send is named ...Input.
+    """Replies keep their names (Lottery, LibraryMovie); what clients send is named ...Input.
 
     flask-smorest's own schemas (the pagination header's, registered whether used or not) get no name:
     apispec then inlines them where they are used, which here is nowhere, so they stay out of the document.
@@ -295,7 +294,7 @@ def schema_name(schema: Any) -> str | None:
     if cls.__module__.startswith("flask_smorest."):
         return None
     name = cls.__name__.removesuffix("Schema")
-    return name if cls.__module__.rsplit(".", 1)[-1] == "responses" else f"{name}Input"
+    return name if issubclass(cls, Reply) else f"{name}Input"
 
 
 def init_api(app: Flask, blueprints: Sequence[ApiBlueprint]) -> LotteryApi:

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from movie_lottery.core.validation import DAY_PATTERN, HTTP_URL, MULTILINE, ONE_LINE, VISIBLE
-from movie_lottery.web.api.schemas import PARTICIPANT_NAME, SEARCHABLE
+from movie_lottery.web.api.schemas.polls import PARTICIPANT_NAME
+from movie_lottery.web.api.schemas.search import SEARCHABLE
 from movie_lottery.web.converters import TEXT_PATTERN
 
 METHOD_ORDER = ("get", "post", "put", "patch", "delete")
