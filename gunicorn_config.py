@@ -2,7 +2,7 @@
 
 Start with ``gunicorn -c gunicorn_config.py "movie_lottery:create_app()"``. A bare ``gunicorn`` start reads
 ``gunicorn.conf.py``, which imports this file, so the settings cannot be lost by a forgotten ``-c``
-(that is how the previous deploy ran with a 30 s timeout and kept losing workers).
+(without them gunicorn's 30 s default timeout kills a worker on any slow request).
 
 Why gevent (README, "Slow clients"): with gthread, 8 connections that send half their headers, or a body
 trickling a byte a second, held all 2 × 4 threads and /health stopped answering. Under gevent a waiting

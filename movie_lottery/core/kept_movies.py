@@ -23,7 +23,7 @@ MOVIE_LOADS = (
 
 
 def get_movie(movie_id: int) -> LibraryMovie:
-    # An id past the column's range names no movie; SQLite's driver would overflow on it (a 500 before).
+    # An id past the column's range names no movie; SQLite's driver would overflow on it.
     movie = None
     if 0 < movie_id <= ID_MAX:
         movie = db.session.get(LibraryMovie, movie_id, options=MOVIE_LOADS)

@@ -14,7 +14,7 @@ from movie_lottery.core.same_movie import normalise_text
 DOWNLOAD_STATUSES = ("pending", "sent", "done", "failed")
 # What a row wants of qBittorrent: the torrent there ("download") or gone ("removal").
 DOWNLOAD_KINDS = ("download", "removal")
-# What the group thinks of a library movie (issue 12): «хочу посмотреть», «посмотрели», «не предлагать».
+# What the group thinks of a library movie: «хочу посмотреть», «посмотрели», «не предлагать».
 LIBRARY_STATUSES = ("want", "watched", "excluded")
 # Between the normalised genres of ``LibraryMovie.genre_text``: a genre can hold no control character.
 GENRE_SEPARATOR = "\n"

@@ -63,7 +63,7 @@ class NoControls(FullPattern):
 class FirstFailure:
     """A field whose validators run length first and stop at the first refusal.
 
-    marshmallow runs every validator of a field and collects their messages, so a pattern used to meet a
+    marshmallow runs every validator of a field and collects their messages, so a pattern would meet a
     value that ``Length`` had already refused; one field gets one message, about the first problem.
     """
 

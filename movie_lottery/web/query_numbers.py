@@ -1,7 +1,7 @@
 """Whole numbers in query strings: ASCII digits of a sane length, or nothing.
 
 ``str.isdigit`` also says yes to «²» (which ``int`` refuses) and to five thousand nines (which ``int``
-refuses past 4,300 digits): each was a 500 on the page that trusted it.
+refuses past 4,300 digits): a page that trusted either would answer 500.
 """
 
 from __future__ import annotations
