@@ -146,7 +146,8 @@ def bearer_token_valid() -> bool:
 
 
 def session_valid() -> bool:
-    """An admin session made with the password in force now (not one made under an older password, nor a bare ``True``)."""
+    """An admin session made with the password in force now: not one made under an older password, nor a
+    bare ``True``."""
     stored = session.get("admin")
     return isinstance(stored, str) and hmac.compare_digest(stored.encode(), _current_fingerprint().encode())
 

@@ -155,7 +155,8 @@ def _tally_rows(result: dict, names: dict[int, str]) -> list[dict]:
 
 
 def result_view(data: dict) -> dict | None:
-    """What the result panel shows of the poll's result (as the Poll schema dumps it), in the page's words; None while hidden."""
+    """What the result panel shows of the poll's result (as the Poll schema dumps it), in the page's words;
+    None while hidden."""
     result = data["result"]
     if not result:
         return None
