@@ -1,10 +1,10 @@
 """The web layer: blueprints for pages, the JSON API, health and login, plus the request rules.
 
-Every route is in the blueprint of the module that defines it, and each blueprint is named after its area:
-the endpoint ``library_pages.library_page`` is ``library_page`` in web/pages/library.py,
-``api_polls.get_poll`` is ``get_poll`` in web/api/polls.py (``pages`` is the lottery's, web/pages/lottery.py).
-register_web below lists them all; route modules never import each other (import-linter's contracts in
-pyproject.toml).
+Every route is in the blueprint of the module that defines it, and the blueprint's name says which
+module: the endpoint ``library_pages.library_page`` is ``library_page`` in web/pages/library.py and
+``api_polls.get_poll`` is ``get_poll`` in web/api/polls.py (``health``, ``auth`` and ``api_docs`` are
+web/pages/health.py, web/auth.py and web/api/docs/pages.py). register_web below lists them all; route
+modules never import each other (import-linter's contracts in pyproject.toml).
 """
 
 from __future__ import annotations
@@ -35,12 +35,12 @@ def register_web(app: Flask) -> None:
     from movie_lottery.web.pages import backup as backup_pages
     from movie_lottery.web.pages import health
     from movie_lottery.web.pages import library as library_pages
-    from movie_lottery.web.pages import lottery as pages
-    from movie_lottery.web.pages import polls as poll_pages
+    from movie_lottery.web.pages import lottery as lottery_pages
+    from movie_lottery.web.pages import polls as polls_pages
     from movie_lottery.web.pages import status as status_pages
 
     # HTML pages a person can land on (auth sends a sign-in back to one of them).
-    page_blueprints = [pages.bp, library_pages.bp, backup_pages.bp, poll_pages.bp, status_pages.bp]
+    page_blueprints = [lottery_pages.bp, library_pages.bp, backup_pages.bp, polls_pages.bp, status_pages.bp]
     # The JSON API under /api, described by /api/openapi.json in this order.
     api_blueprints = [
         api_library.bp,

@@ -202,7 +202,7 @@ def _safe_next(target: str | None) -> str:
     ``/\\t/evil.com`` …). Here the path must match a page route, and the answer is ``url_for`` of that route
     (plus the re-encoded query), never the string given; anything else is the builder.
     """
-    builder = url_for("pages.builder")
+    builder = url_for("lottery_pages.builder")
     if not target or len(target) > 2048:
         return builder
     parts = urlsplit(target)
@@ -227,7 +227,7 @@ def _safe_next(target: str | None) -> str:
 @public
 def login():
     if site_open():
-        return redirect(url_for("pages.builder"))
+        return redirect(url_for("lottery_pages.builder"))
     if not admin_password_set():  # locked with no way in: say what the owner has to set
         return render_template("login.html", next_url=None, no_password=True), 403
     address = request.remote_addr
@@ -253,7 +253,7 @@ def login():
 @public
 def logout():
     session.clear()
-    return redirect(url_for("pages.builder") if site_open() else url_for("auth.login"))
+    return redirect(url_for("lottery_pages.builder") if site_open() else url_for("auth.login"))
 
 
 def _guard():

@@ -121,8 +121,8 @@ WRITES = {
     "api_polls.create_poll",
     "api_polls.close_poll",
     "api_library.request_download",
-    "pages.delete_lottery",
-    "pages.delete_poll",
+    "lottery_pages.delete_lottery",
+    "lottery_pages.delete_poll",
     "library_pages.library_add",
     "library_pages.library_delete",
     "library_pages.library_download",
@@ -133,7 +133,7 @@ WRITES = {
     "api_library.add_viewing",
     "api_lotteries.lottery_watched",
     "api_polls.poll_watched",
-    "poll_pages.poll_watched",
+    "polls_pages.poll_watched",
 }
 # POSTs that only read (a body too large for a query string), so a proper one changes nothing either.
 READS = {"api_library.library_notes"}

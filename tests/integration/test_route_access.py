@@ -12,15 +12,15 @@ PUBLIC_ENDPOINTS = {
     "health.health",
     "auth.login",
     "auth.logout",
-    "pages.lottery_page",
-    "pages.play_page",
+    "lottery_pages.lottery_page",
+    "lottery_pages.play_page",
     "api_lotteries.get_lottery",
     "api_lotteries.draw_lottery",
     # A poll's own links are public like a lottery's: everyone votes; closing and removing need its token.
-    "poll_pages.poll_page",
-    "poll_pages.poll_manage_page",
-    "poll_pages.poll_live",  # the parts of the page that change, for its script
-    "poll_pages.poll_manage_live",
+    "polls_pages.poll_page",
+    "polls_pages.poll_manage_page",
+    "polls_pages.poll_live",  # the parts of the page that change, for its script
+    "polls_pages.poll_manage_live",
     "api_polls.get_poll",
     "api_polls.put_ballot",
     "api_polls.get_ballot",

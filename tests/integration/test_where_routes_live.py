@@ -4,11 +4,8 @@ that serves routes has its own blueprint named after its area, and web.register_
 
 from __future__ import annotations
 
-# Blueprints whose name is not simply ``api_<module>`` or ``<module>_pages`` (the templates' url_for calls
-# name them, so they keep their names).
+# The three blueprints outside the ``api_<module>`` / ``<module>_pages`` rule.
 NAMED_OTHERWISE = {
-    "pages": "movie_lottery.web.pages.lottery",
-    "poll_pages": "movie_lottery.web.pages.polls",
     "health": "movie_lottery.web.pages.health",
     "api_docs": "movie_lottery.web.api.docs.pages",
     "auth": "movie_lottery.web.auth",

@@ -21,20 +21,20 @@ IF_NONE_MATCH = {"in": "header", "name": "If-None-Match", "required": False, "sc
 
 
 def lottery_links(lottery_id: str, play_token: str | None = None) -> dict:
-    links = {"wait_url": url_for("pages.lottery_page", lottery_id=lottery_id, _external=True)}
+    links = {"wait_url": url_for("lottery_pages.lottery_page", lottery_id=lottery_id, _external=True)}
     if play_token:
         links["play_url"] = url_for(
-            "pages.play_page", lottery_id=lottery_id, token=play_token, _external=True
+            "lottery_pages.play_page", lottery_id=lottery_id, token=play_token, _external=True
         )
         links["play_token"] = play_token
     return links
 
 
 def poll_links(poll_id: str, manage_token: str | None = None) -> dict:
-    links = {"poll_url": url_for("poll_pages.poll_page", poll_id=poll_id, _external=True)}
+    links = {"poll_url": url_for("polls_pages.poll_page", poll_id=poll_id, _external=True)}
     if manage_token:
         links["manage_url"] = url_for(
-            "poll_pages.poll_manage_page", poll_id=poll_id, token=manage_token, _external=True
+            "polls_pages.poll_manage_page", poll_id=poll_id, token=manage_token, _external=True
         )
         links["manage_token"] = manage_token
     return links

@@ -440,4 +440,6 @@ def library_random():
     if len(chosen) < n:
         flash(f"Под фильтр подошло только {len(chosen)} — все они в списке", "success")
     ids = ",".join(str(movie.id) for movie in chosen)
-    return redirect(url_for("pages.builder", library=ids, **({"kind": kind} if kind == "poll" else {})))
+    return redirect(
+        url_for("lottery_pages.builder", library=ids, **({"kind": kind} if kind == "poll" else {}))
+    )

@@ -20,7 +20,7 @@ from movie_lottery.web.page_input import mark_watched_from_form, page_arg
 from movie_lottery.web.rendering import collage_fetched_at, render_page
 from movie_lottery.web.visitor_home import forget_lottery, remember_lottery
 
-bp = Blueprint("pages", __name__)
+bp = Blueprint("lottery_pages", __name__)
 
 
 def _builder_page(picked: list[dict] | None = None, kind: str = "lottery"):
@@ -57,7 +57,9 @@ def lottery_page(lottery_id: str):
         return _result_page(lottery, data)
     play_url = None
     if is_admin():  # the owner on any device (in open mode everyone is): a lost link comes back here
-        play_url = url_for("pages.play_page", lottery_id=lottery.id, token=lottery.play_token, _external=True)
+        play_url = url_for(
+            "lottery_pages.play_page", lottery_id=lottery.id, token=lottery.play_token, _external=True
+        )
     return render_page("waiting.html", lottery=lottery, data=data, play_url=play_url)
 
 
@@ -84,7 +86,7 @@ def lottery_watched(lottery_id: str):
     """«Посмотрели» on the result page, as a plain form (the page's script sends the same to
     POST /api/lotteries/<id>/watched)."""
     mark_watched_from_form(lambda day: viewings.mark_lottery_watched(lottery_id, day))
-    return redirect(url_for("pages.lottery_page", lottery_id=lottery_id))
+    return redirect(url_for("lottery_pages.lottery_page", lottery_id=lottery_id))
 
 
 def _visited_lottery(lottery_id: str):
@@ -108,11 +110,11 @@ def history():
 def delete_lottery(lottery_id: str):
     lotteries.delete_lottery(lottery_id)
     flash("Лотерея удалена", "success")
-    return redirect(url_for("pages.history", page=request.form.get("page", "1")))
+    return redirect(url_for("lottery_pages.history", page=request.form.get("page", "1")))
 
 
 @bp.post("/history/polls/<poll_id>/delete")
 def delete_poll(poll_id: str):
     polls.delete_poll(poll_id)
     flash("Голосование удалено", "success")
-    return redirect(url_for("pages.history", page=request.form.get("page", "1")))
+    return redirect(url_for("lottery_pages.history", page=request.form.get("page", "1")))

@@ -34,7 +34,7 @@ from movie_lottery.web.page_cache import cached, keep_until
 from movie_lottery.web.page_input import mark_watched_from_form
 from movie_lottery.web.rendering import collage_fetched_at, render_page
 
-bp = Blueprint("poll_pages", __name__)
+bp = Blueprint("polls_pages", __name__)
 
 
 def _page(poll_id: str, manage_token: str | None) -> str:
@@ -52,9 +52,9 @@ def _page(poll_id: str, manage_token: str | None) -> str:
         today=utc_today(),
         manage={"token": manage_token, "url": data.get("manage_url")} if manages else None,
         result=result_view(data),
-        live_url=url_for("poll_pages.poll_manage_live", poll_id=poll.id, token=manage_token)
+        live_url=url_for("polls_pages.poll_manage_live", poll_id=poll.id, token=manage_token)
         if manage_token is not None
-        else url_for("poll_pages.poll_live", poll_id=poll.id),
+        else url_for("polls_pages.poll_live", poll_id=poll.id),
         poll_api=url_for("api_polls.get_poll", poll_id=poll.id),
         ballot_api=url_for("api_polls.get_ballot", poll_id=poll.id),
     )
@@ -82,7 +82,7 @@ def poll_watched(poll_id: str):
     """«Посмотрели» on a closed poll's results (admin), as a plain form (the page's script sends the same to
     POST /api/polls/<id>/watched)."""
     mark_watched_from_form(lambda day: viewings.mark_poll_watched(poll_id, day))
-    return redirect(url_for("poll_pages.poll_page", poll_id=poll_id))
+    return redirect(url_for("polls_pages.poll_page", poll_id=poll_id))
 
 
 # ---- the parts that change while people vote: /p/<id>/live -------------------------------------------------
