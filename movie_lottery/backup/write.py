@@ -31,13 +31,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from movie_lottery.core.models import (
-    LibraryMovie,
-    Lottery,
-    MovieFields,
-    Poll,
-    Rating,
-)
+from movie_lottery.core.models import LibraryMovie, Lottery, MovieFields, Poll, Rating
 from movie_lottery.core.same_movie import title_key
 from movie_lottery.library.filters import effective_status, utc_today
 

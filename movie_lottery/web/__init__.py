@@ -13,17 +13,7 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from movie_lottery.web import (
-        auth,
-        converters,
-        errors,
-        filters,
-        library_words,
-        page_cache,
-        request_limits,
-        security,
-        visitor_home,
-    )
+    from movie_lottery.web import visitor_home
     from movie_lottery.web.api import library as api_library
     from movie_lottery.web.api import lotteries as api_lotteries
     from movie_lottery.web.api import polls as api_polls
@@ -32,12 +22,14 @@ def register_web(app: Flask) -> None:
     from movie_lottery.web.api import torrents as api_torrents
     from movie_lottery.web.api.docs import openapi
     from movie_lottery.web.api.docs import pages as api_docs
+    from movie_lottery.web.guards import auth, converters, errors, request_limits, security
     from movie_lottery.web.pages import backup as backup_pages
     from movie_lottery.web.pages import health
     from movie_lottery.web.pages import library as library_pages
     from movie_lottery.web.pages import lottery as lottery_pages
     from movie_lottery.web.pages import polls as polls_pages
     from movie_lottery.web.pages import status as status_pages
+    from movie_lottery.web.rendering import filters, library_words, page_cache
 
     # HTML pages a person can land on (auth sends a sign-in back to one of them).
     page_blueprints = [lottery_pages.bp, library_pages.bp, backup_pages.bp, polls_pages.bp, status_pages.bp]

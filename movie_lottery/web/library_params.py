@@ -15,7 +15,7 @@ from movie_lottery.library import movies as library
 from movie_lottery.library.filter_input import load_library_filter
 from movie_lottery.library.filters import DEFAULT_STATUSES, LibraryFilter
 from movie_lottery.library.picks import PICK_MAX
-from movie_lottery.web.query_numbers import small_number
+from movie_lottery.web.guards.query_numbers import small_number
 
 FILTER_PARAMS = ("q", "status", "genre", "year_from", "year_to", "min_rating", "favourite")
 BACK_MAX = 2000

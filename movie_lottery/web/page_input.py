@@ -10,7 +10,7 @@ from flask import flash, request
 from movie_lottery.core.errors import DomainError
 from movie_lottery.core.models import LibraryMovie
 from movie_lottery.core.validation import parse_day
-from movie_lottery.web.query_numbers import small_number
+from movie_lottery.web.guards.query_numbers import small_number
 
 
 def page_arg() -> int:

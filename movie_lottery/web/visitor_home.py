@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Flask, g, session, url_for
 
-from movie_lottery.web.auth import is_admin
+from movie_lottery.web.guards.auth import is_admin
 
 LAST_LOTTERY_KEY = "last_lottery"
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from movie_lottery.core.extensions import db
 from movie_lottery.core.models import LoginAttempt
-from movie_lottery.web.login_throttle import (
+from movie_lottery.web.guards.login_throttle import (
     MAX_ATTEMPTS,
     WINDOW_SECONDS,
     begin_attempt,

@@ -133,7 +133,7 @@ def test_flask_smorests_error_handler_answers_a_page_in_russian(site):
 
 
 def test_every_json_body_is_sized_from_the_schema_that_validates_it(site):
-    from movie_lottery.web.request_limits import SMALL_BODY_BYTES, limit_for
+    from movie_lottery.web.guards.request_limits import SMALL_BODY_BYTES, limit_for
 
     with site.test_request_context():
         assert (

@@ -7,7 +7,7 @@ import contextlib
 import sqlalchemy as sa
 
 from movie_lottery.core.extensions import db
-from movie_lottery.web.page_cache import PageCache
+from movie_lottery.web.rendering.page_cache import PageCache
 
 
 @contextlib.contextmanager

@@ -115,7 +115,7 @@ def test_every_state_changing_request_needs_the_csrf_token_with_the_admin_sessio
 def test_the_api_token_is_refused_when_no_admin_password_is_set(make_app):
     # In open mode the token means nothing; it must not accidentally become a different kind of access.
     app = make_app(API_TOKEN="bot-token")
-    from movie_lottery.web.auth import signed_in_admin
+    from movie_lottery.web.guards.auth import signed_in_admin
 
     with app.test_request_context(headers={"Authorization": "Bearer bot-token"}):
         assert signed_in_admin() is False

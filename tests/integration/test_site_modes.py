@@ -13,7 +13,7 @@ import pytest
 from movie_lottery.core.extensions import db
 from movie_lottery.core.models import Lottery
 from movie_lottery.lottery.service import create_lottery
-from movie_lottery.web.auth import NO_PASSWORD_MESSAGE
+from movie_lottery.web.guards.auth import NO_PASSWORD_MESSAGE
 
 MOVIES = [{"name": "Тихая гавань", "year": 2019}, {"name": "Гавань", "year": 2008}]
 REMOTE = {"REMOTE_ADDR": "203.0.113.7"}  # a visitor from the internet (TEST-NET-3)

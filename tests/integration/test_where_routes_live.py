@@ -8,7 +8,7 @@ from __future__ import annotations
 NAMED_OTHERWISE = {
     "health": "movie_lottery.web.pages.health",
     "api_docs": "movie_lottery.web.api.docs.pages",
-    "auth": "movie_lottery.web.auth",
+    "auth": "movie_lottery.web.guards.auth",
 }
 
 

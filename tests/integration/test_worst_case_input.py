@@ -25,7 +25,7 @@ import pytest
 from flask import Response
 from werkzeug.test import EnvironBuilder
 
-from movie_lottery.web.request_limits import MAX_JSON_DEPTH, limit_for
+from movie_lottery.web.guards.request_limits import MAX_JSON_DEPTH, limit_for
 from tests.worst_case import (
     BOUND_SECONDS,
     CONTROL,

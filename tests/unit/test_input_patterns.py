@@ -18,7 +18,7 @@ from marshmallow import Schema, fields, validate
 import movie_lottery
 from movie_lottery.core import validation as schemas
 from movie_lottery.web.api import schemas as api_schemas
-from movie_lottery.web.converters import TEXT_PATTERN
+from movie_lottery.web.guards.converters import TEXT_PATTERN
 from tests.worst_case import RUNS, within_bound_at_every_step, worst_value
 
 

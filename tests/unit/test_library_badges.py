@@ -13,8 +13,8 @@ from movie_lottery.core.same_movie import title_key
 from movie_lottery.downloads.status import Snapshot
 from movie_lottery.integrations.qbittorrent import TorrentStatus
 from movie_lottery.library.movies import torrent_search_url
-from movie_lottery.web.filters import duration_text
-from movie_lottery.web.torrent_badges import badge_for, percent, status_line, torrent_badge
+from movie_lottery.web.rendering.filters import duration_text
+from movie_lottery.web.rendering.torrent_badges import badge_for, percent, status_line, torrent_badge
 
 NBSP = "\u00a0"
 NOW = datetime(2026, 11, 29, 21, 40, tzinfo=UTC)

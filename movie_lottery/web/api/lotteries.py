@@ -23,8 +23,8 @@ from movie_lottery.web.api.schemas.lotteries import (
     PageQuery,
 )
 from movie_lottery.web.api.shared import conditional_json, conditional_read, lottery_links, no_content
-from movie_lottery.web.auth import is_admin, public, signed_in_admin
-from movie_lottery.web.page_cache import cached
+from movie_lottery.web.guards.auth import is_admin, public, signed_in_admin
+from movie_lottery.web.rendering.page_cache import cached
 
 bp = ApiBlueprint("api_lotteries", __name__, url_prefix="/api")
 

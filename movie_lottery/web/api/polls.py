@@ -23,9 +23,9 @@ from movie_lottery.web.api.schemas.polls import (
     PollCreateSchema,
 )
 from movie_lottery.web.api.shared import conditional_json, conditional_read, no_content, poll_links
-from movie_lottery.web.auth import public, signed_in_admin
-from movie_lottery.web.page_cache import cached, keep_until
+from movie_lottery.web.guards.auth import public, signed_in_admin
 from movie_lottery.web.participants import participant_of, remember_participant
+from movie_lottery.web.rendering.page_cache import cached, keep_until
 
 bp = ApiBlueprint("api_polls", __name__, url_prefix="/api")
 

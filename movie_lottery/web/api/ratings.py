@@ -11,7 +11,7 @@ from flask import Response, jsonify
 from movie_lottery.library import ratings
 from movie_lottery.web.api.docs.openapi import ApiBlueprint
 from movie_lottery.web.api.schemas.ratings import RATING_SUMMARY, RatingSchema, RatingSummary
-from movie_lottery.web.auth import public
+from movie_lottery.web.guards.auth import public
 from movie_lottery.web.participants import participant_of, remember_participant
 
 bp = ApiBlueprint("api_ratings", __name__, url_prefix="/api")

@@ -17,7 +17,7 @@ from flask import Blueprint, Response, flash, redirect, request, url_for
 from movie_lottery.backup import milestones
 from movie_lottery.backup import transfer as backup
 from movie_lottery.core.errors import DomainError
-from movie_lottery.web.auth import owner_only
+from movie_lottery.web.guards.auth import owner_only
 
 bp = Blueprint("backup_pages", __name__)
 

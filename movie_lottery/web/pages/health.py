@@ -2,7 +2,7 @@
 
 from flask import Blueprint, current_app
 
-from movie_lottery.web.auth import public
+from movie_lottery.web.guards.auth import public
 
 bp = Blueprint("health", __name__)
 

@@ -50,9 +50,9 @@ from movie_lottery.library.filters import (
     utc_today,
 )
 from movie_lottery.library.picks import PICK_MAX
-from movie_lottery.web.auth import is_admin
-from movie_lottery.web.errors import wants_json
-from movie_lottery.web.library_cards import LIVE_PARTS, CardView, card_for, current_torrents, render_part
+from movie_lottery.web.guards.auth import is_admin
+from movie_lottery.web.guards.errors import wants_json
+from movie_lottery.web.guards.query_numbers import small_number
 from movie_lottery.web.library_params import (
     Listing,
     clean_args,
@@ -64,12 +64,18 @@ from movie_lottery.web.library_params import (
     picked_kind,
     safe_back,
 )
-from movie_lottery.web.library_words import STATUS_LABELS, note_for
-from movie_lottery.web.page_cache import cached
 from movie_lottery.web.page_input import page_arg
-from movie_lottery.web.query_numbers import small_number
-from movie_lottery.web.rendering import collage_fetched_at, render_page
-from movie_lottery.web.torrent_badges import MOVING_KINDS, status_line
+from movie_lottery.web.rendering.library_cards import (
+    LIVE_PARTS,
+    CardView,
+    card_for,
+    current_torrents,
+    render_part,
+)
+from movie_lottery.web.rendering.library_words import STATUS_LABELS, note_for
+from movie_lottery.web.rendering.page import collage_fetched_at, render_page
+from movie_lottery.web.rendering.page_cache import cached
+from movie_lottery.web.rendering.torrent_badges import MOVING_KINDS, status_line
 
 bp = Blueprint("library_pages", __name__)
 

@@ -12,12 +12,12 @@ from movie_lottery.library.filters import utc_today
 from movie_lottery.lottery import service as lotteries
 from movie_lottery.polls import service as polls
 from movie_lottery.web.api.schemas.lotteries import LOTTERY
-from movie_lottery.web.auth import is_admin, public
+from movie_lottery.web.guards.auth import is_admin, public
 from movie_lottery.web.library_params import picked_ids, picked_kind
-from movie_lottery.web.library_words import note_for
-from movie_lottery.web.page_cache import cached
 from movie_lottery.web.page_input import mark_watched_from_form, page_arg
-from movie_lottery.web.rendering import collage_fetched_at, render_page
+from movie_lottery.web.rendering.library_words import note_for
+from movie_lottery.web.rendering.page import collage_fetched_at, render_page
+from movie_lottery.web.rendering.page_cache import cached
 from movie_lottery.web.visitor_home import forget_lottery, remember_lottery
 
 bp = Blueprint("lottery_pages", __name__)

@@ -29,10 +29,10 @@ from movie_lottery.polls import service as polls
 from movie_lottery.web.api.schemas.base import Linked
 from movie_lottery.web.api.schemas.polls import POLL
 from movie_lottery.web.api.shared import poll_links
-from movie_lottery.web.auth import is_admin, public
-from movie_lottery.web.page_cache import cached, keep_until
+from movie_lottery.web.guards.auth import is_admin, public
 from movie_lottery.web.page_input import mark_watched_from_form
-from movie_lottery.web.rendering import collage_fetched_at, render_page
+from movie_lottery.web.rendering.page import collage_fetched_at, render_page
+from movie_lottery.web.rendering.page_cache import cached, keep_until
 
 bp = Blueprint("polls_pages", __name__)
 

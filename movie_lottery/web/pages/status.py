@@ -23,9 +23,9 @@ from movie_lottery.downloads.status import service_for
 from movie_lottery.runtime import process_info
 from movie_lottery.search.client import gate_if_made
 from movie_lottery.search.service import kinopoisk_calls_on
-from movie_lottery.web.auth import site_open
-from movie_lottery.web.filters import duration_text
-from movie_lottery.web.page_cache import cache_stats
+from movie_lottery.web.guards.auth import site_open
+from movie_lottery.web.rendering.filters import duration_text
+from movie_lottery.web.rendering.page_cache import cache_stats
 
 bp = Blueprint("status_pages", __name__)
 

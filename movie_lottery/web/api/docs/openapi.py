@@ -43,8 +43,8 @@ from werkzeug.exceptions import HTTPException
 
 from movie_lottery.core.errors import InvalidInput
 from movie_lottery.web.api.schemas.base import Error, Reply, input_error
-from movie_lottery.web.converters import TextConverter, text_parameter_schema
-from movie_lottery.web.request_limits import MAX_JSON_DEPTH, NOT_JSON, load_json
+from movie_lottery.web.guards.converters import TextConverter, text_parameter_schema
+from movie_lottery.web.guards.request_limits import MAX_JSON_DEPTH, NOT_JSON, load_json
 
 EXTENSION_KEY = "lottery_api"
 OPENAPI_VERSION = "3.0.3"
@@ -279,7 +279,7 @@ class LotteryApi(Api):
 
     def handle_http_exception(self, error: HTTPException):  # type: ignore[override]
         """flask-smorest registers this for every HTTPException: answer as the rest of the site does."""
-        from movie_lottery.web.errors import http_error
+        from movie_lottery.web.guards.errors import http_error
 
         return http_error(error)
 

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, current_app, render_template
 
 from movie_lottery.web.api.docs.openapi import api_for
 from movie_lottery.web.api.docs.reference import describe
-from movie_lottery.web.auth import public
+from movie_lottery.web.guards.auth import public
 
 bp = Blueprint("api_docs", __name__, url_prefix="/api")
 

@@ -15,7 +15,7 @@ from typing import Any
 from movie_lottery.core.validation import DAY_PATTERN, HTTP_URL, MULTILINE, ONE_LINE, VISIBLE
 from movie_lottery.web.api.schemas.polls import PARTICIPANT_NAME
 from movie_lottery.web.api.schemas.search import SEARCHABLE
-from movie_lottery.web.converters import TEXT_PATTERN
+from movie_lottery.web.guards.converters import TEXT_PATTERN
 
 METHOD_ORDER = ("get", "post", "put", "patch", "delete")
 # flask-smorest and our refusals name a reply by its HTTP phrase when the view gives no words of its own.

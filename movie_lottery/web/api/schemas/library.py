@@ -24,12 +24,7 @@ from movie_lottery.core.validation import (
 from movie_lottery.integrations.magnet import MAX_LENGTH as MAGNET_MAX
 from movie_lottery.library import movies as library
 from movie_lottery.library.filter_input import STATUS_INVALID as FILTER_STATUS_INVALID
-from movie_lottery.library.filter_input import (
-    STATUS_TEXT_MAX,
-    YEARS_REVERSED,
-    LibraryFilterSchema,
-    StatusSet,
-)
+from movie_lottery.library.filter_input import STATUS_TEXT_MAX, YEARS_REVERSED, LibraryFilterSchema, StatusSet
 from movie_lottery.library.filters import RANDOM_DEFAULT, RANDOM_MAX, RANDOM_MIN, utc_today
 from movie_lottery.library.movies import SORTS
 from movie_lottery.lottery.service import MAX_MOVIES
@@ -43,7 +38,7 @@ from movie_lottery.web.api.schemas.base import (
     page_number,
     required_text,
 )
-from movie_lottery.web.library_words import note_for
+from movie_lottery.web.rendering.library_words import note_for
 
 FILTER_CODES = {
     "q": "invalid_query",

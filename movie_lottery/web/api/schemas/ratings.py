@@ -10,7 +10,7 @@ from movie_lottery.core.models import RATING_MAX, RATING_MIN
 from movie_lottery.library.ratings import Summary
 from movie_lottery.web.api.schemas.base import ApiSchema, Reply, maybe, required_text
 from movie_lottery.web.api.schemas.polls import BallotSchema, participant_name
-from movie_lottery.web.library_words import group_rating_text
+from movie_lottery.web.rendering.library_words import group_rating_text
 
 SCORE_MESSAGE = f"Оценка — целое число от {RATING_MIN} до {RATING_MAX}"
 

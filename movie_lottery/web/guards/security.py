@@ -67,7 +67,7 @@ def _check_body_and_csrf() -> None:
     if not request.path.startswith("/api/"):
         csrf.protect()  # the pages: forms carry the token in a field, their scripts in the header
         return
-    from movie_lottery.web.auth import bearer_token_valid
+    from movie_lottery.web.guards.auth import bearer_token_valid
 
     is_json = request.mimetype == "application/json"
     # Bodies only as JSON: a form on another site cannot produce them, and scripts are explicit.

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from movie_lottery.core.models import Download
 from movie_lottery.downloads.status import Snapshot
 from movie_lottery.integrations.qbittorrent import TorrentStatus
-from movie_lottery.web.filters import NBSP, duration_text
+from movie_lottery.web.rendering.filters import NBSP, duration_text
 
 
 @dataclass(frozen=True)

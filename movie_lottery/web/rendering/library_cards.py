@@ -13,8 +13,8 @@ from movie_lottery.core.models import LibraryMovie
 from movie_lottery.downloads.status import Snapshot, service_for
 from movie_lottery.integrations.qbittorrent import TorrentStatus
 from movie_lottery.library import movies as library
-from movie_lottery.web.library_words import note_for
-from movie_lottery.web.torrent_badges import DOWNLOADABLE_KINDS, badge_for
+from movie_lottery.web.rendering.library_words import note_for
+from movie_lottery.web.rendering.torrent_badges import DOWNLOADABLE_KINDS, badge_for
 
 LIVE_PARTS = ("torrent", "marks", "controls")
 

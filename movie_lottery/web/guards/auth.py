@@ -36,7 +36,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from movie_lottery.core.errors import DomainError
-from movie_lottery.web import login_throttle
+from movie_lottery.web.guards import login_throttle
 
 bp = Blueprint("auth", __name__)
 

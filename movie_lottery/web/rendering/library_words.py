@@ -10,7 +10,7 @@ from datetime import date
 
 from flask import Flask
 
-from movie_lottery.web.filters import MONTHS_GENITIVE, plural
+from movie_lottery.web.rendering.filters import MONTHS_GENITIVE, plural
 
 NBSP = "\u00a0"
 STATUS_LABELS = {"want": "хочу посмотреть", "watched": "посмотрели", "excluded": "не предлагать"}

@@ -32,7 +32,7 @@ from flask_wtf.csrf import generate_csrf
 
 from movie_lottery.core.content_version import read_content_version
 from movie_lottery.core.models import utcnow
-from movie_lottery.web.auth import is_admin, signed_in_admin
+from movie_lottery.web.guards.auth import is_admin, signed_in_admin
 
 # Per process: a free-text library filter must not grow memory without bound. A full library page is up to
 # ~190 KB of UTF-8 for the admin (24 cards, each with its forms for marks, dates and torrent; measured with
