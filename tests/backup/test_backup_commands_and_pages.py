@@ -10,8 +10,8 @@ import pytest
 
 from movie_lottery.core.extensions import db
 from movie_lottery.core.models import Lottery
-from tests.backup_collection import handmade_document, stock_collection
-from tests.integration.test_backup_export_import import EMPTY, export_text, wipe
+from tests.backup.test_backup_export_import import EMPTY, export_text, wipe
+from tests.support.backup_collection import handmade_document, stock_collection
 
 
 def csrf_token(client) -> str:

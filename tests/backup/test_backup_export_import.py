@@ -28,7 +28,8 @@ from movie_lottery.core.models import (
 )
 from movie_lottery.library import movies as library
 from movie_lottery.library.filters import LibraryFilter
-from tests.backup_collection import (
+from tests.conftest import build_app, migrate
+from tests.support.backup_collection import (
     EXCLUDED_UNTIL,
     HASHES,
     WINNER_WATCHED_ON,
@@ -36,8 +37,7 @@ from tests.backup_collection import (
     magnet,
     stock_collection,
 )
-from tests.conftest import build_app, migrate
-from tests.postgres import create_database
+from tests.support.postgres import create_database
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 EMPTY = {"format": "movie-lottery-backup", "version": 3, "library": [], "lotteries": [], "polls": []}
@@ -411,7 +411,7 @@ BROKEN = {
     ),
     "viewings not a list": (_broken("library.0.viewings", "вчера"), "viewings должно быть списком"),
     "favourite as text": (_broken("library.0.favourite", "да"), "favourite — true или false"),
-    # polls.0 is the closed approval poll with vetoes, polls.1 the open ranked one (tests/backup_collection)
+    # polls.0 is the closed approval poll with vetoes, polls.1 the open ranked one (support/backup_collection)
     "polls not a list": (_broken("polls", {}), "поле polls должно быть списком"),
     "a poll id with a slash": (_broken("polls.0.id", "../x"), "Голосование №1: id —"),
     "an unknown method": (_broken("polls.0.method", "plurality"), "method — approval или ranked"),

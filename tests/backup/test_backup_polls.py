@@ -10,8 +10,8 @@ import re
 import pytest
 
 from movie_lottery.core.errors import Conflict
-from tests.backup_collection import CANDIDATES, CLOSED_POLL_BALLOTS, stock_polls
-from tests.integration.test_backup_export_import import export_text, run_import, wipe
+from tests.backup.test_backup_export_import import export_text, run_import, wipe
+from tests.support.backup_collection import CANDIDATES, CLOSED_POLL_BALLOTS, stock_polls
 
 CSRF = re.compile(r'(name="csrf_token" value="|"csrf-token" content=")[^"]*')
 

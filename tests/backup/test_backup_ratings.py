@@ -16,7 +16,8 @@ from movie_lottery.core.errors import Conflict, InvalidInput
 from movie_lottery.core.extensions import db
 from movie_lottery.core.models import Rating
 from movie_lottery.library import ratings
-from tests.backup_collection import (
+from tests.backup.test_backup_export_import import EMPTY, export_text, run_import, wipe
+from tests.support.backup_collection import (
     LOTTERY_RATINGS,
     POLL_RATINGS,
     POLL_WATCHED_ON,
@@ -24,7 +25,6 @@ from tests.backup_collection import (
     handmade_document,
     stock_collection,
 )
-from tests.integration.test_backup_export_import import EMPTY, export_text, run_import, wipe
 
 CSRF = re.compile(r'(name="csrf_token" value="|"csrf-token" content=")[^"]*')
 

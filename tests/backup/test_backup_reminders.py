@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from movie_lottery.backup import milestones
 from movie_lottery.core.extensions import db
 from movie_lottery.core.models import SiteMilestone
-from tests.backup_collection import stock_collection
+from tests.backup.test_backup_export_import import export_text
 from tests.conftest import build_app
-from tests.integration.test_admin_access import login
-from tests.integration.test_backup_export_import import export_text
+from tests.support.backup_collection import stock_collection
+from tests.web.test_admin_access import login
 
 
 def add_movie(app, name: str) -> None:
@@ -60,7 +60,7 @@ def fresh_url(request, tmp_path) -> str:
     """An empty database nobody migrated yet."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
-    from tests.postgres import create_database
+    from tests.support.postgres import create_database
 
     return create_database(request.getfixturevalue("postgres_admin_url"), "ml_milestones")
 
@@ -210,7 +210,7 @@ def test_moving_to_a_fresh_postgres_with_export_upgrade_and_import_keeps_everyth
     postgres_admin_url, tmp_path: Path
 ):
     from movie_lottery.ops.cli import enable_migrations
-    from tests.postgres import create_database
+    from tests.support.postgres import create_database
 
     old_url = create_database(postgres_admin_url, "ml_move_from")
     alembic(old_url, "upgrade")

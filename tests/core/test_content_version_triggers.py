@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from movie_lottery.core.extensions import db
 from movie_lottery.downloads import queue as downloads
 from movie_lottery.downloads import status as torrent_status
-from tests.integration.test_torrent_status import HASH_A, QBIT, StubClient, add_movie, ask_download, install
+from tests.downloads.test_torrent_status import HASH_A, QBIT, StubClient, add_movie, ask_download, install
 
 WATCHED_TABLES = (
     "lottery", "lottery_movie", "library_movie", "download", "viewing", "poll", "poll_movie", "ballot",
@@ -335,7 +335,7 @@ def _triggers(database_url: str) -> dict[str, str]:
 def two_fresh_databases(request, tmp_path: Path) -> list[str]:
     if request.param == "sqlite":
         return [f"sqlite:///{tmp_path / name}.sqlite3" for name in ("a", "b")]
-    from tests.postgres import create_database
+    from tests.support.postgres import create_database
 
     admin = request.getfixturevalue("postgres_admin_url")
     return [create_database(admin, name) for name in ("ml_triggers_a", "ml_triggers_b")]

@@ -1,7 +1,7 @@
 """Every regular expression the app holds is linear in its input, and a field checks its length first.
 
 Found by walking the package: every compiled pattern at module level and every pattern a schema validates
-with, so a new one is covered without being listed. Each is timed on 1 MB worst cases (tests/worst_case.py)
+with, so a new one is covered without being listed. Each is timed on 1 MB worst cases (support/worst_case.py)
 as fullmatch, match and search, even though input reaches most of them only after a length check: a pattern
 must not be the thing that holds a worker.
 """
@@ -19,7 +19,7 @@ import movie_lottery
 from movie_lottery.core import validation as schemas
 from movie_lottery.web.api import schemas as api_schemas
 from movie_lottery.web.converters import TEXT_PATTERN
-from tests.worst_case import RUNS, within_bound_at_every_step, worst_value
+from tests.support.worst_case import RUNS, within_bound_at_every_step, worst_value
 
 
 def _modules():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from movie_lottery.core.same_movie import is_same_movie, normalise_text
-from tests.same_movie_cases import case_id, load_cases
+from tests.support.same_movie_cases import case_id, load_cases
 
 CASES = load_cases()
 

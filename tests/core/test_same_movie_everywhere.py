@@ -1,6 +1,6 @@
 """One "same movie" rule, through the API: a lottery refuses as a duplicate exactly what the library merges.
 
-Every pair of the shared table (tests/fixtures/same_movie_cases.json) goes into a lottery and into the
+Every pair of the shared table (tests/support/fixtures/same_movie_cases.json) goes into a lottery and into the
 library; the pairs whose names the input schema refuses outright (control characters) are left to the unit
 test, which runs the rule itself.
 """
@@ -12,8 +12,8 @@ import json
 
 from movie_lottery.core.errors import InvalidInput
 from movie_lottery.core.validation import load_movie
-from tests.integration.test_backup_export_import import export_text, run_import, wipe
-from tests.same_movie_cases import load_cases
+from tests.backup.test_backup_export_import import export_text, run_import, wipe
+from tests.support.same_movie_cases import load_cases
 
 
 def accepted_by_the_schema(movie: dict) -> bool:

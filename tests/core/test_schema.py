@@ -57,7 +57,7 @@ def test_flask_db_upgrade_builds_an_empty_sqlite(tmp_path):
 
 
 def test_flask_db_upgrade_builds_an_empty_postgres_from_a_render_style_url(postgres_admin_url, tmp_path):
-    from tests.postgres import create_database
+    from tests.support.postgres import create_database
 
     url = create_database(postgres_admin_url, "ml_cli_upgrade")
     render_style = url.replace("postgresql://", "postgres://", 1)

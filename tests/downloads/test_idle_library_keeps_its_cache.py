@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from movie_lottery.downloads import status as torrent_status
 from tests.conftest import require
-from tests.fakes.qbittorrent_nox import QbittorrentNox, available
+from tests.support.fakes.qbittorrent_nox import QbittorrentNox, available
 
 pytestmark = pytest.mark.qbittorrent
 

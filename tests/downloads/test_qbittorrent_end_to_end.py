@@ -1,4 +1,4 @@
-"""The whole download path against a REAL qbittorrent-nox, locked to loopback by tests/fakes/qbittorrent_nox.
+"""The whole download path against a REAL qbittorrent-nox, kept on loopback by support/fakes/qbittorrent_nox.
 
 Magnets are trackerless and added paused (``QBIT_ADD_PAUSED``), so nothing is fetched from anywhere.
 """
@@ -15,7 +15,7 @@ from movie_lottery.downloads import status as torrent_status
 from movie_lottery.downloads.status import EXTENSION_KEY, TorrentStatusService
 from movie_lottery.integrations.qbittorrent import TorrentClient
 from tests.conftest import require
-from tests.fakes.qbittorrent_nox import QbittorrentNox, available
+from tests.support.fakes.qbittorrent_nox import QbittorrentNox, available
 
 pytestmark = pytest.mark.qbittorrent
 

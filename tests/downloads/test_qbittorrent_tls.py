@@ -15,8 +15,8 @@ from movie_lottery.core.config import load_settings
 from movie_lottery.downloads import status as torrent_status
 from movie_lottery.downloads.status import EXTENSION_KEY, TorrentStatusService
 from tests.conftest import require
-from tests.fakes.qbittorrent_nox import QbittorrentNox, available
-from tests.integration.test_qbittorrent_end_to_end import add_and_ask, random_movie
+from tests.downloads.test_qbittorrent_end_to_end import add_and_ask, random_movie
+from tests.support.fakes.qbittorrent_nox import QbittorrentNox, available
 
 pytestmark = pytest.mark.qbittorrent
 

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 from movie_lottery.downloads import status as torrent_status
 from movie_lottery.downloads.status import EXTENSION_KEY, TorrentStatusService
-from tests.fakes.qbittorrent_fakes import BlackHoleServer
-from tests.integration.test_torrent_status import HASH_B, add_movie, ask_download
+from tests.downloads.test_torrent_status import HASH_B, add_movie, ask_download
+from tests.support.fakes.qbittorrent_fakes import BlackHoleServer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)]
 

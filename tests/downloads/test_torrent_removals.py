@@ -13,7 +13,7 @@ from movie_lottery.core.extensions import db
 from movie_lottery.core.models import Download
 from movie_lottery.downloads import status as torrent_status
 from movie_lottery.integrations.qbittorrent import TorrentClientError
-from tests.integration.test_torrent_status import (
+from tests.downloads.test_torrent_status import (
     HASH_A,
     HASH_B,
     QBIT,

@@ -1,7 +1,7 @@
 """qBittorrent misbehaving in every way we know: the site keeps answering at once, the breaker does its job.
 
 Real TorrentClient, real sockets on loopback: a refused port, a black hole that accepts and never answers,
-a wrong password, 500s and garbage JSON (tests/fakes/qbittorrent_fakes.py). And with qBittorrent not
+a wrong password, 500s and garbage JSON (tests/support/fakes/qbittorrent_fakes.py). And with qBittorrent not
 configured at all, not a single connection is attempted.
 """
 
@@ -15,7 +15,7 @@ import pytest
 
 from movie_lottery.downloads import status as torrent_status
 from movie_lottery.downloads.status import EXTENSION_KEY, THREAD_NAME, TorrentStatusService
-from tests.fakes.qbittorrent_fakes import BlackHoleServer, FakeQbitServer, refused_port
+from tests.support.fakes.qbittorrent_fakes import BlackHoleServer, FakeQbitServer, refused_port
 
 FAST_ENOUGH = 0.5  # seconds; anything waiting on the 6 s black hole would blow through this
 HASH = "c" * 40

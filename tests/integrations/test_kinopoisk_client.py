@@ -1,6 +1,6 @@
 """Kinopoisk integration: reference parsing, document parsing, typed errors and the HTTP kp_client.
 
-The client only ever talks to the local fake in tests/fakes/kinopoisk_server.py.
+The client only ever talks to the local fake in tests/support/fakes/kinopoisk_server.py.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from movie_lottery.integrations.kinopoisk import (
     parse_kinopoisk_ref,
     parse_movie,
 )
-from tests.fakes.kinopoisk_server import FakeKinopoiskServer
+from tests.support.fakes.kinopoisk_server import FakeKinopoiskServer
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "kinopoisk"
+FIXTURES = Path(__file__).resolve().parents[1] / "support" / "fixtures" / "kinopoisk"
 TOKEN = "test-token"
 FAST = {"connect_timeout": 0.5, "read_timeout": 0.5}
 # Generous: the client's own bound is about connect + read (+ one read timeout at worst) = 1.5 s here.

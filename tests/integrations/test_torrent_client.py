@@ -20,8 +20,8 @@ from movie_lottery.integrations.qbittorrent import (
     TorrentStatus,
     build_base_url,
 )
-from tests.fakes.qbittorrent_fakes import BlackHoleServer, FakeQbitServer, refused_port
-from tests.fakes.qbittorrent_nox import (
+from tests.support.fakes.qbittorrent_fakes import BlackHoleServer, FakeQbitServer, refused_port
+from tests.support.fakes.qbittorrent_nox import (
     QbittorrentNox,
     UnsafeQbittorrentConfigError,
     available,

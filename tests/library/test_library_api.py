@@ -11,7 +11,7 @@ from movie_lottery.core.extensions import db
 from movie_lottery.core.models import Download
 from movie_lottery.downloads import status as torrent_status
 from movie_lottery.web.page_cache import PageCache
-from tests.integration.test_torrent_status import QBIT, StubClient, install
+from tests.downloads.test_torrent_status import QBIT, StubClient, install
 
 HEX = "b45bfccfcd5301e94af8500b1a1863415346a91a"
 BASE32 = "WRN7ZT6NKMA6SSXYKAFRUGDDIFJUNKI2"  # the same 20 bytes

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import kinopoisk_settings
-from tests.integration.test_library_statuses import NEXT_YEAR, add, patch
-from tests.integration.test_query_counts import counting_statements
+from tests.library.test_library_statuses import NEXT_YEAR, add, patch
+from tests.web.test_query_counts import counting_statements
 
 
 def notes(client, movies: list[dict]) -> list:

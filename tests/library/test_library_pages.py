@@ -17,7 +17,7 @@ from movie_lottery.core.extensions import db
 from movie_lottery.downloads import status as torrent_status
 from movie_lottery.web.library_words import ru_day
 from movie_lottery.web.page_cache import PageCache
-from tests.integration.test_torrent_status import HASH_A, QBIT, StubClient, install, magnet
+from tests.downloads.test_torrent_status import HASH_A, QBIT, StubClient, install, magnet
 
 STATIC_JS = Path(__file__).resolve().parents[2] / "movie_lottery" / "static" / "js"
 TODAY = datetime.now(UTC).date()

@@ -12,8 +12,8 @@ import secrets
 
 import pytest
 
-from tests.integration.test_library_statuses import NEXT_YEAR, add, end_exclusions_yesterday, patch
-from tests.integration.test_query_counts import counting_statements
+from tests.library.test_library_statuses import NEXT_YEAR, add, end_exclusions_yesterday, patch
+from tests.web.test_query_counts import counting_statements
 
 
 def pick(client, query: str = "") -> list[dict]:

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from movie_lottery.core.extensions import db
 from movie_lottery.ops.cli import enable_migrations
 from tests.conftest import build_app
-from tests.same_movie_cases import case_id, load_cases
+from tests.support.same_movie_cases import case_id, load_cases
 
 MIGRATION = (
     Path(__file__).resolve().parents[2] / "migrations" / "versions" / "0007_library_statuses_and_viewings.py"

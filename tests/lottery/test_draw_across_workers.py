@@ -6,7 +6,7 @@ import json
 import threading
 import urllib.request
 
-from tests.gunicorn_server import GunicornServer
+from tests.support.gunicorn_server import GunicornServer
 
 
 def post_json(url: str, body: dict) -> tuple[int, dict]:

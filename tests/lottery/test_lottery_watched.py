@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from movie_lottery.lottery.service import winner_index
-from tests.integration.test_library_statuses import add, patch
+from tests.library.test_library_statuses import add, patch
 
 TODAY = datetime.now(UTC).date().isoformat()
 

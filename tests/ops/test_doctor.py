@@ -18,9 +18,9 @@ from movie_lottery.core.content_version import WATCHED_TABLES
 from movie_lottery.core.extensions import db
 from movie_lottery.ops import doctor
 from tests.conftest import build_app, kinopoisk_settings, migrate, require
-from tests.fakes.qbittorrent_fakes import BlackHoleServer, refused_port
-from tests.fakes.qbittorrent_nox import QbittorrentNox, available
-from tests.postgres import create_database
+from tests.support.fakes.qbittorrent_fakes import BlackHoleServer, refused_port
+from tests.support.fakes.qbittorrent_nox import QbittorrentNox, available
+from tests.support.postgres import create_database
 
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = ROOT / "migrations" / "versions"

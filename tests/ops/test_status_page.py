@@ -11,9 +11,9 @@ from movie_lottery.downloads import status as torrent_status
 from movie_lottery.integrations.qbittorrent import TorrentClientError
 from movie_lottery.web.api.search import KINOPOISK_EXTENSION
 from tests.conftest import build_app, kinopoisk_settings
-from tests.fakes.qbittorrent_fakes import BlackHoleServer, refused_port
-from tests.integration.test_admin_access import login
-from tests.integration.test_torrent_status import QBIT, StubClient, add_movie, ask_download, install
+from tests.downloads.test_torrent_status import QBIT, StubClient, add_movie, ask_download, install
+from tests.support.fakes.qbittorrent_fakes import BlackHoleServer, refused_port
+from tests.web.test_admin_access import login
 
 SECRETS = {
     "ADMIN_PASSWORD": "ADMINPASS-7c1d9e2f40",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tests.integration.test_content_version_triggers import (
+from tests.core.test_content_version_triggers import (
     _alembic,
     _triggers,
     engine_for,

@@ -12,8 +12,8 @@ import subprocess
 import sys
 import textwrap
 
-from tests.fakes.qbittorrent_fakes import BlackHoleServer
-from tests.gunicorn_server import ROOT
+from tests.support.fakes.qbittorrent_fakes import BlackHoleServer
+from tests.support.gunicorn_server import ROOT
 
 GREEN_CHILD = textwrap.dedent(
     """

@@ -12,7 +12,7 @@ import threading
 import time
 import urllib.request
 
-from tests.gunicorn_server import GunicornServer
+from tests.support.gunicorn_server import GunicornServer
 
 QUEUED = 500
 # /health touches no database: on PostgreSQL a page's query would yield by itself (green.py) and hide it.

@@ -20,9 +20,9 @@ import sqlalchemy as sa
 from movie_lottery.core.config import engine_options_for, normalize_database_url
 from movie_lottery.runtime.log_masking import mask_secrets
 from tests.conftest import require
-from tests.fakes.kinopoisk_server import FakeKinopoiskServer
-from tests.fakes.qbittorrent_nox import QbittorrentNox, available
-from tests.gunicorn_server import GunicornServer
+from tests.support.fakes.kinopoisk_server import FakeKinopoiskServer
+from tests.support.fakes.qbittorrent_nox import QbittorrentNox, available
+from tests.support.gunicorn_server import GunicornServer
 
 SECRETS = {
     "ADMIN_PASSWORD": "ADMINPASS-5e1f0c9a7b",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import urllib.request
 
-from tests.gunicorn_server import GunicornServer
+from tests.support.gunicorn_server import GunicornServer
 
 PAGES = ["/", "/history", "/library", "/api/torrents", "/health"]
 HTML_PAGES = {"/", "/history", "/library"}

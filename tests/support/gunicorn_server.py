@@ -9,9 +9,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tests.postgres import free_port
+from tests.support.postgres import free_port
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 APP_SPEC = "movie_lottery:create_app()"
 # Settings a developer's shell might carry that would change what is being tested.

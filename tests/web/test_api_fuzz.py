@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.conftest import build_app, kinopoisk_settings
-from tests.worst_case import BOUND_SECONDS, minimal, places, put, worst_value
+from tests.support.worst_case import BOUND_SECONDS, minimal, places, put, worst_value
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 TOKEN = "fuzz-bot-token"
@@ -119,7 +119,7 @@ class Stock:
             params["day"] = VIEWED_ON  # a day the stocked movies were watched
 
 
-# ---- worst-case input as explicit examples of every operation (tests/worst_case.py) -------------------
+# ---- worst-case input as explicit examples of every operation (tests/support/worst_case.py) ----------
 
 ADDRESS_SIZE = 64_000
 NESTING = 500  # far past the app's bound (32), still within what the fuzzer's own JSON encoder can write

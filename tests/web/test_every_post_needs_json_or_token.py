@@ -22,8 +22,8 @@ import pytest
 import sqlalchemy as sa
 
 from movie_lottery.core.extensions import db
-from tests.backup_collection import handmade_document
-from tests.integration.test_torrent_status import QBIT, StubClient, install
+from tests.downloads.test_torrent_status import QBIT, StubClient, install
+from tests.support.backup_collection import handmade_document
 
 PASSWORD = "correct horse"
 TOKEN = "bot-token"
@@ -299,7 +299,7 @@ def test_the_sites_own_scripts_and_forms_get_through_on_every_route(make_app, mo
         if endpoint == "auth.logout":
             continue  # it works (below), but would sign the admin out of the rest of the walk
         if mode == "open" and getattr(app.view_functions[endpoint], "is_owner_only", False):
-            continue  # the signed-in owner's alone, in every mode (tests/integration/test_site_modes.py)
+            continue  # the signed-in owner's alone, in every mode (tests/web/test_site_modes.py)
         rows = stock(app)  # fresh rows: the previous write may have used up the last ones
         url = dict(post_routes(app, rows))[endpoint]
         with app.app_context():

@@ -13,7 +13,7 @@ import pytest
 
 from movie_lottery.core.extensions import db
 from movie_lottery.lottery.service import create_lottery
-from tests.hostile_next import OFF_SITE_NEXT
+from tests.support.hostile_next import OFF_SITE_NEXT
 
 HOSTILE_NEXT = [
     *OFF_SITE_NEXT,

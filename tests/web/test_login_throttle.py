@@ -21,7 +21,7 @@ from movie_lottery.web.login_throttle import (
     succeeded,
     throttle_key,
 )
-from tests.gunicorn_server import GunicornServer
+from tests.support.gunicorn_server import GunicornServer
 
 NOW = 1_800_000_000
 
@@ -228,7 +228,7 @@ def test_migration_0004_adds_the_table_and_its_downgrade_takes_only_it_away(back
 
     from movie_lottery.ops.cli import enable_migrations
     from tests.conftest import build_app
-    from tests.postgres import create_database
+    from tests.support.postgres import create_database
 
     if backend == "sqlite":
         url = f"sqlite:///{tmp_path / 'migrations.sqlite3'}"

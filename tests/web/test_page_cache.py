@@ -14,7 +14,7 @@ from movie_lottery.core.extensions import db
 from movie_lottery.downloads import status as torrent_status
 from movie_lottery.integrations.qbittorrent import TorrentClientError
 from movie_lottery.web.page_cache import PageCache
-from tests.integration.test_torrent_status import HASH_A, QBIT, StubClient, add_movie, ask_download, install
+from tests.downloads.test_torrent_status import HASH_A, QBIT, StubClient, add_movie, ask_download, install
 
 MOVIES = [{"name": "Солярис", "year": 1972}, {"name": "Сталкер", "year": 1979}]
 

@@ -39,7 +39,7 @@ from movie_lottery.core.extensions import db
 from movie_lottery.downloads import status as torrent_status
 from movie_lottery.downloads.status import EXTENSION_KEY
 from movie_lottery.integrations.qbittorrent import TorrentClientError
-from tests.integration.test_torrent_status import QBIT, StubClient, install, magnet
+from tests.downloads.test_torrent_status import QBIT, StubClient, install, magnet
 
 EXAMPLES = int(os.environ.get("CACHE_MODEL_EXAMPLES", "12"))
 STEPS = 12

@@ -16,7 +16,7 @@ import pytest
 
 from movie_lottery.core.extensions import db
 from movie_lottery.lottery.service import create_lottery, draw
-from tests.integration.test_site_modes import every_get_url, sign_in, visitor
+from tests.web.test_site_modes import every_get_url, sign_in, visitor
 
 MOVIES = [{"name": "Тихая гавань", "year": 2019}, {"name": "Гавань", "year": 2008}]
 PASSWORD = {"ADMIN_PASSWORD": "correct horse"}

@@ -5,7 +5,7 @@ method="post">`` and ``formaction`` the library, history, builder and login page
 field is covered without being listed here; the walk is checked against the url_map.
 
 Each value ends in a control character (refused everywhere, but only at its end) or is a run a backtracking
-pattern could split many ways, and grows in steps to 1 MB (tests/worst_case.py): every answer must be a 4xx
+pattern could split many ways, and grows in steps to 1 MB (support/worst_case.py): every answer must be a 4xx
 with the error shape — JSON under /api, a page for forms — and come back within a second, many times the
 normal cost. Run on SQLite and PostgreSQL, open and locked (the API with the bearer token, the pages with
 the admin's session).
@@ -26,7 +26,7 @@ from flask import Response
 from werkzeug.test import EnvironBuilder
 
 from movie_lottery.web.request_limits import MAX_JSON_DEPTH, limit_for
-from tests.worst_case import (
+from tests.support.worst_case import (
     BOUND_SECONDS,
     CONTROL,
     minimal,

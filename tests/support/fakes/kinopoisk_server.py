@@ -1,4 +1,4 @@
-"""A local fake of api.kinopoisk.dev (v1.4) for tests, serving the fixtures in tests/fixtures/kinopoisk/.
+"""A local fake of api.kinopoisk.dev (v1.4) for tests, serving the fixtures in support/fixtures/kinopoisk/.
 
     with FakeKinopoiskServer(token="test-token") as server:
         client = KinopoiskClient("test-token", base_url=server.url)
