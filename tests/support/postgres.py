@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL cluster for the test session (or TEST_DATABASE_URL when one is given).
+"""A throwaway PostgreSQL cluster per test session, so one per pytest-xdist worker (or TEST_DATABASE_URL).
 
 initdb refuses to run as root, so as root the cluster belongs to the ``postgres`` user. The server listens
 on 127.0.0.1 only, on a free port below 32768, with fsync off: it is thrown away at the end.
@@ -119,8 +119,16 @@ class PostgresCluster:
 
 
 def create_database(admin_url: str, name: str) -> str:
-    """Create a database (autocommit, as CREATE DATABASE requires) and return its URL."""
+    """Create a database (autocommit, as CREATE DATABASE requires) and return its URL.
+
+    Under pytest-xdist the name carries the worker's id (``ml_test_gw1``): workers given one server through
+    TEST_DATABASE_URL would otherwise drop each other's databases.
+    """
     import psycopg2
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        name = f"{name}_{worker}"
 
     dsn = admin_url.replace("postgresql+psycopg2://", "postgresql://")
     connection = psycopg2.connect(dsn)
