@@ -28,12 +28,6 @@ def bot_headers():
     return {"Authorization": "Bearer bot-token-123"}
 
 
-def test_api_write_without_credentials_gets_401(locked_app):
-    response = locked_app.test_client().post("/api/lotteries", json={"movies": MOVIES})
-    assert response.status_code == 401
-    assert response.get_json()["error"]["code"] == "unauthorized"
-
-
 @pytest.mark.parametrize("path", ["/", "/history"])
 def test_admin_pages_redirect_to_login(locked_app, path):
     response = locked_app.test_client().get(path)
@@ -107,18 +101,6 @@ def test_admin_session_write_needs_the_csrf_header(locked_app):
     assert accepted.status_code == 201
 
 
-def test_bearer_token_lets_scripts_write_without_csrf(locked_app):
-    response = locked_app.test_client().post("/api/lotteries", json={"movies": MOVIES}, headers=bot_headers())
-    assert response.status_code == 201
-
-
-def test_wrong_bearer_token_is_refused(locked_app):
-    response = locked_app.test_client().post(
-        "/api/lotteries", json={"movies": MOVIES}, headers={"Authorization": "Bearer nope"}
-    )
-    assert response.status_code == 401
-
-
 def test_html_form_without_csrf_token_is_refused(locked_app):
     client = locked_app.test_client()
     login(client)
@@ -134,16 +116,6 @@ def test_login_is_throttled_after_repeated_failures(locked_app):
     throttled = login(client, "correct horse")
     assert throttled.status_code == 429
     assert "Слишком много неудачных попыток" in throttled.get_data(as_text=True)
-
-
-def test_login_redirect_never_leaves_the_site(locked_app):
-    client = locked_app.test_client()
-    page = client.get("/login?next=https://evil.example/").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    response = client.post(
-        "/login", data={"password": "correct horse", "csrf_token": token, "next": "//evil.example/"}
-    )
-    assert response.headers["Location"] == "/"
 
 
 def test_open_mode_api_write_without_cookie_is_served(client):

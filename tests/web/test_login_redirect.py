@@ -7,7 +7,6 @@ The payloads are what browsers (or a lenient proxy) read as another host; the ol
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin, urlsplit
 
 import pytest
 
@@ -89,15 +88,6 @@ def test_the_guard_sends_a_visitor_back_to_the_page_asked_for_with_its_query(loc
     location = done.headers["Location"]
     assert location == "/library?page=2&q=%D0%B3%D0%B0%D0%B2%D0%B0%D0%BD%D1%8C"
     assert client.get(location).status_code == 200
-
-
-@pytest.mark.parametrize("next_value", HOSTILE_NEXT, ids=short)
-def test_every_redirect_resolves_to_this_site(locked_app, next_value):
-    # However a client might read Location, joined to the login URL it stays on the same origin.
-    location = sign_in_with_next(locked_app.test_client(), next_value).headers["Location"]
-    for reading in (location, location.replace("\\", "/")):
-        joined = urlsplit(urljoin("http://site.test/login", reading))
-        assert (joined.scheme, joined.netloc) == ("http", "site.test")
 
 
 def _sign_in_from_the_login_page(client, login_url: str):
