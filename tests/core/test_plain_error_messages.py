@@ -18,7 +18,7 @@ from marshmallow import Schema, fields
 from movie_lottery.core import validation as schemas
 from movie_lottery.web.api import schemas as api_schemas
 
-PACKAGE = Path(schemas.__file__).resolve().parent
+PACKAGE = Path(schemas.__file__).resolve().parents[1]
 JARGON = re.compile(r"\b(null|none|true|false|nan|infinity|boolean|string|integer)\b", re.IGNORECASE)
 LEFT_IN_ENGLISH = re.compile(r"\b(not a valid|field may|invalid|missing data|unknown field|must be)\b", re.I)
 # Latin a message may carry: names of the format and of a link's parts, shown as the user writes them.

@@ -82,7 +82,7 @@ def test_procfile_has_release_and_web_processes():
 def test_env_example_documents_every_setting():
     documented = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.MULTILINE))
     read_by_config = set(
-        re.findall(r'environ\.get\("([A-Z_]+)"\)', (ROOT / "movie_lottery/config.py").read_text())
+        re.findall(r'environ\.get\("([A-Z_]+)"\)', (ROOT / "movie_lottery/core/config.py").read_text())
     )
     set_by_render = {"RENDER", "RENDER_GIT_COMMIT"}  # Render's own: nobody sets them by hand
     assert read_by_config - set_by_render <= documented

@@ -1,4 +1,4 @@
-"""psycopg2 under gevent (movie_lottery.green): a worker's other requests go on while one waits on PostgreSQL,
+"""psycopg2 under gevent (runtime/green.py): a worker's other requests go on while one waits on PostgreSQL,
 and a connect to a database that never answers still gives up after ``connect_timeout``.
 
 Each case runs in a child process patched as gunicorn_config.py patches the master: the wait callback is
@@ -21,7 +21,7 @@ GREEN_CHILD = textwrap.dedent(
     monkey.patch_all()
     import json, sys, time
     import gevent, psycopg2
-    from movie_lottery.green import make_psycopg2_green
+    from movie_lottery.runtime.green import make_psycopg2_green
     make_psycopg2_green()
 
     ticks = []
