@@ -33,6 +33,6 @@ worker_connections = 1000
 def when_ready(server) -> None:
     _shared_when_ready(server)
     # Kept-alive connections take turns (green.TakeTurns; guarded by
-    # tests/integration/test_kept_alive_connections_take_turns.py).
+    # tests/runtime/test_kept_alive_connections_take_turns.py).
     app = server.app.wsgi()
     app.wsgi_app = TakeTurns(app.wsgi_app)

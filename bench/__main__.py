@@ -20,10 +20,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import counting, seed, wrk
-from tests.fakes import qbittorrent_nox
-from tests.fakes.qbittorrent_fakes import BlackHoleServer, refused_port
-from tests.gunicorn_server import GunicornServer
-from tests.postgres import PostgresCluster, create_database
+from tests.support.fakes import qbittorrent_nox
+from tests.support.fakes.qbittorrent_fakes import BlackHoleServer, refused_port
+from tests.support.gunicorn_server import GunicornServer
+from tests.support.postgres import PostgresCluster, create_database
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"

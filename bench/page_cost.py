@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.group_seed import GroupIds, seed_group
-from tests.gunicorn_server import GunicornServer
+from tests.support.gunicorn_server import GunicornServer
 
 CGROUP = Path("/sys/fs/cgroup/cpu/ml-page-cost")
 QUOTA_US, PERIOD_US = 10_000, 100_000  # Render's free instance: 0.1 CPU

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
-from tests.postgres import PostgresCluster, create_database
+from tests.support.postgres import PostgresCluster, create_database
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -201,7 +201,7 @@ def app_context(app):
 
 @pytest.fixture(scope="session")
 def kinopoisk_server():
-    from tests.fakes.kinopoisk_server import FakeKinopoiskServer
+    from tests.support.fakes.kinopoisk_server import FakeKinopoiskServer
 
     with FakeKinopoiskServer(token="test-token", hang_seconds=5.0) as server:
         yield server

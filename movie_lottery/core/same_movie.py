@@ -5,7 +5,8 @@ Two movies are the same when they have the same Kinopoisk id; when either lacks 
 with the same title and year (remakes, a film and a series).
 
 The builder page checks the same rule before it sends a lottery: ``static/js/lib/same-movie.js`` mirrors it,
-and both are held to one table of cases (``tests/fixtures/same_movie_cases.json``). Change the three together.
+and both are held to one table of cases (``tests/support/fixtures/same_movie_cases.json``). Change the three
+together.
 The library stores ``normalise_text`` of each title and search text (``LibraryMovie.sort_title`` and
 ``search_text``, filled in by migration 0002 for old rows): a change here needs a migration to fill them anew.
 """

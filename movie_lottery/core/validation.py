@@ -41,7 +41,7 @@ HTTP_URL = rf"^https?://{_HOST}(?::[0-9]{{1,5}})?(?:/|[/?][^\s\x00-\x1f\x7f-\x9f
 class FullPattern(validate.Regexp):
     """A pattern the whole value must match; apispec shows it in the OpenAPI document as ``pattern``.
 
-    Every pattern here must stay linear in its input (tests/unit/test_input_patterns.py times each on 1 MB
+    Every pattern here must stay linear in its input (tests/core/test_input_patterns.py times each on 1 MB
     worst cases), and runs only after the field's length was accepted (``Text``).
     """
 
@@ -265,7 +265,7 @@ def first_message(messages: Any, labels: dict[str, str] = LABELS) -> str:
 
 
 # marshmallow's built-in messages, in the site's language: scripts read ``code``, people read ``message``.
-# Plain words, not the format's ("null", "true", "string"): tests/integration/test_plain_error_messages.py.
+# Plain words, not the format's ("null", "true", "string"): tests/core/test_plain_error_messages.py.
 _RUSSIAN = {
     "Missing data for required field.": "Обязательное поле",
     "Field may not be null.": "Не может быть пустым",

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from movie_lottery.core.same_movie import normalise_text
 from tests.e2e.test_lottery_flow import add_by_hand
-from tests.same_movie_cases import load_cases
+from tests.support.same_movie_cases import load_cases
 
 pytestmark = pytest.mark.e2e
 

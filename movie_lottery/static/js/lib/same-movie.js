@@ -1,5 +1,6 @@
 // When two movies are one: the server's rule (movie_lottery/core/same_movie.py), so the builder says so before
-// sending. Both are held to one table of cases, tests/fixtures/same_movie_cases.json: change them together.
+// sending. Both are held to one table of cases, tests/support/fixtures/same_movie_cases.json: change them
+// together.
 
 // Python's str.split() separators, exactly: JavaScript's \s also takes U+FEFF and leaves out U+001C–U+001F, U+0085.
 const SPACES = /[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;

@@ -18,7 +18,7 @@ Flask's own registration), so an upgrade of flask-smorest does not break it sile
   ``api_``) and the blueprint-to-Api map behind ``flask_smorest.current_api``, which only its ETag helpers
   use: the ETags of the polled reads are set by hand (``api.conditional_json``), so do not use
   ``@bp.etag`` here.
-tests/integration/test_openapi_document.py pins each of these.
+tests/web/test_openapi_document.py pins each of these.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ LONG_QUERY = f"Запрос длиннее {SEARCH_QUERY_MAX} символов"
 
 # Two visible characters and no control character anywhere. Spaces are collapsed before the check, and a
 # collapsed query has at least QUERY_MIN = 2 characters exactly when it has two visible ones (pinned by
-# tests/integration/test_search_api.py); the document shows this pattern for the query as sent, before
+# tests/search/test_search_api.py); the document shows this pattern for the query as sent, before
 # the collapse. Linear like VISIBLE: each run between the two visible characters it names is one pass.
 _NO_CONTROL = r"\x00-\x1f\x7f-\x9f"
 SEARCHABLE = rf"^[^\S{_NO_CONTROL}]*[^\s{_NO_CONTROL}][^{_NO_CONTROL}]*[^\s{_NO_CONTROL}][^\S{_NO_CONTROL}]*$"
