@@ -131,6 +131,10 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 @pytest.fixture(params=BACKENDS)
 def database_url(request, tmp_path) -> Iterator[str]:
     """A migrated, empty database: a fresh SQLite file, or the shared PostgreSQL one emptied after use."""
+    yield from empty_database(request, tmp_path)
+
+
+def empty_database(request, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         path = tmp_path / "test.sqlite3"
         shutil.copy(request.getfixturevalue("migrated_sqlite_template"), path)
