@@ -13,8 +13,8 @@ gc.disable()
 
 from gunicorn.glogging import Logger  # noqa: E402
 
-from movie_lottery.config import gunicorn_settings  # noqa: E402  (after gc.disable, on purpose)
-from movie_lottery.log_masking import MaskingFilter  # noqa: E402
+from movie_lottery.core.config import gunicorn_settings  # noqa: E402  (after gc.disable, on purpose)
+from movie_lottery.runtime.log_masking import MaskingFilter  # noqa: E402
 
 _env = gunicorn_settings()
 
@@ -61,8 +61,8 @@ def _app(server):
 
 
 def when_ready(server) -> None:
-    from movie_lottery.forking import prepare_for_workers
-    from movie_lottery.gunicorn_probe import settings_of
+    from movie_lottery.runtime.forking import prepare_for_workers
+    from movie_lottery.runtime.gunicorn_probe import settings_of
 
     cfg = server.cfg
     prepare_for_workers(_app(server), settings_of(cfg))
@@ -81,7 +81,7 @@ def pre_fork(server, worker) -> None:
     # replacement (max_requests, a crash) the master compiles them all, so no later worker's first
     # visitors wait for it.
     if worker.age > server.num_workers and not getattr(server, "templates_compiled", False):
-        from movie_lottery.forking import compile_templates
+        from movie_lottery.runtime.forking import compile_templates
 
         count = compile_templates(_app(server))
         server.templates_compiled = True
@@ -89,6 +89,6 @@ def pre_fork(server, worker) -> None:
 
 
 def post_fork(server, worker) -> None:
-    from movie_lottery.forking import forget_inherited_connections
+    from movie_lottery.runtime.forking import forget_inherited_connections
 
     forget_inherited_connections(_app(server))

@@ -2,7 +2,7 @@
 
 Start with ``gunicorn -c gunicorn_config.py "movie_lottery:create_app()"``. A bare ``gunicorn`` start reads
 ``gunicorn.conf.py``, which imports this file, so the settings cannot be lost by a forgotten ``-c``
-(that is how the previous deploy ran with a 30 s timeout and kept losing workers).
+(without them gunicorn's 30 s default timeout kills a worker on any slow request).
 
 Why gevent (README, "Slow clients"): with gthread, 8 connections that send half their headers, or a body
 trickling a byte a second, held all 2 × 4 threads and /health stopped answering. Under gevent a waiting
@@ -16,7 +16,7 @@ from gevent import monkey
 
 monkey.patch_all()
 
-from movie_lottery.green import TakeTurns, make_psycopg2_green  # noqa: E402  (after patching, on purpose)
+from movie_lottery.runtime.green import TakeTurns, make_psycopg2_green  # noqa: E402  (after patching, on purpose)
 
 make_psycopg2_green()
 
@@ -33,6 +33,6 @@ worker_connections = 1000
 def when_ready(server) -> None:
     _shared_when_ready(server)
     # Kept-alive connections take turns (green.TakeTurns; guarded by
-    # tests/integration/test_kept_alive_connections_take_turns.py).
+    # tests/runtime/test_kept_alive_connections_take_turns.py).
     app = server.app.wsgi()
     app.wsgi_app = TakeTurns(app.wsgi_app)

@@ -20,10 +20,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import counting, seed, wrk
-from tests.fakes import qbittorrent_nox
-from tests.fakes.qbittorrent_fakes import BlackHoleServer, refused_port
-from tests.gunicorn_server import GunicornServer
-from tests.postgres import PostgresCluster, create_database
+from tests.support.fakes import qbittorrent_nox
+from tests.support.fakes.qbittorrent_fakes import BlackHoleServer, refused_port
+from tests.support.gunicorn_server import GunicornServer
+from tests.support.postgres import PostgresCluster, create_database
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -338,7 +338,18 @@ def main() -> int:
     parser.add_argument("--sqlite", action="store_true", help="use SQLite instead of a throwaway PostgreSQL")
     parser.add_argument("--workers-only", action="store_true",
                         help="only the gevent/gthread side-by-side table (about 5 minutes)")  # fmt: skip
+    parser.add_argument("--page-cost", action="store_true",
+                        help="only each page's CPU with and without the page cache, and its wait at 0.1 CPU "
+                             "(PostgreSQL; about 2 minutes)")  # fmt: skip
+    parser.add_argument("--requests", type=int, default=40, help="--page-cost: requests per round")
+    parser.add_argument("--rounds", type=int, default=3, help="--page-cost: rounds; the median is reported")
+    parser.add_argument("--visits", type=int, default=9, help="--page-cost: visits per page at 0.1 CPU")
+    parser.add_argument("--pause", type=float, default=0.3, help="--page-cost: seconds between visits")
     args = parser.parse_args()
+    if args.page_cost:
+        from bench import page_cost
+
+        return finish(page_cost.run(args), "page-cost.md")
     if not wrk.available():
         print("wrk is missing: install it with `apt-get install wrk` (Debian package) and run again.")
         return 2
@@ -393,9 +404,9 @@ def main() -> int:
     return finish(text)
 
 
-def finish(text: str) -> int:
+def finish(text: str, name: str = "latest.md") -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "latest.md").write_text(text)
+    (RESULTS / name).write_text(text)
     print(text)
     return 0
 

@@ -26,9 +26,9 @@ def _movie(rng: random.Random, i: int) -> dict:
 def seed(database_url: str, lotteries: int = 1000, library: int = 1000) -> str:
     """Seed and return the id of a drawn lottery for the per-lottery API figure."""
     from movie_lottery import create_app
-    from movie_lottery.extensions import db
-    from movie_lottery.lottery import commitment_for, winner_index
-    from movie_lottery.models import LibraryMovie, Lottery, LotteryMovie, utcnow
+    from movie_lottery.core.extensions import db
+    from movie_lottery.core.models import LibraryMovie, Lottery, LotteryMovie, utcnow
+    from movie_lottery.lottery.service import commitment_for, winner_index
 
     rng = random.Random(20261129)
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench"})
@@ -66,8 +66,9 @@ BENCH_PARTICIPANT = "bench-participant-0000000000000000"  # the cookie whose bal
 
 def seed_poll(database_url: str, voters: int = 30) -> str:
     """An open approval poll of 12 movies with ``voters`` ballots; returns its id."""
-    from movie_lottery import create_app, polls
-    from movie_lottery.extensions import db
+    from movie_lottery import create_app
+    from movie_lottery.core.extensions import db
+    from movie_lottery.polls import service as polls
 
     rng = random.Random(13)
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench"})

@@ -14,15 +14,15 @@ from typing import Any  # noqa: E402
 
 from flask import Flask  # noqa: E402
 
-from . import process_info  # noqa: E402,F401  (notes when this process started, for /status)
-from .config import (  # noqa: E402
+from movie_lottery.core.config import (  # noqa: E402
     engine_options_for,
     kinopoisk_configured,
     load_settings,
     normalize_database_url,
     qbit_configured,
 )
-from .extensions import csrf, db  # noqa: E402
+from movie_lottery.core.extensions import csrf, db  # noqa: E402
+from movie_lottery.runtime import process_info  # noqa: E402,F401  (notes when this process started, for /status)
 
 log = logging.getLogger("movie_lottery")
 
@@ -55,11 +55,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.teardown_appcontext(_release_session)  # runs before Flask-SQLAlchemy's own teardown
     csrf.init_app(app)
 
-    from .web import register_web
+    from movie_lottery.web import register_web
 
     register_web(app)
 
-    from .cli import register_cli
+    from movie_lottery.ops.cli import register_cli
 
     register_cli(app)
 
@@ -83,7 +83,7 @@ def _release_session(_exc: BaseException | None) -> None:
 
 
 def _configure_logging() -> None:
-    from .log_masking import MaskingFilter
+    from movie_lottery.runtime.log_masking import MaskingFilter
 
     if not log.handlers and not logging.getLogger().handlers:
         handler = logging.StreamHandler()

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
-from tests.postgres import PostgresCluster, create_database
+from tests.support.postgres import PostgresCluster, create_database
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -59,13 +59,13 @@ def build_app(database_url: str, **overrides):
 def migrate(database_url: str) -> None:
     import flask_migrate
 
-    from movie_lottery.cli import enable_migrations
+    from movie_lottery.ops.migrations import enable_migrations
 
     app = build_app(database_url)
     enable_migrations(app)
     with app.app_context():
         flask_migrate.upgrade()
-        from movie_lottery.extensions import db
+        from movie_lottery.core.extensions import db
 
         db.engine.dispose()
 
@@ -104,7 +104,7 @@ def migrated_sqlite_template(tmp_path_factory) -> str:
 
 
 def _empty_tables(url: str) -> None:
-    from movie_lottery.extensions import db
+    from movie_lottery.core.extensions import db
 
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg2://", 1))
     # content_version keeps counting (the TRUNCATE bumps it): cached pages in a running process stay honest.
@@ -131,6 +131,10 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 @pytest.fixture(params=BACKENDS)
 def database_url(request, tmp_path) -> Iterator[str]:
     """A migrated, empty database: a fresh SQLite file, or the shared PostgreSQL one emptied after use."""
+    yield from empty_database(request, tmp_path)
+
+
+def empty_database(request, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         path = tmp_path / "test.sqlite3"
         shutil.copy(request.getfixturevalue("migrated_sqlite_template"), path)
@@ -142,17 +146,16 @@ def database_url(request, tmp_path) -> Iterator[str]:
 
 
 def stop_background_threads() -> None:
-    """End every torrent refresher and content-version listener this process started.
+    """End every torrent refresher this process started.
 
     Left running, they outlive their test and log a traceback each time their database goes away. On Python
     3.11 a traceback formatted in one thread while another thread parses code (werkzeug compiles each route
     it adds with ``ast``) can fail that parse with "AST constructor recursion depth mismatch": that failed
     a CI run in an app fixture's setup, under a burst of such tracebacks.
     """
-    from movie_lottery import content_version, torrent_status
+    from movie_lottery.downloads import status as torrent_status
 
     torrent_status.stop_all(timeout=10)
-    content_version.stop_all(timeout=10)
 
 
 @pytest.fixture(autouse=True)
@@ -172,7 +175,7 @@ def make_app(database_url: str) -> Iterator[Callable]:
         return app
 
     yield factory
-    from movie_lottery.extensions import db
+    from movie_lottery.core.extensions import db
 
     stop_background_threads()  # before the database is emptied
     for app in apps:
@@ -202,7 +205,7 @@ def app_context(app):
 
 @pytest.fixture(scope="session")
 def kinopoisk_server():
-    from tests.fakes.kinopoisk_server import FakeKinopoiskServer
+    from tests.support.fakes.kinopoisk_server import FakeKinopoiskServer
 
     with FakeKinopoiskServer(token="test-token", hang_seconds=5.0) as server:
         yield server
@@ -257,9 +260,9 @@ def start_server(database_url) -> Iterator[Callable[..., LiveServer]]:
         return server
 
     yield start
-    from movie_lottery.extensions import db
+    from movie_lottery.core.extensions import db
 
-    stop_background_threads()  # the content-version listener too: it was left running here
+    stop_background_threads()  # a refresher the server's requests woke
     for server in servers:
         server.stop()
         with server.app.app_context():

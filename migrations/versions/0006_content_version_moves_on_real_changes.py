@@ -11,7 +11,7 @@ old one (compared as text, so it holds for every column type, json included, and
 TRUNCATE has no transition tables and always bumps.
 SQLite: row triggers; the UPDATE one has a WHEN that compares every column, OLD against NEW. The column
 list is read from the tables when this migration runs, so a migration that adds a column to a watched table
-must recreate these triggers (tests/integration/test_content_version_triggers.py fails until it does).
+must recreate these triggers (tests/core/test_content_version_triggers.py fails until it does).
 
 Revision ID: 0006
 Revises: 0003

@@ -1,8 +1,10 @@
 """The web layer: blueprints for pages, the JSON API, health and login, plus the request rules.
 
-Every route is in the blueprint of the module that defines it, and each blueprint is named after its module:
-the endpoint ``library_pages.library_page`` is ``library_page`` in web/library_pages.py. register_web below
-lists them all.
+Every route is in the blueprint of the module that defines it, and the blueprint's name says which
+module: the endpoint ``library_pages.library_page`` is ``library_page`` in web/pages/library.py and
+``api_polls.get_poll`` is ``get_poll`` in web/api/polls.py (``health``, ``auth`` and ``api_docs`` are
+web/pages/health.py, web/auth.py and web/api/docs/pages.py). register_web below lists them all; route
+modules never import each other (import-linter's contracts in pyproject.toml).
 """
 
 from __future__ import annotations
@@ -11,34 +13,26 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from . import (
-        api_docs,
-        api_library,
-        api_lotteries,
-        api_polls,
-        api_ratings,
-        api_search,
-        api_torrents,
-        auth,
-        backup_pages,
-        converters,
-        errors,
-        filters,
-        health,
-        library_pages,
-        library_words,
-        openapi,
-        page_cache,
-        pages,
-        poll_pages,
-        request_limits,
-        security,
-        status_pages,
-        visitor_home,
-    )
+    from movie_lottery.web import visitor_home
+    from movie_lottery.web.api import library as api_library
+    from movie_lottery.web.api import lotteries as api_lotteries
+    from movie_lottery.web.api import polls as api_polls
+    from movie_lottery.web.api import ratings as api_ratings
+    from movie_lottery.web.api import search as api_search
+    from movie_lottery.web.api import torrents as api_torrents
+    from movie_lottery.web.api.docs import openapi
+    from movie_lottery.web.api.docs import pages as api_docs
+    from movie_lottery.web.guards import auth, converters, errors, request_limits, security
+    from movie_lottery.web.pages import backup as backup_pages
+    from movie_lottery.web.pages import health
+    from movie_lottery.web.pages import library as library_pages
+    from movie_lottery.web.pages import lottery as lottery_pages
+    from movie_lottery.web.pages import polls as polls_pages
+    from movie_lottery.web.pages import status as status_pages
+    from movie_lottery.web.rendering import filters, library_words, page_cache
 
     # HTML pages a person can land on (auth sends a sign-in back to one of them).
-    page_blueprints = [pages.bp, library_pages.bp, backup_pages.bp, poll_pages.bp, status_pages.bp]
+    page_blueprints = [lottery_pages.bp, library_pages.bp, backup_pages.bp, polls_pages.bp, status_pages.bp]
     # The JSON API under /api, described by /api/openapi.json in this order.
     api_blueprints = [
         api_library.bp,

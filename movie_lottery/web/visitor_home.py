@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Flask, g, session, url_for
 
-from .auth import is_admin
+from movie_lottery.web.guards.auth import is_admin
 
 LAST_LOTTERY_KEY = "last_lottery"
 
@@ -29,13 +29,13 @@ def forget_lottery(lottery_id: str) -> None:
 
 def home_url() -> str | None:
     if is_admin():
-        return url_for("pages.builder")
+        return url_for("lottery_pages.builder")
     if g.get("rendering_for_cache"):
         return None  # a kept page is served to every visitor alike: nobody's own lottery goes into it
     lottery_id = session.get(LAST_LOTTERY_KEY)
     if not isinstance(lottery_id, str):
         return None
-    return url_for("pages.lottery_page", lottery_id=lottery_id)
+    return url_for("lottery_pages.lottery_page", lottery_id=lottery_id)
 
 
 def init_app(app: Flask) -> None:

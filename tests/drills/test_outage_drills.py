@@ -14,10 +14,10 @@ import urllib.request
 import pytest
 import sqlalchemy as sa
 
-from movie_lottery.lottery import winner_index
+from movie_lottery.lottery.service import winner_index
 from tests.conftest import migrate, require
-from tests.gunicorn_server import GunicornServer
-from tests.postgres import PostgresCluster, create_database
+from tests.support.gunicorn_server import GunicornServer
+from tests.support.postgres import PostgresCluster, create_database
 
 pytestmark = pytest.mark.drills
 
@@ -164,7 +164,7 @@ def test_worker_killed_in_the_middle_of_a_draw_leaves_it_drawn_or_not_never_half
 
 
 def test_hanging_kinopoisk_answers_within_its_bound_and_the_site_is_unaffected(own_postgres, tmp_path):
-    from tests.fakes.kinopoisk_server import FakeKinopoiskServer
+    from tests.support.fakes.kinopoisk_server import FakeKinopoiskServer
 
     _, url = own_postgres
     with FakeKinopoiskServer(token="drill-token", hang_seconds=20) as kinopoisk:

@@ -16,7 +16,7 @@ from http.cookiejar import CookieJar
 
 import pytest
 
-from tests.gunicorn_server import GunicornServer
+from tests.support.gunicorn_server import GunicornServer
 
 pytestmark = [pytest.mark.drills, pytest.mark.postgres]
 

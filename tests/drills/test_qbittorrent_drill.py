@@ -15,9 +15,9 @@ import urllib.request
 
 import pytest
 
-from movie_lottery import torrent_status
+from movie_lottery.downloads import status as torrent_status
 from tests.conftest import require
-from tests.fakes.qbittorrent_nox import QbittorrentNox, available
+from tests.support.fakes.qbittorrent_nox import QbittorrentNox, available
 
 pytestmark = [pytest.mark.drills, pytest.mark.qbittorrent]
 

@@ -14,8 +14,8 @@ import urllib.request
 
 import pytest
 
-from tests.gunicorn_server import GunicornServer
-from tests.slow_clients import SlowClients
+from tests.support.gunicorn_server import GunicornServer
+from tests.support.slow_clients import SlowClients
 
 pytestmark = pytest.mark.drills
 

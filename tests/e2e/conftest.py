@@ -7,12 +7,12 @@ Chromium is launched only with the flags that keep it off the network (see the p
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import require
+from tests.conftest import BACKENDS, empty_database, require
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -26,6 +26,16 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost",
 ]
+# Browser tests check what the pages do, on SQLite; every database rule runs on both engines in the feature
+# tests. The two flows that carry a whole movie night (a lottery, a poll) run on PostgreSQL too.
+BOTH_ENGINES = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+
+
+@pytest.fixture(params=["sqlite"])
+def database_url(request, tmp_path) -> Iterator[str]:
+    yield from empty_database(request, tmp_path)
+
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.backup_collection import stock_collection
+from tests.support.backup_collection import stock_collection
 
 pytestmark = pytest.mark.e2e
 

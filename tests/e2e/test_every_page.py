@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from movie_lottery.extensions import db
-from movie_lottery.lottery import create_lottery, draw
-from tests.backup_collection import LIBRARY
+from movie_lottery.core.extensions import db
+from movie_lottery.lottery.service import create_lottery, draw
 from tests.e2e.conftest import DESKTOP, PHONE
+from tests.support.backup_collection import LIBRARY
 
 pytestmark = [pytest.mark.e2e, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
 

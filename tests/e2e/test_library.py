@@ -9,11 +9,11 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from movie_lottery import torrent_status
+from movie_lottery.downloads import status as torrent_status
 from tests.conftest import require
-from tests.fakes.qbittorrent_fakes import refused_port
-from tests.fakes.qbittorrent_nox import QbittorrentNox, available
-from tests.integration.test_library_api import TIHAYA
+from tests.library.test_library_api import TIHAYA
+from tests.support.fakes.qbittorrent_fakes import refused_port
+from tests.support.fakes.qbittorrent_nox import QbittorrentNox, available
 
 pytestmark = pytest.mark.e2e
 

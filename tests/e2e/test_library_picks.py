@@ -10,7 +10,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
-from movie_lottery.web.library_words import ru_day
+from movie_lottery.web.rendering.library_words import ru_day
 from tests.conftest import kinopoisk_settings
 from tests.e2e.conftest import DESKTOP, PHONE
 

@@ -8,7 +8,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.hostile_next import OFF_SITE_NEXT
+from tests.support.hostile_next import OFF_SITE_NEXT
 
 pytestmark = pytest.mark.e2e
 

@@ -7,7 +7,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.e2e
+from tests.e2e.conftest import BOTH_ENGINES
+
+pytestmark = [pytest.mark.e2e, BOTH_ENGINES]
 
 FROM_ELSEWHERE = {"X-Forwarded-For": "203.0.113.7"}
 MOVIES = [

@@ -10,8 +10,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from movie_lottery.extensions import db
-from movie_lottery.lottery import create_lottery, draw
+from movie_lottery.core.extensions import db
+from movie_lottery.lottery.service import create_lottery, draw
 from tests.conftest import kinopoisk_settings
 from tests.e2e.conftest import DESKTOP, PHONE
 

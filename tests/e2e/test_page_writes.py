@@ -1,6 +1,6 @@
 """The pages' own writes pass the site's request rule: each says JSON, with the page's CSRF token.
 
-Every fetch of the pages goes through static/js/api.js; a bodiless POST (the library's download button) is
+Every fetch of the pages goes through static/js/lib/api.js; a bodiless POST (the library's download button) is
 the case a cross-site form could imitate, so it is the one the server refuses without JSON or the token.
 """
 
@@ -11,7 +11,7 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 CALL = """async ([path, method]) => {
-  const { api } = await import('/static/js/api.js');
+  const { api } = await import('/static/js/lib/api.js');
   try { return (await api(path, { method })).status; } catch (error) { return [error.status, error.code]; }
 }"""
 

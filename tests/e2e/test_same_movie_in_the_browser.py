@@ -12,13 +12,13 @@ import unicodedata
 import pytest
 from playwright.sync_api import expect
 
-from movie_lottery.same_movie import normalise_text
+from movie_lottery.core.same_movie import normalise_text
 from tests.e2e.test_lottery_flow import add_by_hand
-from tests.same_movie_cases import load_cases
+from tests.support.same_movie_cases import load_cases
 
 pytestmark = pytest.mark.e2e
 
-MODULE = "/static/js/same-movie.js"
+MODULE = "/static/js/lib/same-movie.js"
 # The rule runs in the browser alone: one database backend is enough to serve the page.
 ONE_BACKEND = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from movie_lottery import milestones
+from movie_lottery.backup import milestones
 from movie_lottery.integrations.qbittorrent import TorrentClientError
-from tests.backup_collection import stock_collection
-from tests.integration.test_backup_reminders import set_milestone
-from tests.integration.test_torrent_status import QBIT, StubClient, install
+from tests.backup.test_backup_reminders import set_milestone
+from tests.downloads.test_torrent_status import QBIT, StubClient, install
+from tests.support.backup_collection import stock_collection
 
 pytestmark = pytest.mark.e2e
 

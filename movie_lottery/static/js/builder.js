@@ -3,9 +3,13 @@
 // The library's picks (its selection, «Случайные N») arrive in the page as `library-picks`; what the library
 // knows of each candidate («смотрели 3 марта», «исключён до 1 января») is the server's note, shown as given.
 
-import { api } from './api.js';
-import { metaText, posterElement, readJsonScript, toast } from './common.js';
-import { sameMovie } from './same-movie.js';
+import { api } from './lib/api.js';
+import { showError, toast } from './lib/errors.js';
+import { metaText, plural } from './lib/format.js';
+import { readJsonScript } from './lib/page.js';
+import { posterElement } from './lib/posters.js';
+import { sameMovie } from './lib/same-movie.js';
+import { setupSearch } from './lib/search.js';
 
 const DRAFT_KEY = 'ml:draft';
 const MIN = 2;
@@ -105,11 +109,6 @@ function render() {
   const missing = MIN - movies.length;
   createHint.hidden = missing <= 0;
   createHint.textContent = missing === 1 ? 'Нужен ещё 1 фильм.' : `Нужно ещё ${missing} фильма.`;
-}
-
-function showError(node, message) {
-  node.textContent = message || '';
-  node.hidden = !message;
 }
 
 function readForm() {
@@ -256,8 +255,7 @@ function takeLibraryPicks() {
   movies = picks.slice(0, MAX);
   saveDraft();
   const n = movies.length;
-  const word = n % 10 === 1 && n % 100 !== 11 ? 'фильм' : [2, 3, 4].includes(n % 10) && ![12, 13, 14].includes(n % 100) ? 'фильма' : 'фильмов';
-  toast(`Из библиотеки: ${n} ${word}${replaced ? ' — прежний список заменён' : ''}`, 'success', 6000);
+  toast(`Из библиотеки: ${n} ${plural(n, 'фильм', 'фильма', 'фильмов')}${replaced ? ' — прежний список заменён' : ''}`, 'success', 6000);
   return true;
 }
 
@@ -266,3 +264,4 @@ paintKind();
 
 render();
 if (!fromLibrary) refreshNotes();
+for (const root of document.querySelectorAll('[data-search]')) setupSearch(root);

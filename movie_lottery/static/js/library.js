@@ -5,31 +5,22 @@
 // sent from here, is answered with that card's parts. The page works without this script.
 // User data only ever goes in through textContent, or inside HTML the server rendered and escaped.
 
-import { api, csrfToken, submitForm } from './api.js';
-import { toast, toastAfterReload } from './common.js';
+import { api, csrfToken, submitForm } from './lib/api.js';
+import { toast, toastAfterReload } from './lib/errors.js';
+import { localToday } from './lib/format.js';
+import { fromHtml, sameFragment, swap } from './lib/fragments.js';
+import { keepLive } from './lib/live.js';
+import { setupSearch } from './lib/search.js';
 
 const FAST_MS = 5000; // something is downloading or queued
 const IDLE_MS = 30000; // nothing moving
 const CHECKING_MS = 2000; // the server has not heard from qBittorrent yet
 const MAX_BACKOFF_MS = 300000; // qBittorrent (or the site) unavailable: 30 s, 60 s, 120 s… up to 5 min
-const FOCUSABLE = 'button, summary, input, select, textarea, a[href]';
 
 const statusLine = document.getElementById('torrent-status');
 const configured = statusLine && statusLine.dataset.configured === '1';
 const list = document.getElementById('library-list');
 const cards = () => [...document.querySelectorAll('.library-card')];
-
-let timer = null;
-let failures = 0;
-let etag = null;
-
-// ---- the day, in the viewer's zone: a movie night is tonight here, whatever UTC says -----------------------
-
-function localToday() {
-  const now = new Date();
-  const pad = (n) => String(n).padStart(2, '0');
-  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
-}
 
 /** Make server-rendered HTML ready for this page: the page's own token in its forms, today's date. */
 function prepare(root) {
@@ -42,57 +33,12 @@ function prepare(root) {
 
 // ---- swapping server-rendered parts ---------------------------------------------------------------------
 
-/** A copy without what only this page changed (the token, open boxes, today, the countdown). */
-function normalised(node) {
-  const copy = node.cloneNode(true);
-  for (const input of copy.querySelectorAll('input[name="csrf_token"]')) input.setAttribute('value', '');
-  for (const box of copy.querySelectorAll('details')) box.removeAttribute('open');
-  for (const button of copy.querySelectorAll('button[data-today]')) button.setAttribute('value', '');
-  for (const input of copy.querySelectorAll('input[type="date"]')) input.removeAttribute('max');
-  for (const time of copy.querySelectorAll('time[data-countdown]')) {
-    if (time.dataset.serverText) time.textContent = time.dataset.serverText;
-    delete time.dataset.serverText;
-  }
-  for (const node of copy.querySelectorAll('[aria-busy]')) node.removeAttribute('aria-busy');
-  for (const node of copy.querySelectorAll('[data-busy]')) node.removeAttribute('data-busy');
-  return copy;
-}
-
-function fromHtml(html) {
-  const template = document.createElement('template');
-  template.innerHTML = html.trim();
-  return template.content.firstElementChild;
-}
-
-// The same control in the fresh part: by its accessible name, else by what it is (not its value: the heart's
-// flips between 1 and 0 as it is pressed).
-const focusKey = (node) => node.getAttribute('aria-label')
-  || [node.tagName, node.getAttribute('name'), node.getAttribute('formaction'), node.className, node.textContent.trim()].join('|');
-
-/** Put ``fresh`` in place of ``old`` unless they say the same; keep open boxes open and the focus. */
-function swap(old, fresh) {
-  prepare(fresh);
-  if (normalised(old).isEqualNode(normalised(fresh))) return false;
-  const open = new Set([...old.querySelectorAll('details[open]')].map((box) => box.className));
-  for (const box of fresh.querySelectorAll('details')) if (open.has(box.className)) box.open = true;
-  const focused = old.contains(document.activeElement) ? document.activeElement : null;
-  old.replaceWith(fresh);
-  if (focused) {
-    const candidates = [...fresh.querySelectorAll(FOCUSABLE)].filter((node) => !node.closest('[hidden]'));
-    const same = candidates.find((node) => focusKey(node) === focusKey(focused));
-    const target = same || candidates[0] || fresh.closest('.library-card').querySelector('.library-card__title');
-    if (target) {
-      if (!target.matches(FOCUSABLE)) target.tabIndex = -1;
-      target.focus();
-    }
-  }
-  return true;
-}
-
 const torrentKind = (card) => {
   const part = card.querySelector('[data-part="torrent"]');
   return part ? part.dataset.kind : null;
 };
+
+const cardTitle = (part) => part.closest('.library-card').querySelector('.library-card__title');
 
 /** Apply the parts the server sent for some cards: {"<id>": {"torrent": html, "marks": html}}. */
 function applyCards(parts, { announce = false } = {}) {
@@ -103,7 +49,9 @@ function applyCards(parts, { announce = false } = {}) {
     for (const [name, html] of Object.entries(byName)) {
       const old = card.querySelector(`[data-part="${name}"]`);
       const fresh = fromHtml(html);
-      if (old && fresh) swap(old, fresh);
+      if (!old || !fresh) continue;
+      prepare(fresh);
+      swap(old, fresh, { fallbackFocus: cardTitle });
     }
     const after = torrentKind(card);
     if (announce && before && before !== 'none' && before !== 'done' && after === 'done') {
@@ -134,7 +82,7 @@ function renderStatus(status) {
   fresh.className = 'torrent-status__body';
   fresh.innerHTML = status.html;
   statusLine.dataset.kind = status.kind;
-  if (!normalised(body).isEqualNode(fresh)) body.replaceWith(fresh);
+  if (!sameFragment(body, fresh)) body.replaceWith(fresh);
   countDown();
 }
 
@@ -146,64 +94,46 @@ function siteUnreachable() {
   reason.textContent = '';
 }
 
-// ---- polling ------------------------------------------------------------------------------------------------
-
-function schedule(ms) {
-  clearTimeout(timer);
-  timer = document.hidden ? null : setTimeout(poll, ms);
-}
-
-function backoff() {
-  failures += 1;
-  return Math.min(IDLE_MS * 2 ** (failures - 1), MAX_BACKOFF_MS);
-}
+// ---- keeping up with the downloads --------------------------------------------------------------------------
 
 function liveUrl(ids, parts = 'torrent') {
   const query = new URLSearchParams({ ids: ids.join(','), parts, back: list ? list.dataset.back : '/library' });
   return `/library/live?${query}`;
 }
 
-let lastAnswer = null;
+let unavailableAnswers = 0; // in a row: qBittorrent down, while the site answers
 
-async function poll() {
-  if (document.hidden) return;
-  let delay;
-  try {
-    const ids = cards().map((card) => card.dataset.movieId);
-    const answer = await api(liveUrl(ids), { etag });
-    if (answer.status !== 304) {
-      etag = answer.etag;
-      lastAnswer = answer.data;
-      renderStatus(lastAnswer.status);
-      applyCards(lastAnswer.cards, { announce: true });
-    }
-    const { poll: state } = lastAnswer;
-    if (!state.available && state.checked) {
-      delay = backoff();
-      // The server probes again at retry_at: ask right after that, not a whole back-off later.
-      if (state.breaker.retry_at) delay = Math.min(delay, Math.max(new Date(state.breaker.retry_at) - Date.now() + 2000, FAST_MS));
-      // Still closed: the server is counting failures and will soon name its next attempt; ask again shortly.
-      else if (state.breaker.state === 'closed') delay = Math.min(delay, CHECKING_MS);
-    } else {
-      failures = 0;
-      delay = !state.checked ? CHECKING_MS : state.active ? FAST_MS : IDLE_MS;
-    }
-  } catch {
-    siteUnreachable();
-    etag = null;
-    delay = backoff();
+/** When to ask again: soon while something moves, rarely when idle, backing off while qBittorrent is down. */
+function nextAsk(data, changed) {
+  if (changed) {
+    renderStatus(data.status);
+    applyCards(data.cards, { announce: true });
   }
-  schedule(delay);
+  const { poll: state } = data;
+  if (!state.available && state.checked) {
+    unavailableAnswers += 1;
+    let delay = Math.min(IDLE_MS * 2 ** (unavailableAnswers - 1), MAX_BACKOFF_MS);
+    // The server probes again at retry_at: ask right after that, not a whole back-off later.
+    if (state.breaker.retry_at) delay = Math.min(delay, Math.max(new Date(state.breaker.retry_at) - Date.now() + 2000, FAST_MS));
+    // Still closed: the server is counting failures and will soon name its next attempt; ask again shortly.
+    else if (state.breaker.state === 'closed') delay = Math.min(delay, CHECKING_MS);
+    return delay;
+  }
+  unavailableAnswers = 0;
+  return !state.checked ? CHECKING_MS : state.active ? FAST_MS : IDLE_MS;
 }
 
+const live = configured ? keepLive(() => liveUrl(cards().map((card) => card.dataset.movieId)), {
+  every: IDLE_MS,
+  firstIn: 0,
+  backoff: { first: IDLE_MS, max: MAX_BACKOFF_MS },
+  onAnswer: nextAsk,
+  onError: () => { siteUnreachable(); },
+}) : null;
+
 if (configured) {
-  document.addEventListener('visibilitychange', () => {
-    if (document.hidden) clearTimeout(timer);
-    else poll();
-  });
   setInterval(() => { if (!document.hidden) countDown(); }, 10000);
   countDown();
-  poll();
 }
 
 // ---- a card's forms, without a reload ---------------------------------------------------------------------
@@ -265,7 +195,7 @@ document.addEventListener('submit', async (event) => {
     } else {
       applyCards(data.cards);
       toast(data.message, data.kind || 'success');
-      if (configured) schedule(1500);
+      if (live) live.after(1500);
     }
   } catch (error) {
     toast(error.message, 'error');
@@ -396,3 +326,5 @@ if (currentTab) {
   const strip = currentTab.parentElement;
   if (strip.scrollWidth > strip.clientWidth) strip.scrollLeft = currentTab.offsetLeft - strip.offsetLeft - 16;
 }
+
+for (const root of document.querySelectorAll('[data-search]')) setupSearch(root);

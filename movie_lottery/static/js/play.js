@@ -1,8 +1,10 @@
 // Play page: one press, the reel spins while the server draws, then decelerates onto the server's winner.
 
-import { api } from './api.js';
-import { prefersReducedMotion, readJsonScript, toast, watchPosters } from './common.js';
-import { showWinner } from './winner.js';
+import { api } from './lib/api.js';
+import { toast } from './lib/errors.js';
+import { prefersReducedMotion, readJsonScript } from './lib/page.js';
+import { watchPosters } from './lib/posters.js';
+import { showWinner } from './lib/winner.js';
 
 const lottery = readJsonScript('lottery-data');
 const stage = document.querySelector('.reel-stage');

@@ -1,17 +1,27 @@
-// Poll page: a name, then the ballot (approval cards or a ranking), who has voted (polled with an ETag),
-// the result once shown, the tie-break checked in the browser, and the creator's controls.
+// Poll page: a name, then the ballot (approval cards or a ranking), and the creator's controls; the parts
+// that change while people vote (who has voted, the result, the close) are the server's, swapped in from the
+// page's /live twin; the tie-break is checked here, in the browser.
+//
+// The ballot is built here: it is this person's unsent draft, which changes on every tap, drag or key, and
+// the page around it is one rendering shared by everyone.
 
-import { api } from './api.js';
-import { metaText, posterElement, readJsonScript, toast } from './common.js';
-import { canVerify, pickIndex, sha256Hex } from './reel.js';
-import { showWinner } from './winner.js';
+import { api } from './lib/api.js';
+import { showError, toast } from './lib/errors.js';
+import { localizeTimes, metaText, plural } from './lib/format.js';
+import { fromHtml, swap } from './lib/fragments.js';
+import { keepLive } from './lib/live.js';
+import { setupLibraryAdd } from './lib/library-add.js';
+import { copyText, readJsonScript } from './lib/page.js';
+import { posterElement, watchPosters } from './lib/posters.js';
+import { setupRating } from './lib/rating.js';
+import { canVerify, pickIndex, sha256Hex } from './lib/reel.js';
 
 const POLL_MS = 3000;
 const MAX_BACKOFF_MS = 30000;
 const SWIPE_PX = 70;
 const NAME_MAX = 40;
 
-let poll = readJsonScript('poll-data');
+const poll = readJsonScript('poll-data');
 const manage = readJsonScript('manage-data');
 const $ = (id) => document.getElementById(id);
 const ranked = poll.method === 'ranked';
@@ -48,20 +58,6 @@ async function loadOwnBallot() {
   } else {
     $('name-panel').hidden = false;
   }
-}
-
-function showError(node, message) {
-  if (!node) return;
-  node.textContent = message || '';
-  node.hidden = !message;
-}
-
-function plural(n, one, few, many) {
-  const mod10 = n % 10;
-  const mod100 = n % 100;
-  if (mod10 === 1 && mod100 !== 11) return one;
-  if (mod10 >= 2 && mod10 <= 4 && (mod100 < 12 || mod100 > 14)) return few;
-  return many;
 }
 
 // ---- step 1: the name ------------------------------------------------------------------------------------
@@ -200,7 +196,7 @@ $('approval-back')?.addEventListener('click', () => {
   document.querySelectorAll('.vote-card')[current].querySelector('.vote-button--yes').focus();
 });
 $('approval-all')?.addEventListener('click', () => { showAll = !showAll; paintApproval(); });
-phone.addEventListener?.('change', () => (ranked ? null : paintApproval()));
+phone.addEventListener?.('change', () => (ranked || !$('approval') || $('approval').hidden ? null : paintApproval()));
 
 // ---- the veto (one per ballot) ---------------------------------------------------------------------------
 
@@ -418,32 +414,7 @@ $('withdraw-ballot')?.addEventListener('click', async () => {
   }
 });
 
-// ---- who has voted, and the creator's controls --------------------------------------------------------------
-
-function renderVoters() {
-  $('voter-count').textContent = String(poll.voters.length);
-  $('voters-empty').hidden = poll.voters.length > 0;
-  const canRemove = manage && poll.status === 'open';
-  $('voters').replaceChildren(...poll.voters.map((name) => {
-    const item = document.createElement('li');
-    item.className = 'voter';
-    const label = document.createElement('span');
-    label.className = 'voter__name';
-    label.textContent = name;
-    item.append(label);
-    if (canRemove) {
-      const remove = document.createElement('button');
-      remove.type = 'button';
-      remove.className = 'icon-button voter__remove';
-      remove.textContent = '✕';
-      remove.setAttribute('aria-label', `Убрать голос: ${name}`);
-      remove.title = 'Убрать голос';
-      remove.addEventListener('click', () => removeVoter(name));
-      item.append(remove);
-    }
-    return item;
-  }));
-}
+// ---- the creator's controls (their buttons may be swapped in with a part: listened for on the page) --------
 
 async function removeVoter(name) {
   if (!window.confirm(`Убрать голос «${name}»?`)) return;
@@ -458,233 +429,104 @@ async function removeVoter(name) {
   }
 }
 
-$('close-poll')?.addEventListener('click', async () => {
+async function closePoll(button) {
   if (!window.confirm('Закрыть голосование и подсчитать голоса? Потом голосовать будет нельзя.')) return;
-  const button = $('close-poll');
   button.disabled = true;
   try {
-    const { data } = await api(`/api/polls/${encodeURIComponent(poll.id)}/close`, {
-      method: 'POST', body: { token: manage.token },
-    });
-    update(data);
+    await api(`/api/polls/${encodeURIComponent(poll.id)}/close`, { method: 'POST', body: { token: manage.token } });
+    refresh();
   } catch (error) {
     button.disabled = false;
     showError($('manage-error'), error.message);
   }
+}
+
+document.addEventListener('click', (event) => {
+  const remove = event.target.closest('[data-remove-voter]');
+  if (remove) removeVoter(remove.dataset.removeVoter);
+  else if (event.target.closest('#close-poll')) closePoll(event.target.closest('#close-poll'));
+  else if (event.target.closest('#copy-poll-link')) {
+    copyText($('poll-link')).then(() => toast('Ссылка скопирована — отправьте её друзьям', 'success'));
+  }
 });
 
-$('copy-poll-link')?.addEventListener('click', async () => {
-  const input = $('poll-link');
-  try { await navigator.clipboard.writeText(input.value); } catch { input.select(); document.execCommand('copy'); }
-  toast('Ссылка скопирована — отправьте её друзьям', 'success');
-});
+// ---- the tie-break, checked in the browser ----------------------------------------------------------------
 
-// ---- the result: the winner, the counts or the head-to-head table, the tie-break -------------------------
-
-function cell(tag, text, className) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  node.textContent = text;
-  return node;
-}
-
-function renderCounts(result) {
-  const max = Math.max(1, ...result.counts);
-  const rows = poll.movies
-    .map((movie) => ({ movie, yes: result.counts[movie.position] }))
-    .sort((a, b) => b.yes - a.yes || a.movie.position - b.movie.position);
-  const list = document.createElement('ol');
-  list.className = 'tally';
-  list.setAttribute('aria-label', 'Сколько «да» у каждого фильма');
-  for (const { movie, yes } of rows) {
-    const item = document.createElement('li');
-    item.className = 'tally__row';
-    if (result.tied.includes(movie.position)) item.classList.add('is-top');
-    if (result.excluded.includes(movie.position)) item.classList.add('is-excluded');
-    item.append(cell('span', movie.name, 'tally__name'));
-    const bar = cell('span', '', 'tally__bar');
-    bar.style.setProperty('--share', String(yes / max));
-    item.append(bar, cell('span', `${yes} ${plural(yes, '«да»', '«да»', '«да»')}`, 'tally__count'));
-    const vetoes = result.vetoes[movie.position];
-    if (vetoes) item.append(cell('span', `вето × ${vetoes}`, 'tally__veto'));
-    list.append(item);
-  }
-  return list;
-}
-
-function renderPairwise(result) {
-  const wrap = document.createElement('div');
-  wrap.className = 'pairwise';
-  const explain = cell('p', 'В клетке — сколько участников поставили фильм строки выше фильма столбца. '
-    + 'Фильм, который выигрывает у каждого один на один, побеждает всегда. Если такого нет, побеждает фильм '
-    + 'с самыми сильными цепочками побед один на один (метод Шульце).', 'hint');
-  const scroller = document.createElement('div');
-  scroller.className = 'pairwise__scroll';
-  const table = document.createElement('table');
-  table.className = 'pairwise__table';
-  table.append(cell('caption', 'Один на один: строка против столбца'));
-  const head = document.createElement('tr');
-  head.append(cell('th', ''));
-  poll.movies.forEach((movie, i) => {
-    const th = cell('th', String(i + 1));
-    th.scope = 'col';
-    th.title = movie.name;
-    th.setAttribute('aria-label', movie.name);
-    head.append(th);
-  });
-  const thead = document.createElement('thead');
-  thead.append(head);
-  const tbody = document.createElement('tbody');
-  for (const a of poll.movies) {
-    const row = document.createElement('tr');
-    if (result.tied.includes(a.position)) row.className = 'is-top';
-    if (result.excluded.includes(a.position)) row.classList.add('is-excluded');
-    const th = cell('th', `${a.position + 1}. ${a.name}`);
-    th.scope = 'row';
-    row.append(th);
-    for (const b of poll.movies) {
-      if (a.position === b.position) { row.append(cell('td', '—', 'is-self')); continue; }
-      const wins = result.pairwise[a.position][b.position];
-      const losses = result.pairwise[b.position][a.position];
-      const td = cell('td', String(wins), wins > losses ? 'is-win' : wins < losses ? 'is-loss' : 'is-draw');
-      td.title = `«${a.name}» выше «${b.name}»: ${wins}, ниже: ${losses}`;
-      row.append(td);
-    }
-    tbody.append(row);
-  }
-  table.append(thead, tbody);
-  scroller.append(table);
-  wrap.append(explain, scroller);
-  return wrap;
-}
-
-function howItWon(result) {
-  const winner = names[result.winner];
-  if (result.tied.length > 1) {
-    const tied = result.tied.map((p) => `«${names[p]}»`).join(', ');
-    return `Ничья между ${tied} — решил барабан.`;
-  }
-  if (ranked) {
-    const others = poll.movies.filter((m) => m.position !== result.winner && !result.excluded.includes(m.position));
-    const beatsAll = others.every((m) => result.pairwise[result.winner][m.position] > result.pairwise[m.position][result.winner]);
-    if (beatsAll && others.length) {
-      const scores = others.map((m) => `${result.pairwise[result.winner][m.position]}:${result.pairwise[m.position][result.winner]}`);
-      return `«${winner}» выигрывает один на один у каждого фильма (${scores.join(', ')}).`;
-    }
-    return `«${winner}» побеждает по методу Шульце: у него самые сильные цепочки побед один на один.`;
-  }
-  return `«${winner}» набрал больше всех «да»: ${result.counts[result.winner]}.`;
-}
-
-function renderResult() {
-  const result = poll.result;
-  const panel = $('result-panel');
-  panel.hidden = !result;
-  if (!result) return;
-  $('result-heading').textContent = poll.status === 'closed' ? 'Итоги' : 'Промежуточный счёт';
-  const slot = $('result-winner');
-  if (result.winner !== null && poll.status === 'closed') {
-    const winner = poll.movies[result.winner];
-    showWinner(slot, $('winner-template'), winner);
-    slot.querySelector('[data-testid="winner-how"]').textContent = howItWon(result);
-  } else {
-    const leaders = result.tied.map((p) => `«${names[p]}»`).join(', ');
-    slot.replaceChildren(cell('p', result.tied.length > 1
-      ? `Сейчас поровну: ${leaders}. Если так и останется, при закрытии выберет барабан.`
-      : `Сейчас впереди ${leaders}.`, 'poll-leader'));
-  }
-  const body = [];
-  body.push(ranked ? renderPairwise(result) : renderCounts(result));
-  if (result.excluded.length) {
-    const vetoed = result.excluded.map((p) => `«${names[p]}»`).join(', ');
-    body.push(cell('p', `Под вето и не участвуют в подсчёте: ${vetoed}.`, 'hint'));
-  }
-  body.push(cell('p', `Голосов: ${result.ballots}.`, 'hint'));
-  $('result-body').replaceChildren(...body);
-}
-
-async function verify() {
+/** Recompute the commitment and the tie-break from ``check`` ({seed, tied, winner}) and say if they match. */
+async function verify(check) {
   const verdict = $('verdict');
-  if (!verdict || !poll.seed || !poll.result) return;
+  if (!verdict || !check || !check.seed) return;
   if (!canVerify()) {
     verdict.textContent = 'Браузер не умеет считать SHA-256 на этой странице (нужен HTTPS). Проверьте вручную — инструкция ниже.';
     return;
   }
-  const result = poll.result;
-  const tiedNames = result.tied.map((p) => names[p]);
-  const commitmentOk = (await sha256Hex(poll.seed)) === poll.commitment;
-  const picked = result.tied[await pickIndex(poll.seed, poll.id, tiedNames)];
-  const ok = commitmentOk && picked === result.winner;
+  const tiedNames = check.tied.map((p) => names[p]);
+  const commitmentOk = (await sha256Hex(check.seed)) === poll.commitment;
+  const picked = check.tied[await pickIndex(check.seed, poll.id, tiedNames)];
+  const ok = commitmentOk && picked === check.winner;
   verdict.dataset.state = ok ? 'ok' : 'bad';
   verdict.dataset.testid = 'tie-verdict';
   if (!commitmentOk) verdict.textContent = '✗ Не сходится: раскрытый seed не даёт опубликованный отпечаток.';
-  else if (!ok) verdict.textContent = `✗ Не сходится: по формуле выходит «${names[picked]}», а объявлен «${names[result.winner]}».`;
-  else if (result.tied.length > 1) verdict.textContent = `✓ Всё сходится: раскрытое число совпадает с отпечатком, и барабан среди ${tiedNames.length} ${plural(tiedNames.length, 'фильма', 'фильмов', 'фильмов')} с равным счётом выбирает «${names[picked]}».`;
+  else if (!ok) verdict.textContent = `✗ Не сходится: по формуле выходит «${names[picked]}», а объявлен «${names[check.winner]}».`;
+  else if (check.tied.length > 1) verdict.textContent = `✓ Всё сходится: раскрытое число совпадает с отпечатком, и барабан среди ${tiedNames.length} ${plural(tiedNames.length, 'фильма', 'фильмов', 'фильмов')} с равным счётом выбирает «${names[picked]}».`;
   else verdict.textContent = `✓ Всё сходится: раскрытое число совпадает с отпечатком; ничьей не было — «${names[picked]}» впереди по голосам.`;
 }
 
-// ---- keeping up: poll the API cheaply (ETag), show the close the moment it happens ----------------------------
+// ---- keeping up: the server's parts, asked for cheaply (ETag), the close shown the moment it happens -------
 
-let etag = null;
-let delay = POLL_MS;
-let timer = null;
+/** The tally's bars: their share comes as data (the Content-Security-Policy refuses style attributes in the
+ * server's HTML; a script may still set them). */
+function paintShares(root) {
+  for (const bar of root.querySelectorAll('.tally__bar[data-share]')) bar.style.setProperty('--share', bar.dataset.share);
+}
 
-function update(data) {
+function applyParts(parts) {
+  for (const [name, html] of Object.entries(parts)) {
+    const old = document.querySelector(`[data-part="${name}"]`);
+    const fresh = fromHtml(html);
+    if (!old || !fresh || !swap(old, fresh)) continue;
+    localizeTimes(old);
+    watchPosters(old);
+    paintShares(old);
+  }
+}
+
+function onAnswer(data, changed) {
+  if (!changed) return;
   const wasOpen = poll.status === 'open';
-  poll = data;
-  renderVoters();
-  renderResult();
+  poll.status = data.status;
+  applyParts(data.parts);
   if (wasOpen && poll.status === 'closed') {
-    $('poll-heading').textContent = 'Голосование закрыто';
-    $('poll-lead').textContent = poll.closed_by === 'deadline' ? 'Закрылось по сроку.' : 'Голоса подсчитаны.';
-    for (const id of ['name-panel', 'ballot-panel', 'poll-facts', 'secrecy-hint', 'ballot-loading']) { if ($(id)) $(id).hidden = true; }
-    if ($('manage-invite')) $('manage-invite').textContent = 'Итоги видны всем по этой ссылке.';
-    $('close-poll')?.remove();
-    const fairness = $('fairness');
-    if (!$('verdict')) {
-      const verdict = cell('div', 'Проверяем в вашем браузере…', 'verdict');
-      verdict.id = 'verdict';
-      verdict.setAttribute('role', 'status');
-      fairness.querySelector('h2').after(verdict);
-      const facts = fairness.querySelector('.fairness__facts');
-      facts.append(cell('dt', 'Раскрытое число (seed)'), cell('dd', poll.seed, 'mono'));
-      fairness.querySelector('p:not(.hint)')?.remove();
-    }
-    verify();
+    live.stop();
+    for (const id of ['name-panel', 'ballot-panel', 'secrecy-hint', 'ballot-loading']) { if ($(id)) $(id).hidden = true; }
+    verify(data.check);
     toast('Голосование закрыто — итоги готовы', 'success');
   }
 }
 
-async function refresh() {
-  clearTimeout(timer);
-  try {
-    const response = await api(`/api/polls/${encodeURIComponent(poll.id)}`, { etag });
-    delay = POLL_MS;
-    if (response.status !== 304) {
-      etag = response.etag;
-      update(response.data);
-    }
-  } catch (error) {
-    if (error.status === 404) { $('poll-lead').textContent = 'Это голосование удалили.'; return; }
-    delay = Math.min(delay * 2, MAX_BACKOFF_MS);
-  }
-  if (poll.status === 'open') timer = setTimeout(tick, delay);
-}
+const live = poll.status === 'open' ? keepLive($('voters-panel').dataset.live, {
+  every: POLL_MS,
+  // A kept page may predate the deadline: ask at once, and the first read that notices closes the poll.
+  firstIn: poll.deadline && new Date(poll.deadline) <= new Date() ? 0 : POLL_MS,
+  backoff: { first: 2 * POLL_MS, max: MAX_BACKOFF_MS },
+  onAnswer,
+  onError(error) {
+    if (error.status !== 404) return;
+    live.stop();
+    $('poll-lead').textContent = 'Это голосование удалили.';
+  },
+}) : null;
 
-function tick() {
-  if (document.hidden) { timer = setTimeout(tick, POLL_MS); return; }
-  refresh();
+/** Something this page sent changed the poll: show it now rather than at the next ask. */
+function refresh() {
+  if (live) live.now();
 }
 
 // ---- start ----------------------------------------------------------------------------------------------
 
-if (poll.status === 'open') {
-  loadOwnBallot();
-  // A kept page may predate the deadline: ask at once, and the first read that notices closes the poll.
-  const due = poll.deadline && new Date(poll.deadline) <= new Date();
-  timer = setTimeout(tick, due ? 0 : POLL_MS);
-}
-renderVoters();
-renderResult();
-verify();
-document.addEventListener('visibilitychange', () => { if (!document.hidden && poll.status === 'open') refresh(); });
+if (poll.status === 'open') loadOwnBallot();
+paintShares(document);
+if (poll.result) verify({ seed: poll.seed, tied: poll.result.tied, winner: poll.result.winner });
+const rating = $('rating');
+if (rating) setupRating(rating);
+setupLibraryAdd(poll.movies);

@@ -1,7 +1,10 @@
-// Result page: recompute the commitment and the winner in the browser (Web Crypto) and say if they match.
+// Result page: recompute the commitment and the winner in the browser (Web Crypto) and say if they match;
+// the rating of a watched winner and, for the admin, the library buttons.
 
-import { readJsonScript } from './common.js';
-import { canVerify, pickIndex as winnerIndex, sha256Hex } from './reel.js';
+import { setupLibraryAdd } from './lib/library-add.js';
+import { readJsonScript } from './lib/page.js';
+import { setupRating } from './lib/rating.js';
+import { canVerify, pickIndex as winnerIndex, sha256Hex } from './lib/reel.js';
 
 const lottery = readJsonScript('lottery-data');
 const verdict = document.getElementById('verdict');
@@ -27,3 +30,6 @@ async function verify() {
 }
 
 verify();
+const rating = document.getElementById('rating');
+if (rating) setupRating(rating);
+setupLibraryAdd(lottery.movies);

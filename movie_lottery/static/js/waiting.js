@@ -1,8 +1,9 @@
 // Waiting page: show the creator their play link, and poll until the winner is known.
 
-import { api } from './api.js';
-import { readJsonScript, toast } from './common.js';
-import { showWinner } from './winner.js';
+import { toast } from './lib/errors.js';
+import { keepLive } from './lib/live.js';
+import { copyText, readJsonScript } from './lib/page.js';
+import { showWinner } from './lib/winner.js';
 
 const lottery = readJsonScript('lottery-data');
 const POLL_MS = 2500;
@@ -25,44 +26,11 @@ function setupShare() {
 }
 
 copyButton.addEventListener('click', async () => {
-  try {
-    await navigator.clipboard.writeText(playLink.value);
-  } catch {
-    playLink.select();
-    document.execCommand('copy');
-  }
+  await copyText(playLink);
   copyButton.textContent = 'Скопировано ✓';
   toast('Ссылка скопирована — отправьте её тому, кто будет крутить', 'success');
   setTimeout(() => { copyButton.textContent = 'Скопировать'; }, 2500);
 });
-
-let etag = null;
-let delay = POLL_MS;
-
-async function poll() {
-  if (document.hidden) {
-    setTimeout(poll, POLL_MS);
-    return;
-  }
-  try {
-    const response = await api(`/api/lotteries/${encodeURIComponent(lottery.id)}`, { etag });
-    delay = POLL_MS;
-    if (response.status !== 304) {
-      etag = response.etag;
-      if (response.data.winner) {
-        announce(response.data.winner);
-        return; // drawn: stop polling
-      }
-    }
-  } catch (error) {
-    if (error.status === 404) {
-      document.getElementById('draw-status-text').textContent = 'Эту лотерею удалили.';
-      return;
-    }
-    delay = Math.min(delay * 2, MAX_BACKOFF_MS);
-  }
-  setTimeout(poll, delay);
-}
 
 function announce(winner) {
   document.querySelector('.pulse')?.remove();
@@ -79,4 +47,18 @@ function announce(winner) {
 }
 
 setupShare();
-setTimeout(poll, POLL_MS);
+const live = keepLive(`/api/lotteries/${encodeURIComponent(lottery.id)}`, {
+  every: POLL_MS,
+  backoff: { first: 2 * POLL_MS, max: MAX_BACKOFF_MS },
+  onAnswer(data, changed) {
+    if (changed && data.winner) {
+      live.stop(); // drawn: nothing more to wait for
+      announce(data.winner);
+    }
+  },
+  onError(error) {
+    if (error.status !== 404) return;
+    live.stop();
+    document.getElementById('draw-status-text').textContent = 'Эту лотерею удалили.';
+  },
+});

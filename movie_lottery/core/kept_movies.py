@@ -1,0 +1,52 @@
+"""Finding a kept movie: by its id, or by the same-movie rule. Every feature that touches the library
+(adding, downloads, viewings, backups) finds movies through here, so "the same movie" means one thing."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload, undefer
+
+from movie_lottery.core.errors import NotFound
+from movie_lottery.core.extensions import db
+from movie_lottery.core.models import LibraryMovie
+from movie_lottery.core.same_movie import is_same_movie, normalise_text
+
+ID_MAX = 2**31 - 1  # PostgreSQL's integer
+
+# The download joined (one row per movie at most), the viewings in one more statement for a whole page.
+MOVIE_LOADS = (
+    joinedload(LibraryMovie.download),
+    selectinload(LibraryMovie.viewings),
+    undefer(LibraryMovie.rating_sum),
+    undefer(LibraryMovie.rating_count),
+)
+
+
+def get_movie(movie_id: int) -> LibraryMovie:
+    # An id past the column's range names no movie; SQLite's driver would overflow on it.
+    movie = None
+    if 0 < movie_id <= ID_MAX:
+        movie = db.session.get(LibraryMovie, movie_id, options=MOVIE_LOADS)
+    if movie is None:
+        raise NotFound("Такого фильма в библиотеке нет", code="movie_not_found")
+    return movie
+
+
+def find_same_movie(kinopoisk_id: int | None, name: str, year: int | None) -> LibraryMovie | None:
+    """The stored movie this one is: same Kinopoisk id, or (when either lacks one) same title and year."""
+    if kinopoisk_id is not None:
+        found = db.session.scalar(sa.select(LibraryMovie).where(LibraryMovie.kinopoisk_id == kinopoisk_id))
+        if found is not None:
+            return found
+    same_title = db.session.scalars(
+        sa.select(LibraryMovie).where(
+            LibraryMovie.sort_title == normalise_text(name)[:200],
+            LibraryMovie.year.is_(None) if year is None else LibraryMovie.year == year,
+        )
+    )
+    given = {"kinopoisk_id": kinopoisk_id, "name": name, "year": year}
+    for movie in same_title:  # the column is cut at 200 characters: the rule itself decides
+        stored = {"kinopoisk_id": movie.kinopoisk_id, "name": movie.name, "year": movie.year}
+        if is_same_movie(given, stored):
+            return movie
+    return None

@@ -1,0 +1,1 @@
+"""qBittorrent wishes, stored before they are attempted, and the status snapshot the pages read."""

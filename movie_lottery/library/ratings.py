@@ -1,0 +1,176 @@
+"""Ratings after the night: once a lottery's or a poll's winner is marked watched, everyone with the link
+rates it 1–10 under their name.
+
+No password, as for ballots: the participant cookie of that lottery or poll is the rater (for a poll the same
+cookie its ballot has, so a voter may rate without giving the name again). A name is unique per lottery or
+poll by the same-movie rule's normalisation; in a poll it is also not another participant's ballot name,
+and a voter rates under their own ballot's name only.
+A later rating by the same participant replaces their score. Every rating names the library movie of the
+night's viewing, so the library card shows the group's average over every night of that movie.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from movie_lottery.core import reel
+from movie_lottery.core.errors import Conflict, InvalidInput
+from movie_lottery.core.extensions import db
+from movie_lottery.core.models import RATING_MAX, RATING_MIN, PollBallot, Rating, Viewing, utcnow
+from movie_lottery.core.same_movie import normalise_text
+from movie_lottery.lottery.service import get_lottery
+from movie_lottery.polls.service import MAX_BALLOTS, clean_name, find_ballot, get_poll, valid_participant
+
+KINDS = ("lottery", "poll")
+# Raters of one night, as a poll's ballots are capped: a script cannot bloat a night past it, and so a
+# backup never holds more ratings of a night than its import takes back.
+MAX_RATINGS = MAX_BALLOTS
+OPENS_AFTER = "оценки откроются, когда его отметят «Посмотрели»"
+NOT_WATCHED = {
+    "lottery": f"Победителя этой лотереи ещё не посмотрели — {OPENS_AFTER}",
+    "poll": f"Победителя этого голосования ещё не посмотрели — {OPENS_AFTER}",
+}
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A night's ratings as the page shows them: the average, how many, and this participant's own."""
+
+    watched: bool
+    average: float | None
+    count: int
+    mine: Rating | None
+    known_name: str | None  # the name this participant goes by here (their rating's, or their ballot's)
+    participant: str | None = None  # set after a rating: the cookie to give back
+
+
+def _column(kind: str):
+    return Rating.lottery_id if kind == "lottery" else Rating.poll_id
+
+
+def _night(kind: str, night_id: str) -> str:
+    """The lottery's or poll's id, or NotFound (the web layer routes only the two kinds)."""
+    if kind == "lottery":
+        return get_lottery(night_id).id
+    return get_poll(night_id, ballots=False).id
+
+
+def _watched_movie(kind: str, night_id: str) -> int | None:
+    """The library movie of that night's viewing, or None while not marked watched."""
+    link = Viewing.lottery_id if kind == "lottery" else Viewing.poll_id
+    return db.session.scalar(sa.select(Viewing.movie_id).where(link == night_id))
+
+
+def _own(kind: str, night_id: str, participant: str | None) -> Rating | None:
+    participant = valid_participant(participant)
+    if participant is None:
+        return None
+    return db.session.scalar(
+        sa.select(Rating).where(_column(kind) == night_id, Rating.participant == participant)
+    )
+
+
+def _summary(kind: str, night_id: str, participant: str | None, watched: bool) -> Summary:
+    count, total = db.session.execute(
+        sa.select(sa.func.count(Rating.id), sa.func.coalesce(sa.func.sum(Rating.score), 0)).where(
+            _column(kind) == night_id
+        )
+    ).one()
+    mine = _own(kind, night_id, participant)
+    known = mine.name if mine else None
+    if known is None and kind == "poll":
+        ballot = find_ballot(night_id, participant)
+        known = ballot.name if ballot else None
+    average = round(total / count, 2) if count else None
+    return Summary(watched=watched, average=average, count=count, mine=mine, known_name=known)
+
+
+def summary(kind: str, night_id: str, participant: str | None) -> Summary:
+    """What GET /api/ratings/<kind>/<id> answers: 404 for an unknown lottery or poll."""
+    night_id = _night(kind, night_id)
+    return _summary(kind, night_id, participant, _watched_movie(kind, night_id) is not None)
+
+
+def check_score(score: object) -> int:
+    if isinstance(score, bool) or not isinstance(score, int) or not RATING_MIN <= score <= RATING_MAX:
+        raise InvalidInput(f"Оценка — целое число от {RATING_MIN} до {RATING_MAX}", code="invalid_score")
+    return score
+
+
+def rate(
+    kind: str,
+    night_id: str,
+    participant: str | None,
+    *,
+    score: object,
+    name: object = None,
+    now: datetime | None = None,
+) -> Summary:
+    """Store or replace this participant's score of the night's winner; 409 ``not_watched`` before
+    «Посмотрели». The answer's ``participant`` is the cookie value to give back (new on a first rating)."""
+    night_id = _night(kind, night_id)
+    score = check_score(score)
+    movie_id = _watched_movie(kind, night_id)
+    if movie_id is None:
+        raise Conflict(NOT_WATCHED[kind], code="not_watched")
+    for attempt in range(2):
+        mine = _own(kind, night_id, participant)
+        given = name
+        if given is None:
+            known = _summary(kind, night_id, participant, True).known_name
+            if known is None:
+                raise InvalidInput("Как вас зовут? Оценка идёт под именем", code="name_required")
+            given = known
+        clean = clean_name(given)
+        key = normalise_text(clean)[:200]
+        if kind == "poll":
+            _refuse_another_voters_name(night_id, participant, key, clean)
+            _refuse_a_second_name(night_id, participant, key)
+        if mine is None:
+            raters = db.session.scalar(sa.select(sa.func.count(Rating.id)).where(_column(kind) == night_id))
+            if raters >= MAX_RATINGS:
+                raise Conflict(f"Здесь уже {MAX_RATINGS} оценок — больше не принимаем", code="ratings_full")
+            fresh = valid_participant(participant) or reel.new_token()
+            mine = Rating(participant=fresh, **{_column(kind).key: night_id})
+            db.session.add(mine)
+        mine.movie_id, mine.name, mine.name_key, mine.score, mine.rated_at = (
+            movie_id, clean, key, score, now or utcnow()
+        )  # fmt: skip
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            if attempt == 0 and _own(kind, night_id, participant) is not None:
+                continue  # the same participant's first rating landed a moment ago: replace it
+            raise _name_taken(clean) from None
+        result = _summary(kind, night_id, mine.participant, True)
+        return Summary(**{**result.__dict__, "participant": mine.participant})
+    raise _name_taken(str(name))  # pragma: no cover
+
+
+def _name_taken(name: str) -> Conflict:
+    return Conflict(f"Имя «{name}» здесь уже занято — добавьте, например, фамилию", code="name_taken")
+
+
+def _refuse_a_second_name(poll_id: str, participant: str | None, key: str) -> None:
+    """A voter is their ballot's name in that poll: rating under another would give one cookie two names
+    (and take the second from whoever it belongs to)."""
+    ballot = find_ballot(poll_id, participant)
+    if ballot is not None and ballot.name_key != key:
+        raise Conflict(
+            f"В этом голосовании вы — «{ballot.name}»: оценка идёт под этим именем", code="ballot_name"
+        )
+
+
+def _refuse_another_voters_name(poll_id: str, participant: str | None, key: str, name: str) -> None:
+    """In a poll a name is a participant's: another voter's ballot name is not free to rate under. The
+    ballots of a closed poll no longer change, so checking them here cannot race."""
+    owner = db.session.scalar(
+        sa.select(PollBallot.participant).where(PollBallot.poll_id == poll_id, PollBallot.name_key == key)
+    )
+    if owner is not None and owner != valid_participant(participant):
+        raise _name_taken(name)

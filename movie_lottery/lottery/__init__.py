@@ -1,0 +1,1 @@
+"""Lotteries: candidates, the verifiable draw, the winner."""

@@ -1,0 +1,1 @@
+"""Polls: creating, ballots, closing, and the pure counting of votes."""

@@ -1,0 +1,2 @@
+"""Process concerns: gevent glue, what the gunicorn master does before forking, per-process objects,
+log masking."""

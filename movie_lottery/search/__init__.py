@@ -1,0 +1,1 @@
+"""Kinopoisk search behind the database cache and the quota pause."""

@@ -1,0 +1,201 @@
+"""/api/polls: create a poll, cast and withdraw ballots, read it, close it, remove a ballot."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify
+
+from movie_lottery.core.models import LibraryMovie as LibraryMovieRow
+from movie_lottery.core.models import Poll as PollRow
+from movie_lottery.library import viewings
+from movie_lottery.polls import service as polls
+from movie_lottery.polls.service import StoredBallot
+from movie_lottery.web.api.docs.openapi import ApiBlueprint
+from movie_lottery.web.api.schemas.base import Linked, dump_text
+from movie_lottery.web.api.schemas.library import LibraryMovie, ViewingSchema
+from movie_lottery.web.api.schemas.polls import (
+    OWN_BALLOT,
+    POLL,
+    BallotSchema,
+    CreatedPoll,
+    ManageSchema,
+    OwnBallot,
+    Poll,
+    PollCreateSchema,
+)
+from movie_lottery.web.api.shared import conditional_json, conditional_read, no_content, poll_links
+from movie_lottery.web.guards.auth import public, signed_in_admin
+from movie_lottery.web.participants import participant_of, remember_participant
+from movie_lottery.web.rendering.page_cache import cached, keep_until
+
+bp = ApiBlueprint("api_polls", __name__, url_prefix="/api")
+
+# not_found: an id no poll can have (web.converters), refused before any query.
+NOT_FOUND = {404: ["poll_not_found", "not_found"]}
+CLOSED = {409: ["poll_closed"]}
+BALLOT_REFUSALS = [
+    "wrong_ballot",
+    "unknown_movie",
+    "duplicate_choice",
+    "veto_not_allowed",
+    "veto_conflict",
+    "name_required",
+]
+
+
+def poll_answer(poll: PollRow, *, admin: bool) -> Linked:
+    return Linked(poll, poll_links(poll.id, poll.manage_token if admin else None))
+
+
+@bp.post("/polls")
+@bp.arguments(PollCreateSchema())
+@bp.response(201, CreatedPoll)
+@bp.refuses({400: ["duplicate_movie"]})
+def create_poll(body: dict) -> Linked:
+    """Создать голосование
+
+    Кандидаты те же, что у лотереи (2–25, без повторов). В ответе — ссылка на голосование для всех и ссылка
+    управления с токеном для создателя: её сохраните. Как и лотерея, голосование сразу фиксирует `seed`
+    (`commitment`): он раскрывается при закрытии и разбивает ничью.
+    """
+    created = polls.create_poll(
+        body["movies"],
+        method=body["method"],
+        deadline=body["deadline"],
+        results=body["results"],
+        veto=body["veto"],
+        auto_download=body["auto_download"],
+    )
+    return poll_answer(created.poll, admin=True)
+
+
+@bp.get("/polls/<poll_id>")
+@public
+@conditional_read(bp, Poll)
+@bp.refuses(NOT_FOUND)
+def get_poll(poll_id: str) -> Response:
+    """Голосование
+
+    Его опрашивают страницы голосования. Кто проголосовал, видно всегда, как — только вместе с результатом:
+    при `live` пока открыто, иначе после закрытия. `seed` появляется после закрытия, ссылка управления —
+    только администратору. Голосование с прошедшим сроком закрывает (и подсчитывает) первое же чтение, которое
+    это заметит.
+    """
+    return conditional_json(_poll_text(poll_id, admin=signed_in_admin()))
+
+
+@cached()
+def _poll_text(poll_id: str, *, admin: bool) -> str:
+    """Kept until the data moves, like a lottery; an open poll's only until its deadline: the first read
+    after it closes the poll."""
+    poll = polls.get_poll(poll_id)  # 404 raises: nothing is kept
+    if poll.closed_at is None:
+        keep_until(poll.deadline)
+    return dump_text(POLL, poll_answer(poll, admin=admin))
+
+
+@bp.put("/polls/<poll_id>/ballot")
+@public
+@bp.arguments(BallotSchema())
+@bp.response(200, OwnBallot)
+@bp.refuses({400: BALLOT_REFUSALS, 409: ["poll_closed", "name_taken", "poll_full"], **NOT_FOUND})
+def put_ballot(body: dict, poll_id: str) -> Response:
+    """Проголосовать или заменить свой бюллетень
+
+    Весь бюллетень сразу или ничего: `approve` в голосовании одобрением, `ranking` в ранжировании и `veto`,
+    если в голосовании есть вето. Ответ ставит cookie участника (HttpOnly); следующий PUT с ней заменяет
+    бюллетень того же участника, и имя можно не присылать. После закрытия не принимается.
+    """
+    stored = polls.store_ballot(
+        poll_id,
+        participant_of(poll_id),
+        name=body["name"],
+        approve=body["approve"],
+        ranking=body["ranking"],
+        veto=body["veto"],
+    )
+    response = jsonify(OWN_BALLOT.dump(stored))
+    remember_participant(response, poll_id, stored.participant)
+    return response
+
+
+@bp.get("/polls/<poll_id>/ballot")
+@public
+@bp.response(200, OwnBallot)
+@bp.refuses({404: ["ballot_not_found", "poll_not_found", "not_found"]})
+def get_ballot(poll_id: str) -> StoredBallot:
+    """Свой бюллетень
+
+    Бюллетень участника по cookie этого запроса; без неё — 404 `ballot_not_found`.
+    """
+    poll = polls.get_poll(poll_id, ballots=False)
+    mine = polls.require_own_ballot(poll, participant_of(poll_id))
+    return polls.as_stored(mine, poll.method)
+
+
+@bp.delete("/polls/<poll_id>/ballot")
+@public
+@bp.response(204, description="Отозван")
+@bp.refuses({404: ["ballot_not_found", "poll_not_found", "not_found"], **CLOSED})
+def delete_ballot(poll_id: str) -> Response:
+    """Отозвать свой бюллетень
+
+    Бюллетень участника по cookie этого запроса, пока голосование открыто.
+    """
+    polls.delete_own_ballot(poll_id, participant_of(poll_id))
+    return no_content()
+
+
+@bp.post("/polls/<poll_id>/close")
+@public
+@bp.arguments(ManageSchema())
+@bp.response(200, Poll)
+@bp.refuses({403: ["bad_token"], **NOT_FOUND})
+def close_poll(body: dict, poll_id: str) -> Linked:
+    """Закрыть голосование и подсчитать
+
+    Нужен токен управления (или администратор). Бюллетени на этот момент считаются один раз, результат
+    записывается; повторное закрытие отвечает тем же результатом и тем же `seed`.
+    """
+    admin = signed_in_admin()
+    result = polls.close(poll_id, body["token"], by_admin=admin)
+    return poll_answer(result.poll, admin=admin)
+
+
+@bp.delete("/polls/<poll_id>/ballots/<name>")
+@public
+@bp.arguments(ManageSchema())
+@bp.response(204, description="Убран")
+@bp.refuses({403: ["bad_token"], 404: ["ballot_not_found", "poll_not_found", "not_found"], **CLOSED})
+def remove_ballot(body: dict, poll_id: str, name: str) -> Response:
+    """Убрать бюллетень участника
+
+    Нужен токен управления (или администратор), пока голосование открыто. Имя сравнивается как имена (регистр,
+    пробелы и ё/е не важны).
+    """
+    polls.remove_ballot(poll_id, name, body["token"], by_admin=signed_in_admin())
+    return no_content()
+
+
+@bp.post("/polls/<poll_id>/watched")
+@bp.arguments(ViewingSchema())
+@bp.response(200, LibraryMovie, description="Победитель в библиотеке, с просмотром")
+@bp.refuses({**NOT_FOUND, 409: ["not_closed", "conflict"]})
+def poll_watched(body: dict, poll_id: str) -> LibraryMovieRow:
+    """Отметить победителя просмотренным («Посмотрели»)
+
+    Как у лотереи: победитель попадает в библиотеку, если его там нет (тот же фильм по единому правилу),
+    получает просмотр на `date` (по умолчанию сегодня), связанный с этим голосованием, и статус
+    «посмотрели»; повтор с другой датой переносит этот просмотр. Пока голосование открыто — 409
+    `not_closed`. После отметки открываются оценки.
+    """
+    movie = viewings.mark_poll_watched(poll_id, body["date"])
+    return movie
+
+
+@bp.delete("/polls/<poll_id>")
+@bp.response(204, description="Удалено вместе с кандидатами и бюллетенями")
+@bp.refuses(NOT_FOUND)
+def delete_poll(poll_id: str) -> Response:
+    """Удалить голосование"""
+    polls.delete_poll(poll_id)
+    return no_content()

@@ -1,0 +1,54 @@
+"""/api/ratings/<kind>/<id>: the group rates a watched winner 1–10 (a lottery's or a poll's), and reads it.
+
+Public like a lottery's and a poll's own links: everyone with the link may rate, under the participant
+cookie of that lottery or poll (web.participants).
+"""
+
+from __future__ import annotations
+
+from flask import Response, jsonify
+
+from movie_lottery.library import ratings
+from movie_lottery.web.api.docs.openapi import ApiBlueprint
+from movie_lottery.web.api.schemas.ratings import RATING_SUMMARY, RatingSchema, RatingSummary
+from movie_lottery.web.guards.auth import public
+from movie_lottery.web.participants import participant_of, remember_participant
+
+bp = ApiBlueprint("api_ratings", __name__, url_prefix="/api")
+
+KIND = "<any(lottery, poll):kind>"
+NOT_FOUND = {404: ["lottery_not_found", "poll_not_found", "not_found"]}
+
+
+@bp.get(f"/ratings/{KIND}/<night_id>")
+@public
+@bp.response(200, RatingSummary)
+@bp.refuses(NOT_FOUND)
+def get_ratings(kind: str, night_id: str) -> ratings.Summary:
+    """Прочитать оценки победителя
+
+    Средняя оценка группы и число оценок, отмечен ли победитель как просмотренный (тогда оценки открыты),
+    а также оценка и имя участника из cookie этого запроса.
+    """
+    return ratings.summary(kind, night_id, participant_of(night_id, kind))
+
+
+@bp.put(f"/ratings/{KIND}/<night_id>")
+@public
+@bp.arguments(RatingSchema())
+@bp.response(200, RatingSummary)
+@bp.refuses({400: ["name_required"], 409: ["not_watched", "name_taken", "ballot_name"], **NOT_FOUND})
+def put_rating(body: dict, kind: str, night_id: str) -> Response:
+    """Оценить просмотренного победителя
+
+    `kind` — `lottery` или `poll`. Пока победитель не отмечен «Посмотрели», ответ — 409 `not_watched`.
+    Ответ ставит cookie участника этой лотереи или голосования (HttpOnly); следующий PUT с ней заменяет
+    оценку того же участника, и имя можно не указывать. В голосовании участника уже называет cookie его
+    бюллетеня: другое имя — 409 `ballot_name`.
+    """
+    summary = ratings.rate(
+        kind, night_id, participant_of(night_id, kind), score=body["score"], name=body["name"]
+    )
+    response = jsonify(RATING_SUMMARY.dump(summary))
+    remember_participant(response, night_id, summary.participant, kind)
+    return response

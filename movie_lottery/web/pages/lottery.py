@@ -1,0 +1,120 @@
+"""The lottery pages (builder, waiting, play, result) and the history, on the ``pages`` blueprint."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+
+from movie_lottery.core.config import kinopoisk_configured, qbit_configured
+from movie_lottery.core.errors import NotFound
+from movie_lottery.library import history as histories
+from movie_lottery.library import picks, viewings
+from movie_lottery.library.filters import utc_today
+from movie_lottery.lottery import service as lotteries
+from movie_lottery.polls import service as polls
+from movie_lottery.web.api.schemas.lotteries import LOTTERY
+from movie_lottery.web.guards.auth import is_admin, public
+from movie_lottery.web.library_params import picked_ids, picked_kind
+from movie_lottery.web.page_input import mark_watched_from_form, page_arg
+from movie_lottery.web.rendering.library_words import note_for
+from movie_lottery.web.rendering.page import collage_fetched_at, render_page
+from movie_lottery.web.rendering.page_cache import cached
+from movie_lottery.web.visitor_home import forget_lottery, remember_lottery
+
+bp = Blueprint("lottery_pages", __name__)
+
+
+def _builder_page(picked: list[dict] | None = None, kind: str = "lottery"):
+    config = current_app.config
+    return render_page(
+        "builder.html",
+        search_enabled=kinopoisk_configured(config),
+        downloads_enabled=qbit_configured(config),
+        picked=picked,
+        kind=kind,
+    )
+
+
+@bp.get("/")
+def builder():
+    """The lottery builder; ``?library=3,1,2`` opens it with those library movies as the candidates (the
+    library's selection and «Случайные N»), and ``&kind=poll`` with «Голосование» chosen, so a poll from the
+    library gets the builder's own settings. Never kept: it reads nothing but the backdrop, and renders in
+    about the time a kept page takes to serve."""
+    if request.args.get("library"):
+        today = utc_today()
+        chosen = picks.picked(picked_ids(request.args), today)
+        picked = [{**pick.candidate, "note": note_for(pick.marks, today)} for pick in chosen]
+        return _builder_page(picked=picked, kind=picked_kind(request.args))
+    return _builder_page()
+
+
+@bp.get("/l/<lottery_id>")
+@public
+def lottery_page(lottery_id: str):
+    lottery = _visited_lottery(lottery_id)
+    data = LOTTERY.dump(lottery)
+    if lottery.winner_position is not None:
+        return _result_page(lottery, data)
+    play_url = None
+    if is_admin():  # the owner on any device (in open mode everyone is): a lost link comes back here
+        play_url = url_for(
+            "lottery_pages.play_page", lottery_id=lottery.id, token=lottery.play_token, _external=True
+        )
+    return render_page("waiting.html", lottery=lottery, data=data, play_url=play_url)
+
+
+@bp.get("/l/<lottery_id>/play/<token>")
+@public
+def play_page(lottery_id: str, token: str):
+    lottery = _visited_lottery(lottery_id)  # the waiting page is no secret: home even for a mistyped link
+    if not lotteries.token_matches(lottery, token):
+        abort(404)  # a wrong token looks like no page at all: nothing to probe
+    data = LOTTERY.dump(lottery)
+    if lottery.winner_position is not None:
+        return _result_page(lottery, data)
+    return render_page("play.html", lottery=lottery, data=data, token=token)
+
+
+def _result_page(lottery, data: dict):
+    """The drawn lottery; the admin can say the winner was watched, and then everyone can rate it."""
+    watched_on = viewings.lottery_viewing_day(lottery.id)
+    return render_page("result.html", lottery=lottery, data=data, watched_on=watched_on, today=utc_today())
+
+
+@bp.post("/l/<lottery_id>/watched")
+def lottery_watched(lottery_id: str):
+    """«Посмотрели» on the result page, as a plain form (the page's script sends the same to
+    POST /api/lotteries/<id>/watched)."""
+    mark_watched_from_form(lambda day: viewings.mark_lottery_watched(lottery_id, day))
+    return redirect(url_for("lottery_pages.lottery_page", lottery_id=lottery_id))
+
+
+def _visited_lottery(lottery_id: str):
+    """The lottery a visitor opened, remembered as their home (see visitor_home); a deleted one forgotten."""
+    try:
+        lottery = lotteries.get_lottery(lottery_id)
+    except NotFound:
+        forget_lottery(lottery_id)
+        raise
+    remember_lottery(lottery.id)
+    return lottery
+
+
+@bp.get("/history")
+@cached(lambda: (collage_fetched_at(), utc_today()))  # «посмотрели 3 марта» names the year in another
+def history():
+    return render_page("history.html", page=histories.history_page(page_arg()), today=utc_today())
+
+
+@bp.post("/history/<lottery_id>/delete")
+def delete_lottery(lottery_id: str):
+    lotteries.delete_lottery(lottery_id)
+    flash("Лотерея удалена", "success")
+    return redirect(url_for("lottery_pages.history", page=request.form.get("page", "1")))
+
+
+@bp.post("/history/polls/<poll_id>/delete")
+def delete_poll(poll_id: str):
+    polls.delete_poll(poll_id)
+    flash("Голосование удалено", "success")
+    return redirect(url_for("lottery_pages.history", page=request.form.get("page", "1")))
