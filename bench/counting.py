@@ -19,7 +19,7 @@ TARGET_MS = 50.0
 # Times count() on fresh ballots each run (no grouping of identical ballots can help), median of RUNS.
 _TIMING = """
 import json, random, statistics, sys, time
-from movie_lottery.voting import APPROVAL, RANKED, Ballot, count
+from movie_lottery.polls.voting import APPROVAL, RANKED, Ballot, count
 movies, ballots, runs, kind = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 rng = random.Random(13)
 def ballot():
@@ -45,7 +45,7 @@ import json, pathlib, re, tracemalloc
 def rss():
     return int(re.search(r"VmRSS:\\s+(\\d+)", pathlib.Path("/proc/self/status").read_text()).group(1)) / 1024
 import random
-from movie_lottery.voting import RANKED, Ballot, count
+from movie_lottery.polls.voting import RANKED, Ballot, count
 rng = random.Random(1)
 ballots = [Ballot(ranking=tuple(rng.sample(range(25), 25))) for _ in range(1000)]
 tracemalloc.start()
