@@ -10,8 +10,10 @@ without ratings or a viewing's ``poll_id`` has none.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from movie_lottery.backup.write import (
@@ -28,6 +30,7 @@ from movie_lottery.backup.write import (
     TOP_KEYS,
     VIEWING_KEYS,
     canonical_number,
+    parse_timestamp,
     rating_order,
     timestamp,
 )
@@ -40,11 +43,13 @@ from movie_lottery.core.models import (
     RATING_MAX,
     RATING_MIN,
 )
+from movie_lottery.core.moments import check_recorded_moment
 from movie_lottery.core.same_movie import normalise_text
 from movie_lottery.core.validation import DETAIL_FIELDS, FIRST_FILM_YEAR, load_movie, parse_day
 from movie_lottery.integrations.magnet import InvalidMagnet, parse_magnet
 from movie_lottery.library.filters import effective_status, utc_today
 from movie_lottery.library.ratings import MAX_RATINGS
+from movie_lottery.library.viewings import check_exclusion_horizon, check_viewing_day
 from movie_lottery.lottery.service import commitment_for, validate_candidates, winner_index
 from movie_lottery.polls import voting
 from movie_lottery.polls.service import (
@@ -52,6 +57,7 @@ from movie_lottery.polls.service import (
     PARTICIPANT_PATTERN,
     ballots_from,
     check_ballot,
+    check_deadline,
     count_result,
 )
 
@@ -77,6 +83,9 @@ POLL_STATE_KEYS = ("closed_at", "closed_by", "result", "ballots")
 _LOTTERY_ID = re.compile(r"[A-Za-z0-9_-]{1,16}")
 _PLAY_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _SEED = re.compile(r"[0-9a-f]{64}")
+# A day field is checked by the API's own rule for it, by the field's name (library/viewings.py): a viewing
+# not in the future, an exclusion's end not beyond the API's horizon (one already past has simply ended).
+DAY_RULES = {"date": check_viewing_day, "excluded_until": check_exclusion_horizon}
 
 
 def refuse(where: str, message: str) -> InvalidInput:
@@ -172,11 +181,11 @@ def _marks(entry: dict, where: str, today: date | None = None) -> dict:
 def _day(value: Any, key: str, where: str) -> date:
     try:
         day = parse_day(value)
+        if day.year < FIRST_FILM_YEAR:
+            raise InvalidInput(f"Не раньше {FIRST_FILM_YEAR} года", code="invalid_date")
+        return DAY_RULES[key](day)
     except InvalidInput as exc:
         raise refuse(where, f"{key}: {exc.message[:1].lower()}{exc.message[1:]}") from None
-    if day.year < FIRST_FILM_YEAR:
-        raise refuse(where, f"{key}: не раньше {FIRST_FILM_YEAR} года")
-    return day
 
 
 def _viewings(raw: Any, where: str) -> list[dict]:
@@ -354,7 +363,12 @@ def check_poll_entry(raw: Any, index: int) -> dict:
     for key in ("veto", "auto_download"):
         if not isinstance(entry[key], bool):
             raise refuse(where, f"{key} — true или false")
-    deadline = _timestamp_field(entry, "deadline", where) if entry["deadline"] is not None else None
+    created_at = _timestamp_field(entry, "created_at", where)
+    deadline = None
+    if entry["deadline"] is not None:
+        # As create_poll took it, counted from the poll's creation: a deadline may lie ahead of today.
+        rule = partial(check_deadline, created_at=parse_timestamp(created_at))
+        deadline = _timestamp_field(entry, "deadline", where, rule)
     closed_at = _timestamp_field(entry, "closed_at", where) if entry["closed_at"] is not None else None
     closed_by = entry["closed_by"]
     if (closed_at is None) != (closed_by is None):
@@ -377,7 +391,7 @@ def check_poll_entry(raw: Any, index: int) -> dict:
         result = counted  # equal, and with its keys in the order a close stores them (the API's bytes)
     return {
         "id": poll_id,
-        "created_at": _timestamp_field(entry, "created_at", where),
+        "created_at": created_at,
         "method": method,
         "results": entry["results"],
         "veto": entry["veto"],
@@ -515,7 +529,11 @@ def _list(data: dict, key: str, where: str) -> list:
     return value
 
 
-def _timestamp_field(entry: dict, key: str, where: str) -> str:
+def _timestamp_field(
+    entry: dict, key: str, where: str, rule: Callable[[datetime], datetime] = check_recorded_moment
+) -> str:
+    """A moment in canonical form, within what the site could have recorded (core/moments.py) or, for a
+    poll's deadline, what create_poll takes."""
     value = entry.get(key)
     try:
         parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
@@ -523,7 +541,10 @@ def _timestamp_field(entry: dict, key: str, where: str) -> str:
         parsed = None
     if parsed is None or parsed.tzinfo is None:
         raise refuse(where, f"{key} — дата ISO 8601 с часовым поясом, например 2024-11-29T18:40:00Z")
-    return timestamp(parsed)
+    try:
+        return timestamp(rule(parsed))
+    except InvalidInput as exc:
+        raise refuse(where, f"{key}: {exc.message[:1].lower()}{exc.message[1:]}") from None
 
 
 def _unique(entries: list[dict], key: str, where: str, message: str) -> None:

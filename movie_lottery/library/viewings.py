@@ -60,6 +60,13 @@ def check_exclusion_end(day: date, today: date | None = None) -> date:
     today = today or utc_today()
     if day <= today:
         raise InvalidInput(UNTIL_IN_THE_PAST, code="invalid_date")
+    return check_exclusion_horizon(day, today)
+
+
+def check_exclusion_horizon(day: date, today: date | None = None) -> date:
+    """How far ahead an exclusion may end. A backup's import checks by it too; a day already past is not
+    refused there: that exclusion has simply ended (the movie is «want» again)."""
+    today = today or utc_today()
     if day.year > today.year + EXCLUSION_YEARS_AHEAD:
         message = f"Дата «не предлагать до» — не дальше {today.year + EXCLUSION_YEARS_AHEAD} года"
         raise InvalidInput(message, code="invalid_date")

@@ -60,6 +60,18 @@ class CreatedPoll:
     manage_token: str
 
 
+def check_deadline(deadline: datetime, created_at: datetime) -> datetime:
+    """A poll's deadline as the API takes it: after the poll's creation, and at most DEADLINE_MAX later.
+    The one rule: a backup's import checks a poll's deadline against its ``created_at`` by it too."""
+    if deadline.tzinfo is None:
+        raise InvalidInput("Срок — дата и время с часовым поясом", code="invalid_deadline")
+    if deadline <= created_at:
+        raise InvalidInput("Срок уже прошёл — выберите время позже", code="invalid_deadline")
+    if deadline > created_at + DEADLINE_MAX:
+        raise InvalidInput("Срок — не дальше чем через год", code="invalid_deadline")
+    return deadline
+
+
 def create_poll(
     raw_movies: object,
     *,
@@ -78,12 +90,7 @@ def create_poll(
         raise InvalidInput("Результаты: after_close или live", code="invalid_results")
     now = now or utcnow()
     if deadline is not None:
-        if deadline.tzinfo is None:
-            raise InvalidInput("Срок — дата и время с часовым поясом", code="invalid_deadline")
-        if deadline <= now:
-            raise InvalidInput("Срок уже прошёл — выберите время позже", code="invalid_deadline")
-        if deadline > now + DEADLINE_MAX:
-            raise InvalidInput("Срок — не дальше чем через год", code="invalid_deadline")
+        check_deadline(deadline, now)
 
     def build(poll_id: str) -> Poll:
         seed = reel.new_seed()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -41,6 +42,9 @@ from tests.support.postgres import create_database
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 EMPTY = {"format": "movie-lottery-backup", "version": 3, "library": [], "lotteries": [], "polls": []}
+
+# Later than anything the test wrote, and still a time the site's clock could have recorded (core/moments.py).
+LATER = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def export_text(app) -> str:
@@ -253,7 +257,7 @@ def test_an_import_fills_gaps_keeps_known_fields_and_the_earliest_added_date(app
     assert movie["rating"] == 7.4 and movie["year"] == 2019 and movie["info_hash"] == HASHES[0]
     assert movie["description"] == "Своё описание"  # a blank field in the file never wipes a known one
     assert movie["added_at"] == "2001-02-03T04:05:06.000007Z"
-    later = {**document, "library": [{**document["library"][0], "added_at": "2030-01-01T00:00:00Z"}]}
+    later = {**document, "library": [{**document["library"][0], "added_at": LATER}]}
     assert run_import(app, later).library.unchanged == 1  # a later date never replaces an earlier one
 
 
