@@ -16,6 +16,7 @@ from datetime import date, datetime
 from functools import partial
 from typing import Any
 
+from movie_lottery.backup.storable import refuse_unstorable_text
 from movie_lottery.backup.write import (
     BALLOT_KEYS,
     CANDIDATE_KEYS,
@@ -100,6 +101,13 @@ class Document:
     library: list[dict]
     lotteries: list[dict]
     polls: list[dict]
+
+
+def check_backup(data: Any) -> Document:
+    """Everything the import checks before it touches the database: the dry run an export is checked by
+    before it counts (verify.py), and the first step of every import. Raises InvalidInput naming the place."""
+    refuse_unstorable_text(data)
+    return check_document(data)
 
 
 def check_document(data: Any) -> Document:

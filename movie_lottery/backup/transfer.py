@@ -159,7 +159,7 @@ class ImportReport:
 
 def import_data(data: dict, dry_run: bool = False) -> ImportReport:
     """Restore a backup document (idempotent, all or nothing). Raises InvalidInput or Conflict."""
-    document = check.check_document(data)  # before anything touches the database
+    document = check.check_backup(data)  # before anything touches the database
     report = ImportReport(dry_run=dry_run)
     try:
         seen: set[int] = set()

@@ -439,6 +439,8 @@ class SiteMilestone(db.Model):
 
     name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Words for a milestone that needs them: why the backup taken ``at`` would not restore (0015).
+    detail: Mapped[str | None] = mapped_column(sa.Text)
 
 
 class KinopoiskUsage(db.Model):

@@ -127,17 +127,21 @@ def register_library_commands(app: Flask) -> None:
     )
     def library_export(output: Path | None) -> None:
         """Print the backup: the same data always gives the same bytes, so two backups can be diffed."""
-        from movie_lottery.backup.milestones import record_backup
-        from movie_lottery.backup.transfer import dumps_backup, export_data
+        from movie_lottery.backup.verify import UNRESTORABLE_FIX, UNRESTORABLE_TEXT, take_backup
 
-        body = dumps_backup(export_data()).encode("utf-8")
+        # Checked by the import's rules and recorded (backup/verify.py): `flask doctor`, /status and the
+        # library say when the last one that restores was taken, or what to fix.
+        taken = take_backup()
         if output is None:
             # Bytes, not text: the file is UTF-8 whatever the terminal's locale says.
-            click.echo(body, nl=False)
+            click.echo(taken.body, nl=False)
         else:
-            output.write_bytes(body)
+            output.write_bytes(taken.body)
             click.echo(f"Резервная копия записана в {output}", err=True)
-        record_backup()  # after it was written: `flask doctor`, /status and the library say when
+        if not taken.restores:
+            # Written all the same (it holds everything), but a script must notice: exit code 1.
+            click.echo(f"ВНИМАНИЕ: {UNRESTORABLE_TEXT} {taken.problem}. {UNRESTORABLE_FIX}", err=True)
+            raise click.exceptions.Exit(1)
 
     @library_group.command("import")
     @click.argument("file", type=click.File("rb"))

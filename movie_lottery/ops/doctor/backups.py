@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from movie_lottery.ops.doctor.verdicts import Check, ok, warn
+
+if TYPE_CHECKING:
+    from movie_lottery.backup.milestones import Unrestorable
 
 # Render's free PostgreSQL, as documented and reported (external-facts.md): it expires a fixed time after it
 # was created — 90 days in Render's docs as read here, 30 in a 2026 report — is then suspended, and deleted
@@ -41,7 +45,7 @@ def milestone_checks(database_host: str | None, on_render: bool, now: datetime |
     now = now or utcnow()
     return [
         free_database_check(known.database_started, render_database(database_host), now),
-        backup_check(known.backup_taken, known.database_started, holds_data, now),
+        backup_check(known.backup_taken, known.database_started, holds_data, now, known.unrestorable),
     ]
 
 
@@ -75,10 +79,22 @@ def free_database_check(started: datetime | None, on_render_database: bool, now:
     return ok(name, f"{since}; {plan}: {deadlines}")
 
 
-def backup_check(taken: datetime | None, started: datetime | None, holds_data: bool, now: datetime) -> Check:
+def backup_check(
+    taken: datetime | None,
+    started: datetime | None,
+    holds_data: bool,
+    now: datetime,
+    unrestorable: Unrestorable | None = None,
+) -> Check:
     from movie_lottery.backup.milestones import BACKUP_NUDGE_AFTER, Milestones, backup_overdue
 
     name = "Резервная копия"
+    if unrestorable is not None:  # newer than any that restores: the last backup cannot be counted on
+        from movie_lottery.backup.verify import UNRESTORABLE_FIX, UNRESTORABLE_TEXT
+
+        good = f"последняя годная — {taken:%d.%m.%Y %H:%M} UTC" if taken else "годной копии ещё не было"
+        failed = f"копия от {unrestorable.at:%d.%m.%Y %H:%M} UTC"
+        return warn(name, f"{failed}: {UNRESTORABLE_TEXT} {unrestorable.problem}; {good}", UNRESTORABLE_FIX)
     if taken is None and not holds_data:
         return ok(name, "копий ещё не было, но и терять пока нечего: в базе нет ни лотерей, ни фильмов")
     if taken is None:

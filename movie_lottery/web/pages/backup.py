@@ -14,23 +14,30 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, flash, redirect, request, url_for
 
-from movie_lottery.backup import milestones
 from movie_lottery.backup import transfer as backup
+from movie_lottery.backup.verify import take_backup
 from movie_lottery.core.errors import DomainError
 from movie_lottery.web.guards.auth import owner_only
 
 bp = Blueprint("backup_pages", __name__)
 
+# In the name of a file the import would refuse (ASCII: every browser keeps it as it is).
+UNRESTORABLE = "-NOT-RESTORABLE"
+
 
 @bp.get("/library/backup.json")
 @owner_only
 def library_backup():
-    body = backup.dumps_backup(backup.export_data()).encode("utf-8")
-    milestones.record_backup()  # /status, `flask doctor` and the library's nudge say when the last one was
-    # The date lives in the file name only: the body has no timestamp, so equal data stays equal bytes.
-    filename = f"movie-lottery-backup-{datetime.now(UTC):%Y-%m-%d}.json"
-    response = Response(body, mimetype="application/json")
+    # Checked by the import's rules and recorded: /status, `flask doctor` and the library page say when
+    # the last one that restores was taken, and what to fix when this one would not (backup/verify.py).
+    taken = take_backup()
+    # The date lives in the file name only: the body has no timestamp, so equal data stays equal bytes. A
+    # file that would not restore is still handed out (it holds everything), marked in its name.
+    mark = "" if taken.restores else UNRESTORABLE
+    filename = f"movie-lottery-backup-{datetime.now(UTC):%Y-%m-%d}{mark}.json"
+    response = Response(taken.body, mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["X-Backup-Check"] = "restores" if taken.restores else "unrestorable"
     response.headers["Cache-Control"] = "no-store"  # secrets: no proxy or browser cache keeps a copy
     return response
 

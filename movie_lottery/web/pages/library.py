@@ -142,10 +142,13 @@ def _library_cache_key() -> tuple:
 
 
 def backup_nudge() -> milestones.Milestones | None:
-    """For the admin: the dates to show when no backup is newer than a week and there is data to lose."""
+    """For the admin: the dates to show when the last backup would not restore (what to fix), or when no
+    backup is newer than a week and there is data to lose."""
     if not is_admin():
         return None
     known = milestones.read_milestones()
+    if known.unrestorable is not None:
+        return known
     if not milestones.backup_overdue(known, utc_today()) or not milestones.anything_to_lose():
         return None
     return known

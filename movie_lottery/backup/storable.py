@@ -1,0 +1,44 @@
+"""Text a database can store: the first thing a backup's import checks, over the whole document.
+
+JSON can spell what no column holds: ``"\\u0000"`` (PostgreSQL refuses NUL in text) and a lone surrogate
+``"\\ud800"`` (no UTF-8 encodes it: the driver fails, and an export of it could not even be written as
+UTF-8). A field's own rules decide what it accepts; this walk only makes sure that nothing unstorable
+reaches a rule that forgot it, or the database, and says where it is: ``library[12].genres[0]``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from movie_lottery.core.errors import InvalidInput
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def refuse_unstorable_text(data: Any) -> None:
+    """InvalidInput naming the first place (keys included) whose text holds NUL or a lone surrogate."""
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:  # by hand, not recursion: a deep document must not overflow the stack
+        path, value = stack.pop()
+        if isinstance(value, str):
+            _check(path, value)
+        elif isinstance(value, dict):
+            for key, item in reversed(list(value.items())):
+                _check(path, key, is_key=True)
+                stack.append((f"{path}.{key}" if path else key, item))
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{index}]", item) for index, item in reversed(list(enumerate(value))))
+
+
+def _check(path: str, text: str, is_key: bool = False) -> None:
+    found = _UNSTORABLE.search(text)
+    if found is None:
+        return
+    character = f"U+{ord(found.group()):04X}"
+    what = "нулевой символ" if found.group() == "\x00" else "одиночный суррогат"
+    place = f"{path or 'Резервная копия'}{': имя поля' if is_key else ''}"
+    raise InvalidInput(
+        f"{place}: недопустимый символ {character} ({what}) — такой текст нельзя сохранить",
+        code="invalid_backup",
+    )
