@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from movie_lottery.backup import milestones
 from movie_lottery.backup.check import check_backup
+from movie_lottery.backup.restorable import check_restores_into_empty
 from movie_lottery.backup.transfer import dumps_backup, export_data, loads_backup
 from movie_lottery.core.errors import InvalidInput
 
@@ -53,9 +54,10 @@ def take_backup() -> TakenBackup:
 
 
 def restore_problem(body: bytes) -> str | None:
-    """Why an upload of these bytes would be refused, in the import's words; None when it would pass."""
+    """Why an upload of these bytes into an empty database would be refused, in the import's words; None
+    when it would pass. In memory: the database is not read."""
     try:
-        check_backup(loads_backup(body))
+        check_restores_into_empty(check_backup(loads_backup(body)))
     except InvalidInput as exc:
         return exc.message
     return None
