@@ -8,16 +8,20 @@ reaches a rule that forgot it, or the database, and says where it is: ``library[
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 from movie_lottery.core.errors import InvalidInput
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def refuse_unstorable_text(data: Any) -> None:
     """InvalidInput naming the first place (keys included) whose text holds NUL or a lone surrogate."""
+    if not _may_hold_unstorable(data):
+        return
     stack: list[tuple[str, Any]] = [("", data)]
     while stack:  # by hand, not recursion: a deep document must not overflow the stack
         path, value = stack.pop()
@@ -29,6 +33,17 @@ def refuse_unstorable_text(data: Any) -> None:
                 stack.append((f"{path}.{key}" if path else key, item))
         elif isinstance(value, list):
             stack.extend((f"{path}[{index}]", item) for index, item in reversed(list(enumerate(value))))
+
+
+def _may_hold_unstorable(data: Any) -> bool:
+    """A fast look first (the walk costs ~0.3 s on a 4 MB backup, this ~0.05 s): the document as JSON text
+    keeps a surrogate as it is and spells NUL «\\u0000». A hit may be false (an escaped backslash before
+    «u0000»); the walk then decides."""
+    try:
+        text = json.dumps(data, ensure_ascii=False, check_circular=False)
+    except (TypeError, ValueError, RecursionError):
+        return True
+    return "\\u0000" in text or _SURROGATE.search(text) is not None
 
 
 def _check(path: str, text: str, is_key: bool = False) -> None:
