@@ -106,8 +106,9 @@ class Document:
 def check_backup(data: Any) -> Document:
     """Everything the import checks before it touches the database: the dry run an export is checked by
     before it counts (verify.py), and the first step of every import. Raises InvalidInput naming the place."""
-    refuse_unstorable_text(data)
-    return check_document(data)
+    document = check_document(data)  # first: a field's own rule says it in the words of its place
+    refuse_unstorable_text(data)  # then what no rule refused but no column can hold
+    return document
 
 
 def check_document(data: Any) -> Document:
