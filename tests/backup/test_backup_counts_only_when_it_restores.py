@@ -155,3 +155,22 @@ def test_the_same_movie_stored_twice_is_caught_as_the_import_into_an_empty_datab
     with empty.app_context(), pytest.raises(DomainError) as refused:
         import_data(loads_backup(body), dry_run=True)
     assert refused.value.message == problem
+
+
+def test_a_check_that_breaks_still_hands_the_file_out_and_counts_nothing(make_app, monkeypatch):
+    from movie_lottery.backup import verify
+
+    app = make_app(ADMIN_PASSWORD="correct horse", API_TOKEN="bot-token")
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = "Bearer bot-token"
+    sign_in(client)
+    stock_collection(client)
+
+    def broken(_document):
+        raise RuntimeError("a bug in the check")
+
+    monkeypatch.setattr(verify, "check_restores_into_empty", broken)
+    response = client.get("/library/backup.json")
+    assert response.status_code == 200 and response.get_data(as_text=True) == export_text(app)
+    assert response.headers["X-Backup-Check"] == "unrestorable"
+    assert known(app).backup_taken is None and "проверить её не удалось" in known(app).unrestorable.problem
