@@ -29,6 +29,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+import shutil
 import threading
 import warnings
 from dataclasses import dataclass, field
@@ -157,7 +158,7 @@ class Night:
 
 
 class FailedAnswer(AssertionError):
-    pass
+    """A broken promise: a 5xx, a valid text refused, bad text stored, a backup that does not restore."""
 
 
 class Databases:
@@ -171,8 +172,6 @@ class Databases:
 
     def fresh_pair(self) -> tuple[str, str]:
         if self.sqlite:
-            import shutil
-
             template = self.request.getfixturevalue("migrated_sqlite_template")
             n = next(self.count)
             urls = []
@@ -187,8 +186,8 @@ class Databases:
 
 
 def make_site(url: str):
-    app = build_app(url, ADMIN_PASSWORD=PASSWORD, API_TOKEN=TOKEN)
-    return app
+    """A locked site: the owner writes with the API token, the visitors' routes are public."""
+    return build_app(url, ADMIN_PASSWORD=PASSWORD, API_TOKEN=TOKEN)
 
 
 def dispose(app) -> None:
