@@ -20,23 +20,28 @@ Visitors: each new participant comes from an address of their own (``REMOTE_ADDR
 client's ``environ_base``), as friends on their own phones do; a per-address limit on new participants
 is therefore never what refuses them. The owner is the admin with the API token (Bearer).
 
-Bounded for ``make test`` (a fixed seed, so CI sees the same sequences); ``ROUND_TRIP_EXAMPLES=200``
-runs a long, random one. Find it with ``-m round_trip``.
+Bounded for ``make test`` (a fixed seed, so CI sees the same sequences); ``ROUND_TRIP_EXAMPLES=200
+ROUND_TRIP_RANDOM=1`` runs a long, random one, and ``ROUND_TRIP_LIST_ALL=1`` lists every kind of broken
+promise the run meets (with an example each) instead of shrinking the first. Find it with ``-m round_trip``.
 """
 
 from __future__ import annotations
 
+import base64
 import itertools
 import logging
 import os
+import random
+import re
 import shutil
 import threading
 import warnings
 from dataclasses import dataclass, field
+from typing import ClassVar
 from urllib.parse import quote
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -47,6 +52,7 @@ from hypothesis.stateful import (
 )
 
 from movie_lottery.backup.transfer import dumps_backup, export_data
+from movie_lottery.core import reel
 from movie_lottery.core.extensions import db
 from tests.conftest import _empty_tables, build_app, migrate, stop_background_threads
 from tests.support.postgres import create_database
@@ -56,6 +62,8 @@ pytestmark = pytest.mark.round_trip
 EXAMPLES = int(os.environ.get("ROUND_TRIP_EXAMPLES", "10"))
 STEPS = int(os.environ.get("ROUND_TRIP_STEPS", "30"))
 RANDOM = os.environ.get("ROUND_TRIP_RANDOM", "") not in ("", "0")
+# Every broken promise of the run listed once, with its first example, instead of the first one shrunk.
+LIST_ALL = os.environ.get("ROUND_TRIP_LIST_ALL", "") not in ("", "0")
 PASSWORD, TOKEN = "correct horse", "round-trip-api-token"
 OWNER = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -205,6 +213,25 @@ def snapshot(app) -> str:
             db.session.remove()
 
 
+class ReplayableSecrets:
+    """``secrets`` for core.reel, from a seeded generator: a lottery's winner and a poll's tie-break follow
+    from its seed and id, and the steps hypothesis may take next follow from the winners, so a sequence
+    replays (and shrinks) only if they come out the same each time."""
+
+    def __init__(self) -> None:
+        self.random, self.lock = random.Random(21), threading.Lock()
+
+    def token_bytes(self, size: int) -> bytes:
+        with self.lock:
+            return self.random.randbytes(size)
+
+    def token_hex(self, size: int) -> str:
+        return self.token_bytes(size).hex()
+
+    def token_urlsafe(self, size: int) -> str:
+        return base64.urlsafe_b64encode(self.token_bytes(size)).rstrip(b"=").decode("ascii")
+
+
 class Warnings(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
@@ -220,6 +247,8 @@ class RoundTrip(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.source_url, self.restore_url = self.databases.fresh_pair()
+        if hasattr(reel, "secrets"):
+            reel.secrets = ReplayableSecrets()
         self.app = make_site(self.source_url)
         self.owner = self.app.test_client()
         self.owner.environ_base.update(
@@ -678,6 +707,26 @@ class RoundTrip(RuleBasedStateMachine):
         self.expect(again.stdout_bytes == exported, "the restored site exports other bytes")
 
 
+class ListingRoundTrip(RoundTrip):
+    """ROUND_TRIP_LIST_ALL=1: goes on after a broken promise and lists each kind once."""
+
+    broken: ClassVar[dict[str, str]] = {}
+
+    def expect(self, holds: bool, failure: str) -> bool:
+        if not holds:
+            self.broken.setdefault(kind_of(failure), failure[:600])
+        return holds
+
+
+def kind_of(failure: str) -> str:
+    """The failure without what varies between examples: ids, names in «», request bodies, numbers."""
+    kind = re.sub(r"/[A-Za-z0-9_-]{8}(?=/|\s|$)", "/<id>", failure)
+    kind = re.sub(r"/\d+(?=/|\s|$)", "/<n>", kind)
+    kind = re.sub(r"(Голосование|Лотерея|lottery|poll) [A-Za-z0-9_-]{8}", r"\1 <id>", kind)
+    kind = re.sub(r"«[^»]*»", "«…»", re.sub(r"№\d+", "№", kind))
+    return re.sub(r" [\[{(].*", "", kind)[:160]
+
+
 @pytest.fixture(scope="session")
 def restore_postgres_url(postgres_admin_url: str) -> str:
     url = create_database(postgres_admin_url, "ml_round_trip_restore")
@@ -685,10 +734,13 @@ def restore_postgres_url(postgres_admin_url: str) -> str:
     return url
 
 
-def test_whatever_the_site_accepts_its_backup_restores(request, tmp_path, database_url):
+def test_whatever_the_site_accepts_its_backup_restores(request, tmp_path, database_url, monkeypatch):
     RoundTrip.databases = Databases(request, tmp_path, database_url)
+    if hasattr(reel, "secrets"):
+        monkeypatch.setattr(reel, "secrets", reel.secrets)  # each example sets its own; put back after
+    ListingRoundTrip.broken = {}
     run_state_machine_as_test(
-        RoundTrip,
+        ListingRoundTrip if LIST_ALL else RoundTrip,
         settings=settings(
             max_examples=EXAMPLES,
             stateful_step_count=STEPS,
@@ -696,5 +748,8 @@ def test_whatever_the_site_accepts_its_backup_restores(request, tmp_path, databa
             derandomize=not RANDOM,
             database=None,
             suppress_health_check=list(HealthCheck),
+            **({"phases": [Phase.generate]} if LIST_ALL else {}),
         ),
     )
+    listed = "\n\n".join(f"{kind}\n    e.g. {example}" for kind, example in ListingRoundTrip.broken.items())
+    assert not listed, f"{len(ListingRoundTrip.broken)} kinds of broken promise:\n\n{listed}"
