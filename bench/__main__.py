@@ -341,8 +341,17 @@ def main() -> int:
     parser.add_argument("--page-cost", action="store_true",
                         help="only each page's CPU with and without the page cache, and its wait at 0.1 CPU "
                              "(PostgreSQL; about 2 minutes)")  # fmt: skip
-    parser.add_argument("--requests", type=int, default=40, help="--page-cost: requests per round")
-    parser.add_argument("--rounds", type=int, default=3, help="--page-cost: rounds; the median is reported")
+    parser.add_argument("--write-cost", action="store_true",
+                        help="only the guarded writes' CPU and wait: a ballot PUT (new and changed), "
+                             "a library add (new and again) and a full export (PostgreSQL)")  # fmt: skip
+    parser.add_argument("--write-scale", type=float, default=1.0,
+                        help="--write-cost: the seeded group's size (1 = as --page-cost; 0.05 to check "
+                             "it runs)")  # fmt: skip
+    parser.add_argument("--exports", type=int, default=5, help="--write-cost: exports per round")
+    parser.add_argument("--requests", type=int, default=40,
+                        help="--page-cost, --write-cost: requests per round")  # fmt: skip
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="--page-cost, --write-cost: rounds; the median is reported")  # fmt: skip
     parser.add_argument("--visits", type=int, default=9, help="--page-cost: visits per page at 0.1 CPU")
     parser.add_argument("--pause", type=float, default=0.3, help="--page-cost: seconds between visits")
     args = parser.parse_args()
@@ -350,6 +359,10 @@ def main() -> int:
         from bench import page_cost
 
         return finish(page_cost.run(args), "page-cost.md")
+    if args.write_cost:
+        from bench import write_cost
+
+        return finish(write_cost.run(args), "write-cost.md")
     if not wrk.available():
         print("wrk is missing: install it with `apt-get install wrk` (Debian package) and run again.")
         return 2
