@@ -427,6 +427,18 @@ class LoginAttempt(db.Model):
     attempts: Mapped[int] = mapped_column(sa.Integer)
 
 
+class AdminSession(db.Model):
+    """One admin sign-in, alive until logout deletes it or it is older than the session's lifetime
+    (web/guards/admin_sessions.py). The signed cookie names its row, so a copied cookie dies with it.
+    Not watched by the content-version triggers: no page shows it.
+    """
+
+    __tablename__ = "admin_session"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class SiteMilestone(db.Model):
     """When something happened to the site's data, by name (milestones.py): when this database was first set
     up (stamped by migration 0009) and when a backup was last taken. Render deletes a free database some
