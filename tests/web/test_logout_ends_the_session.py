@@ -34,7 +34,9 @@ def sign_in(client):
 
 
 def csrf_of(client) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(
+        1
+    )
 
 
 def copy_of(app, client):
@@ -70,7 +72,9 @@ def test_a_session_older_than_its_lifetime_is_refused_and_pruned_at_the_next_sig
     sign_in(old)
     sessions = models.AdminSession
     with locked_app.app_context():
-        db.session.execute(sessions.__table__.update().values(created_at=models.utcnow() - timedelta(days=32)))
+        db.session.execute(
+            sessions.__table__.update().values(created_at=models.utcnow() - timedelta(days=32))
+        )
         db.session.commit()
     assert old.get(ADMIN_PAGE).status_code == 302  # the signed cookie alone would still say 31 days
     sign_in(browser(locked_app))

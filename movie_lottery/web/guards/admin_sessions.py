@@ -48,4 +48,3 @@ def end(session_id: object) -> None:
     if isinstance(session_id, str):
         db.session.execute(sa.delete(AdminSession).where(AdminSession.id == session_id))
         db.session.commit()
-

@@ -151,7 +151,8 @@ def session_valid() -> bool:
     """An admin session made with the password in force now (not one made under an older password, nor a
     bare ``True``) whose sign-in is still on record: not logged out, not older than the session lifetime."""
     stored = session.get("admin")
-    if not isinstance(stored, str) or not hmac.compare_digest(stored.encode(), _current_fingerprint().encode()):
+    current = _current_fingerprint().encode()
+    if not isinstance(stored, str) or not hmac.compare_digest(stored.encode(), current):
         return False
     environ = request.environ
     decided = environ.get(SESSION_VALID_KEY)
