@@ -12,9 +12,9 @@ value the server derives from it. No password: the browser is the participant.
 Browsers from before held one cookie per poll (``ml_poll_<id>``) and per rated lottery (``ml_lottery_<id>``),
 400 days each on ``/``; ~160 of them overflowed gunicorn's 8 KB header limit (431 on every page). They are
 no longer set. A request that brings them and may give a browser id (a page, or any write) hands their rows
-over to this browser's derived values (library.participants) and expires them, up to ``HAND_OVER_AT_ONCE``
-per response: the voter keeps their ballot (still changeable while the poll is open) and their ratings, and
-the browser's jar shrinks to one cookie. Until then a read (an API GET) still finds a row by the old cookie.
+over to this browser's derived values (library.participants) and expires them, ``EXPIRE_AT_ONCE`` per
+response: the voter keeps their ballot (still changeable while the poll is open) and their ratings, and the
+browser's jar shrinks to one cookie. Until then a read (an API GET) still finds a row by the old cookie.
 """
 
 from __future__ import annotations
@@ -36,9 +36,11 @@ MAX_AGE_SECONDS = 400 * 24 * 3600  # the longest a browser keeps a cookie (Chrom
 BROWSER_ID = re.compile(r"[A-Za-z0-9_-]{22}")
 LEGACY_COOKIE = re.compile(r"ml_(poll|lottery)_([A-Za-z0-9_-]{1,16})")
 LEGACY_VALUE = re.compile(r"[A-Za-z0-9_-]{20,64}")
-# More than a browser keeps for one site (Chromium and Firefox: 180 cookies), so one response usually
-# clears them all; the rest go with the next.
+# More than a browser keeps for one site (Chromium and Firefox: 180 cookies): one request hands them all over.
 HAND_OVER_AT_ONCE = 200
+# Expired a few per answer (~4 KB of Set-Cookie), since proxies bound a response's headers too: a browser
+# with 180 of them is clean after five pages.
+EXPIRE_AT_ONCE = 40
 
 
 def _signer() -> Signer:
@@ -153,7 +155,7 @@ def _send_cookies(response: Response) -> Response:
             httponly=True,
             samesite="Lax",
         )
-    for name in g.get("participant_expire", ()):
+    for name in g.get("participant_expire", [])[:EXPIRE_AT_ONCE]:
         response.delete_cookie(name, path="/", secure=_secure(), httponly=True, samesite="Lax")
     return response
 
