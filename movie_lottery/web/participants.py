@@ -49,16 +49,21 @@ def _signer() -> Signer:
     )
 
 
+def browser_of(cookie: str | None) -> str | None:
+    """The browser id in an ``ml_browser`` cookie's value, when the server signed it."""
+    if not cookie or len(cookie) > 128:
+        return None
+    try:
+        browser = _signer().unsign(cookie).decode()
+    except BadSignature:
+        return None
+    return browser if BROWSER_ID.fullmatch(browser) else None
+
+
 def _browser() -> str | None:
-    """This request's browser id, when its cookie carries one the server signed; decided once per request."""
+    """This request's browser id; decided once per request."""
     if "participant_browser" not in g:
-        raw, browser = request.cookies.get(BROWSER_COOKIE), None
-        if raw and len(raw) <= 128:
-            try:
-                browser = _signer().unsign(raw).decode()
-            except BadSignature:
-                browser = None
-        g.participant_browser = browser if browser and BROWSER_ID.fullmatch(browser) else None
+        g.participant_browser = browser_of(request.cookies.get(BROWSER_COOKIE))
     return g.participant_browser
 
 
