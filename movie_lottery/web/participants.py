@@ -60,6 +60,11 @@ def browser_of(cookie: str | None) -> str | None:
     return browser if BROWSER_ID.fullmatch(browser) else None
 
 
+def signed_browser(browser: str) -> str:
+    """The ``ml_browser`` cookie's value for a browser id."""
+    return _signer().sign(browser).decode()
+
+
 def _browser() -> str | None:
     """This request's browser id; decided once per request."""
     if "participant_browser" not in g:
@@ -153,7 +158,7 @@ def _send_cookies(response: Response) -> Response:
     if (stored or g.get("participant_handed_over")) and g.get("participant_browser"):
         response.set_cookie(
             BROWSER_COOKIE,
-            _signer().sign(g.participant_browser).decode(),
+            signed_browser(g.participant_browser),
             max_age=MAX_AGE_SECONDS,
             path="/",
             secure=_secure(),
