@@ -34,6 +34,7 @@ from movie_lottery.web.guards.auth import PAGE_BLUEPRINTS_KEY
 BROWSER_COOKIE = "ml_browser"
 MAX_AGE_SECONDS = 400 * 24 * 3600  # the longest a browser keeps a cookie (Chromium caps it at 400 days)
 BROWSER_ID = re.compile(r"[A-Za-z0-9_-]{22}")
+LEGACY_PREFIXES = ("ml_poll_", "ml_lottery_")
 LEGACY_COOKIE = re.compile(r"ml_(poll|lottery)_([A-Za-z0-9_-]{1,16})")
 LEGACY_VALUE = re.compile(r"[A-Za-z0-9_-]{20,64}")
 # More than a browser keeps for one site (Chromium and Firefox: 180 cookies): one request hands them all over.
@@ -135,7 +136,9 @@ def _may_give_a_browser_id() -> bool:
 
 
 def _hand_over_legacy_cookies() -> None:
-    if request.endpoint in (None, "static") or not any(n.startswith("ml_") for n in request.cookies):
+    if request.endpoint in (None, "static"):
+        return
+    if not any(name.startswith(LEGACY_PREFIXES) for name in request.cookies):
         return
     legacy = _legacy_cookies()
     if not legacy:
