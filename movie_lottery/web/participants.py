@@ -74,11 +74,10 @@ def _browser() -> str | None:
 
 
 def _give_browser() -> str:
-    """This browser's id, a new one when it has none (sent back with the response)."""
+    """This browser's id, a new one when it has none (the caller says whether the answer carries it)."""
     browser = _browser()
     if browser is None:
         browser = g.participant_browser = secrets.token_urlsafe(16)
-        g.participant_keep = True
     return browser
 
 
