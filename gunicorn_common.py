@@ -27,6 +27,12 @@ graceful_timeout = 30
 # Also the bound on reading one request's line and headers under gevent: a client that sends half of them
 # and stops is dropped after this long (gunicorn wraps the read in a gevent.Timeout of `keepalive`).
 keepalive = 5
+# A browser's Cookie header may reach 16 KB: browsers from before kept one participant cookie per night
+# (web/participants.py), up to the 180 a browser keeps per site (~10 KB), over gunicorn's default 8 KB: they
+# got 431 on every page and could never be told to drop them. Fewer fields keep gunicorn's buffer for one
+# request's headers (fields x size) where the defaults had it (100 x 8 KB); browsers send about 20.
+limit_request_field_size = 16384
+limit_request_fields = 50
 # Recycle workers now and then, staggered so they never all restart at once.
 max_requests = 10000
 max_requests_jitter = 1000

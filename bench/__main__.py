@@ -375,7 +375,7 @@ def main() -> int:
         load = (args.seconds, args.repeats)
         paths = [p.format(id=lottery_id, poll=poll_id) for p in PAGES]
         html_pages = [p.format(poll=poll_id) for p in HTML_PAGES]
-        cookie = f"ml_poll_{poll_id}={seed.BENCH_PARTICIPANT}"
+        cookie = seed.bench_cookie(url)
         ballot = (f"/api/polls/{poll_id}/ballot", wrk.ballot_script(tmp, cookie))
         print("gevent and gthread, side by side …", flush=True)
         workers = worker_lines(compare_workers(url, paths, load, workdir))

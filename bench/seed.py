@@ -61,22 +61,37 @@ def seed(database_url: str, lotteries: int = 1000, library: int = 1000) -> str:
     return drawn_id
 
 
-BENCH_PARTICIPANT = "bench-participant-0000000000000000"  # the cookie whose ballot `PUT` replaces
+BENCH_BROWSER = "bench-browser-00000000"  # the browser whose ballot `PUT` replaces (a 22-character id)
+
+
+def _server_app(database_url: str):
+    """An app with the bench server's SECRET_KEY: the browser's participant and cookie are derived from it."""
+    from movie_lottery import create_app
+    from tests.support.gunicorn_server import SECRET_KEY
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET_KEY})
+
+
+def bench_cookie(database_url: str) -> str:
+    """The Cookie header of BENCH_BROWSER, as the bench's gunicorn server signs it."""
+    from movie_lottery.web.participants import BROWSER_COOKIE, signed_browser
+
+    with _server_app(database_url).app_context():
+        return f"{BROWSER_COOKIE}={signed_browser(BENCH_BROWSER)}"
 
 
 def seed_poll(database_url: str, voters: int = 30) -> str:
     """An open approval poll of 12 movies with ``voters`` ballots; returns its id."""
-    from movie_lottery import create_app
     from movie_lottery.core.extensions import db
     from movie_lottery.polls import service as polls
+    from movie_lottery.web.participants import derived_participant
 
     rng = random.Random(13)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench"})
-    with app.app_context():
+    with _server_app(database_url).app_context():
         movies = [_movie(rng, 90_000 + i) for i in range(12)]
         poll = polls.create_poll(movies, veto=True).poll
         for n in range(voters):
-            participant = BENCH_PARTICIPANT if n == 0 else None
+            participant = derived_participant(BENCH_BROWSER, "poll", poll.id) if n == 0 else None
             approve = sorted(rng.sample(range(12), rng.randint(0, 12)))
             polls.store_ballot(poll.id, participant, name=f"Участник {n}", approve=approve)
         poll_id = poll.id

@@ -183,7 +183,8 @@ class PollMovie(MovieFields, db.Model):
 class PollBallot(db.Model):
     """One participant's whole ballot in one row, so it is stored whole or not at all.
 
-    ``participant`` is the random value of the participant's cookie; ``name_key`` is the name as the
+    ``participant`` is the id the server derives for the voter's browser (web/participants.py);
+    ``name_key`` is the name as the
     same-movie rule compares titles (case, spacing, ё/е), unique per poll. ``choices`` are positions: the
     movies approved (ascending) or the ranking, best first.
     """
@@ -299,7 +300,8 @@ RATING_MIN, RATING_MAX = 1, 10
 class Rating(db.Model):
     """One participant's 1–10 score of a watched winner: of a lottery or of a poll (ratings.py).
 
-    ``participant`` is the random value of that lottery's or poll's participant cookie; ``name_key`` the
+    ``participant`` is the id the server derives for the rater's browser in that lottery or poll (a
+    voter's is their ballot's, web/participants.py); ``name_key`` the
     name as the same-movie rule compares titles, unique per lottery or poll. ``movie_id`` is the library
     movie the night's viewing is of, so the library card's average is one lookup. A rating outlives its
     lottery or poll (SET NULL: the card still counts it), not its movie.
@@ -425,6 +427,18 @@ class LoginAttempt(db.Model):
     address: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     window_started: Mapped[int] = mapped_column(sa.BigInteger, index=True)
     attempts: Mapped[int] = mapped_column(sa.Integer)
+
+
+class AdminSession(db.Model):
+    """One admin sign-in, alive until logout deletes it or it is older than the session's lifetime
+    (web/guards/admin_sessions.py). The signed cookie names its row, so a copied cookie dies with it.
+    Not watched by the content-version triggers: no page shows it.
+    """
+
+    __tablename__ = "admin_session"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class SiteMilestone(db.Model):

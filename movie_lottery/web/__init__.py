@@ -13,7 +13,7 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from movie_lottery.web import visitor_home
+    from movie_lottery.web import participants, visitor_home
     from movie_lottery.web.api import library as api_library
     from movie_lottery.web.api import lotteries as api_lotteries
     from movie_lottery.web.api import polls as api_polls
@@ -48,6 +48,7 @@ def register_web(app: Flask) -> None:
     security.init_app(app)
     auth.init_app(app, page_blueprints=[bp.name for bp in page_blueprints])
     security.init_csrf_checks(app)
+    participants.init_app(app)  # after the guard: a refused request hands nothing over
     errors.init_app(app)
     filters.init_app(app)
     library_words.init_app(app)

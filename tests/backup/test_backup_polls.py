@@ -11,7 +11,7 @@ import pytest
 
 from movie_lottery.core.errors import Conflict
 from tests.backup.test_backup_export_import import export_text, run_import, wipe
-from tests.support.backup_collection import CANDIDATES, CLOSED_POLL_BALLOTS, stock_polls
+from tests.support.backup_collection import CANDIDATES, CLOSED_POLL_BALLOTS, participant_of, stock_polls
 
 CSRF = re.compile(r'(name="csrf_token" value="|"csrf-token" content=")[^"]*')
 
@@ -55,7 +55,9 @@ def test_the_export_holds_each_polls_settings_secrets_ballots_and_stored_result(
     assert [b["name"] for b in closed["ballots"]] == list(CLOSED_POLL_BALLOTS)  # the order they voted in
     assert [(b["choices"], b["veto"]) for b in closed["ballots"]] == list(CLOSED_POLL_BALLOTS.values())
     voters = polled["voters"][closed["id"]]
-    assert [b["participant"] for b in closed["ballots"]] == [voters[name] for name in CLOSED_POLL_BALLOTS]
+    assert [b["participant"] for b in closed["ballots"]] == [
+        participant_of(app, voters[name], "poll", closed["id"]) for name in CLOSED_POLL_BALLOTS
+    ]
     opened = poll_of(export_text(app), polled["open_poll"]["id"])
     assert (opened["method"], opened["results"], opened["closed_at"], opened["result"]) == (
         "ranked", "live", None, None
@@ -74,7 +76,7 @@ def test_a_restored_poll_shows_the_same_pages_and_api_answer_and_each_voter_find
     assert export_text(app) == text
     poll_id = polled["open_poll"]["id"]
     browser = app.test_client()  # Вера's browser, still holding the cookie it got before the restore
-    browser.set_cookie(f"ml_poll_{poll_id}", polled["voters"][poll_id]["Вера"])
+    browser.set_cookie("ml_browser", polled["voters"][poll_id]["Вера"])
     assert browser.get(f"/api/polls/{poll_id}/ballot").get_json() == {
         "name": "Вера", "ranking": [2, 0], "veto": None
     }  # fmt: skip

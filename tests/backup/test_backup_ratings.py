@@ -24,6 +24,7 @@ from tests.support.backup_collection import (
     POLL_WATCHED_ON,
     WINNER_WATCHED_ON,
     handmade_document,
+    participant_of,
     stock_collection,
 )
 
@@ -47,7 +48,7 @@ def nights(links: dict) -> dict[str, str]:
 def browser(app, kind: str, night_id: str, cookie: str | None):
     client = app.test_client()
     if cookie:
-        client.set_cookie(f"ml_{kind}_{night_id}", cookie)
+        client.set_cookie("ml_browser", cookie)
     return client
 
 
@@ -94,7 +95,10 @@ def test_the_export_holds_the_poll_night_and_every_rating_with_its_raters_cookie
     ]
     given = [(r["lottery_id"], r["poll_id"], r["name"], r["score"], r["participant"])
              for movie in data["library"] for r in movie["ratings"]]  # fmt: skip
-    raters = stocked["raters"]
+    raters = {  # each rater's browser cookie -> the participant the server derives from it for that night
+        kind: {name: participant_of(app, cookie, kind, nights(stocked)[kind]) for name, cookie in by.items()}
+        for kind, by in stocked["raters"].items()
+    }
     assert sorted(given, key=repr) == sorted(
         [(lottery_id, None, name, score, raters["lottery"][name]) for name, score in LOTTERY_RATINGS.items()]
         + [(None, poll_id, name, score, raters["poll"][name]) for name, score in POLL_RATINGS.items()],

@@ -130,7 +130,7 @@ POLL_RATINGS = {"Аня": 6, "Дина": 10}  # Аня voted in the poll: she ra
 
 def stock_ratings(client, lottery_id: str, polls: dict) -> dict:
     """«Посмотрели» on the closed poll's winner, then the ratings of both watched nights through the API.
-    Returns the raters' cookies: kind -> name -> participant."""
+    Returns the raters' browser cookies: kind -> name -> ml_browser."""
     poll_id = polls["closed_poll"]["id"]
     watched = client.post(f"/api/polls/{poll_id}/watched", json={"date": POLL_WATCHED_ON})
     assert watched.status_code == 200, watched.get_json()
@@ -147,7 +147,7 @@ def stock_ratings(client, lottery_id: str, polls: dict) -> dict:
 
 def _rate(client, kind: str, night_id: str, body: dict, cookie: str | None = None) -> str:
     rater = client.application.test_client()
-    name = f"ml_{kind}_{night_id}"
+    name = "ml_browser"  # one signed cookie: the participant of each night is derived from it
     if cookie:
         rater.set_cookie(name, cookie)
     response = rater.put(f"/api/ratings/{kind}/{night_id}", json=body)
@@ -166,7 +166,7 @@ OPEN_POLL_BALLOTS = {"Вера": [2, 0], "Гриша": [1]}  # name -> ranking, 
 def stock_polls(client) -> dict:
     """Two polls created and voted on through the API, each voter with a cookie of their own; the first
     closed by its creator (so its result is stored), the second left open. Returns their answers and the
-    voters' cookies (name -> participant), the secrets a restore must keep."""
+    voters' browser cookies (name -> ml_browser), whose ballots a restore must keep theirs."""
     closed = client.post(
         "/api/polls", json={"movies": CANDIDATES, "veto": True, "auto_download": True}
     ).get_json()
@@ -187,12 +187,20 @@ def stock_polls(client) -> dict:
     return {"closed_poll": closed, "open_poll": opened, "voters": voters}
 
 
+def participant_of(app, cookie: str, kind: str, night_id: str) -> str:
+    """The participant value the server stores for the browser holding ``cookie`` in that night."""
+    from movie_lottery.web.participants import browser_of, derived_participant
+
+    with app.app_context():
+        return derived_participant(browser_of(cookie), kind, night_id)
+
+
 def _vote(client, poll_id: str, ballot: dict) -> str:
-    """One voter in a browser of their own; returns the participant cookie the server set."""
+    """One voter in a browser of their own; returns the browser cookie the server set."""
     voter = client.application.test_client()
     response = voter.put(f"/api/polls/{poll_id}/ballot", json=ballot)
     assert response.status_code == 200, response.get_json()
-    cookie = voter.get_cookie(f"ml_poll_{poll_id}")
+    cookie = voter.get_cookie("ml_browser")
     assert cookie is not None
     return cookie.value
 

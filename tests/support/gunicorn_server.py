@@ -27,6 +27,9 @@ UNSET_PREFIXES = (
 )
 
 
+SECRET_KEY = "gunicorn-test-key"  # unless a test's env says otherwise (bench/seed.py signs cookies with it)
+
+
 class GunicornServer:
     def __init__(
         self,
@@ -45,7 +48,7 @@ class GunicornServer:
         self.extra_args = extra_args  # command-line settings override the config file's
         self.config = config  # bench/gthread_config.py: the threaded worker, for side-by-side figures
         inherited = {k: v for k, v in os.environ.items() if not k.startswith(UNSET_PREFIXES)}
-        base = {"DATABASE_URL": database_url, "SECRET_KEY": "gunicorn-test-key"}
+        base = {"DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY}
         self.env = {**inherited, **base, **(env or {})}
         self.log_path = log_path
         self.process: subprocess.Popen | None = None

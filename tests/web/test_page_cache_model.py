@@ -159,7 +159,8 @@ class Site:
         """Empty every table (a fresh site for each example) and give both apps a new stand-in qBittorrent:
         the library key holds its snapshot, so both must see the same one, as a site's workers see one."""
         with self.cached.app_context():
-            tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name != "content_version"]
+            kept = ("content_version", "admin_session")  # the admin's sign-ins: the readers stay signed in
+            tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name not in kept]
         for table in tables:
             self.sql(f"DELETE FROM {table}")
         qbit = StubClient()

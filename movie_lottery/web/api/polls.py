@@ -24,7 +24,7 @@ from movie_lottery.web.api.schemas.polls import (
 )
 from movie_lottery.web.api.shared import conditional_json, conditional_read, no_content, poll_links
 from movie_lottery.web.guards.auth import public, signed_in_admin
-from movie_lottery.web.participants import participant_of, remember_participant
+from movie_lottery.web.participants import participant_of, participant_to_store
 from movie_lottery.web.rendering.page_cache import cached, keep_until
 
 bp = ApiBlueprint("api_polls", __name__, url_prefix="/api")
@@ -102,20 +102,19 @@ def put_ballot(body: dict, poll_id: str) -> Response:
     """Проголосовать или заменить свой бюллетень
 
     Весь бюллетень сразу или ничего: `approve` в голосовании одобрением, `ranking` в ранжировании и `veto`,
-    если в голосовании есть вето. Ответ ставит cookie участника (HttpOnly); следующий PUT с ней заменяет
-    бюллетень того же участника, и имя можно не присылать. После закрытия не принимается.
+    если в голосовании есть вето. Ответ ставит cookie браузера `ml_browser` (HttpOnly, одна на все
+    голосования, подписана сервером); следующий PUT с ней заменяет бюллетень того же участника, и имя можно
+    не присылать. После закрытия не принимается.
     """
     stored = polls.store_ballot(
         poll_id,
-        participant_of(poll_id),
+        participant_to_store(poll_id),
         name=body["name"],
         approve=body["approve"],
         ranking=body["ranking"],
         veto=body["veto"],
     )
-    response = jsonify(OWN_BALLOT.dump(stored))
-    remember_participant(response, poll_id, stored.participant)
-    return response
+    return jsonify(OWN_BALLOT.dump(stored))
 
 
 @bp.get("/polls/<poll_id>/ballot")

@@ -1,7 +1,7 @@
 """/api/ratings/<kind>/<id>: the group rates a watched winner 1–10 (a lottery's or a poll's), and reads it.
 
-Public like a lottery's and a poll's own links: everyone with the link may rate, under the participant
-cookie of that lottery or poll (web.participants).
+Public like a lottery's and a poll's own links: everyone with the link may rate, as the participant the
+server derives for their browser in that lottery or poll (web.participants).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from movie_lottery.library import ratings
 from movie_lottery.web.api.docs.openapi import ApiBlueprint
 from movie_lottery.web.api.schemas.ratings import RATING_SUMMARY, RatingSchema, RatingSummary
 from movie_lottery.web.guards.auth import public
-from movie_lottery.web.participants import participant_of, remember_participant
+from movie_lottery.web.participants import participant_of, participant_to_store
 
 bp = ApiBlueprint("api_ratings", __name__, url_prefix="/api")
 
@@ -42,13 +42,11 @@ def put_rating(body: dict, kind: str, night_id: str) -> Response:
     """Оценить просмотренного победителя
 
     `kind` — `lottery` или `poll`. Пока победитель не отмечен «Посмотрели», ответ — 409 `not_watched`.
-    Ответ ставит cookie участника этой лотереи или голосования (HttpOnly); следующий PUT с ней заменяет
-    оценку того же участника, и имя можно не указывать. В голосовании участника уже называет cookie его
-    бюллетеня: другое имя — 409 `ballot_name`.
+    Ответ ставит cookie браузера `ml_browser` (HttpOnly, одна на все вечера, подписана сервером); следующий
+    PUT с ней заменяет оценку того же участника, и имя можно не указывать. В голосовании участника уже
+    называет его бюллетень из этого браузера: другое имя — 409 `ballot_name`.
     """
     summary = ratings.rate(
-        kind, night_id, participant_of(night_id, kind), score=body["score"], name=body["name"]
+        kind, night_id, participant_to_store(night_id, kind), score=body["score"], name=body["name"]
     )
-    response = jsonify(RATING_SUMMARY.dump(summary))
-    remember_participant(response, night_id, summary.participant, kind)
-    return response
+    return jsonify(RATING_SUMMARY.dump(summary))

@@ -8,8 +8,9 @@ Three modes, decided per request by ``site_open``:
   the internet is therefore never open by accident (the Render blueprint also generates a password).
 
 An admin session holds a keyed fingerprint of the password it was made with, never the password: changing
-``ADMIN_PASSWORD`` signs every old session out. The bearer token is compared with the current ``API_TOKEN``
-on every request.
+``ADMIN_PASSWORD`` signs every old session out. It also names its sign-in's row (admin_sessions.py), which
+logout deletes: a copy of the cookie stops working with the original. The bearer token is compared with the
+current ``API_TOKEN`` on every request.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from movie_lottery.core.errors import DomainError
-from movie_lottery.web.guards import login_throttle
+from movie_lottery.web.guards import admin_sessions, login_throttle
 
 bp = Blueprint("auth", __name__)
 
@@ -45,6 +46,7 @@ bp = Blueprint("auth", __name__)
 FORWARDING_KEYS = ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP")
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "::1", "localhost"})
 SITE_OPEN_KEY = "movie_lottery.site_open"  # in the WSGI environ: one request, one answer
+SESSION_VALID_KEY = "movie_lottery.session_valid"  # likewise: the sign-in's row is looked up once
 PAGE_BLUEPRINTS_KEY = "movie_lottery.page_blueprints"  # in app.extensions: where a sign-in may lead
 NO_PASSWORD_MESSAGE = (
     "Сайт закрыт: на сервере не задан пароль администратора. Задайте ADMIN_PASSWORD"
@@ -146,10 +148,17 @@ def bearer_token_valid() -> bool:
 
 
 def session_valid() -> bool:
-    """An admin session made with the password in force now: not one made under an older password, nor a
-    bare ``True``."""
+    """An admin session made with the password in force now (not one made under an older password, nor a
+    bare ``True``) whose sign-in is still on record: not logged out, not older than the session lifetime."""
     stored = session.get("admin")
-    return isinstance(stored, str) and hmac.compare_digest(stored.encode(), _current_fingerprint().encode())
+    current = _current_fingerprint().encode()
+    if not isinstance(stored, str) or not hmac.compare_digest(stored.encode(), current):
+        return False
+    environ = request.environ
+    decided = environ.get(SESSION_VALID_KEY)
+    if decided is None:  # asked by the guard, the templates and the views: one lookup per request
+        decided = environ[SESSION_VALID_KEY] = admin_sessions.alive(session.get("sid"))
+    return decided
 
 
 def signed_in_admin() -> bool:
@@ -242,6 +251,7 @@ def login():
             login_throttle.succeeded(address)
             session.clear()
             session["admin"] = _current_fingerprint()
+            session["sid"] = admin_sessions.start()
             session.permanent = True
             return redirect(next_url)
         flash("Неверный пароль", "error")
@@ -252,6 +262,7 @@ def login():
 @bp.post("/logout")
 @public
 def logout():
+    admin_sessions.end(session.get("sid"))  # every copy of this cookie ends here too
     session.clear()
     return redirect(url_for("lottery_pages.builder") if site_open() else url_for("auth.login"))
 
