@@ -239,11 +239,14 @@ def _split_shared_viewings() -> None:
 
 
 def _viewing_per_night() -> None:
-    _split_shared_viewings()
     triggers = _sqlite_triggers("viewing")
     with op.batch_alter_table("viewing", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("uq_viewing_movie_id_watched_on"), type_="unique")
-        batch_op.create_check_constraint(batch_op.f("ck_viewing_one_night"), "lottery_id IS NULL OR poll_id IS NULL")
+    _split_shared_viewings()  # the second row of a day needs the old constraint gone; the CHECK needs it split
+    with op.batch_alter_table("viewing", schema=None) as batch_op:
+        batch_op.create_check_constraint(
+            batch_op.f("ck_viewing_one_night"), "lottery_id IS NULL OR poll_id IS NULL"
+        )
     _restore_sqlite_triggers("viewing", triggers)
 
 
