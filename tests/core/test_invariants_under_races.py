@@ -90,8 +90,9 @@ def test_a_ballot_that_passed_the_count_while_another_took_the_last_place_is_ref
     assert ballots_of(poll_id) == CAP
     assert "Лишний" not in polls.voters(polls.get_poll(poll_id))
     polls.remove_ballot(poll_id, "Голос 7", created.manage_token)  # a removed ballot frees its place
-    polls.store_ballot(poll_id, None, name="Лишний", approve=[0])
-    assert ballots_of(poll_id) == CAP
+    stored = polls.store_ballot(poll_id, None, name="Лишний", approve=[0])
+    polls.store_ballot(poll_id, stored.participant, approve=[1])  # a changed ballot takes no second place
+    assert ballots_of(poll_id) == CAP == polls.get_poll(poll_id).ballot_count
 
 
 def test_a_full_poll_refuses_a_ballot_written_past_the_app(app, app_context, database_url):
