@@ -181,7 +181,9 @@ def keep_the_night_without(night_key: str, night_id: str) -> None:
     nights of one movie and day deleted at once take turns (SQLite's write lock does that by itself)."""
     column = getattr(Viewing, night_key)
     movie_ids = sa.select(Viewing.movie_id).where(column == night_id).scalar_subquery()
-    db.session.execute(sa.select(LibraryMovie.id).where(LibraryMovie.id == movie_ids).with_for_update())
+    db.session.execute(  # not FOR UPDATE: a rating's foreign-key check (KEY SHARE) need not wait for it
+        sa.select(LibraryMovie.id).where(LibraryMovie.id == movie_ids).with_for_update(key_share=True)
+    )
     by_hand = aliased(Viewing)
     db.session.execute(
         sa.delete(Viewing)
