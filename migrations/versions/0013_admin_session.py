@@ -5,14 +5,14 @@ it, and a session older than its lifetime (31 days) is refused and pruned. No co
 page shows it.
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0011
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

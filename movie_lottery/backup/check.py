@@ -34,6 +34,7 @@ from movie_lottery.backup.write import (
     parse_timestamp,
     rating_order,
     timestamp,
+    viewing_order,
 )
 from movie_lottery.core.errors import InvalidInput
 from movie_lottery.core.models import (
@@ -198,11 +199,16 @@ def _day(value: Any, key: str, where: str) -> date:
 
 
 def _viewings(raw: Any, where: str) -> list[dict]:
+    """As the database holds them (0011): a viewing per night, of which one day may hold several, and at
+    most one viewing per day recorded by hand (no night). A viewing of an older file that names a lottery
+    and a poll at once (they shared a row before 0011) reads as one viewing per night. Whether a night is
+    named twice across the library is check_document's job."""
     if not isinstance(raw, list):
         raise refuse(where, "поле viewings должно быть списком")
     if len(raw) > VIEWINGS_MAX:
         raise refuse(where, f"больше {VIEWINGS_MAX} просмотров")
-    viewings: dict[str, dict] = {}
+    viewings: list[dict] = []
+    by_hand: set[str] = set()
     for index, item in enumerate(raw):
         here = f"{where}, просмотр №{index + 1}"
         viewing = _object(item, here, VIEWING_KEYS, required=("date",))
@@ -214,10 +220,13 @@ def _viewings(raw: Any, where: str) -> list[dict]:
             raise refuse(here, "lottery_id — id лотереи или null")
         if poll_id is not None and (not isinstance(poll_id, str) or not _LOTTERY_ID.fullmatch(poll_id)):
             raise refuse(here, "poll_id — id голосования или null")
-        if day in viewings:
-            raise refuse(here, f"просмотр {day} встречается дважды")
-        viewings[day] = {"date": day, "lottery_id": lottery_id, "poll_id": poll_id}
-    return [viewings[day] for day in sorted(viewings)]
+        if lottery_id is None and poll_id is None:
+            if day in by_hand:
+                raise refuse(here, f"просмотр {day} без лотереи и голосования встречается дважды")
+            by_hand.add(day)
+        nights = [(lottery_id, None), (None, poll_id)] if lottery_id and poll_id else [(lottery_id, poll_id)]
+        viewings.extend({"date": day, "lottery_id": lot, "poll_id": poll} for lot, poll in nights)
+    return sorted(viewings, key=viewing_order)
 
 
 def _ratings(raw: Any, where: str) -> list[dict]:

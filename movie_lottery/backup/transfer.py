@@ -10,8 +10,10 @@ Import is a restore that never loses what the database already holds:
   the file leaves blank never wipes a known one, a magnet in the file replaces the stored one, and the
   earlier "added" date wins;
 - a movie's marks (status, exclusion, «любимое») in the file replace the stored ones, as a magnet does; a
-  file that states none (version 1) leaves them. Viewings are merged: a day in the file is added, a day
-  the database has is never taken away, and a viewing's lottery or poll is linked once it is there;
+  file that states none (version 1) leaves them. Viewings are merged, never taken away: a day recorded by
+  hand in the file is added unless the database has one that day; a night's viewing (its lottery or poll)
+  is added once its night is in, unless the database has that night's viewing already (it stays as it
+  is); a night that is in neither the file nor the database is kept as a day recorded by hand;
 - ratings (format 3) are matched by their night and participant, as ratings.rate matches them: one the
   database lacks is added, and of two by one participant the later one stays. A name another participant
   has for that night there (a rating's, or in a poll a ballot's) is refused, as is a rating of a lottery
@@ -235,36 +237,37 @@ def _import_movie(entry: dict, seen: set[int]) -> tuple[LibraryMovie, dict | Non
         until = entry["excluded_until"]
         movie.excluded_until = date.fromisoformat(until) if until else None
         movie.favourite = entry["favourite"]
-    known = {viewing.watched_on for viewing in movie.viewings}
     for viewing in entry["viewings"]:
-        day = date.fromisoformat(viewing["date"])
-        if day not in known:
-            movie.viewings.append(Viewing(watched_on=day))
-            known.add(day)
+        if viewing["lottery_id"] is None and viewing["poll_id"] is None:
+            _add_hand_recorded(movie, date.fromisoformat(viewing["date"]))
     db.session.flush()
     seen.add(movie.id)
     return movie, before
 
 
+def _add_hand_recorded(movie: LibraryMovie, day: date) -> None:
+    """A day recorded by hand, unless the movie has one that day (they are one per movie and day)."""
+    if not any(v.watched_on == day and v.lottery_id is None and v.poll_id is None for v in movie.viewings):
+        movie.viewings.append(Viewing(watched_on=day))
+
+
 def _link_viewings(movie: LibraryMovie, entry: dict) -> None:
-    """A viewing's lottery or poll, once they are in: only one that is there, and not linked to another
-    viewing already (the database's link stays)."""
+    """The file's nights' viewings, once the lotteries and polls are in: one per night, and a night whose
+    viewing the database has already keeps it as it is there."""
     for linked in entry["viewings"]:
-        viewing = next(v for v in movie.viewings if v.watched_on.isoformat() == linked["date"])
         for key, model, column in (
             ("lottery_id", Lottery, Viewing.lottery_id),
             ("poll_id", Poll, Viewing.poll_id),
         ):
             night_id = linked[key]
-            if (
-                night_id is None
-                or getattr(viewing, key) is not None
-                or db.session.get(model, night_id) is None
-            ):
+            if night_id is None or db.session.scalar(sa.select(Viewing.id).where(column == night_id)):
                 continue
-            if db.session.scalar(sa.select(Viewing.id).where(column == night_id)) is None:
-                setattr(viewing, key, night_id)
-                db.session.flush()
+            day = date.fromisoformat(linked["date"])
+            if db.session.get(model, night_id) is None:
+                _add_hand_recorded(movie, day)  # its night is nowhere: the day stays, without it
+            else:
+                movie.viewings.append(Viewing(watched_on=day, **{key: night_id}))
+            db.session.flush()
 
 
 def _ratings_of(movie: LibraryMovie) -> list[Rating]:

@@ -22,7 +22,9 @@ The versions of the format:
   first): the group's 1–10 scores, each under the night (lottery or poll) it was given for — both null once
   that night was deleted, as the database keeps it — with the participant cookie's value, so a browser
   that rated keeps its own rating after a restore. Some early format 3 files lack these two; they read as
-  none.
+  none. Since migration 0011 one day may hold several viewings of a movie: one per night (lottery or
+  poll), and at most one recorded by hand (both null); a viewing names at most one night. Older files,
+  where a viewing could name a lottery and a poll at once, read as one viewing per night.
 """
 
 from __future__ import annotations
@@ -135,10 +137,16 @@ def library_entry(movie: LibraryMovie, ratings: Iterable[Rating] = (), today: da
                 {"date": v.watched_on.isoformat(), "lottery_id": v.lottery_id, "poll_id": v.poll_id}
                 for v in movie.viewings
             ),
-            key=lambda viewing: viewing["date"],
+            key=viewing_order,
         ),
         "ratings": sorted((rating_entry(rating) for rating in ratings), key=rating_order),
     }
+
+
+def viewing_order(viewing: dict) -> tuple:
+    """Oldest first; nights of one day (several since 0011) by their lottery, then their poll, the day
+    recorded by hand first."""
+    return viewing["date"], viewing["lottery_id"] or "", viewing["poll_id"] or ""
 
 
 def rating_entry(rating: Rating) -> dict:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload, selectinload, undefer
 from movie_lottery.core.errors import NotFound
 from movie_lottery.core.extensions import db
 from movie_lottery.core.models import LibraryMovie
-from movie_lottery.core.same_movie import is_same_movie, normalise_text
+from movie_lottery.core.same_movie import is_same_movie, same_movie_key
 
 ID_MAX = 2**31 - 1  # PostgreSQL's integer
 
@@ -39,13 +39,12 @@ def find_same_movie(kinopoisk_id: int | None, name: str, year: int | None) -> Li
         if found is not None:
             return found
     same_title = db.session.scalars(
-        sa.select(LibraryMovie).where(
-            LibraryMovie.sort_title == normalise_text(name)[:200],
-            LibraryMovie.year.is_(None) if year is None else LibraryMovie.year == year,
-        )
+        sa.select(LibraryMovie)
+        .where(LibraryMovie.same_key == same_movie_key(name, year))
+        .order_by(LibraryMovie.kinopoisk_id.is_not(None), LibraryMovie.id)
     )
     given = {"kinopoisk_id": kinopoisk_id, "name": name, "year": year}
-    for movie in same_title:  # the column is cut at 200 characters: the rule itself decides
+    for movie in same_title:  # a movie without an id first: the database holds it as the only one
         stored = {"kinopoisk_id": movie.kinopoisk_id, "name": movie.name, "year": movie.year}
         if is_same_movie(given, stored):
             return movie

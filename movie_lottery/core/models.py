@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from movie_lottery.core.extensions import db
-from movie_lottery.core.same_movie import normalise_text
+from movie_lottery.core.same_movie import normalise_text, same_movie_key
 
 DOWNLOAD_STATUSES = ("pending", "sent", "done", "failed")
 # What a row wants of qBittorrent: the torrent there ("download") or gone ("removal").
@@ -18,6 +18,9 @@ DOWNLOAD_KINDS = ("download", "removal")
 LIBRARY_STATUSES = ("want", "watched", "excluded")
 # Between the normalised genres of ``LibraryMovie.genre_text``: a genre can hold no control character.
 GENRE_SEPARATOR = "\n"
+# Ballots of one poll, ratings of one night: held by counter columns and CHECKs (migration 0011), so no
+# interleaving of writers can pass them; the services' own checks only answer sooner.
+NIGHT_ROWS_MAX = 500
 
 
 def utcnow() -> datetime:
@@ -59,10 +62,18 @@ class MovieFields:
     details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
 
 
+def _within_cap(column: str) -> sa.CheckConstraint:
+    name = column.replace("_count", "s") + "_within_cap"
+    return sa.CheckConstraint(f"{column} >= 0 AND {column} <= {NIGHT_ROWS_MAX}", name=name)
+
+
 class Lottery(db.Model):
+    """``rating_count`` is kept by triggers on rating (0011): the night's ratings, at most NIGHT_ROWS_MAX."""
+
     __tablename__ = "lottery"
     __table_args__ = (
         sa.CheckConstraint("(winner_position IS NULL) = (drawn_at IS NULL)", name="drawn_together"),
+        _within_cap("rating_count"),
     )
 
     id: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
@@ -73,6 +84,7 @@ class Lottery(db.Model):
     winner_position: Mapped[int | None] = mapped_column(sa.Integer)
     drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     auto_download: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    rating_count: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
 
     movies: Mapped[list[LotteryMovie]] = relationship(
         back_populates="lottery",
@@ -118,6 +130,10 @@ class Poll(db.Model):
     Closed exactly once, by one conditional UPDATE of ``closed_at`` (from then on no ballot is taken); the
     result, a function of the ballots frozen by it and of the seed, is then stored once with its winner, by
     another (``winner_position`` and ``result`` are set together, and only on a closed poll).
+
+    ``ballot_count`` and ``rating_count`` are kept by triggers on ballot and rating (0011) and capped by
+    CHECKs: the trigger's UPDATE of this row also makes concurrent ballots of one poll pass one at a time.
+    Never written by the app.
     """
 
     __tablename__ = "poll"
@@ -130,6 +146,8 @@ class Poll(db.Model):
             "(winner_position IS NULL) = (result IS NULL) AND (result IS NULL OR closed_at IS NOT NULL)",
             name="counted_once_closed",
         ),
+        _within_cap("ballot_count"),
+        _within_cap("rating_count"),
     )
 
     id: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
@@ -146,6 +164,8 @@ class Poll(db.Model):
     closed_by: Mapped[str | None] = mapped_column(sa.String(16))
     winner_position: Mapped[int | None] = mapped_column(sa.Integer)
     result: Mapped[dict | None] = mapped_column(sa.JSON(none_as_null=True))
+    ballot_count: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    rating_count: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
 
     movies: Mapped[list[PollMovie]] = relationship(
         back_populates="poll",
@@ -209,11 +229,23 @@ class PollBallot(db.Model):
 
 class LibraryMovie(MovieFields, db.Model):
     """A kept movie. ``status`` is what is stored; an exclusion whose ``excluded_until`` has come counts as
-    «want» wherever it is read (library_filters.effective_status_sql), so no scheduler has to flip it."""
+    «want» wherever it is read (library_filters.effective_status_sql), so no scheduler has to flip it.
+
+    One row per movie by the same-movie rule, held by the database (0011): ``kinopoisk_id`` is unique;
+    ``same_key`` (year and normalised title) is unique among movies without an id; and a trigger refuses a
+    movie without an id beside one with an id and the same key (two ids with one title are two movies, so
+    that case cannot be an index). Its refusal is an IntegrityError like a unique constraint's."""
 
     __tablename__ = "library_movie"
     __table_args__ = (
         sa.UniqueConstraint("kinopoisk_id"),
+        sa.Index(
+            "uq_library_movie_same_key_without_id",
+            "same_key",
+            unique=True,
+            sqlite_where=sa.text("kinopoisk_id IS NULL"),
+            postgresql_where=sa.text("kinopoisk_id IS NULL"),
+        ),
         sa.UniqueConstraint("info_hash"),
         sa.CheckConstraint(
             "status IN (" + ", ".join(f"'{s}'" for s in LIBRARY_STATUSES) + ")", name="known_status"
@@ -226,6 +258,7 @@ class LibraryMovie(MovieFields, db.Model):
     # PostgreSQL: SQLite's lower() folds only ASCII.
     sort_title: Mapped[str] = mapped_column(sa.String(200), default="", index=True)
     search_text: Mapped[str] = mapped_column(sa.Text, default="")
+    same_key: Mapped[str] = mapped_column(sa.Text, default="", server_default="", index=True)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     magnet: Mapped[str | None] = mapped_column(sa.Text)
@@ -268,21 +301,34 @@ def library_genre_text(genres: list | None) -> str:
 @sa.event.listens_for(LibraryMovie, "before_update")
 def _derive_library_columns(_mapper, _connection, movie: LibraryMovie) -> None:
     movie.sort_title = normalise_text(movie.name)[:200]
+    movie.same_key = same_movie_key(movie.name, movie.year)
     movie.search_text = library_search_text(movie)
     movie.genre_text = library_genre_text(movie.genres)
 
 
 class Viewing(db.Model):
-    """One movie night: the day a library movie was watched. One row per movie and day, so a day names it
-    (``DELETE /api/library/<id>/viewings/<date>``). ``lottery_id`` is the drawn lottery whose winner it was
-    («Посмотрели» on the result page): the history shows the day next to that lottery; ``poll_id`` likewise
-    the closed poll whose winner it was (0010). A night watched opens its ratings (``Rating``)."""
+    """One movie night: the day a library movie was watched. ``lottery_id`` is the drawn lottery whose winner
+    it was («Посмотрели» on the result page): the history shows the day next to that lottery; ``poll_id``
+    likewise the closed poll whose winner it was (0010). A night watched opens its ratings (``Rating``).
+
+    Each night has its own row (0011): a viewing names at most one lottery or poll, so two nights of one
+    movie on one day are two rows and correcting one never touches the other. A viewing recorded by hand
+    (no night) is one per movie and day (a partial unique index): that is what a date names in
+    ``DELETE /api/library/<id>/viewings/<date>`` first (viewings.delete_viewing)."""
 
     __tablename__ = "viewing"
     __table_args__ = (
-        sa.UniqueConstraint("movie_id", "watched_on"),
         sa.UniqueConstraint("lottery_id"),
         sa.UniqueConstraint("poll_id"),
+        sa.CheckConstraint("lottery_id IS NULL OR poll_id IS NULL", name="one_night"),
+        sa.Index(
+            "uq_viewing_hand_recorded_day",
+            "movie_id",
+            "watched_on",
+            unique=True,
+            sqlite_where=sa.text("lottery_id IS NULL AND poll_id IS NULL"),
+            postgresql_where=sa.text("lottery_id IS NULL AND poll_id IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -453,7 +499,7 @@ class SiteMilestone(db.Model):
 
     name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # Words for a milestone that needs them: why the backup taken ``at`` would not restore (0015).
+    # Words for a milestone that needs them: why the backup taken ``at`` would not restore (0014).
     detail: Mapped[str | None] = mapped_column(sa.Text)
 
 

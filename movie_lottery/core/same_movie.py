@@ -27,6 +27,12 @@ def title_key(name: str, year: int | None) -> tuple[str, int | None]:
     return normalise_text(name), year
 
 
+def same_movie_key(name: str, year: int | None) -> str:
+    """``title_key`` as one string, stored as ``LibraryMovie.same_key`` (0011) so the database can hold the
+    rule: the year (empty when unknown), «|», the normalised title."""
+    return f"{'' if year is None else year}|{normalise_text(name)}"
+
+
 def is_same_movie(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     """Are these (``name``, ``year``, ``kinopoisk_id``) one movie?"""
     id_a, id_b = a.get("kinopoisk_id"), b.get("kinopoisk_id")

@@ -25,6 +25,12 @@ ID_ATTEMPTS = 5
 CONFLICT_MESSAGE = "Этот фильм только что изменили — повторите"
 
 
+def refused_by(error: IntegrityError, constraint: str) -> bool:
+    """Did this constraint (or the trigger that raises under its name) refuse the write? Both engines name
+    it in the message: PostgreSQL's «violates check constraint "…"», SQLite's «CHECK constraint failed: …»."""
+    return constraint in str(error.orig)
+
+
 def add_with_fresh_id(build: Callable[[str], Row], attempts: int = ID_ATTEMPTS) -> Row:
     """Store ``build(id)`` under a fresh random id, building it again with another id if that one is taken.
 

@@ -5,8 +5,11 @@ No password, as for ballots: the participant cookie of that lottery or poll is t
 cookie its ballot has, so a voter may rate without giving the name again). A name is unique per lottery or
 poll by the same-movie rule's normalisation; in a poll it is also not another participant's ballot name,
 and a voter rates under their own ballot's name only.
-A later rating by the same participant replaces their score. Every rating names the library movie of the
-night's viewing, so the library card shows the group's average over every night of that movie.
+A later rating by the same participant replaces their score. At most MAX_RATINGS raters per night, held by
+the database (``rating_count`` on the lottery or poll, kept by triggers and capped by a CHECK: 0011), so
+ratings sent at once cannot pass it; its refusal is the same 409 ``ratings_full``. Every rating names the
+library movie of the night's viewing, so the library card shows the group's average over every night of
+that movie.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from movie_lottery.core.errors import Conflict, InvalidInput
 from movie_lottery.core.extensions import db
 from movie_lottery.core.models import RATING_MAX, RATING_MIN, PollBallot, Rating, Viewing, utcnow
 from movie_lottery.core.same_movie import normalise_text
+from movie_lottery.core.storing import refused_by
 from movie_lottery.lottery.service import get_lottery
 from movie_lottery.polls.service import MAX_BALLOTS, clean_name, find_ballot, get_poll, valid_participant
 
@@ -29,6 +33,7 @@ KINDS = ("lottery", "poll")
 # Raters of one night, as a poll's ballots are capped: a script cannot bloat a night past it, and so a
 # backup never holds more ratings of a night than its import takes back.
 MAX_RATINGS = MAX_BALLOTS
+FULL_CHECK = {"lottery": "ck_lottery_ratings_within_cap", "poll": "ck_poll_ratings_within_cap"}
 OPENS_AFTER = "оценки откроются, когда его отметят «Посмотрели»"
 NOT_WATCHED = {
     "lottery": f"Победителя этой лотереи ещё не посмотрели — {OPENS_AFTER}",
@@ -133,7 +138,7 @@ def rate(
         if mine is None:
             raters = db.session.scalar(sa.select(sa.func.count(Rating.id)).where(_column(kind) == night_id))
             if raters >= MAX_RATINGS:
-                raise Conflict(f"Здесь уже {MAX_RATINGS} оценок — больше не принимаем", code="ratings_full")
+                raise _ratings_full()
             fresh = valid_participant(participant) or reel.new_token()
             mine = Rating(participant=fresh, **{_column(kind).key: night_id})
             db.session.add(mine)
@@ -142,14 +147,20 @@ def rate(
         )  # fmt: skip
         try:
             db.session.commit()
-        except IntegrityError:
+        except IntegrityError as error:
             db.session.rollback()
+            if refused_by(error, FULL_CHECK[kind]):
+                raise _ratings_full() from None
             if attempt == 0 and _own(kind, night_id, participant) is not None:
                 continue  # the same participant's first rating landed a moment ago: replace it
             raise _name_taken(clean) from None
         result = _summary(kind, night_id, mine.participant, True)
         return Summary(**{**result.__dict__, "participant": mine.participant})
     raise _name_taken(str(name))  # pragma: no cover
+
+
+def _ratings_full() -> Conflict:
+    return Conflict(f"Здесь уже {MAX_RATINGS} оценок — больше не принимаем", code="ratings_full")
 
 
 def _name_taken(name: str) -> Conflict:

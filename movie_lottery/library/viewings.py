@@ -1,11 +1,17 @@
 """What the group did with a library movie: its status, the «любимое» mark, the days it was watched.
 
 - ``update_marks``: PATCH /api/library/<id> — status, the exclusion's end, «любимое», only what is given.
-- ``add_viewing`` / ``delete_viewing``: a movie night on a day (default today); it makes the movie
-  «посмотрели».
+- ``add_viewing`` / ``delete_viewing``: a movie night on a day (default today), recorded by hand; it makes
+  the movie «посмотрели».
 - ``mark_lottery_watched`` / ``mark_poll_watched``: «Посмотрели» on a drawn lottery or a closed poll — the
   winner goes into the library if it is not there (the one "same movie" rule), gets a viewing linked to
   that lottery or poll, and becomes «посмотрели».
+
+Each night (a lottery or a poll) has its own viewing row (0011): a lottery and a poll won by one movie on
+one day are two viewings, both counted, and correcting one night's day moves only its own row. A viewing
+recorded by hand is one per movie and day; the first night marked (or moved) onto that day takes it over,
+as it was that night recorded by hand. A date in ``DELETE /api/library/<id>/viewings/<date>`` names the
+hand-recorded viewing of that day, or else the night of that day recorded last: one viewing per call.
 - ``library_notes``: for candidates of a lottery being built, what the library knows of each (one query).
 
 Days are calendar dates. The server's "today" is the UTC day (library_filters.utc_today); pages send the
@@ -129,7 +135,8 @@ def _watched(movie: LibraryMovie) -> None:
 
 
 def add_viewing(movie_id: int, day: date | None = None, today: date | None = None) -> ViewingAdded:
-    """A viewing on ``day`` (default today); the movie becomes «посмотрели». The same day twice is one."""
+    """A viewing on ``day`` (default today); the movie becomes «посмотрели». The same day twice is one, and
+    a day that already has a night (a lottery's or a poll's) is that night: nothing is added."""
     today = today or utc_today()
     day = check_viewing_day(day or today, today)
 
@@ -146,9 +153,12 @@ def add_viewing(movie_id: int, day: date | None = None, today: date | None = Non
 
 
 def delete_viewing(movie_id: int, day: date) -> LibraryMovie:
-    """Forget one viewing. The status stays what it is: «посмотрели» without a date is still a status."""
+    """Forget one viewing of that day: the one recorded by hand, or else the night recorded last (so a
+    script that deletes each listed day once still clears them all). The status stays what it is:
+    «посмотрели» without a date is still a status."""
     movie = get_movie(movie_id)
-    viewing = next((v for v in movie.viewings if v.watched_on == day), None)
+    that_day = [v for v in movie.viewings if v.watched_on == day]
+    viewing = max(that_day, key=lambda v: (_hand_recorded(v), v.id), default=None)
     if viewing is None:
         raise NotFound("У этого фильма нет просмотра в этот день", code="viewing_not_found")
     movie.viewings.remove(viewing)
@@ -190,20 +200,28 @@ def _mark_night_watched(
     return get_movie(movie_id)
 
 
+def _hand_recorded(viewing: Viewing) -> bool:
+    return viewing.lottery_id is None and viewing.poll_id is None
+
+
 def _link_viewing(link: Any, night_id: str, movie_id: int, day: date) -> None:
-    old = db.session.scalar(sa.select(Viewing).where(link == night_id))
-    if old is not None and (old.movie_id, old.watched_on) != (movie_id, day):
-        db.session.delete(old)  # the day was corrected (or the winner is another library movie now)
-        db.session.flush()
-        old = None
+    """This night's own viewing on ``day``: moved there if it exists (another night's row is never touched),
+    made otherwise; a viewing recorded by hand on that day is taken over (it was this night)."""
+    mine = db.session.scalar(sa.select(Viewing).where(link == night_id))
     movie = get_movie(movie_id)
-    if old is None:
-        same_day = next((v for v in movie.viewings if v.watched_on == day), None)
-        if same_day is None:
-            movie.viewings.append(Viewing(watched_on=day, **{link.key: night_id}))
-        elif getattr(same_day, link.key) is None:
-            setattr(same_day, link.key, night_id)
-        # else: that night is another lottery's (or poll's) already (two nights, one movie, one evening)
+    if mine is not None and (mine.movie_id, mine.watched_on) == (movie_id, day):
+        _watched(movie)
+        return
+    by_hand = next((v for v in movie.viewings if v.watched_on == day and _hand_recorded(v)), None)
+    if mine is not None:
+        if by_hand is not None:
+            movie.viewings.remove(by_hand)
+            db.session.flush()
+        mine.movie_id, mine.watched_on = movie_id, day  # the day was corrected (or the winner moved)
+    elif by_hand is not None:
+        setattr(by_hand, link.key, night_id)
+    else:
+        movie.viewings.append(Viewing(watched_on=day, **{link.key: night_id}))
     _watched(movie)
 
 

@@ -16,12 +16,20 @@ import math
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from movie_lottery.core import reel
 from movie_lottery.core.errors import Forbidden, InvalidInput, NotFound
 from movie_lottery.core.extensions import db
-from movie_lottery.core.models import Lottery, LotteryMovie, MovieFields, Rating, Viewing, utcnow
+from movie_lottery.core.models import (
+    LibraryMovie,
+    Lottery,
+    LotteryMovie,
+    MovieFields,
+    Rating,
+    Viewing,
+    utcnow,
+)
 from movie_lottery.core.reel import commitment_for
 from movie_lottery.core.same_movie import is_same_movie
 from movie_lottery.core.storing import add_with_fresh_id
@@ -166,7 +174,30 @@ def keep_the_night_without(night_key: str, night_id: str) -> None:
     """Before a lottery or poll (``night_key`` "lottery_id" or "poll_id") is deleted: its movie night and
     ratings stay in the library without it, the ratings still counting on the movie's card. ON DELETE SET NULL
     does it on PostgreSQL; SQLite runs here without foreign-key enforcement, and a restored night of that id
-    would inherit them."""
+    would inherit them.
+
+    Its viewing becomes a day recorded by hand, and those are one per movie and day (0011): when the movie
+    has one on that day already, the night's viewing goes instead. The movie's row is locked first, so two
+    nights of one movie and day deleted at once take turns (SQLite's write lock does that by itself)."""
+    column = getattr(Viewing, night_key)
+    movie_ids = sa.select(Viewing.movie_id).where(column == night_id).scalar_subquery()
+    db.session.execute(  # not FOR UPDATE: a rating's foreign-key check (KEY SHARE) need not wait for it
+        sa.select(LibraryMovie.id).where(LibraryMovie.id == movie_ids).with_for_update(key_share=True)
+    )
+    by_hand = aliased(Viewing)
+    db.session.execute(
+        sa.delete(Viewing)
+        .where(
+            column == night_id,
+            sa.exists().where(
+                by_hand.movie_id == Viewing.movie_id,
+                by_hand.watched_on == Viewing.watched_on,
+                by_hand.lottery_id.is_(None),
+                by_hand.poll_id.is_(None),
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
     for table in (Viewing, Rating):
         db.session.execute(
             sa.update(table)

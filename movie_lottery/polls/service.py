@@ -4,14 +4,19 @@ A poll commits to a seed at creation exactly as a lottery does (reel.py); its ti
 
 Closing, and why every acknowledged ballot counts, on any number of workers and with no scheduler:
 - A ballot is written by ONE statement that also checks the poll: ``INSERT … SELECT … WHERE EXISTS (the poll,
-  still open, before its deadline, FOR SHARE)`` (an upsert on the participant), and likewise its deletions.
+  still open, before its deadline, FOR NO KEY UPDATE)`` (an upsert on the participant), and likewise its
+  deletions. (Not FOR SHARE: a new ballot's trigger then updates the poll row's ``ballot_count``, and two
+  ballots each holding a share lock would deadlock upgrading it.)
 - Closing is ONE conditional UPDATE: ``SET closed_at … WHERE closed_at IS NULL`` (for the deadline also
-  ``AND deadline <= now``). On PostgreSQL under READ COMMITTED the ballot's ``FOR SHARE`` holds the poll row
+  ``AND deadline <= now``). On PostgreSQL under READ COMMITTED the ballot's lock holds the poll row
   until the ballot commits, and the UPDATE must wait for it; a ballot that comes after the UPDATE waits for
   the UPDATE's commit and then sees the poll closed. On SQLite a write statement holds the database's write
   lock from its start, so the check and the write cannot be split by another writer.
   Either way: a ballot acknowledged (committed) before the close is in the table when the close commits,
   and none is added after.
+- The cap (MAX_BALLOTS) is the database's: ``poll.ballot_count`` is kept by a trigger on ballot and held by a
+  CHECK (0011), so ballots sent at once on a nearly full poll cannot pass it; the count read first only
+  answers sooner. The CHECK's refusal is the same 409 ``poll_full``.
 - Then the result is counted from those frozen ballots and stored once (``WHERE result IS NULL``). It is a
   function of the ballots and the seed only, so whoever counts — the closer, or any later reader that finds
   a closed poll without a result — stores the same thing.
@@ -33,14 +38,23 @@ from sqlalchemy.orm import selectinload
 from movie_lottery.core import reel
 from movie_lottery.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from movie_lottery.core.extensions import db
-from movie_lottery.core.models import PARTICIPANT_NAME_MAX, POLL_RESULTS, Poll, PollBallot, PollMovie, utcnow
+from movie_lottery.core.models import (
+    NIGHT_ROWS_MAX,
+    PARTICIPANT_NAME_MAX,
+    POLL_RESULTS,
+    Poll,
+    PollBallot,
+    PollMovie,
+    utcnow,
+)
 from movie_lottery.core.same_movie import normalise_text
-from movie_lottery.core.storing import add_with_fresh_id
+from movie_lottery.core.storing import add_with_fresh_id, refused_by
 from movie_lottery.lottery.service import keep_the_night_without, validate_candidates
 from movie_lottery.polls import voting
 
 DEADLINE_MAX = timedelta(days=366)
-MAX_BALLOTS = 500  # a poll page lists every voter: a script cannot bloat it past this
+MAX_BALLOTS = NIGHT_ROWS_MAX  # a poll page lists every voter: a script cannot bloat it past this (0011)
+FULL_CHECK = "ck_poll_ballots_within_cap"
 PARTICIPANT_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
@@ -148,7 +162,8 @@ def manage_token_matches(poll: Poll, token: str | None) -> bool:
 
 
 def _accepting(poll_id: str, now: datetime) -> sa.Exists:
-    """The poll is open and before its deadline; on PostgreSQL its row is held (FOR SHARE) until commit."""
+    """The poll is open and before its deadline; on PostgreSQL its row is held (FOR NO KEY UPDATE) until
+    commit, as the ballot counter's trigger will hold it anyway."""
     return sa.exists(
         sa.select(Poll.id)
         .where(
@@ -156,7 +171,7 @@ def _accepting(poll_id: str, now: datetime) -> sa.Exists:
             Poll.closed_at.is_(None),
             sa.or_(Poll.deadline.is_(None), Poll.deadline > now),
         )
-        .with_for_update(read=True)
+        .with_for_update(key_share=True)
     )
 
 
@@ -255,10 +270,8 @@ def store_ballot(
     ballot = check_choices(poll, approve, ranking, veto)
     existing = find_ballot(poll.id, participant)
     participant = existing.participant if existing else valid_participant(participant)
-    if existing is None and _ballot_count(poll.id) >= MAX_BALLOTS:
-        raise Conflict(
-            f"В этом голосовании уже {MAX_BALLOTS} голосов — больше не принимаем", code="poll_full"
-        )
+    if existing is None and poll.ballot_count >= MAX_BALLOTS:
+        raise _poll_full()
     if name is None:
         if existing is None:
             raise InvalidInput(
@@ -292,14 +305,20 @@ def store_ballot(
     try:
         stored = db.session.execute(statement).rowcount
         db.session.commit()
-    except IntegrityError:
+    except IntegrityError as error:
         db.session.rollback()
+        if refused_by(error, FULL_CHECK):
+            raise _poll_full() from None
         raise Conflict(f"Имя «{name}» в этом голосовании уже занято — добавьте, например, фамилию",
                        code="name_taken") from None  # fmt: skip
     if stored != 1:
         get_poll(poll.id, now)  # the deadline passed just now: it closes (and counts) here
         raise PollClosed(CLOSED_MESSAGE)
     return StoredBallot(participant=participant, name=name, method=poll.method, ballot=ballot)
+
+
+def _poll_full() -> Conflict:
+    return Conflict(f"В этом голосовании уже {MAX_BALLOTS} голосов — больше не принимаем", code="poll_full")
 
 
 def find_ballot(poll_id: str, participant: str | None) -> PollBallot | None:
@@ -310,10 +329,6 @@ def find_ballot(poll_id: str, participant: str | None) -> PollBallot | None:
     return db.session.scalars(
         sa.select(PollBallot).where(PollBallot.poll_id == poll_id, PollBallot.participant == participant)
     ).one_or_none()
-
-
-def _ballot_count(poll_id: str) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).where(PollBallot.poll_id == poll_id)) or 0
 
 
 def own_ballot(poll: Poll, participant: str | None) -> PollBallot | None:

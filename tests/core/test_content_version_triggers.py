@@ -23,7 +23,9 @@ WATCHED_TABLES = (
     "site_milestone", "rating",
 )  # fmt: skip
 # Each revision that changed the triggers, and the one before it: each must go back to exactly what was.
-MIGRATIONS = [("0006", "0003"), ("0007", "0006"), ("0008", "0007"), ("0009", "0008"), ("0010", "0009")]
+MIGRATIONS = [
+    ("0006", "0003"), ("0007", "0006"), ("0008", "0007"), ("0009", "0008"), ("0010", "0009"), ("0011", "0010"),
+]  # fmt: skip
 UNKNOWN_HASH = "f" * 40
 
 
@@ -199,7 +201,7 @@ REAL_CHANGES = [
     # the library page's backup nudge (0009)
     "INSERT INTO site_milestone (name, at) VALUES ('backup_taken', CURRENT_TIMESTAMP)",
     "UPDATE site_milestone SET at = '2001-02-03 04:05:06' WHERE name = 'backup_taken'",
-    # and what to fix when the last backup would not restore (0015)
+    # and what to fix when the last backup would not restore (0014)
     "UPDATE site_milestone SET detail = 'Библиотека, фильм №1: …' WHERE name = 'backup_taken'",
     "DELETE FROM site_milestone WHERE name = 'backup_taken'",
 ]

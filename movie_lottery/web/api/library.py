@@ -110,7 +110,11 @@ def add_viewing(body: dict, movie_id: int) -> tuple[LibraryMovieRow, int]:
 @bp.response(204, description="Забыт (статус остаётся)")
 @bp.refuses({400: ["invalid_date"], 404: ["movie_not_found", "viewing_not_found"]})
 def delete_viewing(movie_id: int, day: str) -> Response:
-    """Забыть просмотр (день — ГГГГ-ММ-ДД)"""
+    """Забыть просмотр (день — ГГГГ-ММ-ДД)
+
+    Один за вызов: записанный вручную в этот день, а если такого нет — вечер (лотерея или голосование) этого
+    дня, отмеченный последним. У каждого вечера свой просмотр, так что в один день их может быть несколько.
+    """
     viewings.delete_viewing(movie_id, parse_day(day))
     return no_content()
 

@@ -9,15 +9,15 @@ Content version: PostgreSQL's triggers compare whole rows as text, so they cover
 are. SQLite's UPDATE trigger lists its columns: it is created again over the new list (as 0010 did for
 viewing).
 
-Revision ID: 0015
-Revises: 0010
+Revision ID: 0014
+Revises: 0013
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
-down_revision = "0010"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
