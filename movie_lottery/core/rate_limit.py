@@ -65,8 +65,12 @@ class Verdict:
     retry_after: int = 0  # seconds until the key may hit again; 0 when allowed
 
 
-def hit(bucket: str, key: str, *, limit: int, window: int, now: float | None = None) -> Verdict:
-    """Count one hit of ``key`` in ``bucket``; ``allowed`` while at most ``limit`` hits fell in the window."""
+def hit(
+    bucket: str, key: str, *, limit: int, window: int, now: float | None = None, cost: int = 1
+) -> Verdict:
+    """Count one hit of ``key`` in ``bucket``, weighing ``cost`` (a request's size, say); ``allowed`` while
+    the window's total stays within ``limit``. A refused hit leaves the total past the limit until the
+    window ends: the window's budget is spent."""
     if not 0 < window <= LONGEST_WINDOW:
         raise ValueError(f"a window of 1 s to {LONGEST_WINDOW} s, not {window}")
     now_s = int(time.time() if now is None else now)
@@ -76,11 +80,13 @@ def hit(bucket: str, key: str, *, limit: int, window: int, now: float | None = N
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     statement = (
         dialect.insert(table)
-        .values(bucket=bucket[:BUCKET_LENGTH], key=key[:KEY_LENGTH], window_started=now_s, hits=1)
+        .values(bucket=bucket[:BUCKET_LENGTH], key=key[:KEY_LENGTH], window_started=now_s, hits=cost)
         .on_conflict_do_update(
             index_elements=[table.c.bucket, table.c.key],
             set_={
-                "hits": sa.case((expired, 1), (table.c.hits > limit, table.c.hits), else_=table.c.hits + 1),
+                "hits": sa.case(
+                    (expired, cost), (table.c.hits > limit, table.c.hits), else_=table.c.hits + cost
+                ),
                 "window_started": sa.case((expired, now_s), else_=table.c.window_started),
             },
         )
@@ -88,7 +94,7 @@ def hit(bucket: str, key: str, *, limit: int, window: int, now: float | None = N
     )
     hits, started = db.session.execute(statement).one()
     db.session.commit()
-    if hits == 1:
+    if started == now_s and hits == cost:  # this hit started a new window
         _prune(bucket[:BUCKET_LENGTH], cutoff, now_s - LONGEST_WINDOW)
     if hits <= limit:
         return Verdict(allowed=True)
@@ -96,10 +102,10 @@ def hit(bucket: str, key: str, *, limit: int, window: int, now: float | None = N
 
 
 def require(
-    bucket: str, key: str, *, limit: int, window: int, message: str, now: float | None = None
+    bucket: str, key: str, *, limit: int, window: int, message: str, now: float | None = None, cost: int = 1
 ) -> None:
     """``hit``, or TooManyRequests with ``message`` formatted with ``{wait}`` (words: «40 секунд»)."""
-    verdict = hit(bucket, key, limit=limit, window=window, now=now)
+    verdict = hit(bucket, key, limit=limit, window=window, now=now, cost=cost)
     if not verdict.allowed:
         raise TooManyRequests(
             message.format(wait=wait_words(verdict.retry_after)),

@@ -165,7 +165,9 @@ def test_the_creator_sees_a_burst_from_one_address_as_a_group_and_removes_it_in_
     assert "Убрать эту группу" in page and f'data-remove-group="{groups[0]["id"]}"' in page
     assert "203.0.113.66" not in page  # the group is named by a keyed hash, never the address
 
-    script = app.test_client()  # the page's script sends the CSRF token; a client without a session needs none
+    script = (
+        app.test_client()
+    )  # the page's script sends the CSRF token; a client without a session needs none
     removed = script.delete(f"/api/polls/{poll['id']}/ballot-groups/{groups[0]['id']}", json={"token": token})
     assert removed.status_code == 200 and len(removed.get_json()["removed"]) == 5
     assert voters(client, poll) == ["Аня"]
@@ -192,7 +194,9 @@ def test_a_voter_named_like_a_path_is_removable_from_the_manage_page_by_ballot_i
     token = poll["manage_token"]
     page = client.get(f"/p/{poll['id']}/manage/{token}").get_data(as_text=True)
     ballot = int(re.search(r'data-ballot-id="(\d+)"', page).group(1))
-    script = app.test_client()  # the page's script sends the CSRF token; a client without a session needs none
+    script = (
+        app.test_client()
+    )  # the page's script sends the CSRF token; a client without a session needs none
     removed = script.delete(f"/api/polls/{poll['id']}/ballots", json={"token": token, "ballot": ballot})
     assert removed.status_code == 200 and removed.get_json() == {"removed": [name]}
     assert voters(client, poll) == []

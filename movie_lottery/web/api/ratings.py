@@ -12,7 +12,7 @@ from movie_lottery.library import ratings
 from movie_lottery.web.api.docs.openapi import ApiBlueprint
 from movie_lottery.web.api.schemas.polls import Bursts, ManageQuery, ManageSchema, Removed
 from movie_lottery.web.api.schemas.ratings import RATING_SUMMARY, RatingSchema, RatingSummary
-from movie_lottery.web.guards.auth import public, signed_in_admin
+from movie_lottery.web.guards.auth import is_admin, public
 from movie_lottery.web.guards.rate_limits import request_origin
 from movie_lottery.web.participants import participant_of, remember_participant
 
@@ -76,7 +76,7 @@ def rating_groups(query: dict, kind: str, night_id: str) -> dict:
     Оценки, пришедшие с одного адреса подряд (не дальше 10 минут между соседними), группой. Оценки
     голосования — создателю (`?token=` — токен управления) или администратору, лотереи — администратору.
     """
-    return {"groups": ratings.rating_bursts(kind, night_id, query["token"], by_admin=signed_in_admin())}
+    return {"groups": ratings.rating_bursts(kind, night_id, query["token"], by_admin=is_admin())}
 
 
 @bp.delete(f"/ratings/{KIND}/<night_id>/groups/<group_id>")
@@ -91,5 +91,5 @@ def remove_rating_group(body: dict, kind: str, night_id: str, group_id: str) -> 
 
     Все оценки группы (`GET …/groups`); кто может — как там.
     """
-    removed = ratings.remove_rating_burst(kind, night_id, group_id, body["token"], by_admin=signed_in_admin())
+    removed = ratings.remove_rating_burst(kind, night_id, group_id, body["token"], by_admin=is_admin())
     return {"removed": removed}
