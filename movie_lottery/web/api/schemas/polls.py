@@ -306,6 +306,7 @@ class ManageQuery(ManageSchema):
 
 
 class BallotRemovalSchema(ManageSchema):
+    body_required: ClassVar[bool] = True  # the ballot's id is in it
     ballot = fields.Integer(
         required=True,
         strict=True,
