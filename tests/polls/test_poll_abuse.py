@@ -3,7 +3,6 @@ a person's pace, a veto needs a vote, and the creator removes what one address s
 
 from __future__ import annotations
 
-import re
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -188,18 +187,25 @@ def test_ballots_far_apart_from_one_address_are_not_one_burst(app_context):
 
 
 @pytest.mark.parametrize("name", [".", "..", "?x#y"])
-def test_a_voter_named_like_a_path_is_removable_from_the_manage_page_by_ballot_id(app, client, name):
+def test_a_voter_named_like_a_path_is_removable_with_the_name_in_the_body_or_by_ballot_id(app, client, name):
     poll = create(client)
-    assert vote(phone(app, "198.51.100.1"), poll, name).status_code == 200
     token = poll["manage_token"]
-    page = client.get(f"/p/{poll['id']}/manage/{token}").get_data(as_text=True)
-    ballot = int(re.search(r'data-ballot-id="(\d+)"', page).group(1))
     script = (
         app.test_client()
     )  # the page's script sends the CSRF token; a client without a session needs none
-    removed = script.delete(f"/api/polls/{poll['id']}/ballots", json={"token": token, "ballot": ballot})
+    assert vote(phone(app, "198.51.100.1"), poll, name).status_code == 200
+    removed = script.delete(f"/api/polls/{poll['id']}/ballots", json={"token": token, "name": name})
     assert removed.status_code == 200 and removed.get_json() == {"removed": [name]}
     assert voters(client, poll) == []
+    for other in ("Аня", name):  # the same by id, as a burst's ballots are listed
+        assert vote(phone(app, "203.0.113.66"), poll, other).status_code == 200
+    (group,) = client.get(f"/api/polls/{poll['id']}/ballot-groups?token={token}").get_json()["groups"]
+    ballot = group["ballots"][1]
+    removed = script.delete(f"/api/polls/{poll['id']}/ballots", json={"token": token, "ballot": ballot})
+    assert removed.status_code == 200 and removed.get_json() == {"removed": [name]}
+    assert voters(client, poll) == ["Аня"]
+    nothing = script.delete(f"/api/polls/{poll['id']}/ballots", json={"token": token})
+    assert nothing.status_code == 400 and nothing.get_json()["error"]["code"] == "ballot_required"
 
 
 def test_the_old_removal_by_name_still_works(app, client):

@@ -27,7 +27,7 @@ PUBLIC_ENDPOINTS = {
     "api_polls.delete_ballot",
     "api_polls.close_poll",
     "api_polls.remove_ballot",
-    "api_polls.remove_ballot_by_id",
+    "api_polls.remove_ballot_by_body",
     "api_polls.ballot_groups",
     "api_polls.remove_ballot_group",
     # A watched winner's ratings: everyone with the lottery's or poll's link rates it.

@@ -22,7 +22,7 @@ def test_no_script_puts_user_text_into_a_path():
     assert offending == []
 
 
-def test_the_manage_page_removes_a_voter_by_the_ballots_id():
+def test_the_manage_page_sends_a_voters_name_in_the_body():
     poll_js = (SCRIPTS / "poll.js").read_text()
     assert "encodeURIComponent(name)" not in poll_js
-    assert "ballot: Number(ballot)" in poll_js
+    assert "body: { token: manage.token, name }" in poll_js

@@ -445,12 +445,12 @@ $('withdraw-ballot')?.addEventListener('click', async () => {
 
 // ---- the creator's controls (their buttons may be swapped in with a part: listened for on the page) --------
 
-// By the ballot's id, not its name: a browser resolves a name such as «..» out of a path, even encoded.
-async function removeVoter(name, ballot) {
+// The name goes in the body, not the path: a browser resolves a name such as «..» out of a path, even encoded.
+async function removeVoter(name) {
   if (!window.confirm(`Убрать голос «${name}»?`)) return;
   try {
     await api(`/api/polls/${encodeURIComponent(poll.id)}/ballots`, {
-      method: 'DELETE', body: { token: manage.token, ballot: Number(ballot) },
+      method: 'DELETE', body: { token: manage.token, name },
     });
     toast(`Голос «${name}» убран`);
     refresh();
@@ -487,7 +487,7 @@ async function closePoll(button) {
 document.addEventListener('click', (event) => {
   const remove = event.target.closest('[data-remove-voter]');
   const group = event.target.closest('[data-remove-group]');
-  if (remove) removeVoter(remove.dataset.removeVoter, remove.dataset.ballotId);
+  if (remove) removeVoter(remove.dataset.removeVoter);
   else if (group) removeGroup(group.dataset.removeGroup, group.dataset.groupSize);
   else if (event.target.closest('#close-poll')) closePoll(event.target.closest('#close-poll'));
   else if (event.target.closest('#copy-poll-link')) {

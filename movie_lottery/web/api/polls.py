@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify
 
+from movie_lottery.core.errors import InvalidInput
 from movie_lottery.core.models import LibraryMovie as LibraryMovieRow
 from movie_lottery.core.models import Poll as PollRow
 from movie_lottery.library import viewings
@@ -194,15 +195,24 @@ def remove_ballot(body: dict, poll_id: str, name: str) -> Response:
 @public
 @bp.arguments(BallotRemovalSchema())
 @bp.response(200, Removed)
-@bp.refuses({403: ["bad_token"], 404: ["ballot_not_found", "poll_not_found", "not_found"], **CLOSED})
-def remove_ballot_by_id(body: dict, poll_id: str) -> dict:
-    """Убрать бюллетень по его id
+@bp.refuses(
+    {400: ["ballot_required"], 403: ["bad_token"], 404: ["ballot_not_found", "poll_not_found", "not_found"],
+     **CLOSED}
+)  # fmt: skip
+def remove_ballot_by_body(body: dict, poll_id: str) -> dict:
+    """Убрать бюллетень (имя или id в теле запроса)
 
-    Как `DELETE …/ballots/<name>`, но бюллетень называет `ballot` (id из `GET …/ballot-groups` или со страницы
-    управления): так убирается и участник с именем «.» или «..», которое браузер не пропустит в пути.
+    Как `DELETE …/ballots/<name>`, но участника называет тело: `name` (так шлёт страница управления) или
+    `ballot` — id из `GET …/ballot-groups`. Так убирается и участник с именем «.» или «..», которое браузер
+    не пропустит в пути.
     """
-    name = polls.remove_ballot_by_id(poll_id, body["ballot"], body["token"], by_admin=signed_in_admin())
-    return {"removed": [name]}
+    admin, token = signed_in_admin(), body["token"]
+    if body["ballot"] is not None:
+        return {"removed": [polls.remove_ballot_by_id(poll_id, body["ballot"], token, by_admin=admin)]}
+    if body["name"] is None:
+        raise InvalidInput("Укажите, чей голос убрать: name или ballot", code="ballot_required")
+    polls.remove_ballot(poll_id, body["name"], token, by_admin=admin)
+    return {"removed": [body["name"]]}
 
 
 @bp.get("/polls/<poll_id>/ballot-groups")

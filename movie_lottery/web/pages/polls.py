@@ -92,7 +92,7 @@ def _span(first, last) -> str:
 
 
 def removal_view(poll) -> dict:
-    """What the creator's list needs to remove ballots: each voter's ballot id, and the bursts."""
+    """What the creator's list needs besides the names: the bursts from one address."""
     names = {ballot.id: ballot.name for ballot in poll.ballots}
     groups = [
         {
@@ -103,7 +103,7 @@ def removal_view(poll) -> dict:
         }
         for burst in polls.ballot_bursts(poll)
     ]
-    return {"ids": {ballot.name: ballot.id for ballot in poll.ballots}, "groups": groups}
+    return {"groups": groups}
 
 
 # ---- the parts that change while people vote: /p/<id>/live -------------------------------------------------

@@ -306,14 +306,25 @@ class ManageQuery(ManageSchema):
 
 
 class BallotRemovalSchema(ManageSchema):
-    body_required: ClassVar[bool] = True  # the ballot's id is in it
+    body_required: ClassVar[bool] = True  # the ballot is named in it
     ballot = fields.Integer(
-        required=True,
+        load_default=None,
+        allow_none=True,
         strict=True,
         validate=validate.Range(min=1),
-        metadata={"description": "id бюллетеня (из ссылки управления: группы и список проголосовавших)"},
+        metadata={"description": "id бюллетеня (из `GET …/ballot-groups`); или `name`"},
     )
-    field_codes: ClassVar[dict[str, str]] = {**ManageSchema.field_codes, "ballot": "invalid_ballot"}
+    name = Text(
+        load_default=None,
+        allow_none=True,
+        validate=[validate.Length(max=200), NoControls()],
+        metadata={"description": "Имя участника (сравнивается как имена); так его шлёт страница управления"},
+    )
+    field_codes: ClassVar[dict[str, str]] = {
+        **ManageSchema.field_codes,
+        "ballot": "invalid_ballot",
+        "name": "invalid_name",
+    }
 
 
 class Burst(Reply):
