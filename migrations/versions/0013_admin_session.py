@@ -5,14 +5,14 @@ it, and a session older than its lifetime (31 days) is refused and pruned. No co
 page shows it.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

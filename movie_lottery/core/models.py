@@ -223,6 +223,10 @@ class PollBallot(db.Model):
     choices: Mapped[list] = mapped_column(sa.JSON, default=list)
     veto: Mapped[int | None] = mapped_column(sa.Integer)
     cast_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Where the ballot first came from, for the owner's burst groups (polls/bursts.py): a keyed hash of
+    # the address (core/rate_limit.Origin), and when. Not in the backup: NULL after an import.
+    origin: Mapped[str | None] = mapped_column(sa.String(16))
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     poll: Mapped[Poll] = relationship(back_populates="ballots")
 
@@ -372,6 +376,8 @@ class Rating(db.Model):
     name_key: Mapped[str] = mapped_column(sa.String(200))
     score: Mapped[int] = mapped_column(sa.Integer)
     rated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    origin: Mapped[str | None] = mapped_column(sa.String(16))  # as a ballot's: for the owner's burst groups
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 # The group's ratings of a library movie, summed and counted in the statement that loads it (deferred:
@@ -485,6 +491,19 @@ class AdminSession(db.Model):
 
     id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class RateLimitHit(db.Model):
+    """Hits per (bucket, client address) in the current window (core/rate_limit.py), shared by every worker:
+    new voters and raters per night, anonymous creates on an open site. Times are whole seconds since the
+    epoch, as for login_attempt. Not watched by the content-version triggers: no page shows it."""
+
+    __tablename__ = "rate_limit_hit"
+
+    bucket: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    window_started: Mapped[int] = mapped_column(sa.BigInteger, index=True)
+    hits: Mapped[int] = mapped_column(sa.Integer)
 
 
 class SiteMilestone(db.Model):

@@ -20,20 +20,39 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from movie_lottery.core import reel
-from movie_lottery.core.errors import Conflict, InvalidInput
+from movie_lottery.core import rate_limit, reel
+from movie_lottery.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from movie_lottery.core.extensions import db
 from movie_lottery.core.models import RATING_MAX, RATING_MIN, PollBallot, Rating, Viewing, utcnow
+from movie_lottery.core.rate_limit import Origin
 from movie_lottery.core.same_movie import normalise_text
 from movie_lottery.core.storing import refused_by
 from movie_lottery.lottery.service import get_lottery
-from movie_lottery.polls.service import MAX_BALLOTS, clean_name, find_ballot, get_poll, valid_participant
+from movie_lottery.polls import bursts
+from movie_lottery.polls.service import (
+    MAX_BALLOTS,
+    NEW_VOTER_WINDOW_SECONDS,
+    NEW_VOTERS_PER_WINDOW,
+    clean_name,
+    find_ballot,
+    get_poll,
+    manage_token_matches,
+    valid_participant,
+)
 
 KINDS = ("lottery", "poll")
 # Raters of one night, as a poll's ballots are capped: a script cannot bloat a night past it, and so a
 # backup never holds more ratings of a night than its import takes back.
 MAX_RATINGS = MAX_BALLOTS
 FULL_CHECK = {"lottery": "ck_lottery_ratings_within_cap", "poll": "ck_poll_ratings_within_cap"}
+# New raters per night from one address, as new voters per poll: a group on one Wi-Fi rates within a
+# minute or two, twenty invented raters take a script minutes (and are one group the owner removes).
+NEW_RATERS_PER_WINDOW = NEW_VOTERS_PER_WINDOW
+NEW_RATER_WINDOW_SECONDS = NEW_VOTER_WINDOW_SECONDS
+NEW_RATER_WAIT = (
+    "С вашего адреса (одна сеть Wi-Fi) только что оценили несколько человек подряд — так оценки защищены"
+    " от накрутки. Подождите {wait} и отправьте оценку ещё раз."
+)
 OPENS_AFTER = "оценки откроются, когда его отметят «Посмотрели»"
 NOT_WATCHED = {
     "lottery": f"Победителя этой лотереи ещё не посмотрели — {OPENS_AFTER}",
@@ -114,9 +133,13 @@ def rate(
     score: object,
     name: object = None,
     now: datetime | None = None,
+    origin: Origin | None = None,
 ) -> Summary:
     """Store or replace this participant's score of the night's winner; 409 ``not_watched`` before
-    «Посмотрели». The answer's ``participant`` is the cookie value to give back (new on a first rating)."""
+    «Посмотрели». The answer's ``participant`` is the cookie value to give back (new on a first rating).
+    ``origin``: where the request came from (None: not counted); a new rater from it is counted against
+    NEW_RATERS_PER_WINDOW for this night first."""
+    now = now or utcnow()
     night_id = _night(kind, night_id)
     score = check_score(score)
     movie_id = _watched_movie(kind, night_id)
@@ -139,11 +162,25 @@ def rate(
             raters = db.session.scalar(sa.select(sa.func.count(Rating.id)).where(_column(kind) == night_id))
             if raters >= MAX_RATINGS:
                 raise _ratings_full()
+            if origin is not None and attempt == 0:
+                rate_limit.require(
+                    f"rating:{kind}:{night_id}",
+                    origin.key,
+                    limit=NEW_RATERS_PER_WINDOW,
+                    window=NEW_RATER_WINDOW_SECONDS,
+                    message=NEW_RATER_WAIT,
+                    now=now.timestamp(),
+                )
             fresh = valid_participant(participant) or reel.new_token()
-            mine = Rating(participant=fresh, **{_column(kind).key: night_id})
+            mine = Rating(
+                participant=fresh,
+                origin=origin.tag if origin else None,
+                arrived_at=now,
+                **{_column(kind).key: night_id},
+            )
             db.session.add(mine)
         mine.movie_id, mine.name, mine.name_key, mine.score, mine.rated_at = (
-            movie_id, clean, key, score, now or utcnow()
+            movie_id, clean, key, score, now
         )  # fmt: skip
         try:
             db.session.commit()
@@ -185,3 +222,52 @@ def _refuse_another_voters_name(poll_id: str, participant: str | None, key: str,
     )
     if owner is not None and owner != valid_participant(participant):
         raise _name_taken(name)
+
+
+# ---- the owner's grouped removal ----------------------------------------------------------------------
+
+
+def _authorise(kind: str, night_id: str, token: str | None, by_admin: bool) -> None:
+    """A poll's ratings: its creator (manage token) or the admin; a lottery's: the admin."""
+    if by_admin:
+        return
+    if kind == "poll" and manage_token_matches(get_poll(night_id, ballots=False), token):
+        return
+    raise Forbidden(
+        "Это может только создатель голосования (по ссылке управления) или администратор", code="bad_token"
+    )
+
+
+def _night_ratings(kind: str, night_id: str) -> list[Rating]:
+    return list(db.session.scalars(sa.select(Rating).where(_column(kind) == night_id).order_by(Rating.id)))
+
+
+def rating_bursts(kind: str, night_id: str, token: str | None, by_admin: bool = False) -> list[dict]:
+    """The night's ratings that came from one address in a burst (polls/bursts.py), with their names."""
+    night_id = _night(kind, night_id)
+    _authorise(kind, night_id, token, by_admin)
+    rows = _night_ratings(kind, night_id)
+    names = {row.id: row.name for row in rows}
+    found = bursts.bursts(bursts.Entry(row.id, row.origin, row.arrived_at) for row in rows)
+    return [{"id": b.id, "names": [names[i] for i in b.ids], "first": b.first, "last": b.last} for b in found]
+
+
+def remove_rating_burst(
+    kind: str, night_id: str, burst_id: str, token: str | None, by_admin: bool = False
+) -> list[str]:
+    """Remove every rating of one burst in one statement; answers the removed raters' names."""
+    night_id = _night(kind, night_id)
+    _authorise(kind, night_id, token, by_admin)
+    rows = _night_ratings(kind, night_id)
+    found = bursts.bursts(bursts.Entry(row.id, row.origin, row.arrived_at) for row in rows)
+    burst = next((b for b in found if b.id == burst_id), None)
+    if burst is None:
+        raise NotFound("Такой группы оценок нет — обновите страницу", code="group_not_found")
+    names = [row.name for row in rows if row.id in burst.ids]
+    db.session.execute(
+        sa.delete(Rating)
+        .where(_column(kind) == night_id, Rating.id.in_(burst.ids))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return names

@@ -35,7 +35,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from movie_lottery.core import reel
+from movie_lottery.core import rate_limit, reel
 from movie_lottery.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from movie_lottery.core.extensions import db
 from movie_lottery.core.models import (
@@ -47,15 +47,26 @@ from movie_lottery.core.models import (
     PollMovie,
     utcnow,
 )
+from movie_lottery.core.rate_limit import Origin
 from movie_lottery.core.same_movie import normalise_text
 from movie_lottery.core.storing import add_with_fresh_id, refused_by
 from movie_lottery.lottery.service import keep_the_night_without, validate_candidates
-from movie_lottery.polls import voting
+from movie_lottery.polls import bursts, voting
 
 DEADLINE_MAX = timedelta(days=366)
 MAX_BALLOTS = NIGHT_ROWS_MAX  # a poll page lists every voter: a script cannot bloat it past this (0011)
 FULL_CHECK = "ck_poll_ballots_within_cap"
 PARTICIPANT_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+# New participants per poll from one address (IPv6: one /64) per window: twelve friends on one home Wi-Fi
+# get in within two minutes (eight at once, the rest a minute later), while a script with the link adds
+# at most eight names a minute — 500 ballots take it over an hour, and its burst is one group the creator
+# removes at once (bursts.py). Changing one's own ballot is never counted.
+NEW_VOTERS_PER_WINDOW = 8
+NEW_VOTER_WINDOW_SECONDS = 60
+NEW_VOTER_WAIT = (
+    "С вашего адреса (одна сеть Wi-Fi) только что проголосовали несколько человек подряд — так защищено"
+    " голосование от накрутки. Подождите {wait} и отправьте голос ещё раз: выбор на странице сохранён."
+)
 
 
 class PollClosed(Conflict):
@@ -190,7 +201,17 @@ def clean_name(raw: object) -> str:
 def check_choices(poll: Poll, approve: list | None, ranking: list | None, veto: int | None) -> voting.Ballot:
     """A ballot is whole and valid or refused: the right field for the method, every position known, once."""
     names = [movie.name for movie in poll.movies]
-    return check_ballot(poll.method, names, poll.veto, approve, ranking, veto)
+    ballot = check_ballot(poll.method, names, poll.veto, approve, ranking, veto)
+    if ballot.veto is not None and not (ballot.approve or ballot.ranking):
+        # A veto comes with a vote: otherwise one invented name per movie vetoes every movie a friend chose
+        # and leaves a winner nobody wanted. Counting is unchanged (stored ballots count as they always did).
+        what = (
+            "отметьте «да» хотя бы одному фильму"
+            if poll.method == voting.APPROVAL
+            else ("расставьте по местам хотя бы один фильм")
+        )
+        raise InvalidInput(f"Вето — только вместе с голосом: {what}", code="veto_without_vote")
+    return ballot
 
 
 def check_ballot(
@@ -262,8 +283,13 @@ def store_ballot(
     ranking: list | None = None,
     veto: int | None = None,
     now: datetime | None = None,
+    origin: Origin | None = None,
 ) -> StoredBallot:
-    """Store or replace the participant's whole ballot, in one statement that checks the poll is open."""
+    """Store or replace the participant's whole ballot, in one statement that checks the poll is open.
+
+    ``origin``: where a request came from (None for the owner's own machine and the admin: not counted). A
+    new participant from it is counted against NEW_VOTERS_PER_WINDOW first (TooManyRequests past it)."""
+    now = now or utcnow()
     poll = get_poll(poll_id, now, ballots=False)
     if poll.closed_at is not None:
         raise PollClosed(CLOSED_MESSAGE)
@@ -279,8 +305,16 @@ def store_ballot(
             )
         name = existing.name
     name = clean_name(name)
+    if existing is None and origin is not None:
+        rate_limit.require(
+            f"ballot:{poll.id}",
+            origin.key,
+            limit=NEW_VOTERS_PER_WINDOW,
+            window=NEW_VOTER_WINDOW_SECONDS,
+            message=NEW_VOTER_WAIT,
+            now=now.timestamp(),
+        )
     participant = participant or reel.new_token()
-    now = now or utcnow()
     table = PollBallot.__table__
     row = {
         "poll_id": poll.id,
@@ -290,6 +324,8 @@ def store_ballot(
         "choices": stored_choices(ballot),
         "veto": ballot.veto,
         "cast_at": now,
+        "origin": origin.tag if origin else None,
+        "arrived_at": now,  # kept on a replacement (not in the update below): when this participant came
     }
     columns = list(row)
     dialect = _dialect()
@@ -368,21 +404,76 @@ def _authorise(poll: Poll, token: str | None, by_admin: bool) -> None:
         raise Forbidden("Это может только создатель голосования — по ссылке для управления", code="bad_token")
 
 
+FROZEN = "Голосование закрыто: его голоса больше не меняются"
+
+
+def _managed_open_poll(poll_id: str, token: str | None, by_admin: bool, now: datetime) -> Poll:
+    poll = get_poll(poll_id, now)
+    _authorise(poll, token, by_admin)
+    if poll.closed_at is not None:
+        raise PollClosed(FROZEN)
+    return poll
+
+
 def remove_ballot(
     poll_id: str, name: str, token: str | None, by_admin: bool = False, now: datetime | None = None
 ) -> None:
     """The creator (manage token) or the admin removes one participant's ballot while the poll is open."""
     now = now or utcnow()
-    poll = get_poll(poll_id, now)
-    _authorise(poll, token, by_admin)
-    if poll.closed_at is not None:
-        raise PollClosed("Голосование закрыто: его голоса больше не меняются")
+    poll = _managed_open_poll(poll_id, token, by_admin, now)
     key = normalise_text(name)[:200]
     if not any(b.name_key == key for b in poll.ballots):
         raise NotFound(f"Голоса «{name}» в этом голосовании нет", code="ballot_not_found")
     if _delete_ballots(poll, PollBallot.name_key == key, now) != 1:
         get_poll(poll.id, now)
-        raise PollClosed("Голосование закрыто: его голоса больше не меняются")
+        raise PollClosed(FROZEN)
+
+
+def remove_ballot_by_id(
+    poll_id: str, ballot_id: int, token: str | None, by_admin: bool = False, now: datetime | None = None
+) -> str:
+    """As remove_ballot, by the ballot's id: what the manage page sends, since a name such as «..» cannot
+    travel in a path (browsers resolve dot segments, even %2E%2E). Answers the removed voter's name."""
+    now = now or utcnow()
+    poll = _managed_open_poll(poll_id, token, by_admin, now)
+    name = next((b.name for b in poll.ballots if b.id == ballot_id), None)
+    if name is None:
+        raise NotFound("Такого голоса в этом голосовании нет", code="ballot_not_found")
+    if _delete_ballots(poll, PollBallot.id == ballot_id, now) != 1:
+        get_poll(poll.id, now)
+        raise PollClosed(FROZEN)
+    return name
+
+
+def ballot_bursts(poll: Poll) -> list[bursts.Burst]:
+    """The poll's ballots that came from one address in a burst, as the creator's page groups them."""
+    return bursts.bursts(bursts.Entry(b.id, b.origin, b.arrived_at) for b in poll.ballots)
+
+
+def managed_bursts(
+    poll_id: str, token: str | None, by_admin: bool = False
+) -> tuple[Poll, list[bursts.Burst]]:
+    """The poll and its bursts, for its creator (manage token) or the admin."""
+    poll = get_poll(poll_id)
+    _authorise(poll, token, by_admin)
+    return poll, ballot_bursts(poll)
+
+
+def remove_burst(
+    poll_id: str, burst_id: str, token: str | None, by_admin: bool = False, now: datetime | None = None
+) -> list[str]:
+    """Remove every ballot of one burst (as ballot_bursts finds it now, so a burst still growing goes
+    whole), in one statement while the poll is open. Answers the removed voters' names."""
+    now = now or utcnow()
+    poll = _managed_open_poll(poll_id, token, by_admin, now)
+    burst = next((b for b in ballot_bursts(poll) if b.id == burst_id), None)
+    if burst is None:
+        raise NotFound("Такой группы голосов нет — обновите страницу", code="group_not_found")
+    names = [b.name for b in poll.ballots if b.id in burst.ids]
+    if not _delete_ballots(poll, PollBallot.id.in_(burst.ids), now):
+        get_poll(poll.id, now)
+        raise PollClosed(FROZEN)
+    return names
 
 
 # ---- closing and counting -----------------------------------------------------------------------------

@@ -24,7 +24,8 @@ WATCHED_TABLES = (
 )  # fmt: skip
 # Each revision that changed the triggers, and the one before it: each must go back to exactly what was.
 MIGRATIONS = [
-    ("0006", "0003"), ("0007", "0006"), ("0008", "0007"), ("0009", "0008"), ("0010", "0009"), ("0011", "0010"),
+    ("0006", "0003"), ("0007", "0006"), ("0008", "0007"), ("0009", "0008"), ("0010", "0009"),
+    ("0011", "0010"),
 ]  # fmt: skip
 UNKNOWN_HASH = "f" * 40
 

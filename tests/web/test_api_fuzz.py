@@ -190,6 +190,8 @@ DOMAIN_RULES = {
     "veto_not_allowed",
     "veto_conflict",
     "name_required",  # a first ballot names its voter
+    "veto_without_vote",  # a veto comes with at least one «да» (or one ranked movie)
+    "ballot_required",  # a removal names the ballot: by name or by id
     "invalid_deadline",  # in the future, within a year
 }
 

@@ -27,9 +27,14 @@ PUBLIC_ENDPOINTS = {
     "api_polls.delete_ballot",
     "api_polls.close_poll",
     "api_polls.remove_ballot",
+    "api_polls.remove_ballot_by_body",
+    "api_polls.ballot_groups",
+    "api_polls.remove_ballot_group",
     # A watched winner's ratings: everyone with the lottery's or poll's link rates it.
     "api_ratings.get_ratings",
     "api_ratings.put_rating",
+    "api_ratings.rating_groups",
+    "api_ratings.remove_rating_group",
     "api_docs.openapi_json",  # an API description is not secret
     "api_docs.docs_page",
 }

@@ -104,6 +104,7 @@ class Site:
             "name": "Аня",
             "kind": "lottery",  # PUT /api/ratings/{kind}/{night_id}
             "night_id": self.watched_lottery_id,
+            "group_id": "0123456789abcdef-1",  # DELETE …/ballot-groups/{group_id}: a group's id, none here
         }
 
 

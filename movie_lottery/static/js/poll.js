@@ -389,10 +389,39 @@ $('submit-ballot')?.addEventListener('click', async () => {
       showError($('ballot-error'), error.message);
     }
     if (error.code === 'poll_closed') refresh();
+    if (error.code === 'too_many_requests') {
+      waitThenResend(button, error.details.retry_after || 30);
+      return;
+    }
   } finally {
-    button.disabled = false;
+    if (!waiting) button.disabled = false;
   }
 });
+
+// Too many new voters from this address just now (one Wi-Fi): the answer says how long; the button counts it
+// down and is ready again by itself — the ballot on the page stays as it is.
+let waiting = false;
+function waitThenResend(button, seconds) {
+  waiting = true;
+  const label = button.textContent;
+  let left = seconds;
+  button.disabled = true;
+  const tick = () => {
+    if (left <= 0) {
+      clearInterval(timer);
+      waiting = false;
+      button.disabled = false;
+      button.textContent = label;
+      showError($('ballot-error'), null);
+      toast('Можно отправлять — нажмите ещё раз');
+      return;
+    }
+    button.textContent = `Отправить можно через ${left} с`;
+    left -= 1;
+  };
+  const timer = setInterval(tick, 1000);
+  tick();
+}
 
 function confirmMissing() {
   const missing = poll.movies.length - answers.size;
@@ -416,13 +445,27 @@ $('withdraw-ballot')?.addEventListener('click', async () => {
 
 // ---- the creator's controls (their buttons may be swapped in with a part: listened for on the page) --------
 
+// The name goes in the body, not the path: a browser resolves a name such as «..» out of a path, even encoded.
 async function removeVoter(name) {
   if (!window.confirm(`Убрать голос «${name}»?`)) return;
   try {
-    await api(`/api/polls/${encodeURIComponent(poll.id)}/ballots/${encodeURIComponent(name)}`, {
-      method: 'DELETE', body: { token: manage.token },
+    await api(`/api/polls/${encodeURIComponent(poll.id)}/ballots`, {
+      method: 'DELETE', body: { token: manage.token, name },
     });
     toast(`Голос «${name}» убран`);
+    refresh();
+  } catch (error) {
+    showError($('manage-error'), error.message);
+  }
+}
+
+async function removeGroup(group, size) {
+  if (!window.confirm(`Убрать все ${size} ${plural(Number(size), 'голос', 'голоса', 'голосов')} этой группы?`)) return;
+  try {
+    const { data } = await api(`/api/polls/${encodeURIComponent(poll.id)}/ballot-groups/${encodeURIComponent(group)}`, {
+      method: 'DELETE', body: { token: manage.token },
+    });
+    toast(`Убрано голосов: ${data.removed.length}`);
     refresh();
   } catch (error) {
     showError($('manage-error'), error.message);
@@ -443,7 +486,9 @@ async function closePoll(button) {
 
 document.addEventListener('click', (event) => {
   const remove = event.target.closest('[data-remove-voter]');
+  const group = event.target.closest('[data-remove-group]');
   if (remove) removeVoter(remove.dataset.removeVoter);
+  else if (group) removeGroup(group.dataset.removeGroup, group.dataset.groupSize);
   else if (event.target.closest('#close-poll')) closePoll(event.target.closest('#close-poll'));
   else if (event.target.closest('#copy-poll-link')) {
     copyText($('poll-link')).then(() => toast('Ссылка скопирована — отправьте её друзьям', 'success'));

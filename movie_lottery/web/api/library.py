@@ -27,6 +27,7 @@ from movie_lottery.web.api.schemas.library import (
     ViewingSchema,
 )
 from movie_lottery.web.api.shared import no_content
+from movie_lottery.web.guards.rate_limits import limited_create
 
 bp = ApiBlueprint("api_library", __name__, url_prefix="/api")
 
@@ -123,7 +124,8 @@ def delete_viewing(movie_id: int, day: str) -> Response:
 @bp.arguments(LibraryMovieSchema())
 @bp.response(201, out.LibraryMovie, description="Добавлен")
 @bp.alt_response(200, schema=out.LibraryMovie, description="Уже был: обновлён", success=True)
-@bp.refuses({409: ["magnet_in_use", "conflict"]})
+@bp.refuses({409: ["magnet_in_use", "conflict"], 429: ["too_many_requests"]})
+@limited_create
 def add_to_library(body: dict) -> tuple[LibraryMovieRow, int]:
     """Добавить фильм (или обновить тот, что уже есть)
 

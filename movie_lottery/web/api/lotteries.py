@@ -24,6 +24,7 @@ from movie_lottery.web.api.schemas.lotteries import (
 )
 from movie_lottery.web.api.shared import conditional_json, conditional_read, lottery_links, no_content
 from movie_lottery.web.guards.auth import is_admin, public, signed_in_admin
+from movie_lottery.web.guards.rate_limits import limited_create
 from movie_lottery.web.rendering.page_cache import cached
 
 bp = ApiBlueprint("api_lotteries", __name__, url_prefix="/api")
@@ -35,7 +36,8 @@ NOT_FOUND = {404: ["lottery_not_found", "not_found"]}
 @bp.post("/lotteries")
 @bp.arguments(LotteryCreateSchema())
 @bp.response(201, CreatedLottery)
-@bp.refuses({400: ["duplicate_movie"]})
+@bp.refuses({400: ["duplicate_movie"], 429: ["too_many_requests"]})
+@limited_create
 def create_lottery(body: dict) -> Linked:
     """Создать лотерею
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify
 
+from movie_lottery.core.errors import InvalidInput
 from movie_lottery.core.models import LibraryMovie as LibraryMovieRow
 from movie_lottery.core.models import Poll as PollRow
 from movie_lottery.library import viewings
@@ -15,15 +16,20 @@ from movie_lottery.web.api.schemas.library import LibraryMovie, ViewingSchema
 from movie_lottery.web.api.schemas.polls import (
     OWN_BALLOT,
     POLL,
+    BallotRemovalSchema,
     BallotSchema,
+    Bursts,
     CreatedPoll,
+    ManageQuery,
     ManageSchema,
     OwnBallot,
     Poll,
     PollCreateSchema,
+    Removed,
 )
 from movie_lottery.web.api.shared import conditional_json, conditional_read, no_content, poll_links
 from movie_lottery.web.guards.auth import public, signed_in_admin
+from movie_lottery.web.guards.rate_limits import limited_create, request_origin
 from movie_lottery.web.participants import participant_of, participant_to_store
 from movie_lottery.web.rendering.page_cache import cached, keep_until
 
@@ -39,7 +45,9 @@ BALLOT_REFUSALS = [
     "veto_not_allowed",
     "veto_conflict",
     "name_required",
+    "veto_without_vote",
 ]
+TOO_MANY = {429: ["too_many_requests"]}
 
 
 def poll_answer(poll: PollRow, *, admin: bool) -> Linked:
@@ -49,7 +57,8 @@ def poll_answer(poll: PollRow, *, admin: bool) -> Linked:
 @bp.post("/polls")
 @bp.arguments(PollCreateSchema())
 @bp.response(201, CreatedPoll)
-@bp.refuses({400: ["duplicate_movie"]})
+@bp.refuses({400: ["duplicate_movie"], **TOO_MANY})
+@limited_create
 def create_poll(body: dict) -> Linked:
     """Создать голосование
 
@@ -97,14 +106,19 @@ def _poll_text(poll_id: str, *, admin: bool) -> str:
 @public
 @bp.arguments(BallotSchema())
 @bp.response(200, OwnBallot)
-@bp.refuses({400: BALLOT_REFUSALS, 409: ["poll_closed", "name_taken", "poll_full"], **NOT_FOUND})
+@bp.refuses({400: BALLOT_REFUSALS, 409: ["poll_closed", "name_taken", "poll_full"], **NOT_FOUND, **TOO_MANY})
 def put_ballot(body: dict, poll_id: str) -> Response:
     """Проголосовать или заменить свой бюллетень
 
     Весь бюллетень сразу или ничего: `approve` в голосовании одобрением, `ranking` в ранжировании и `veto`,
-    если в голосовании есть вето. Ответ ставит cookie браузера `ml_browser` (HttpOnly, одна на все
-    голосования, подписана сервером); следующий PUT с ней заменяет бюллетень того же участника, и имя можно
-    не присылать. После закрытия не принимается.
+    если в голосовании есть вето. Вето — только вместе с голосом (хотя бы одно «да» или место), иначе 400
+    `veto_without_vote`. Ответ ставит cookie браузера `ml_browser` (HttpOnly, одна на все голосования,
+    подписана сервером); следующий PUT с ней заменяет бюллетень того же участника, и имя можно не присылать.
+    После закрытия не принимается.
+
+    Новых участников с одного адреса (IPv6 — с одной /64) — не больше 8 в минуту на голосование: дальше 429
+    `too_many_requests` с `details.retry_after` (секунды) и сообщением, сколько подождать. Замена своего
+    бюллетеня не считается.
     """
     stored = polls.store_ballot(
         poll_id,
@@ -113,6 +127,7 @@ def put_ballot(body: dict, poll_id: str) -> Response:
         approve=body["approve"],
         ranking=body["ranking"],
         veto=body["veto"],
+        origin=request_origin(),
     )
     return jsonify(OWN_BALLOT.dump(stored))
 
@@ -173,6 +188,72 @@ def remove_ballot(body: dict, poll_id: str, name: str) -> Response:
     """
     polls.remove_ballot(poll_id, name, body["token"], by_admin=signed_in_admin())
     return no_content()
+
+
+@bp.delete("/polls/<poll_id>/ballots")
+@public
+@bp.arguments(BallotRemovalSchema())
+@bp.response(200, Removed)
+@bp.refuses(
+    {400: ["ballot_required"], 403: ["bad_token"], 404: ["ballot_not_found", "poll_not_found", "not_found"],
+     **CLOSED}
+)  # fmt: skip
+def remove_ballot_by_body(body: dict, poll_id: str) -> dict:
+    """Убрать бюллетень (имя или id в теле запроса)
+
+    Как `DELETE …/ballots/<name>`, но участника называет тело: `name` (так шлёт страница управления) или
+    `ballot` — id из `GET …/ballot-groups`. Так убирается и участник с именем «.» или «..», которое браузер
+    не пропустит в пути.
+    """
+    admin, token = signed_in_admin(), body["token"]
+    if body["ballot"] is not None:
+        return {"removed": [polls.remove_ballot_by_id(poll_id, body["ballot"], token, by_admin=admin)]}
+    if body["name"] is None:
+        raise InvalidInput("Укажите, чей голос убрать: name или ballot", code="ballot_required")
+    polls.remove_ballot(poll_id, body["name"], token, by_admin=admin)
+    return {"removed": [body["name"]]}
+
+
+@bp.get("/polls/<poll_id>/ballot-groups")
+@public
+@bp.arguments(ManageQuery(), location="query")
+@bp.response(200, Bursts)
+@bp.refuses({403: ["bad_token"], **NOT_FOUND})
+def ballot_groups(query: dict, poll_id: str) -> dict:
+    """Группы бюллетеней с одного адреса
+
+    Бюллетени, пришедшие с одного адреса (Wi-Fi) подряд — не дальше 10 минут между соседними, — группой:
+    так видно, что несколько «участников» прислал один скрипт. Адреса сервер не хранит, только их
+    ключевой хэш.
+    Нужен токен управления (`?token=`) или администратор.
+    """
+    poll, found = polls.managed_bursts(poll_id, query["token"], by_admin=signed_in_admin())
+    names = {ballot.id: ballot.name for ballot in poll.ballots}
+    groups = [
+        {
+            "id": b.id,
+            "names": [names[i] for i in b.ids],
+            "ballots": list(b.ids),
+            "first": b.first,
+            "last": b.last,
+        }
+        for b in found
+    ]
+    return {"groups": groups}
+
+
+@bp.delete("/polls/<poll_id>/ballot-groups/<group_id>")
+@public
+@bp.arguments(ManageSchema())
+@bp.response(200, Removed)
+@bp.refuses({403: ["bad_token"], 404: ["group_not_found", "poll_not_found", "not_found"], **CLOSED})
+def remove_ballot_group(body: dict, poll_id: str, group_id: str) -> dict:
+    """Убрать группу бюллетеней одним действием
+
+    Все бюллетени группы (`GET …/ballot-groups`), пока голосование открыто; группа, которая ещё растёт,
+    уходит целиком. Нужен токен управления или администратор.
+    """
+    return {"removed": polls.remove_burst(poll_id, group_id, body["token"], by_admin=signed_in_admin())}
 
 
 @bp.post("/polls/<poll_id>/watched")

@@ -53,6 +53,7 @@ from movie_lottery.library.picks import PICK_MAX
 from movie_lottery.web.guards.auth import is_admin
 from movie_lottery.web.guards.errors import wants_json
 from movie_lottery.web.guards.query_numbers import small_number
+from movie_lottery.web.guards.rate_limits import limit_anonymous_create
 from movie_lottery.web.library_params import (
     Listing,
     clean_args,
@@ -270,6 +271,7 @@ def _refusal(exc: DomainError) -> Response:
 def library_add():
     form = {field: request.form.get(field, "") for field in FORM_FIELDS}
     try:
+        limit_anonymous_create()
         added = library.add_movie(form)
     except DomainError as exc:
         return library_page(form=form, form_error=exc.message, status=exc.status)

@@ -51,6 +51,7 @@ def _page(poll_id: str, manage_token: str | None) -> str:
         watched_on=viewings.poll_viewing_day(poll.id) if poll.winner_position is not None else None,
         today=utc_today(),
         manage={"token": manage_token, "url": data.get("manage_url")} if manages else None,
+        removal=removal_view(poll) if manages and poll.closed_at is None else None,
         result=result_view(data),
         live_url=url_for("polls_pages.poll_manage_live", poll_id=poll.id, token=manage_token)
         if manage_token is not None
@@ -83,6 +84,26 @@ def poll_watched(poll_id: str):
     POST /api/polls/<id>/watched)."""
     mark_watched_from_form(lambda day: viewings.mark_poll_watched(poll_id, day))
     return redirect(url_for("polls_pages.poll_page", poll_id=poll_id))
+
+
+def _span(first, last) -> str:
+    seconds = int((last - first).total_seconds())
+    return f"{seconds}\u00a0с" if seconds < 60 else f"{-(-seconds // 60)}\u00a0мин"
+
+
+def removal_view(poll) -> dict:
+    """What the creator's list needs besides the names: the bursts from one address."""
+    names = {ballot.id: ballot.name for ballot in poll.ballots}
+    groups = [
+        {
+            "id": burst.id,
+            "names": [names[i] for i in burst.ids],
+            "size": len(burst.ids),
+            "span": _span(burst.first, burst.last),
+        }
+        for burst in polls.ballot_bursts(poll)
+    ]
+    return {"groups": groups}
 
 
 # ---- the parts that change while people vote: /p/<id>/live -------------------------------------------------
@@ -200,7 +221,7 @@ def _live_text(poll_id: str, manage_token: str | None) -> str:
         "result": part("result_panel", data, result_view(data)),
         "voter-count": part("voter_count", data),
         "voters-empty": part("voters_empty", data),
-        "voters": part("voters", data, manages and not closed),
+        "voters": part("voters", data, removal_view(poll) if manages and not closed else None),
         "fairness": part("fairness", data, url_for("api_polls.get_poll", poll_id=poll.id)),
     }
     if manages:

@@ -296,3 +296,48 @@ class OwnBallot(Reply):
 
 POLL = Poll()
 OWN_BALLOT = OwnBallot()
+
+
+# ---- the creator's grouped removal (a burst from one address) and removal by id --------------------------
+
+
+class ManageQuery(ManageSchema):
+    """The manage token in the query string (for a GET): the manage page's own URL carries it too."""
+
+
+class BallotRemovalSchema(ManageSchema):
+    body_required: ClassVar[bool] = True  # the ballot is named in it
+    ballot = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=1),
+        metadata={"description": "id бюллетеня (из `GET …/ballot-groups`); или `name`"},
+    )
+    name = Text(
+        load_default=None,
+        allow_none=True,
+        validate=[validate.Length(max=200), NoControls()],
+        metadata={"description": "Имя участника (сравнивается как имена); так его шлёт страница управления"},
+    )
+    field_codes: ClassVar[dict[str, str]] = {
+        **ManageSchema.field_codes,
+        "ballot": "invalid_ballot",
+        "name": "invalid_name",
+    }
+
+
+class Burst(Reply):
+    id = required_text("Группа: один адрес, подряд (не дальше 10 минут между соседними)")
+    names = fields.List(fields.String(), required=True, metadata={"description": "Имена, по порядку"})
+    ballots = fields.List(fields.Integer(), metadata={"description": "id бюллетеней (у групп оценок нет)"})
+    first = fields.DateTime(required=True)
+    last = fields.DateTime(required=True)
+
+
+class Bursts(Reply):
+    groups = fields.List(fields.Nested(Burst), required=True)
+
+
+class Removed(Reply):
+    removed = fields.List(fields.String(), required=True, metadata={"description": "Чьи голоса убраны"})
