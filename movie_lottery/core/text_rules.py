@@ -131,6 +131,7 @@ LIST_MAX = 20
 TOKEN_MAX = 100  # a draw, close or manage token as sent (the real ones are 43 characters)
 
 BROKEN_CODE = "invalid_text"
+TITLE_MESSAGE = f"Название: от 1 до {TITLE_MAX} символов, хотя бы один видимый"
 NAME_MESSAGE = f"Имя — от 1 до {PARTICIPANT_NAME_MAX} символов, хотя бы один видимый, без «/»"
 BROKEN_MESSAGE = (
     "В тексте есть символы, которые нельзя сохранить или показать (NUL, половинка суррогатной пары "
@@ -185,15 +186,32 @@ def has_broken_text(value: Any) -> bool:
     return any(BROKEN_TEXT.search(text) for text in strings_in(value))
 
 
+def _served(ranges: Ranges) -> list[list[int]]:
+    return [list(pair) for pair in ranges]
+
+
 def client_rules() -> dict:
-    """What the pages' scripts check a name with (static/js/lib/text-rules.js), from the ranges above."""
+    """The rules the pages' scripts check with (static/js/lib/text-rules.js), written into every page from
+    the ranges above: the browser has no copy of its own. ``collapse``: spaces are made single (a name)
+    or only trimmed (a title)."""
+    blank = _merged((*WHITESPACE, *INVISIBLE))
     return {
         "participant_name": {
             "max": PARTICIPANT_NAME_MAX,
-            "unsafe": [list(r) for r in UNSAFE_NAME],
-            "blank": [list(r) for r in _minus(_merged((*WHITESPACE, *INVISIBLE)), UNSAFE_NAME)],
-            "spaces": [list(r) for r in WHITESPACE],
+            "unsafe": _served(UNSAFE_NAME),
+            "blank": _served(_minus(blank, UNSAFE_NAME)),
+            "spaces": _served(WHITESPACE),
             "refused": "/",
+            "collapse": True,
             "message": NAME_MESSAGE,
-        }
+        },
+        "title": {
+            "max": TITLE_MAX,
+            "unsafe": _served(UNSAFE),
+            "blank": _served(_minus(blank, UNSAFE)),
+            "spaces": _served(WHITESPACE),
+            "refused": "",
+            "collapse": False,
+            "message": TITLE_MESSAGE,
+        },
     }
