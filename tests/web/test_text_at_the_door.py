@@ -171,3 +171,22 @@ def test_a_broken_cookie_is_refused_once_and_expired(client, stock):
     assert refused.status_code == 400
     assert any(h.startswith("ml_p_x=;") for h in refused.headers.getlist("Set-Cookie"))
     assert client.get("/").status_code == 200  # the browser dropped it: the site works again
+
+
+def test_a_backup_file_with_broken_text_is_refused_in_words(make_app):
+    """The uploaded file is the door too: its broken text is named, not a 500 on the page that repeats it."""
+    from tests.backup.test_backup_commands_and_pages import flashes, sign_in, upload
+
+    admin = make_app(ADMIN_PASSWORD="correct horse").test_client()
+    sign_in(admin)
+    for entry in (
+        {"name": "Дюна\ud800"},
+        {"name": "Дюна", "\ud800": 1},
+        {"name": "Дюна", "genres": ["\x00"]},
+    ):
+        document = {"format": "movie-lottery-backup", "version": 3, "lotteries": [], "polls": []}
+        document["library"] = [{**entry, "added_at": "2024-01-01T00:00:00Z"}]
+        answer = upload(admin, json.dumps(document).encode())
+        assert answer.status_code == 302, (entry, answer.status_code)
+        [text] = flashes(admin.get("/library"))
+        assert "нельзя сохранить или показать" in text, (entry, text)
