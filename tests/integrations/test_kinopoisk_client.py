@@ -241,7 +241,7 @@ def test_sparse_document_falls_back_to_alternative_name():
     assert movie.kinopoisk_id == 1000004
     assert movie.name == "Untitled Short"
     assert movie.year is None
-    assert movie.poster == "https://image.openmoviedb.com/kinopoisk-images/1000005/orig"
+    assert movie.poster is None
     assert movie.poster_preview is None
     assert movie.description is None
     assert movie.length is None
