@@ -191,6 +191,8 @@ DOMAIN_RULES = {
     "veto_conflict",
     "name_required",  # a first ballot names its voter
     "invalid_deadline",  # in the future, within a year
+    # NUL, a lone surrogate or a non-character anywhere, ignored fields included (web.guards.text_at_the_door)
+    "invalid_text",
 }
 
 
