@@ -40,7 +40,7 @@ from movie_lottery.core.models import (
     RATING_MIN,
 )
 from movie_lottery.core.same_movie import normalise_text
-from movie_lottery.core.text_rules import NAME_MESSAGE, TITLE_MAX, VISIBLE_TEXT, is_participant_name
+from movie_lottery.core.text_rules import NAME_MESSAGE, TITLE_MAX, is_participant_name, shows_as_title
 from movie_lottery.core.validation import DETAIL_FIELDS, FIRST_FILM_YEAR, load_movie, parse_day
 from movie_lottery.integrations.magnet import InvalidMagnet, parse_magnet
 from movie_lottery.library.filters import effective_status, utc_today
@@ -124,7 +124,7 @@ def check_library_entry(raw: Any, index: int) -> dict:
     where = f"Библиотека, фильм №{index}"
     entry = _object(raw, where, LIBRARY_KEYS, required=("name", "added_at"))
     name = entry.get("name")
-    if isinstance(name, str) and len(name) <= TITLE_MAX and VISIBLE_TEXT.fullmatch(name):
+    if isinstance(name, str) and len(name) <= TITLE_MAX and shows_as_title(name):
         where = f"{where} «{name.strip()}»"  # only a name that is safe to repeat in the message
     movie = _movie(entry, where)
     magnet_text, info_hash = entry.get("magnet"), entry.get("info_hash")

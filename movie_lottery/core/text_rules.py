@@ -104,14 +104,24 @@ BROKEN_TEXT = re.compile(f"[{char_class(BROKEN)}]")
 def _visible_text(unsafe: Ranges, extra: str = "") -> str:
     """One line with a visible character and nothing from ``unsafe`` (nor ``extra``): a run of blanks,
     the first visible character, then anything allowed."""
+    unsafe = _minus(unsafe, SURROGATES)  # see pattern_class
     blank = _minus(_merged((*WHITESPACE, *INVISIBLE)), unsafe)
     first = char_class(_merged((*unsafe, *blank)), extra=extra)
     return f"^[{char_class(blank)}]*[^{first}][^{char_class(unsafe, extra=extra)}]*$"
 
 
+def pattern_class(ranges: Ranges) -> str:
+    """A class for a pattern the OpenAPI document shows. A JSON Schema string is Unicode scalar values, so
+    its validators (Rust's regex in schemathesis) cannot even write a surrogate: the patterns leave them
+    out, and FullPattern and is_participant_name refuse them beside the pattern (SURROGATE)."""
+    return char_class(_minus(ranges, SURROGATES))
+
+
+SURROGATE = re.compile(f"[{char_class(SURROGATES)}]")
+
 # The patterns the fields validate with (FullPattern); the OpenAPI document shows them.
-ONE_LINE = f"^[^{char_class(UNSAFE)}]*$"
-MULTILINE = f"^[^{char_class(UNSAFE_MULTILINE)}]*$"
+ONE_LINE = f"^[^{pattern_class(UNSAFE)}]*$"
+MULTILINE = f"^[^{pattern_class(UNSAFE_MULTILINE)}]*$"
 VISIBLE = _visible_text(UNSAFE)  # a title, a genre, a country
 # «/» stays out of a name: DELETE /api/polls/<id>/ballots/<name> takes it as one path segment, and a
 # WSGI server decodes %2F into a real «/» before routing, so a name holding one could never be removed.
@@ -151,6 +161,14 @@ def is_participant_name(value: Any) -> bool:
         and 1 <= len(value) <= PARTICIPANT_NAME_MAX
         and value == collapse_spaces(value)
         and _NAME.fullmatch(value) is not None
+        and SURROGATE.search(value) is None
+    )
+
+
+def shows_as_title(value: Any) -> bool:
+    """A title by the rule (one line, something visible, nothing unsafe), whatever its length."""
+    return (
+        isinstance(value, str) and VISIBLE_TEXT.fullmatch(value) is not None and not SURROGATE.search(value)
     )
 
 

@@ -15,11 +15,13 @@ from movie_lottery.core.text_rules import (  # one rule per field: core/text_rul
     LIST_MAX,
     MULTILINE,
     ONE_LINE,
+    SURROGATE,
     UNSAFE,
     URL_MAX,
     VISIBLE,
     WHITESPACE,
     char_class,
+    pattern_class,
 )
 from movie_lottery.core.text_rules import TITLE_MAX as NAME_MAX
 from movie_lottery.integrations.kinopoisk import MAX_KINOPOISK_ID, MIN_KINOPOISK_ID
@@ -35,7 +37,7 @@ def latest_allowed_year() -> int:
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _IPV4 = r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}"
 _HOST = rf"(?:{_LABEL}|(?:{_LABEL}\.)+[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]|{_IPV4})"
-_URL_REST = char_class(WHITESPACE) + char_class(UNSAFE)  # no space, control, surrogate or non-character
+_URL_REST = char_class(WHITESPACE) + pattern_class(UNSAFE)  # no space, control or non-character
 HTTP_URL = rf"^https?://{_HOST}(?::[0-9]{{1,5}})?(?:/|[/?][^{_URL_REST}]+)?$"
 
 
@@ -50,8 +52,9 @@ class FullPattern(validate.Regexp):
         super().__init__(pattern, error=error)
 
     def __call__(self, value: str) -> str:
-        # fullmatch: re.match would let "$" match before a trailing newline.
-        if self.regex.fullmatch(value) is None:
+        # fullmatch: re.match would let "$" match before a trailing newline. A lone surrogate is refused
+        # beside the pattern, which cannot name it (core.text_rules.pattern_class).
+        if self.regex.fullmatch(value) is None or SURROGATE.search(value):
             raise ValidationError(self.error)
         return value
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import UnicodeConverter
 
-from movie_lottery.core.text_rules import BROKEN, char_class
+from movie_lottery.core.text_rules import BROKEN, pattern_class
 
-# No control character, lone surrogate or non-character either (core.text_rules.BROKEN).
-TEXT_PATTERN = rf"[^/\x00-\x1f\x7f{char_class(BROKEN)}]"
+# No non-character either (core.text_rules.BROKEN; werkzeug turns a surrogate's bytes into U+FFFD).
+TEXT_PATTERN = rf"[^/\x00-\x1f\x7f{pattern_class(BROKEN)}]"
 
 
 class TextConverter(UnicodeConverter):
