@@ -82,7 +82,8 @@ def _minus(ranges: Ranges, taken: Ranges) -> Ranges:
 
 
 def _escape(code_point: int) -> str:
-    return f"\\u{code_point:04x}" if code_point <= 0xFFFF else f"\\U{code_point:08x}"
+    # Beyond the BMP the character itself: ECMA-262's patterns (what OpenAPI's readers take) have no \U.
+    return f"\\u{code_point:04x}" if code_point <= 0xFFFF else chr(code_point)
 
 
 def char_class(ranges: Ranges, *, extra: str = "") -> str:
