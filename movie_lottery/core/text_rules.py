@@ -82,8 +82,7 @@ def _minus(ranges: Ranges, taken: Ranges) -> Ranges:
 
 
 def _escape(code_point: int) -> str:
-    # Beyond the BMP the character itself: ECMA-262's patterns (what OpenAPI's readers take) have no \U.
-    return f"\\u{code_point:04x}" if code_point <= 0xFFFF else chr(code_point)
+    return f"\\u{code_point:04x}" if code_point <= 0xFFFF else f"\\U{code_point:08x}"
 
 
 def char_class(ranges: Ranges, *, extra: str = "") -> str:
@@ -102,33 +101,44 @@ BROKEN: Ranges = _merged(((0, 0), *SURROGATES, *NONCHARACTERS))
 BROKEN_TEXT = re.compile(f"[{char_class(BROKEN)}]")
 
 
-def _visible_text(unsafe: Ranges, extra: str = "") -> str:
+def _visible_text(unsafe: Ranges, extra: str = "", *, shown: bool = False) -> str:
     """One line with a visible character and nothing from ``unsafe`` (nor ``extra``): a run of blanks,
-    the first visible character, then anything allowed."""
-    unsafe = _minus(unsafe, SURROGATES)  # see pattern_class
+    the first visible character, then anything allowed. ``shown``: the document's version (pattern_class)."""
     blank = _minus(_merged((*WHITESPACE, *INVISIBLE)), unsafe)
-    first = char_class(_merged((*unsafe, *blank)), extra=extra)
-    return f"^[{char_class(blank)}]*[^{first}][^{char_class(unsafe, extra=extra)}]*$"
+    cls = pattern_class if shown else char_class
+    first = cls(_merged((*unsafe, *blank))) + re.escape(extra)
+    return f"^[{cls(blank)}]*[^{first}][^{cls(unsafe)}{re.escape(extra)}]*$"
+
+
+_BEYOND_THE_BMP: Ranges = ((0x10000, 0x10FFFF),)
 
 
 def pattern_class(ranges: Ranges) -> str:
-    """A class for a pattern the OpenAPI document shows. A JSON Schema string is Unicode scalar values, so
-    its validators (Rust's regex in schemathesis) cannot even write a surrogate: the patterns leave them
-    out, and FullPattern and is_participant_name refuse them beside the pattern (SURROGATE)."""
-    return char_class(_minus(ranges, SURROGATES))
+    """A class for a pattern the OpenAPI document shows: the Basic Multilingual Plane only, without
+    surrogates. A JSON Schema string is Unicode scalar values (no surrogate can be written), and ECMA-262's
+    patterns, which OpenAPI's readers take, have no escape past U+FFFF. FullPattern checks with the whole
+    rule (FULL_PATTERNS) and refuses broken text besides."""
+    return char_class(_minus(ranges, _merged((*SURROGATES, *_BEYOND_THE_BMP))))
 
 
 SURROGATE = re.compile(f"[{char_class(SURROGATES)}]")
 
-# The patterns the fields validate with (FullPattern); the OpenAPI document shows them.
+# The patterns the fields show in the document (FullPattern) ...
 ONE_LINE = f"^[^{pattern_class(UNSAFE)}]*$"
 MULTILINE = f"^[^{pattern_class(UNSAFE_MULTILINE)}]*$"
-VISIBLE = _visible_text(UNSAFE)  # a title, a genre, a country
+VISIBLE = _visible_text(UNSAFE, shown=True)  # a title, a genre, a country
 # «/» stays out of a name: DELETE /api/polls/<id>/ballots/<name> takes it as one path segment, and a
 # WSGI server decodes %2F into a real «/» before routing, so a name holding one could never be removed.
-PARTICIPANT_NAME = _visible_text(UNSAFE_NAME, extra="/")
-_NAME = re.compile(PARTICIPANT_NAME)
-VISIBLE_TEXT = re.compile(VISIBLE)
+PARTICIPANT_NAME = _visible_text(UNSAFE_NAME, extra="/", shown=True)
+# ... and the whole rule each is checked with, every plane included.
+FULL_PATTERNS = {
+    ONE_LINE: re.compile(f"^[^{char_class(UNSAFE)}]*$"),
+    MULTILINE: re.compile(f"^[^{char_class(UNSAFE_MULTILINE)}]*$"),
+    VISIBLE: re.compile(_visible_text(UNSAFE)),
+    PARTICIPANT_NAME: re.compile(_visible_text(UNSAFE_NAME, extra="/")),
+}
+_NAME = FULL_PATTERNS[PARTICIPANT_NAME]
+VISIBLE_TEXT = FULL_PATTERNS[VISIBLE]
 _SPACES = re.compile(f"[{char_class(WHITESPACE)}]+")
 
 # ---- lengths, in code points -----------------------------------------------------------------------------

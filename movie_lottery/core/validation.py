@@ -10,12 +10,13 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, util
 
 from movie_lottery.core.errors import InvalidInput
 from movie_lottery.core.text_rules import (  # one rule per field: core/text_rules.py
+    BROKEN_TEXT,
     DESCRIPTION_MAX,
+    FULL_PATTERNS,
     LIST_ITEM_MAX,
     LIST_MAX,
     MULTILINE,
     ONE_LINE,
-    SURROGATE,
     UNSAFE,
     URL_MAX,
     VISIBLE,
@@ -50,11 +51,12 @@ class FullPattern(validate.Regexp):
 
     def __init__(self, pattern: str, error: str) -> None:
         super().__init__(pattern, error=error)
+        self.full = FULL_PATTERNS.get(pattern, self.regex)  # the document's pattern is the BMP's part
 
     def __call__(self, value: str) -> str:
         # fullmatch: re.match would let "$" match before a trailing newline. A lone surrogate is refused
         # beside the pattern, which cannot name it (core.text_rules.pattern_class).
-        if self.regex.fullmatch(value) is None or SURROGATE.search(value):
+        if self.full.fullmatch(value) is None or BROKEN_TEXT.search(value):
             raise ValidationError(self.error)
         return value
 
