@@ -39,7 +39,6 @@ from movie_lottery.backup.write import (
 from movie_lottery.core.errors import InvalidInput
 from movie_lottery.core.models import (
     LIBRARY_STATUSES,
-    PARTICIPANT_NAME_MAX,
     POLL_CLOSERS,
     POLL_RESULTS,
     RATING_MAX,
@@ -47,6 +46,7 @@ from movie_lottery.core.models import (
 )
 from movie_lottery.core.moments import check_recorded_moment
 from movie_lottery.core.same_movie import normalise_text
+from movie_lottery.core.text_rules import NAME_MESSAGE, TITLE_MAX, is_participant_name, shows_as_title
 from movie_lottery.core.validation import DETAIL_FIELDS, FIRST_FILM_YEAR, load_movie, parse_day
 from movie_lottery.integrations.magnet import InvalidMagnet, parse_magnet
 from movie_lottery.library.filters import effective_status, utc_today
@@ -143,7 +143,7 @@ def check_library_entry(raw: Any, index: int) -> dict:
     where = f"Библиотека, фильм №{index}"
     entry = _object(raw, where, LIBRARY_KEYS, required=("name", "added_at"))
     name = entry.get("name")
-    if isinstance(name, str) and name.strip() and len(name) <= 200 and name.isprintable():
+    if isinstance(name, str) and len(name) <= TITLE_MAX and shows_as_title(name):
         where = f"{where} «{name.strip()}»"  # only a name that is safe to repeat in the message
     movie = _movie(entry, where)
     magnet_text, info_hash = entry.get("magnet"), entry.get("info_hash")
@@ -251,8 +251,8 @@ def _ratings(raw: Any, where: str) -> list[dict]:
         participant, name, score = rating["participant"], rating["name"], rating["score"]
         if not isinstance(participant, str) or not PARTICIPANT_PATTERN.fullmatch(participant):
             raise refuse(here, "participant — от 20 до 64 латинских букв, цифр, «-» или «_»")
-        if not _participant_name(name):
-            raise refuse(here, f"имя — от 1 до {PARTICIPANT_NAME_MAX} видимых символов, без «/»")
+        if not is_participant_name(name):
+            raise refuse(here, f"{NAME_MESSAGE[:1].lower()}{NAME_MESSAGE[1:]}")
         if type(score) is not int or not RATING_MIN <= score <= RATING_MAX:
             raise refuse(here, f"score — целое число от {RATING_MIN} до {RATING_MAX}")
         ratings.append(
@@ -438,8 +438,8 @@ def _ballots(raw: Any, where: str, method: str, names: list[str], veto_allowed: 
         participant, name, choices = ballot["participant"], ballot["name"], ballot["choices"]
         if not isinstance(participant, str) or not PARTICIPANT_PATTERN.fullmatch(participant):
             raise refuse(here, "participant — от 20 до 64 латинских букв, цифр, «-» или «_»")
-        if not _participant_name(name):
-            raise refuse(here, f"имя — от 1 до {PARTICIPANT_NAME_MAX} видимых символов, без «/»")
+        if not is_participant_name(name):
+            raise refuse(here, f"{NAME_MESSAGE[:1].lower()}{NAME_MESSAGE[1:]}")
         if not isinstance(choices, list) or len(choices) > len(names):
             raise refuse(here, f"choices — список номеров фильмов, не больше {len(names)}")
         veto = ballot.get("veto")
@@ -467,17 +467,6 @@ def _ballots(raw: Any, where: str, method: str, names: list[str], veto_allowed: 
             }
         )
     return ballots
-
-
-def _participant_name(name: Any) -> bool:
-    """The API's name rule: 1–40 visible characters, spaces trimmed and single, no «/» (a path segment)."""
-    return (
-        isinstance(name, str)
-        and 1 <= len(name) <= PARTICIPANT_NAME_MAX
-        and name == " ".join(name.split())
-        and name.isprintable()
-        and "/" not in name
-    )
 
 
 def _candidates(raw: Any, where: str) -> list[dict]:

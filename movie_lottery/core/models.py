@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from movie_lottery.core import text_rules
 from movie_lottery.core.extensions import db
 from movie_lottery.core.same_movie import normalise_text, same_movie_key
 
@@ -117,7 +118,7 @@ class LotteryMovie(MovieFields, db.Model):
 POLL_METHODS = ("approval", "ranked")
 POLL_RESULTS = ("after_close", "live")  # when the result is shown: once closed, or while it is open
 POLL_CLOSERS = ("creator", "admin", "deadline")
-PARTICIPANT_NAME_MAX = 40
+PARTICIPANT_NAME_MAX = text_rules.PARTICIPANT_NAME_MAX  # names are counted in code points, as VARCHAR
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:

@@ -9,22 +9,25 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, utils, validate
 
 from movie_lottery.core.errors import InvalidInput
+from movie_lottery.core.text_rules import (  # one rule per field: core/text_rules.py
+    BROKEN_TEXT,
+    DESCRIPTION_MAX,
+    FULL_PATTERNS,
+    LIST_ITEM_MAX,
+    LIST_MAX,
+    MULTILINE,
+    ONE_LINE,
+    UNSAFE,
+    URL_MAX,
+    VISIBLE,
+    WHITESPACE,
+    char_class,
+    pattern_class,
+)
+from movie_lottery.core.text_rules import TITLE_MAX as NAME_MAX
 from movie_lottery.integrations.kinopoisk import MAX_KINOPOISK_ID, MIN_KINOPOISK_ID
 
-NAME_MAX = 200
-DESCRIPTION_MAX = 5000
-URL_MAX = 1000
-LIST_MAX = 20
-LIST_ITEM_MAX = 60
 FIRST_FILM_YEAR = 1888
-
-# C0/C1 controls and NUL are refused; descriptions may keep line breaks and tabs.
-ONE_LINE = r"^[^\x00-\x1f\x7f-\x9f]*$"
-MULTILINE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
-# One line with something visible. Linear: the leading run holds only spaces, so the first visible character
-# is where it ends, and a refusal is one pass. (The pattern it replaces, "no control, a visible one, no
-# control", could split a line at every place: an 80 KB name ending in a control held a worker 19 s.)
-VISIBLE = r"^[^\S\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
 
 
 def latest_allowed_year() -> int:
@@ -35,7 +38,8 @@ def latest_allowed_year() -> int:
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _IPV4 = r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}"
 _HOST = rf"(?:{_LABEL}|(?:{_LABEL}\.)+[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]|{_IPV4})"
-HTTP_URL = rf"^https?://{_HOST}(?::[0-9]{{1,5}})?(?:/|[/?][^\s\x00-\x1f\x7f-\x9f]+)?$"
+_URL_REST = char_class(WHITESPACE) + pattern_class(UNSAFE)  # no space, control or non-character
+HTTP_URL = rf"^https?://{_HOST}(?::[0-9]{{1,5}})?(?:/|[/?][^{_URL_REST}]+)?$"
 
 
 class FullPattern(validate.Regexp):
@@ -47,10 +51,12 @@ class FullPattern(validate.Regexp):
 
     def __init__(self, pattern: str, error: str) -> None:
         super().__init__(pattern, error=error)
+        self.full = FULL_PATTERNS.get(pattern, self.regex)  # the document's pattern is the BMP's part
 
     def __call__(self, value: str) -> str:
-        # fullmatch: re.match would let "$" match before a trailing newline.
-        if self.regex.fullmatch(value) is None:
+        # fullmatch: re.match would let "$" match before a trailing newline. A lone surrogate is refused
+        # beside the pattern, which cannot name it (core.text_rules.pattern_class).
+        if self.full.fullmatch(value) is None or BROKEN_TEXT.search(value):
             raise ValidationError(self.error)
         return value
 

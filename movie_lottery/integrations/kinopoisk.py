@@ -89,11 +89,27 @@ _INT_RE = re.compile(r"[+-]?[0-9]{1,12}", re.ASCII)
 _SERIES_TYPES = frozenset({"tv-series", "animated-series", "mini-series"})
 
 
+# What no text from Kinopoisk may carry into the site, which refuses it in every field (core.text_rules):
+# controls (line breaks and tabs aside), NUL, lone surrogates (a "\ud800" escape in its JSON) and
+# non-characters. Written out here: integrations import nothing from the app.
+_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
+    chr(p + 0xFFFE) + chr(p + 0xFFFF) for p in range(0, 0x110000, 0x10000)
+)
+_UNSHOWABLE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff{_NONCHARACTERS}]")
+
+
 def _clean_str(value: Any) -> str | None:
+    """Kinopoisk's text, scrubbed of what the site cannot store or show, and stripped."""
     if not isinstance(value, str):
         return None
-    value = value.strip()
+    value = _UNSHOWABLE.sub("", value).strip()
     return value or None
+
+
+def _clean_line(value: Any) -> str | None:
+    """A title, a genre or a country: one line, spaces single."""
+    text = _clean_str(value)
+    return " ".join(text.split()) if text else None
 
 
 def _as_int(value: Any) -> int | None:
@@ -159,7 +175,7 @@ def _name_list(value: Any) -> tuple[str, ...]:
         return ()
     names: list[str] = []
     for item in value:
-        name = _clean_str(item.get("name")) if isinstance(item, Mapping) else _clean_str(item)
+        name = _clean_line(item.get("name")) if isinstance(item, Mapping) else _clean_line(item)
         if name is not None and name not in names:
             names.append(name)
     return tuple(names)
@@ -242,9 +258,9 @@ def parse_movie(doc: Any) -> KinopoiskMovie | None:
         return None
 
     name = (
-        _clean_str(doc.get("name"))
-        or _clean_str(doc.get("alternativeName"))
-        or _clean_str(doc.get("enName"))
+        _clean_line(doc.get("name"))
+        or _clean_line(doc.get("alternativeName"))
+        or _clean_line(doc.get("enName"))
         or f"Фильм {kinopoisk_id}"
     )
     poster = doc.get("poster")

@@ -40,7 +40,6 @@ from movie_lottery.core.errors import Conflict, Forbidden, InvalidInput, NotFoun
 from movie_lottery.core.extensions import db
 from movie_lottery.core.models import (
     NIGHT_ROWS_MAX,
-    PARTICIPANT_NAME_MAX,
     POLL_RESULTS,
     Poll,
     PollBallot,
@@ -50,6 +49,7 @@ from movie_lottery.core.models import (
 from movie_lottery.core.rate_limit import Origin
 from movie_lottery.core.same_movie import normalise_text
 from movie_lottery.core.storing import add_with_fresh_id, refused_by
+from movie_lottery.core.text_rules import clean_participant_name
 from movie_lottery.lottery.service import keep_the_night_without, validate_candidates
 from movie_lottery.polls import bursts, voting
 
@@ -191,11 +191,8 @@ def _dialect():
 
 
 def clean_name(raw: object) -> str:
-    """1–40 visible characters after trimming (the API's schema checked the type and controls)."""
-    name = " ".join(str(raw).split())
-    if not 1 <= len(name) <= PARTICIPANT_NAME_MAX:
-        raise InvalidInput(f"Имя — от 1 до {PARTICIPANT_NAME_MAX} символов", code="invalid_name")
-    return name
+    """A voter's or a rater's name in its kept form, by the one name rule (core.text_rules)."""
+    return clean_participant_name(raw)
 
 
 def check_choices(poll: Poll, approve: list | None, ranking: list | None, veto: int | None) -> voting.Ballot:

@@ -22,7 +22,7 @@ def register_web(app: Flask) -> None:
     from movie_lottery.web.api import torrents as api_torrents
     from movie_lottery.web.api.docs import openapi
     from movie_lottery.web.api.docs import pages as api_docs
-    from movie_lottery.web.guards import auth, converters, errors, request_limits, security
+    from movie_lottery.web.guards import auth, converters, errors, request_limits, security, text_at_the_door
     from movie_lottery.web.pages import backup as backup_pages
     from movie_lottery.web.pages import health
     from movie_lottery.web.pages import library as library_pages
@@ -48,6 +48,7 @@ def register_web(app: Flask) -> None:
     security.init_app(app)
     auth.init_app(app, page_blueprints=[bp.name for bp in page_blueprints])
     security.init_csrf_checks(app)
+    text_at_the_door.init_app(app)
     participants.init_app(app)  # after the guard: a refused request hands nothing over
     errors.init_app(app)
     filters.init_app(app)

@@ -760,3 +760,16 @@ def test_server_recovers_after_reset(kp_client, fake_kp):
     fake_kp.reset()
     assert fake_kp.request_count == 0
     assert len(kp_client.search("гавань")) == 3
+
+
+def test_broken_text_from_kinopoisk_is_scrubbed_from_every_field(kp_client):
+    """Lone surrogates, NUL, controls and non-characters in Kinopoisk's JSON never reach the site, which
+    refuses them in every field: dropped from every text, links included (line breaks stay in a description,
+    not in a title)."""
+    movie = kp_client.get_by_id(1000005)
+    assert movie.name == "Сломанный текст 2"
+    assert movie.description == "Первая строка\nвторая строка"
+    assert list(movie.genres) == ["драма", "ужасы"]
+    assert list(movie.countries) == ["Россия"]
+    assert movie.poster == "https://image.openmoviedb.com/kinopoisk-images/1000005/orig"
+    assert movie.poster_preview == "https://image.openmoviedb.com/kinopoisk-images/1000005/x1000"

@@ -284,3 +284,16 @@ def test_a_failed_request_counts_too_but_the_quota_pause_spends_and_counts_nothi
 def test_without_a_token_nothing_is_counted(client, app, fake_kinopoisk):
     assert client.get("/api/search?q=гавань").status_code == 503
     assert calls_today(app) == 0 and fake_kinopoisk.request_count == 0
+
+
+def test_a_kinopoisk_movie_with_broken_text_is_found_added_and_shown(search_app):
+    """Kinopoisk's own data cannot carry a lone surrogate or NUL in: the hit is clean, the library takes it
+    as it is, and its pages answer."""
+    client = search_app.test_client()
+    answer = client.get("/api/search?q=https://www.kinopoisk.ru/film/1000005/")
+    assert answer.status_code == 200
+    (hit,) = answer.get_json()["results"]
+    assert hit["name"] == "Сломанный текст 2" and hit["genres"] == ["драма", "ужасы"]
+    added = client.post("/api/library", json=hit)
+    assert added.status_code == 201, added.get_json()
+    assert client.get("/library").status_code == 200

@@ -10,12 +10,14 @@ import { readJsonScript } from './lib/page.js';
 import { posterElement } from './lib/posters.js';
 import { sameMovie } from './lib/same-movie.js';
 import { setupSearch } from './lib/search.js';
+import { checkText, pageRule } from './lib/text-rules.js';
 
 const DRAFT_KEY = 'ml:draft';
 const MIN = 2;
 const MAX = 25;
 const FIRST_YEAR = 1888;
 const LAST_YEAR = new Date().getFullYear() + 5;
+const TITLE_RULE = pageRule('title'); // the server's rule, from the page
 
 const form = document.getElementById('movie-form');
 const formError = document.getElementById('movie-form-error');
@@ -113,12 +115,14 @@ function render() {
 
 function readForm() {
   const data = new FormData(form);
-  const name = String(data.get('name') || '').trim();
+  const title = checkText(String(data.get('name') || ''), TITLE_RULE);
+  const name = title.value;
   const yearText = String(data.get('year') || '').trim();
   const poster = String(data.get('poster') || '').trim();
   const description = String(data.get('description') || '').trim();
-  if (!name) return { error: 'Укажите название фильма.', field: 'movie-name' };
-  if (name.length > 200) return { error: 'Название — не длиннее 200 символов.', field: 'movie-name' };
+  if (title.empty) return { error: 'Укажите название фильма.', field: 'movie-name' };
+  if (title.tooLong) return { error: `Название — не длиннее ${TITLE_RULE.max} символов.`, field: 'movie-name' };
+  if (!title.ok) return { error: `${TITLE_RULE.message}.`, field: 'movie-name' };
   let year = null;
   if (yearText) {
     year = Number(yearText);

@@ -15,11 +15,12 @@ import { copyText, readJsonScript } from './lib/page.js';
 import { posterElement, watchPosters } from './lib/posters.js';
 import { setupRating } from './lib/rating.js';
 import { canVerify, pickIndex, sha256Hex } from './lib/reel.js';
+import { checkText, pageRule } from './lib/text-rules.js';
 
 const POLL_MS = 3000;
 const MAX_BACKOFF_MS = 30000;
 const SWIPE_PX = 70;
-const NAME_MAX = 40;
+const NAME_RULE = pageRule('participant_name'); // the server's rule, from the page
 
 const poll = readJsonScript('poll-data');
 const manage = readJsonScript('manage-data');
@@ -70,11 +71,11 @@ function showBallot() {
 
 $('name-form')?.addEventListener('submit', (event) => {
   event.preventDefault();
-  const name = $('voter-name').value.split(/\s+/).filter(Boolean).join(' ');
+  const { value: name, ok, empty, tooLong } = checkText($('voter-name').value, NAME_RULE);
   let problem = null;
-  if (!name) problem = 'Напишите имя — хотя бы одну букву.';
-  else if (name.length > NAME_MAX) problem = `Имя — не длиннее ${NAME_MAX} символов.`;
-  else if (name.includes('/')) problem = 'В имени не может быть символа «/».';
+  if (empty) problem = 'Напишите имя — хотя бы одну букву.';
+  else if (tooLong) problem = `Имя — не длиннее ${NAME_RULE.max} символов.`;
+  else if (!ok) problem = `${NAME_RULE.message}.`;
   showError($('name-error'), problem);
   if (problem) { $('voter-name').focus(); return; }
   voterName = name;

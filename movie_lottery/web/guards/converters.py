@@ -10,7 +10,10 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import UnicodeConverter
 
-TEXT_PATTERN = r"[^/\x00-\x1f\x7f]"
+from movie_lottery.core.text_rules import BROKEN, pattern_class
+
+# No non-character either (core.text_rules.BROKEN; werkzeug turns a surrogate's bytes into U+FFFD).
+TEXT_PATTERN = rf"[^/\x00-\x1f\x7f{pattern_class(BROKEN)}]"
 
 
 class TextConverter(UnicodeConverter):

@@ -17,6 +17,7 @@ from flask import Flask, abort, current_app, request
 from marshmallow import Schema, fields, validate
 
 from movie_lottery.core.errors import InvalidInput
+from movie_lottery.core.text_rules import BROKEN_CODE, BROKEN_MESSAGE, has_broken_text
 from movie_lottery.core.validation import DESCRIPTION_MAX, NAME_MAX, URL_MAX
 from movie_lottery.integrations.magnet import MAX_LENGTH as MAGNET_MAX
 
@@ -167,7 +168,10 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 def load_json(raw: bytes) -> Any:
-    """Parse a request's JSON body; anything else (not JSON, nested too deep) is a 400 ``invalid_json``.
+    """Parse a request's JSON body; anything else (not JSON, nested too deep) is a 400 ``invalid_json``, and
+    a string anywhere in it holding NUL, a lone surrogate (``"\\ud800"``) or a non-character is a 400
+    ``invalid_text``, whatever the field (core.text_rules.BROKEN: they break the database, the pages or the
+    backup).
 
     The parser itself gives up at Python's recursion limit (RecursionError, about 1 000 levels) after a
     few microseconds; below that, the depth is counted only when the text has enough brackets to exceed it.
@@ -182,6 +186,8 @@ def load_json(raw: bytes) -> Any:
             raise InvalidInput(NOT_JSON, code="invalid_json") from None
         if possibly_deep and isinstance(data, (dict, list)) and _too_deep(data):
             raise InvalidInput(TOO_DEEP, code="invalid_json")
+        if has_broken_text(data):  # keys too: one pass over every string (0.2 s for 4 MB of them)
+            raise InvalidInput(BROKEN_MESSAGE, code=BROKEN_CODE)
     return data
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from flask import Flask
 from markupsafe import Markup
 
+from movie_lottery.core.text_rules import client_rules
 from movie_lottery.search.service import QUERY_MIN
 
 NBSP = "\u00a0"
@@ -75,4 +76,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(plural)
     # A rule the server enforces and a page's script and hint repeat: the page reads it from here.
     app.jinja_env.globals["SEARCH_QUERY_MIN"] = QUERY_MIN
+    # The text rules every page's scripts check with (the `text-rules` block of base.html).
+    app.jinja_env.globals["TEXT_RULES"] = client_rules()
     app.add_template_filter(compact)

@@ -9,7 +9,8 @@
 Routes (below `path_prefix`, default none):
 - GET /v1.4/movie/search?query=...&page=&limit=  "тихая гавань" or anything containing "гавань"
   (case-insensitive) → search_tihaya_gavan.json, other queries → search_empty.json.
-- GET /v1.4/movie/<id>  1000001 → movie_1000001.json, 1000004 → movie_1000004_sparse.json,
+- GET /v1.4/movie/<id>  1000001 → movie_1000001.json, 1000004 → movie_1000004_sparse.json, 1000005 →
+  movie_1000005_broken_text.json,
   1000002/1000003 → built from their search hit, other ids → 404 error_404.json.
 - A missing or wrong X-API-KEY header → 401 error_401.json.
 
@@ -41,7 +42,11 @@ FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "kinopoisk"
 
 SEARCH_HIT_QUERY = "тихая гавань"
 SEARCH_HIT_WORD = "гавань"
-FULL_MOVIE_FILES = {1000001: "movie_1000001.json", 1000004: "movie_1000004_sparse.json"}
+FULL_MOVIE_FILES = {
+    1000001: "movie_1000001.json",
+    1000004: "movie_1000004_sparse.json",
+    1000005: "movie_1000005_broken_text.json",
+}
 
 _MODES = frozenset({"ok", "invalid_json", "wrong_shape", "huge", "hang", "drip"})
 _STATUS_FIXTURES = {
@@ -312,4 +317,7 @@ class FakeKinopoiskServer:
 
     @staticmethod
     def _json(data: Any) -> bytes:
-        return json.dumps(data, ensure_ascii=False).encode("utf-8")
+        try:
+            return json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate (the broken-text fixture): as the escape "\ud800"
+            return json.dumps(data).encode("ascii")

@@ -4,8 +4,7 @@
 
 import { api } from './api.js';
 import { showError } from './errors.js';
-
-const NAME_MAX = 40;
+import { checkText, pageRule } from './text-rules.js';
 
 /** Make the rating section work: its data-api is the night's ratings. */
 export function setupRating(section) {
@@ -13,6 +12,7 @@ export function setupRating(section) {
   const buttons = [...section.querySelectorAll('[data-score]')];
   const error = $('rating-error');
   let known = null; // the name the participant cookie goes by here, if any
+  const rule = pageRule('participant_name'); // the server's rule, from the page
 
   function show(data) {
     known = data.name;
@@ -30,9 +30,10 @@ export function setupRating(section) {
     showError(error, null);
     const body = { score };
     if (!known) {
-      const name = $('rating-name').value.split(/\s+/).filter(Boolean).join(' ');
-      if (!name) { showError(error, 'Напишите имя — оценка идёт под ним.'); $('rating-name').focus(); return; }
-      if (name.length > NAME_MAX) { showError(error, `Имя — не длиннее ${NAME_MAX} символов.`); return; }
+      const { value: name, ok, empty, tooLong } = checkText($('rating-name').value, rule);
+      if (empty) { showError(error, 'Напишите имя — оценка идёт под ним.'); $('rating-name').focus(); return; }
+      if (tooLong) { showError(error, `Имя — не длиннее ${rule.max} символов.`); return; }
+      if (!ok) { showError(error, `${rule.message}.`); return; }
       body.name = name;
     }
     for (const b of buttons) b.disabled = true;

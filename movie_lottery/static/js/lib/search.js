@@ -79,7 +79,7 @@ export function setupSearch(root) {
   input.addEventListener('input', () => {
     clearTimeout(timer);
     const query = input.value.trim();
-    if (query.length < minChars) {
+    if ([...query].length < minChars) { // code points, as the server counts
       if (controller) controller.abort();
       results.replaceChildren();
       spinner.hidden = true;
@@ -108,7 +108,7 @@ export function setupSearch(root) {
       event.preventDefault();
       clearTimeout(timer);
       const query = input.value.trim();
-      if (query.length >= minChars) run(query, { addSingle: LINK.test(query) });
+      if ([...query].length >= minChars) run(query, { addSingle: LINK.test(query) });
       else if (query) setStatus(`Введите название от ${minChars} букв или вставьте ссылку на фильм.`);
     }
   });

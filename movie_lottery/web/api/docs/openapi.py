@@ -42,6 +42,7 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
 from movie_lottery.core.errors import InvalidInput
+from movie_lottery.core.text_rules import BROKEN_CODE
 from movie_lottery.web.api.schemas.base import Error, Reply, input_error
 from movie_lottery.web.guards.converters import TextConverter, text_parameter_schema
 from movie_lottery.web.guards.request_limits import MAX_JSON_DEPTH, NOT_JSON, load_json
@@ -198,6 +199,9 @@ def refusals_doc(operation: dict, view: Callable, method: str, tag: str) -> None
         refusals.setdefault(403, []).append("csrf_failed")
         refusals.setdefault(413, []).append("payload_too_large")
         refusals.setdefault(415, []).append("unsupported_media_type")
+    refusals.setdefault(400, []).append(
+        BROKEN_CODE
+    )  # any query string or cookie: web.guards.text_at_the_door
     refusals.setdefault(503, []).append("database_unavailable")
     responses = operation.setdefault("responses", {})
     for status in sorted(refusals):

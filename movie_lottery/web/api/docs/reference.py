@@ -12,8 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from movie_lottery.core.validation import DAY_PATTERN, HTTP_URL, MULTILINE, ONE_LINE, VISIBLE
-from movie_lottery.web.api.schemas.polls import PARTICIPANT_NAME
+from movie_lottery.core.text_rules import MULTILINE, ONE_LINE, PARTICIPANT_NAME, VISIBLE
+from movie_lottery.core.validation import DAY_PATTERN, HTTP_URL
 from movie_lottery.web.api.schemas.search import SEARCHABLE
 from movie_lottery.web.guards.converters import TEXT_PATTERN
 
@@ -44,7 +44,7 @@ PATTERNS = {
     HTTP_URL: "ссылка http:// или https://",
     DAY_PATTERN: "дата ГГГГ-ММ-ДД",
     f"^{TEXT_PATTERN}+$": "без / и управляющих символов",
-    PARTICIPANT_NAME: "хотя бы один видимый символ, без / и управляющих символов",
+    PARTICIPANT_NAME: "хотя бы один видимый символ, без /, управляющих символов и смены направления текста",
     SEARCHABLE: "хотя бы 2 видимых символа, без управляющих",
 }
 

@@ -25,7 +25,6 @@ from movie_lottery.core.validation import DETAIL_FIELDS, first_message, in_russi
 from movie_lottery.lottery.service import movie_extras
 
 PAGE_MAX = 1_000_000
-TOKEN_MAX = 100
 
 
 class Shared:

@@ -8,10 +8,10 @@ from marshmallow import fields, validate
 
 from movie_lottery.core.errors import InvalidInput
 from movie_lottery.core.models import Lottery as LotteryRow
+from movie_lottery.core.text_rules import TOKEN_MAX
 from movie_lottery.core.validation import MovieSchema, NoControls, SizedList, Text, first_message
 from movie_lottery.lottery.service import MAX_MOVIES, MIN_MOVIES, revealed_seed
 from movie_lottery.web.api.schemas.base import (
-    TOKEN_MAX,
     ApiSchema,
     Candidate,
     Reply,

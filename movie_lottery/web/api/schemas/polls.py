@@ -6,15 +6,21 @@ from typing import Any, ClassVar
 
 from marshmallow import fields, missing, pre_load, validate
 
-from movie_lottery.core.models import PARTICIPANT_NAME_MAX, POLL_CLOSERS, POLL_RESULTS
+from movie_lottery.core.models import POLL_CLOSERS, POLL_RESULTS
 from movie_lottery.core.models import Poll as PollRow
+from movie_lottery.core.text_rules import (
+    NAME_MESSAGE,
+    PARTICIPANT_NAME,
+    PARTICIPANT_NAME_MAX,
+    TOKEN_MAX,
+    collapse_spaces,
+)
 from movie_lottery.core.validation import FullPattern, MovieSchema, NoControls, SizedList, Text
 from movie_lottery.lottery.service import MAX_MOVIES, MIN_MOVIES
 from movie_lottery.polls import service as polls
 from movie_lottery.polls.service import StoredBallot
 from movie_lottery.polls.voting import APPROVAL, METHODS
 from movie_lottery.web.api.schemas.base import (
-    TOKEN_MAX,
     ApiSchema,
     Candidate,
     Reply,
@@ -101,18 +107,6 @@ class PollCreateSchema(LotteryCreateSchema):
     }
 
 
-NAME_MESSAGE = f"Имя — от 1 до {PARTICIPANT_NAME_MAX} символов, без «/»"
-# VISIBLE without "/" (a name is a path segment of DELETE …/ballots/<name>), and stricter: a name others see
-# next to a vote or a score needs a character that shows (a zero-width space, a BOM or a soft hyphen alone
-# is a blank name), and may not carry bidi embeddings, overrides or isolates, which turn the rest of the line
-# around wherever the name is shown. Linear for the same reason: the blank run and the first visible
-# character are disjoint classes.
-_BIDI = "\u202a-\u202e\u2066-\u2069"
-_INVISIBLE = "\u00ad\u180e\u200b-\u200f\u2060-\u2065\ufeff"
-PARTICIPANT_NAME = (
-    rf"^(?:[^\S\x00-\x1f\x7f-\x9f]|[{_INVISIBLE}])*"
-    rf"[^\s\x00-\x1f\x7f-\x9f/{_INVISIBLE}{_BIDI}][^\x00-\x1f\x7f-\x9f/{_BIDI}]*$"
-)
 ONE_VETO = "Вето можно наложить только на один фильм: укажите один номер"
 
 
@@ -138,7 +132,7 @@ def _positions(description: str) -> SizedList:
 
 
 def participant_name(description: str) -> Text:
-    """A voter's or a rater's name: 1–40 visible characters, optional once the cookie names them."""
+    """A voter's or a rater's name (core.text_rules), optional once the cookie names them."""
     return Text(
         load_default=None,
         validate=[
@@ -177,7 +171,7 @@ class BallotSchema(ApiSchema):
     def _trim_name(self, data: Any, **kwargs: Any) -> Any:
         name = data.get("name") if hasattr(data, "get") else None
         if isinstance(name, str):
-            return {**data, "name": " ".join(name.split())}
+            return {**data, "name": collapse_spaces(name)}
         return data
 
 

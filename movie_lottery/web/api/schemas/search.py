@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from marshmallow import ValidationError, fields, pre_load, validate
 
+from movie_lottery.core.text_rules import UNSAFE, pattern_class
 from movie_lottery.core.validation import VISIBLE, FullPattern, NoControls, Text
 from movie_lottery.search.service import SHORT_QUERY
 from movie_lottery.web.api.schemas.base import ApiSchema, Movie, Reply, maybe
@@ -22,7 +23,7 @@ LONG_QUERY = f"Запрос длиннее {SEARCH_QUERY_MAX} символов"
 # collapsed query has at least QUERY_MIN = 2 characters exactly when it has two visible ones (pinned by
 # tests/search/test_search_api.py); the document shows this pattern for the query as sent, before
 # the collapse. Linear like VISIBLE: each run between the two visible characters it names is one pass.
-_NO_CONTROL = r"\x00-\x1f\x7f-\x9f"
+_NO_CONTROL = pattern_class(UNSAFE)  # nor a non-character (core.text_rules)
 SEARCHABLE = rf"^[^\S{_NO_CONTROL}]*[^\s{_NO_CONTROL}][^{_NO_CONTROL}]*[^\s{_NO_CONTROL}][^\S{_NO_CONTROL}]*$"
 
 
