@@ -3,10 +3,9 @@
 check.check_backup is everything an import refuses before it touches the database. A few refusals come
 later, from what is already stored — and when the database is empty (a restore after Render deleted the old
 one) what is stored is only what the file itself brought in. So an export is also checked for these
-(verify.py), as the import would meet them in an empty database:
+(verify.py), as the import would meet them in an empty database. (The same movie twice needs no check
+here: since migration 0011 the database cannot hold it.)
 
-- the same movie twice in the library by the one rule (a race before the unique index could store it
-  twice): ``_import_movie`` refuses the second;
 - a rating of a night that is not in the file: ``_import_ratings`` finds neither it nor a stored one;
 - a rating of a poll night under a name another participant's ballot holds there (ratings.rate refuses it).
 
@@ -17,12 +16,11 @@ there, or the stored ballots differ from the file's), so an import keeps decidin
 from __future__ import annotations
 
 from movie_lottery.backup.check import Document, night_name, night_of, refuse
-from movie_lottery.core.same_movie import normalise_text, title_key
+from movie_lottery.core.same_movie import normalise_text
 
 
 def check_restores_into_empty(document: Document) -> None:
     """InvalidInput, in the import's words, for the first thing an empty database's import would refuse."""
-    _same_movie_once(document.library)
     lotteries = {lottery["id"] for lottery in document.lotteries}
     ballot_names = {
         poll["id"]: {normalise_text(b["name"])[:200]: b["participant"] for b in poll["ballots"]}
@@ -45,20 +43,3 @@ def check_restores_into_empty(document: Document) -> None:
                         where,
                         f"имя «{rating['name']}» у {night_name(night)} — у другого участника (его голос)",
                     )
-
-
-def _same_movie_once(library: list[dict]) -> None:
-    """As find_same_movie matches in an empty database: by Kinopoisk id (check_document refuses an id
-    twice), else by title and year when either lacks an id."""
-    seen: dict[tuple, list[int | None]] = {}
-    for entry in library:
-        key = title_key(entry["name"], entry["year"])
-        earlier = seen.setdefault(key, [])
-        kinopoisk_id = entry["kinopoisk_id"]
-        if earlier and (kinopoisk_id is None or None in earlier):
-            raise refuse(
-                "Библиотека",
-                f"«{entry['name']}» встречается в копии дважды (тот же фильм Кинопоиска или то же"
-                " название и год)",
-            )
-        earlier.append(kinopoisk_id)

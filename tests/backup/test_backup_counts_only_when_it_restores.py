@@ -11,13 +11,10 @@ import pytest
 import sqlalchemy as sa
 
 from movie_lottery.backup import milestones
-from movie_lottery.backup.transfer import import_data, loads_backup
-from movie_lottery.core.errors import DomainError
 from movie_lottery.core.extensions import db
 from movie_lottery.core.models import LibraryMovie, LotteryMovie
 from tests.backup.test_backup_commands_and_pages import flashes, sign_in, upload
 from tests.backup.test_backup_export_import import export_text
-from tests.conftest import build_app, migrate
 from tests.support.backup_collection import stock_collection
 
 BROKEN_NAME = "Гавань"  # stored with a year the API would refuse (as an old version or a race could leave it)
@@ -134,27 +131,6 @@ def _escaped(text: str) -> str:
     from markupsafe import escape
 
     return str(escape(text))
-
-
-def test_the_same_movie_stored_twice_is_caught_as_the_import_into_an_empty_database_refuses_it(
-    make_app, tmp_path
-):
-    app = make_app(ADMIN_PASSWORD="correct horse")
-    client = app.test_client()
-    sign_in(client)
-    with app.app_context():  # as ten simultaneous adds could leave it before the unique index (issue 21)
-        for _ in range(2):
-            db.session.add(LibraryMovie(name="Дубль", year=2000, genres=[], countries=[], details={}))
-        db.session.commit()
-    body = client.get("/library/backup.json").get_data()
-    assert known(app).backup_taken is None  # not counted: it would not restore
-    problem = known(app).unrestorable.problem
-    assert "«Дубль» встречается в копии дважды" in problem
-    empty = build_app(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
-    migrate(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
-    with empty.app_context(), pytest.raises(DomainError) as refused:
-        import_data(loads_backup(body), dry_run=True)
-    assert refused.value.message == problem
 
 
 def test_a_check_that_breaks_still_hands_the_file_out_and_counts_nothing(make_app, monkeypatch):
