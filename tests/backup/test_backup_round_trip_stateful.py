@@ -501,7 +501,8 @@ class RoundTrip(RuleBasedStateMachine):
     @precondition(lambda self: sum(1 for n in self.lotteries + self.polls if n.watched_movie) >= 2)
     @rule(data=st.data(), score=st.integers(1, 10))
     def rate_with_a_borrowed_cookie(self, data, score) -> None:
-        """A visitor copies the participant id from one night's cookie into another night's."""
+        """A visitor copies another browser's ``ml_browser`` cookie (the same person on a second phone) and
+        forges an old per-night cookie carrying a participant value of their choice."""
         watched = [n for n in self.nights() if n.watched_movie]
         donors = [n for n in self.nights() if n.raters or n.voters]
         if not donors:
@@ -509,11 +510,12 @@ class RoundTrip(RuleBasedStateMachine):
         donor = self.pick(data, donors)
         target = self.pick(data, [n for n in watched if n is not donor] or watched)
         source = self.pick(data, donor.raters + donor.voters)
-        cookie = source.client.get_cookie(f"ml_{donor.kind}_{donor.id}")
+        cookie = source.client.get_cookie("ml_browser")
         if cookie is None:
             return
         forger = self.person()
-        forger.client.set_cookie(f"ml_{target.kind}_{target.id}", cookie.value)
+        forger.client.set_cookie("ml_browser", cookie.value)
+        forger.client.set_cookie(f"ml_{target.kind}_{target.id}", "forged-participant-value-0123456789")
         self.rate_as(forger, target, score, data.draw(participant_names(next(self.numbers))))
 
     # -- the library -----------------------------------------------------------------------------------
