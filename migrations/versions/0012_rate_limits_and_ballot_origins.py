@@ -8,7 +8,7 @@ ballot and rating get ``origin`` (a keyed hash of the client address, 16 hex cha
 itself) and ``arrived_at`` (when the participant's first ballot or rating came), so the owner sees what came
 from one address in a burst and removes it at once. Both are NULL for rows made before this revision and
 for rows restored from a backup (the backup does not carry them). Plain ADD COLUMN, nullable: SQLite keeps
-the tables and their content-version triggers as they are.
+the tables and their triggers; only the UPDATE trigger is made again over the new column list.
 
 Revision ID: 0012
 Revises: 0011
@@ -39,6 +39,27 @@ def upgrade():
     for table in ("ballot", "rating"):
         op.add_column(table, sa.Column("origin", sa.String(length=16), nullable=True))
         op.add_column(table, sa.Column("arrived_at", sa.DateTime(timezone=True), nullable=True))
+        if op.get_bind().dialect.name != "postgresql":
+            _sqlite_update_trigger(table)
+
+
+# Kept here, not imported from the app: a migration must mean the same thing forever.
+BUMP = (
+    "INSERT INTO content_version (id, version) VALUES (1, 1) "
+    "ON CONFLICT (id) DO UPDATE SET version = content_version.version + 1"
+)
+
+
+def _sqlite_update_trigger(table: str) -> None:
+    """SQLite's UPDATE trigger compares every column by name: made again over the new list (PostgreSQL's
+    compare whole rows)."""
+    columns = [row[1] for row in op.get_bind().execute(sa.text(f"PRAGMA table_info({table})"))]
+    changed = " OR ".join(f'OLD."{name}" IS NOT NEW."{name}"' for name in columns)
+    op.execute(f"DROP TRIGGER IF EXISTS {table}_update_bumps_content_version")
+    op.execute(
+        f"CREATE TRIGGER {table}_update_bumps_content_version AFTER UPDATE ON {table} "
+        f"WHEN {changed} BEGIN {BUMP}; END"
+    )
 
 
 def _sqlite_triggers(table: str) -> list[str]:
@@ -60,6 +81,8 @@ def downgrade():
             batch_op.drop_column("origin")
         for sql in triggers:
             op.execute(sql)
+        if triggers:  # SQLite: the UPDATE trigger named the dropped columns
+            _sqlite_update_trigger(table)
     with op.batch_alter_table("rate_limit_hit", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_rate_limit_hit_window_started"))
     op.drop_table("rate_limit_hit")

@@ -9,17 +9,18 @@ reaches a rule that forgot it, or the database, and says where it is: ``library[
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from movie_lottery.core.errors import InvalidInput
+from movie_lottery.core.text_rules import BROKEN_TEXT, SURROGATE
 
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+# NUL, surrogates and Unicode's non-characters: the site's broken text (core.text_rules).
+_UNSTORABLE = BROKEN_TEXT
 
 
 def refuse_unstorable_text(data: Any) -> None:
-    """InvalidInput naming the first place (keys included) whose text holds NUL or a lone surrogate."""
+    """InvalidInput naming the first place (keys included) whose text holds NUL, a lone surrogate or a
+    non-character."""
     if not _may_hold_unstorable(data):
         return
     stack: list[tuple[str, Any]] = [("", data)]
@@ -43,7 +44,7 @@ def _may_hold_unstorable(data: Any) -> bool:
         text = json.dumps(data, ensure_ascii=False, check_circular=False)
     except (TypeError, ValueError, RecursionError):
         return True
-    return "\\u0000" in text or _SURROGATE.search(text) is not None
+    return "\\u0000" in text or _UNSTORABLE.search(text) is not None
 
 
 def _check(path: str, text: str, is_key: bool = False) -> None:
@@ -51,7 +52,12 @@ def _check(path: str, text: str, is_key: bool = False) -> None:
     if found is None:
         return
     character = f"U+{ord(found.group()):04X}"
-    what = "нулевой символ" if found.group() == "\x00" else "одиночный суррогат"
+    if found.group() == "\x00":
+        what = "нулевой символ"
+    elif SURROGATE.fullmatch(found.group()):
+        what = "одиночный суррогат"
+    else:
+        what = "не-символ Юникода"
     place = f"{path or 'Резервная копия'}{': имя поля' if is_key else ''}"
     raise InvalidInput(
         f"{place}: недопустимый символ {character} ({what}) — такой текст нельзя сохранить",

@@ -48,6 +48,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from movie_lottery.backup import check, write
+from movie_lottery.backup.storable import refuse_unstorable_text
 from movie_lottery.core.errors import Conflict, InvalidInput
 from movie_lottery.core.extensions import db
 from movie_lottery.core.kept_movies import find_same_movie
@@ -62,7 +63,6 @@ from movie_lottery.core.models import (
     Viewing,
 )
 from movie_lottery.core.same_movie import normalise_text
-from movie_lottery.core.text_rules import BROKEN_MESSAGE, has_broken_text
 from movie_lottery.integrations.magnet import parse_magnet
 from movie_lottery.library.movies import apply_details, store_magnet
 
@@ -113,10 +113,9 @@ def loads_backup(raw: bytes | str) -> dict:
         raise InvalidInput("Файл не похож на резервную копию: это не JSON", code="invalid_backup") from None
     if not isinstance(data, dict):
         raise InvalidInput("Файл не похож на резервную копию: нужен JSON-объект", code="invalid_backup")
-    if has_broken_text(
+    refuse_unstorable_text(
         data
-    ):  # the file is a door too (core.text_rules): refused before any message repeats it
-        raise InvalidInput(f"Файл: {BROKEN_MESSAGE[:1].lower()}{BROKEN_MESSAGE[1:]}", code="invalid_backup")
+    )  # the file is a door too: refused, with its place, before a message repeats it
     return data
 
 

@@ -25,7 +25,7 @@ WATCHED_TABLES = (
 # Each revision that changed the triggers, and the one before it: each must go back to exactly what was.
 MIGRATIONS = [
     ("0006", "0003"), ("0007", "0006"), ("0008", "0007"), ("0009", "0008"), ("0010", "0009"),
-    ("0011", "0010"),
+    ("0011", "0010"), ("0012", "0011"),
 ]  # fmt: skip
 UNKNOWN_HASH = "f" * 40
 

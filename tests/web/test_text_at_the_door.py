@@ -189,4 +189,4 @@ def test_a_backup_file_with_broken_text_is_refused_in_words(make_app):
         answer = upload(admin, json.dumps(document).encode())
         assert answer.status_code == 302, (entry, answer.status_code)
         [text] = flashes(admin.get("/library"))
-        assert "нельзя сохранить или показать" in text, (entry, text)
+        assert "недопустимый символ U+" in text and "нельзя сохранить" in text, (entry, text)
