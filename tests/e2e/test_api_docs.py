@@ -25,9 +25,7 @@ def test_the_reference_lists_every_operation_within_the_csp(start_server, page, 
     expect(page.locator("#get-api-lotteries-lottery_id")).to_contain_text("публично")
     page.get_by_role("link", name="LotteryCreateInput").first.click()
     expect(page.locator("#schema-LotteryCreateInput")).to_be_in_viewport()
-    inline_scripts = page.locator(
-        'script:not([src]):not([type="application/json"])'
-    )  # data blocks run nothing
+    inline_scripts = page.locator('script:not([src]):not([type="application/json"])')  # data blocks: no code
     assert inline_scripts.count() == 0 and page.locator("[style]").count() == 0
     assert problems == []  # no CSP violation, no request leaving the site
     page.goto(server.url + "/api/docs")
