@@ -21,13 +21,9 @@ BROKEN_NAME = "Гавань"  # stored with a year the API would refuse (as an o
 
 
 @pytest.fixture
-def owner(make_app):
-    """The signed-in owner of a stocked site whose library holds one movie the import would refuse."""
-    app = make_app(ADMIN_PASSWORD="correct horse", API_TOKEN="bot-token")
-    client = app.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = "Bearer bot-token"
-    sign_in(client)
-    stock_collection(client)
+def owner(stocked_owner):
+    """The owner of a stocked site whose library holds one movie the import would refuse."""
+    app, client = stocked_owner
     break_a_movie(app)
     return app, client
 

@@ -7,20 +7,8 @@ import json
 
 import pytest
 
-from tests.backup.test_backup_commands_and_pages import flashes, sign_in, upload
+from tests.backup.test_backup_commands_and_pages import flashes, upload
 from tests.backup.test_backup_export_import import export_text
-from tests.support.backup_collection import stock_collection
-
-
-@pytest.fixture
-def owner(make_app):
-    """The signed-in owner of a stocked site (the bearer token lets stock_collection use the API)."""
-    app = make_app(ADMIN_PASSWORD="correct horse", API_TOKEN="bot-token")
-    client = app.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = "Bearer bot-token"
-    sign_in(client)
-    stock_collection(client)
-    return app, client
 
 
 def _first(data: dict, kind: str) -> dict:
@@ -76,8 +64,8 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_an_upload_with_a_date_the_api_refuses_is_refused_naming_the_field(owner, case):
-    app, client = owner
+def test_an_upload_with_a_date_the_api_refuses_is_refused_naming_the_field(stocked_owner, case):
+    app, client = stocked_owner
     mutate, expected = CASES[case]
     data = json.loads(export_text(app))
     mutate(data)
@@ -89,8 +77,8 @@ def test_an_upload_with_a_date_the_api_refuses_is_refused_naming_the_field(owner
     assert export_text(app) == before
 
 
-def test_the_import_refuses_a_future_viewing_with_the_apis_own_words(owner):
-    app, client = owner
+def test_the_import_refuses_a_future_viewing_with_the_apis_own_words(stocked_owner):
+    app, client = stocked_owner
     listed = client.get("/api/library?status=all").get_json()["movies"][0]
     refused = client.post(f"/api/library/{listed['id']}/viewings", json={"date": "9999-12-31"})
     assert refused.status_code == 400

@@ -16,9 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.backup.test_backup_commands_and_pages import flashes, sign_in, upload
+from tests.backup.test_backup_commands_and_pages import flashes, upload
 from tests.backup.test_backup_export_import import export_text
-from tests.support.backup_collection import stock_collection
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
 pytestmark = pytest.mark.fuzz
@@ -114,22 +113,12 @@ def mutated_upload(draw, document: dict) -> bytes:
     return body
 
 
-@pytest.fixture
-def owner(make_app):
-    app = make_app(ADMIN_PASSWORD="correct horse", API_TOKEN="bot-token")
-    client = app.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = "Bearer bot-token"
-    sign_in(client)
-    stock_collection(client)
-    return app, client
-
-
 def _refusal_names_a_place(message: str) -> None:
     assert PLACE.match(message), f"the refusal names no place: {message!r}"
 
 
-def test_no_upload_is_a_500_a_refusal_names_its_place_and_writes_nothing(owner, tmp_path):
-    app, client = owner
+def test_no_upload_is_a_500_a_refusal_names_its_place_and_writes_nothing(stocked_owner, tmp_path):
+    app, client = stocked_owner
     document = json.loads(export_text(app))
     target = tmp_path / "fuzzed.json"
 

@@ -26,7 +26,9 @@ WATCHED_TABLES = (
 MIGRATIONS = [
     ("0006", "0003"), ("0007", "0006"), ("0008", "0007"), ("0009", "0008"), ("0010", "0009"),
     ("0011", "0010"), ("0012", "0011"),
-]  # fmt: skip
+]
+# Adds columns: SQLite's UPDATE triggers name every column; PostgreSQL's compare whole rows, unchanged.
+CHANGES_SQLITE_ONLY = {"0012"}  # fmt: skip
 UNKNOWN_HASH = "f" * 40
 
 
@@ -331,7 +333,8 @@ def test_the_migration_downgrades_to_exactly_the_triggers_of_the_revision_before
     only_before, there_and_back = two_fresh_databases
     _alembic(only_before, "upgrade", before_it)
     _alembic(there_and_back, "upgrade", migration)
-    assert _triggers(there_and_back) != _triggers(only_before)
+    changed = _triggers(there_and_back) != _triggers(only_before)
+    assert changed or (migration in CHANGES_SQLITE_ONLY and not there_and_back.startswith("sqlite"))
     _alembic(there_and_back, "downgrade", before_it)
     assert _triggers(there_and_back) == _triggers(only_before)
     _alembic(there_and_back, "upgrade", migration)  # and forward again
