@@ -24,8 +24,13 @@ WATCHED_TABLES = (
 )  # fmt: skip
 # Each revision that changed the triggers, and the one before it: each must go back to exactly what was.
 MIGRATIONS = [
-    ("0006", "0003"), ("0007", "0006"), ("0008", "0007"), ("0009", "0008"), ("0010", "0009"),
-    ("0011", "0010"), ("0012", "0011"),
+    ("0006", "0003"),
+    ("0007", "0006"),
+    ("0008", "0007"),
+    ("0009", "0008"),
+    ("0010", "0009"),
+    ("0011", "0010"),
+    ("0012", "0011"),
 ]
 # Adds columns: SQLite's UPDATE triggers name every column; PostgreSQL's compare whole rows, unchanged.
 CHANGES_SQLITE_ONLY = {"0012"}  # fmt: skip

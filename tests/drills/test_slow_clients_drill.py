@@ -36,6 +36,8 @@ def get(url: str) -> tuple[int, float]:
         return 0, time.monotonic() - started
 
 
+# On the production engine only: what it drills is gunicorn's workers, the same whichever database.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_eighty_slow_clients_leave_every_page_answering_and_lose_no_finished_upload(database_url, tmp_path):
     log = tmp_path / "gunicorn.log"
     names = [f"Slow {n:02d}" for n in range(10)]

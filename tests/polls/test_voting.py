@@ -196,7 +196,7 @@ def polls(draw, method: str) -> tuple[int, list[Ballot]]:
     return candidates, draw(st.lists(ballot, max_size=25))
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(polls(RANKED))
 def test_schulze_agrees_with_its_definition_on_random_ballots(poll):
     candidates, ballots = poll

@@ -38,7 +38,7 @@ from movie_lottery.downloads.status import EXTENSION_KEY
 from movie_lottery.integrations.qbittorrent import TorrentClientError
 from tests.downloads.test_torrent_status import QBIT, StubClient, install, magnet
 
-EXAMPLES = int(os.environ.get("CACHE_MODEL_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("CACHE_MODEL_EXAMPLES", "4"))
 STEPS = 12
 PASSWORD = "correct horse"
 
