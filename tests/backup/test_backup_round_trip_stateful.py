@@ -59,7 +59,7 @@ from tests.support.postgres import create_database
 
 pytestmark = pytest.mark.round_trip
 
-EXAMPLES = int(os.environ.get("ROUND_TRIP_EXAMPLES", "10"))
+EXAMPLES = int(os.environ.get("ROUND_TRIP_EXAMPLES", "6"))
 STEPS = int(os.environ.get("ROUND_TRIP_STEPS", "30"))
 RANDOM = os.environ.get("ROUND_TRIP_RANDOM", "") not in ("", "0")
 # Every broken promise of the run listed once, with its first example, instead of the first one shrunk.

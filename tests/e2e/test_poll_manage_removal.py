@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import BOTH_ENGINES
 from tests.e2e.test_poll_flow import Voter, create_poll
 
-pytestmark = [pytest.mark.e2e, BOTH_ENGINES]
+pytestmark = pytest.mark.e2e
 
 
 def test_the_creator_removes_a_voter_named_dot_dot_from_the_manage_page(live_server, page):

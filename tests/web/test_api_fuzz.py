@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
 from tests.conftest import build_app, kinopoisk_settings
 from tests.support.worst_case import BOUND_SECONDS, minimal, places, put, timed, worst_value
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
 TOKEN = "fuzz-bot-token"
 MAGNET = "magnet:?xt=urn:btih:{:040x}&dn=Fuzz"
 VIEWED_ON = "2025-03-03"

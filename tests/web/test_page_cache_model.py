@@ -369,6 +369,8 @@ def _stop_refreshers():
     torrent_status.stop_all(timeout=10)
 
 
+# On PostgreSQL, the production engine: SQLite's triggers are held by test_content_version_triggers.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_every_cached_page_equals_the_page_rendered_afresh(make_app, database_url):
     site = Site(make_app, database_url)
     CachedEqualsFresh.site = site
