@@ -22,8 +22,8 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $(VENV)/.runtime $@
 
 run: $(VENV)/.runtime
-	$(FLASK) db upgrade
-	$(BIN)/gunicorn -c gunicorn_config.py --bind 127.0.0.1:5000 "movie_lottery:create_app()"
+	$(BIN)/python -m movie_lottery.ops.launch $(BIN)/gunicorn -c gunicorn_config.py --bind 127.0.0.1:5000 \
+		"movie_lottery:create_app()"
 
 dev: $(VENV)/.runtime
 	$(FLASK) db upgrade

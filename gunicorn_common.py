@@ -82,19 +82,14 @@ def when_ready(server) -> None:
     )
 
 
-def pre_fork(server, worker) -> None:
-    # The first workers start at once and compile templates as pages are asked for. Before the first
-    # replacement (max_requests, a crash) the master compiles them all, so no later worker's first
-    # visitors wait for it.
-    if worker.age > server.num_workers and not getattr(server, "templates_compiled", False):
-        from movie_lottery.runtime.forking import compile_templates
-
-        count = compile_templates(_app(server))
-        server.templates_compiled = True
-        server.log.info("compiled %d templates in the master for the workers forked from now on", count)
-
-
 def post_fork(server, worker) -> None:
     from movie_lottery.runtime.forking import forget_inherited_connections
 
     forget_inherited_connections(_app(server))
+
+
+def post_worker_init(worker) -> None:
+    # The boot ends here, with the first worker ready to serve: it logs the boot line, once per master.
+    from movie_lottery.runtime.boot_report import record_worker_ready
+
+    record_worker_ready(worker.wsgi, log_it=worker.age == 1)

@@ -4,7 +4,7 @@ What the deploy ran before slow clients were measured (README, "Slow clients"); 
 """
 
 from gunicorn_common import *  # noqa: F403
-from gunicorn_common import post_fork, pre_fork, when_ready  # noqa: F401  (hooks: keep them explicit)
+from gunicorn_common import post_fork, post_worker_init, when_ready  # noqa: F401  (hooks: keep them explicit)
 
 worker_class = "gthread"
 threads = 4

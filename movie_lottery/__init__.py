@@ -1,117 +1,26 @@
-"""Movie Lottery: a Flask app where friends put movies into a lottery and one of them spins the reel."""
+"""Movie Lottery: a Flask app where friends put movies into a lottery and one of them spins the reel.
+
+This file stays light on purpose: ``python -m movie_lottery.ops.launch`` and gunicorn's settings file
+import the package before anything is served, and neither needs Flask or SQLAlchemy to do it. The app
+itself is built by movie_lottery/app.py.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-_IMPORT_STARTED = time.perf_counter()
+# When this process first reached the site's code: the boot report (runtime/boot_report.py) counts what came
+# before as the interpreter's and gunicorn's part.
+PACKAGE_IMPORTED_AT = time.time()
 
-import logging  # noqa: E402
-import resource  # noqa: E402
-from collections.abc import Mapping  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
-
-from flask import Flask  # noqa: E402
-
-from movie_lottery.core.config import (  # noqa: E402
-    engine_options_for,
-    kinopoisk_configured,
-    load_settings,
-    normalize_database_url,
-    qbit_configured,
-)
-from movie_lottery.core.extensions import csrf, db  # noqa: E402
-from movie_lottery.runtime import process_info  # noqa: E402,F401  (notes when this process started, for /status)
-
-log = logging.getLogger("movie_lottery")
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app. No network call and no database query happen here, so a worker starts at once."""
-    started = time.perf_counter()
-    app = Flask(__name__, instance_relative_config=True)
+    """Build the app (gunicorn's ``movie_lottery:create_app()``); see movie_lottery.app.create_app."""
+    from movie_lottery.app import create_app as build
 
-    settings = load_settings(Path(app.instance_path))
-    app.config.update(settings.as_flask_config())
-    app.config.update(
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_NAME="ml_session",
-        WTF_CSRF_CHECK_DEFAULT=False,  # checked in web.security, where the API rules live
-        WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead; a page left open overnight still works
-    )
-    if config:
-        app.config.update(config)
-        if "SQLALCHEMY_DATABASE_URI" in config:
-            url = normalize_database_url(config["SQLALCHEMY_DATABASE_URI"])
-            app.config["SQLALCHEMY_DATABASE_URI"] = url
-            if "SQLALCHEMY_ENGINE_OPTIONS" not in config:
-                app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options_for(url)
-
-    app.json.sort_keys = False  # keep the documented field order (id first) in API answers
-    _configure_logging()
-    db.init_app(app)
-    app.teardown_appcontext(_release_session)  # runs before Flask-SQLAlchemy's own teardown
-    csrf.init_app(app)
-
-    from movie_lottery.web import register_web
-
-    register_web(app)
-
-    from movie_lottery.ops.cli import register_cli
-
-    register_cli(app)
-
-    _log_startup(app, started)
-    return app
-
-
-def _release_session(_exc: BaseException | None) -> None:
-    """Close the request's session; a connection the database dropped mid-request is discarded quietly.
-
-    Flask-SQLAlchemy's teardown would raise from the rollback on a dead connection, turning a clean 503
-    (or even a 200 already computed) into a 500 during a database restart.
-    """
-    from sqlalchemy.exc import SQLAlchemyError
-
-    try:
-        db.session.remove()
-    except SQLAlchemyError as exc:
-        log.warning("dropped a database connection lost mid-request: %s", exc.__class__.__name__)
-        db.session.registry.clear()
-
-
-def _configure_logging() -> None:
-    from movie_lottery.runtime.log_masking import MaskingFilter
-
-    if not log.handlers and not logging.getLogger().handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(name)s] %(message)s"))
-        handler.addFilter(MaskingFilter())  # on the handler: it sees every movie_lottery.* logger's records
-        log.addHandler(handler)
-    log.setLevel(logging.INFO)
-
-
-def _log_startup(app: Flask, started: float) -> None:
-    now = time.perf_counter()
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    qbit = "configured" if qbit_configured(app.config) else "not configured"
-    kinopoisk = "configured" if kinopoisk_configured(app.config) else "not configured"
-    if app.config.get("ADMIN_PASSWORD"):
-        admin = "locked, password set" + (" (OPEN_SITE ignored)" if app.config.get("OPEN_SITE") else "")
-    elif app.config.get("OPEN_SITE"):
-        admin = "open to everyone (OPEN_SITE, no ADMIN_PASSWORD)"
-    else:
-        admin = "no ADMIN_PASSWORD: open to this machine only, locked for everyone else"
-    log.info(
-        "app ready in %.0f ms (%.0f ms since import), peak RSS %.1f MB; database: %s; "
-        "qBittorrent: %s; Kinopoisk: %s; admin: %s",
-        (now - started) * 1000,
-        (now - _IMPORT_STARTED) * 1000,
-        rss_mb,
-        app.config["SQLALCHEMY_DATABASE_URI"].split(":", 1)[0],
-        qbit,
-        kinopoisk,
-        admin,
-    )
+    return build(config)

@@ -169,18 +169,43 @@ def _local_secret_key(instance_path: Path) -> str:
     return key
 
 
-def load_settings(instance_path: Path, environ: Mapping[str, str] | None = None) -> Settings:
-    """Read settings from the environment (and ``.env``, loaded by python-dotenv)."""
-    if environ is None:
-        from dotenv import load_dotenv
+def process_environment() -> Mapping[str, str]:
+    """This process's environment, with ``.env`` (python-dotenv) filling what it does not set."""
+    from dotenv import load_dotenv
 
-        load_dotenv(override=False)
-        environ = os.environ
+    load_dotenv(override=False)
+    return os.environ
 
+
+# What the start command (ops/launch.py) found before it became the server: JSON, set by it alone.
+LAUNCH_RECORD = "MOVIE_LOTTERY_LAUNCH"
+
+
+def launch_record(environ: Mapping[str, str] | None = None) -> dict | None:
+    """The launcher's record for this process (``at``, ``schema``, ``seconds``), or None without one."""
+    import json
+
+    raw = (os.environ if environ is None else environ).get(LAUNCH_RECORD)
+    try:
+        record = json.loads(raw) if raw else None
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def configured_database_url(instance_path: Path, environ: Mapping[str, str]) -> str:
+    """DATABASE_URL as SQLAlchemy takes it, or the SQLite file in the instance folder when it is unset."""
     database_url = _clean(environ.get("DATABASE_URL"))
     if database_url is None:
-        database_url = f"sqlite:///{instance_path / 'movie_lottery.sqlite3'}"
         instance_path.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{instance_path / 'movie_lottery.sqlite3'}"
+    return normalize_database_url(database_url)
+
+
+def load_settings(instance_path: Path, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read settings from the environment (and ``.env``, loaded by python-dotenv)."""
+    environ = process_environment() if environ is None else environ
+    database_url = configured_database_url(instance_path, environ)
 
     secret_key = _clean(environ.get("SECRET_KEY"))
     if secret_key is None:
@@ -189,7 +214,7 @@ def load_settings(instance_path: Path, environ: Mapping[str, str] | None = None)
         secret_key = _local_secret_key(instance_path)
 
     return Settings(
-        database_url=normalize_database_url(database_url),
+        database_url=database_url,
         secret_key=secret_key,
         admin_password=_clean(environ.get("ADMIN_PASSWORD")),
         api_token=_clean(environ.get("API_TOKEN")),
@@ -215,5 +240,7 @@ def gunicorn_settings(environ: Mapping[str, str] | None = None) -> dict:
     port = _int(environ.get("PORT"), 5000)
     return {
         "bind": f"0.0.0.0:{port}",
-        "workers": max(1, _int(environ.get("WEB_CONCURRENCY"), 2) or 2),
+        # One by default: on Render's free tenth of a core a second worker adds memory and boot time, no CPU
+        # (README, «Cold start»); gevent serves many connections in one worker.
+        "workers": max(1, _int(environ.get("WEB_CONCURRENCY"), 1) or 1),
     }

@@ -29,15 +29,6 @@ def prepare_for_workers(app: Flask, server_settings: dict | None = None) -> None
     freeze_startup_objects()
 
 
-def compile_templates(app: Flask) -> int:
-    """Compile every page template in the master, so a worker forked later never pays for it (~15 ms each)."""
-    names = [name for name in app.jinja_env.list_templates() if name.endswith(".html")]
-    for name in names:
-        app.jinja_env.get_template(name)
-    freeze_startup_objects()
-    return len(names)
-
-
 def forget_inherited_connections(app: Flask) -> None:
     """A forked worker must not use the master's database connections; it opens its own."""
     database = app.extensions.get("sqlalchemy")  # Flask-SQLAlchemy's; absent in the bench's floor app

@@ -29,7 +29,7 @@ def register_web(app: Flask) -> None:
     from movie_lottery.web.pages import lottery as lottery_pages
     from movie_lottery.web.pages import polls as polls_pages
     from movie_lottery.web.pages import status as status_pages
-    from movie_lottery.web.rendering import filters, library_words, page_cache
+    from movie_lottery.web.rendering import filters, library_words, page_cache, template_cache
 
     # HTML pages a person can land on (auth sends a sign-in back to one of them).
     page_blueprints = [lottery_pages.bp, library_pages.bp, backup_pages.bp, polls_pages.bp, status_pages.bp]
@@ -54,6 +54,7 @@ def register_web(app: Flask) -> None:
     filters.init_app(app)
     library_words.init_app(app)
     page_cache.init_app(app)
+    template_cache.init_app(app)
     visitor_home.init_app(app)
     app.register_blueprint(health.bp)  # /health
     app.register_blueprint(auth.bp)  # /login, /logout

@@ -85,7 +85,7 @@ def test_gunicorn_binds_every_interface_on_port_and_reads_worker_count():
         "bind": "0.0.0.0:10000",
         "workers": 3,
     }
-    assert gunicorn_settings({}) == {"bind": "0.0.0.0:5000", "workers": 2}
+    assert gunicorn_settings({}) == {"bind": "0.0.0.0:5000", "workers": 1}
 
 
 @pytest.mark.parametrize(

@@ -149,6 +149,10 @@ def test_the_threaded_worker_is_a_warning_since_slow_clients_can_hold_every_thre
         ("gunicorn app:x", ["app:x"]),
         ("PORT=1 .venv/bin/gunicorn --workers 3 app:x", ["--workers", "3", "app:x"]),
         ("python -m gunicorn app:x; echo done", ["app:x"]),
+        ('python -m movie_lottery.ops.launch gunicorn -c gunicorn_config.py "app:x()"',
+         ["-c", "gunicorn_config.py", "app:x()"]),
+        (".venv/bin/python -m movie_lottery.ops.launch -- .venv/bin/gunicorn app:x", ["app:x"]),
+        ("python -m movie_lottery.ops.launch flask run", None),
         ("flask run", None),
     ],
 )  # fmt: skip

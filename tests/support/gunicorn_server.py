@@ -24,6 +24,7 @@ UNSET_PREFIXES = (
     "PROXY_HOPS",
     "RENDER",
     "GUNICORN_CMD_ARGS",
+    "MOVIE_LOTTERY_LAUNCH",
 )
 
 
@@ -40,6 +41,7 @@ class GunicornServer:
         app_spec: str = APP_SPEC,
         extra_args: tuple[str, ...] = (),
         config: str = "gunicorn_config.py",
+        launched: bool = False,
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -47,6 +49,7 @@ class GunicornServer:
         self.app_spec = app_spec
         self.extra_args = extra_args  # command-line settings override the config file's
         self.config = config  # bench/gthread_config.py: the threaded worker, for side-by-side figures
+        self.launched = launched  # started as render.yaml starts it: by the launcher (ops/launch.py)
         inherited = {k: v for k, v in os.environ.items() if not k.startswith(UNSET_PREFIXES)}
         base = {"DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY}
         self.env = {**inherited, **base, **(env or {})}
@@ -60,6 +63,8 @@ class GunicornServer:
             GUNICORN, "-c", self.config, "--bind", f"127.0.0.1:{self.port}",
             "--workers", str(self.workers), "--no-control-socket", *self.extra_args, self.app_spec,
         ]  # fmt: skip
+        if self.launched:
+            command = [sys.executable, "-m", "movie_lottery.ops.launch", *command]
         launched = time.monotonic()
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         deadline = launched + timeout

@@ -18,6 +18,7 @@ from movie_lottery.ops.doctor.verdicts import Check, fail, ok, warn
 ROOT = Path(__file__).resolve().parents[3]  # the repository: render.yaml, Procfile, gunicorn_config.py
 
 PROBE_TIMEOUT_SECONDS = 60
+LAUNCHER = "movie_lottery.ops.launch"
 MIN_TIMEOUT_SECONDS = 60  # below this a busy or slow-starting worker is killed (gunicorn's default is 30)
 
 
@@ -50,7 +51,8 @@ def start_commands(root: Path) -> list[StartCommand]:
 
 
 def gunicorn_args(command: str) -> list[str] | None:
-    """The arguments of the gunicorn in a shell command line (``a && gunicorn -c f app``), or None."""
+    """The arguments of the gunicorn in a shell command line (``a && gunicorn -c f app``, or gunicorn as
+    the launcher's command: ``python -m movie_lottery.ops.launch gunicorn -c f app``), or None."""
     lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|")
     lexer.whitespace_split = True
     words = list(lexer)
@@ -63,6 +65,10 @@ def gunicorn_args(command: str) -> list[str] | None:
     for segment in segments:
         while segment and "=" in segment[0] and not segment[0].startswith("-"):
             segment = segment[1:]  # VAR=value before the command
+        if len(segment) >= 3 and segment[1:3] == ["-m", LAUNCHER]:
+            segment = segment[3:]  # the launcher execs the command it is given (ops/launch.py)
+            if segment[:1] == ["--"]:
+                segment = segment[1:]
         if segment and Path(segment[0]).name == "gunicorn":
             return segment[1:]
         if (

@@ -20,7 +20,7 @@ from movie_lottery.core.extensions import db
 from movie_lottery.core.models import utcnow
 from movie_lottery.downloads import queue as downloads
 from movie_lottery.downloads.status import service_for
-from movie_lottery.runtime import process_info
+from movie_lottery.runtime import boot_report, process_info
 from movie_lottery.search.client import gate_if_made
 from movie_lottery.search.service import kinopoisk_calls_on
 from movie_lottery.web.guards.auth import site_open
@@ -28,6 +28,8 @@ from movie_lottery.web.rendering.filters import duration_text
 from movie_lottery.web.rendering.page_cache import cache_stats
 
 bp = Blueprint("status_pages", __name__)
+
+BOOT_PARTS = {"schema check": "проверка схемы", "imports": "импорт", "app": "приложение", "worker": "воркер"}
 
 BREAKER_STATES = {
     "closed": "замкнут: запросы идут как обычно",
@@ -43,6 +45,19 @@ def _from_database(read, default):
     except sa.exc.SQLAlchemyError:
         db.session.rollback()
         return default
+
+
+def _boot_facts(app) -> dict | None:
+    """The last boot of the server this worker was forked from: how long, and on what (boot_report.py)."""
+    boot = boot_report.current(app)
+    if boot is None:
+        return None
+    return {
+        "seconds": boot.seconds,
+        "parts": [(BOOT_PARTS.get(what, what), seconds) for what, seconds in boot.parts()],
+        "schema": boot.schema,
+        "served_by_gunicorn": boot.worker_ready_at is not None,
+    }
 
 
 def _schema_revision() -> str | None:
@@ -73,6 +88,7 @@ def status_page():
             "started": process_info.process_started(),
             "uptime": duration_text(int((now - process_info.process_started()).total_seconds())),
             "site_started": process_info.site_started(),
+            "boot": _boot_facts(app),
             "memory_mb": memory / 1024 / 1024,
             "memory_now": memory_now,
             "cache": cache_stats(app),

@@ -62,6 +62,11 @@ def duration_text(seconds: int) -> str:
     return f"{days}{NBSP}д {hours}{NBSP}ч" if hours else f"{days}{NBSP}д"
 
 
+def seconds_text(seconds: float) -> str:
+    """ "0,4 с", "12,3 с": a short span as the owner reads it (the boot and its parts on /status)."""
+    return f"{seconds:.1f}".replace(".", ",") + f"{NBSP}с"
+
+
 _BETWEEN_TAGS = re.compile(r">\s+<")
 
 
@@ -79,3 +84,4 @@ def init_app(app: Flask) -> None:
     # The text rules every page's scripts check with (the `text-rules` block of base.html).
     app.jinja_env.globals["TEXT_RULES"] = client_rules()
     app.add_template_filter(compact)
+    app.add_template_global(seconds_text)

@@ -1,0 +1,31 @@
+"""The owner sees the boot: one log line with what the wake spent, and the same figures on /status."""
+
+from __future__ import annotations
+
+import re
+import urllib.request
+
+from tests.support.gunicorn_server import GunicornServer
+
+BOOT_LINE = re.compile(
+    r"booted in (?P<total>[\d.]+) s \(schema check (?P<check>[\d.]+) s, imports (?P<imports>[\d.]+) s, "
+    r"app (?P<app>[\d.]+) s, worker (?P<worker>[\d.]+) s\); schema at head \w+"
+)
+
+
+def test_a_launched_boot_logs_its_parts_once_and_status_shows_them(database_url, tmp_path):
+    log = tmp_path / "gunicorn.log"
+    with GunicornServer(database_url, workers=2, log_path=log, launched=True) as server:
+        with urllib.request.urlopen(server.url + "/status", timeout=30) as response:
+            page = response.read().decode()
+        waited = server.started_in
+    lines = BOOT_LINE.findall(log.read_text())
+    assert len(lines) == 1, log.read_text()[-3000:]  # once for the boot, not once per worker
+    match = BOOT_LINE.search(log.read_text())
+    parts = [float(match[name]) for name in ("check", "imports", "app", "worker")]
+    assert all(part >= 0 for part in parts)
+    # The parts add up to the whole, and the whole is what the test itself waited, give or take the polls.
+    assert abs(sum(parts) - float(match["total"])) < 0.05
+    assert float(match["total"]) <= waited + 0.5
+    assert 'data-testid="boot"' in page
+    assert "проверка схемы" in page and "воркер" in page and "схема: at head" in page
