@@ -14,8 +14,6 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, flash, redirect, request, url_for
 
-from movie_lottery.backup import transfer as backup
-from movie_lottery.backup.verify import take_backup
 from movie_lottery.core.errors import DomainError
 from movie_lottery.web.guards.auth import owner_only
 
@@ -28,6 +26,8 @@ UNRESTORABLE = "-NOT-RESTORABLE"
 @bp.get("/library/backup.json")
 @owner_only
 def library_backup():
+    from movie_lottery.backup.verify import take_backup  # on first use: a wake never needs the backup code
+
     # Checked by the import's rules and recorded: /status, `flask doctor` and the library page say when
     # the last one that restores was taken, and what to fix when this one would not (backup/verify.py).
     taken = take_backup()
@@ -45,6 +45,8 @@ def library_backup():
 @bp.post("/library/backup")
 @owner_only
 def library_backup_upload():
+    from movie_lottery.backup import transfer as backup  # on first use, as above
+
     upload = request.files.get("backup")
     dry_run = request.form.get("dry_run") == "1"
     if upload is None or not upload.filename:
