@@ -110,6 +110,7 @@ class Settings:
     torrent_search_url: str | None = None
     on_render: bool = False  # Render sets RENDER in its services' environment
     git_commit: str | None = None  # the deployed commit: Render sets RENDER_GIT_COMMIT
+    cpus: float | None = None  # the instance's share of CPUs: Render sets RENDER_CPU_COUNT (0.1 when free)
 
     def as_flask_config(self) -> dict:
         return {
@@ -131,6 +132,7 @@ class Settings:
             "TORRENT_SEARCH_URL": self.torrent_search_url,
             "RUNNING_ON_RENDER": self.on_render,
             "GIT_COMMIT": self.git_commit,
+            "CPUS": self.cpus,
         }
 
 
@@ -146,6 +148,14 @@ def qbit_verify_tls(config: Mapping) -> bool:
 
 def kinopoisk_configured(config: Mapping) -> bool:
     return bool(config.get("KINOPOISK_API_TOKEN"))
+
+
+def _cpus(value: str | None) -> float | None:
+    try:
+        cpus = float(_clean(value) or "nan")
+    except ValueError:
+        return None
+    return cpus if 0 < cpus < 1024 else None  # NaN and nonsense compare false: unknown
 
 
 def running_on_render(environ: Mapping[str, str]) -> bool:
@@ -231,6 +241,7 @@ def load_settings(instance_path: Path, environ: Mapping[str, str] | None = None)
         torrent_search_url=_clean(environ.get("TORRENT_SEARCH_URL")),
         on_render=running_on_render(environ),
         git_commit=_clean(environ.get("RENDER_GIT_COMMIT")),
+        cpus=_cpus(environ.get("RENDER_CPU_COUNT")),
     )
 
 

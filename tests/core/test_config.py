@@ -138,3 +138,10 @@ def test_open_site_is_off_unless_the_owner_says_so(tmp_path: Path, value, expect
 def test_an_open_site_value_that_is_not_yes_or_no_stops_the_start(tmp_path: Path):
     with pytest.raises(ValueError, match="true or false"):
         load_settings(tmp_path, environ={"SECRET_KEY": "k", "OPEN_SITE": "maybe"})
+
+
+@pytest.mark.parametrize(("value", "cpus"), [("0.1", 0.1), ("2", 2.0), (None, None), ("", None), ("x", None),
+                                             ("nan", None), ("-1", None)])  # fmt: skip
+def test_the_instance_cpu_share_is_read_from_render(tmp_path, value, cpus):
+    environ = {"SECRET_KEY": "k"} if value is None else {"SECRET_KEY": "k", "RENDER_CPU_COUNT": value}
+    assert load_settings(tmp_path, environ=environ).as_flask_config()["CPUS"] == cpus

@@ -142,6 +142,19 @@ def test_the_threaded_worker_is_a_warning_since_slow_clients_can_hold_every_thre
 
 
 @pytest.mark.parametrize(
+    ("workers", "cpus", "verdict"),
+    [(2, 0.1, "warn"), (3, 0.5, "warn"), (1, 0.1, "ok"), (2, 2.0, "ok"), (2, None, "ok")],
+)
+def test_a_second_worker_on_a_fraction_of_a_cpu_is_flagged(workers, cpus, verdict):
+    check = deploy.gunicorn_verdict(
+        "gunicorn", {**GOOD_SETTINGS, "workers": workers}, expected_bind=None, on_render=True, cpus=cpus
+    )
+    assert check.verdict == verdict, check
+    if verdict == "warn":
+        assert "WEB_CONCURRENCY=1" in check.fix and f"воркеров {workers}" in check.message
+
+
+@pytest.mark.parametrize(
     ("command", "args"),
     [
         ('flask --app movie_lottery db upgrade && gunicorn -c gunicorn_config.py "app:x()"',

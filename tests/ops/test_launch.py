@@ -1,4 +1,4 @@
-"""The start command: a wake with the schema at head costs one query; a schema behind is upgraded as before."""
+"""The start command: a wake with the schema at head costs one query; a schema behind is upgraded."""
 
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ from tests.support.postgres import create_database, free_port
 ROOT = Path(__file__).resolve().parents[2]
 # What the launcher hands the server: printed by a stand-in server, so the tests see what gunicorn would.
 PRINT_RECORD = [sys.executable, "-c", "import os; print(os.environ['MOVIE_LOTTERY_LAUNCH'])"]
+Finished = subprocess.CompletedProcess
 HEAVY = ("flask", "sqlalchemy", "alembic", "flask_migrate", "marshmallow", "gevent")
 
 
-def launch(database_url: str, *command: str, python_args: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+def launch(database_url: str, *command: str, python_args: tuple[str, ...] = ()) -> Finished:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "MOVIE_LOTTERY_LAUNCH")}
     env.update(DATABASE_URL=database_url, SECRET_KEY="launch-test")
     return subprocess.run(

@@ -47,8 +47,10 @@ def test_render_blueprint_migrates_then_starts_gunicorn_with_its_config():
     assert web["runtime"] == "python"
     build = web["buildCommand"]
     # What a wake would otherwise compile again each time: the site's Python files and its templates.
-    assert build.index("pip install -r requirements.txt") < build.index("compileall") < build.index(
-        "compile-templates"
+    assert (
+        build.index("pip install -r requirements.txt")
+        < build.index("compileall")
+        < build.index("compile-templates")
     )
     start = web["startCommand"]
     # The launcher (migrations when behind) becomes gunicorn, which is named with its settings file.

@@ -1,4 +1,4 @@
-"""Compiled templates from the cache the build fills: the same pages as compiling them, and nothing compiled."""
+"""Templates from the cache the build fills: the same pages as compiled afresh, and nothing compiled."""
 
 from __future__ import annotations
 

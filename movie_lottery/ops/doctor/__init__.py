@@ -45,7 +45,9 @@ def run_all(app: Flask, *, kinopoisk: bool = False, root: Path = ROOT) -> list[C
 
     config = app.config
     on_render = bool(config.get("RUNNING_ON_RENDER"))
-    checks = gunicorn_checks(root, expected_bind=gunicorn_settings()["bind"], on_render=on_render)
+    checks = gunicorn_checks(
+        root, expected_bind=gunicorn_settings()["bind"], on_render=on_render, cpus=config.get("CPUS")
+    )
     with app.app_context():
         checks += database_checks(app, with_migrations=True)
         checks += secret_checks(config, Path(app.instance_path))
@@ -67,7 +69,11 @@ def live_checks(app: Flask, kinopoisk_gate: Any | None = None) -> list[Check]:
         bind = gunicorn_settings()["bind"]
         checks.append(
             gunicorn_verdict(
-                "gunicorn", running, expected_bind=bind, on_render=bool(config.get("RUNNING_ON_RENDER"))
+                "gunicorn",
+                running,
+                expected_bind=bind,
+                on_render=bool(config.get("RUNNING_ON_RENDER")),
+                cpus=config.get("CPUS"),
             )
         )
     else:

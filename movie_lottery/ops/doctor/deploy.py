@@ -102,7 +102,12 @@ def load_gunicorn_settings(
 
 
 def gunicorn_checks(
-    root: Path, *, expected_bind: str, on_render: bool, env: Mapping[str, str] | None = None
+    root: Path,
+    *,
+    expected_bind: str,
+    on_render: bool,
+    cpus: float | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> list[Check]:
     checks = []
     for start in start_commands(root):
@@ -119,7 +124,12 @@ def gunicorn_checks(
             continue
         checks.append(
             gunicorn_verdict(
-                name, settings, expected_bind=expected_bind, on_render=on_render, args=start.gunicorn_args
+                name,
+                settings,
+                expected_bind=expected_bind,
+                on_render=on_render,
+                cpus=cpus,
+                args=start.gunicorn_args,
             )
         )
     if not checks:
@@ -147,10 +157,12 @@ def gunicorn_verdict(
     *,
     expected_bind: str | None,
     on_render: bool,
+    cpus: float | None = None,
     args: list[str] | None = None,
 ) -> Check:
-    """Judge settings gunicorn would run (or runs) with. ``args``: the start command's, to see whether it
-    names the settings file itself; None for the settings of the running server."""
+    """Judge settings gunicorn would run (or runs) with. ``cpus``: the instance's share of CPUs, when known.
+    ``args``: the start command's, to see whether it names the settings file itself; None for the settings
+    of the running server."""
     seen = describe_gunicorn(settings)
     config_file = settings.get("config_file")
     if settings["timeout"] < MIN_TIMEOUT_SECONDS:
@@ -173,6 +185,13 @@ def gunicorn_verdict(
             f"{seen}: по одному запросу на поток — медленный клиент (недописанный запрос, загрузка по "
             f"байту в секунду) занимает {held}, и несколько таких останавливают сайт",
             "gunicorn_config.py задаёт gevent: запускайте с -c gunicorn_config.py",
+        )
+    if cpus is not None and cpus < 1 and settings["workers"] > 1:
+        return warn(
+            name,
+            f"{seen}: на {cpus:g} ядра второй воркер не прибавляет процессора, а запуск после сна дольше "
+            "и памяти больше (README, «Cold start»)",
+            "Задайте WEB_CONCURRENCY=1, как в render.yaml: gevent держит все соединения в одном воркере",
         )
     if args is not None and not _names_config(args):
         return warn(
