@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # What the launcher hands the server: printed by a stand-in server, so the tests see what gunicorn would.
 PRINT_RECORD = [sys.executable, "-c", "import os; print(os.environ['MOVIE_LOTTERY_LAUNCH'])"]
 Finished = subprocess.CompletedProcess
+POSTGRESQL = pytest.param("postgresql", marks=pytest.mark.postgres)  # the deploy's database
 HEAVY = ("flask", "sqlalchemy", "alembic", "flask_migrate", "marshmallow", "gevent")
 
 
@@ -75,6 +76,7 @@ def test_a_new_database_is_upgraded_by_alembic_before_the_server_starts(new_data
     assert state.at_head and state.current == (head(),)
 
 
+@pytest.mark.parametrize("new_database", [POSTGRESQL], indirect=True)
 def test_a_database_one_migration_behind_is_upgraded(new_database):
     subprocess.run(
         [sys.executable, "-m", "flask", "--app", "movie_lottery", "db", "upgrade", "0013"],

@@ -10,16 +10,20 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from tests.support.gunicorn_server import GunicornServer
 
 ROOT = Path(__file__).resolve().parents[2]
 
+POSTGRESQL = pytest.param("postgresql", marks=pytest.mark.postgres)  # the deploy's database
 BOOT_LINE = re.compile(
     r"booted in (?P<total>[\d.]+) s \(schema check (?P<check>[\d.]+) s, imports (?P<imports>[\d.]+) s, "
     r"app (?P<app>[\d.]+) s, worker (?P<worker>[\d.]+) s\); schema at head \w+"
 )
 
 
+@pytest.mark.parametrize("database_url", [POSTGRESQL], indirect=True)
 def test_a_launched_boot_logs_its_parts_once_and_status_shows_them(database_url, tmp_path):
     log = tmp_path / "gunicorn.log"
     with GunicornServer(database_url, workers=2, log_path=log, launched=True) as server:
