@@ -16,10 +16,15 @@ nothing listens on another address before it measures).
 
 The environment of a start is built, not inherited: PATH, LANG, a throwaway HOME (gunicorn's control socket
 goes to ``$HOME/.gunicorn``), DATABASE_URL, SECRET_KEY, PORT, WEB_CONCURRENCY (render.yaml's, or --workers),
-GUNICORN_CMD_ARGS, ``PROXY_HOPS=1`` (Render's default: each phone below is its own ``X-Forwarded-For``
+GUNICORN_CMD_ARGS and ``PROXY_HOPS=1`` (Render's default: each phone below is its own ``X-Forwarded-For``
 address, so twelve phones are twelve addresses, not one over the per-address limit) and
-``PYTHONDONTWRITEBYTECODE=1``: a woken free instance starts from the deploy's files, where pip compiled the
-libraries but nothing compiled the app's own modules, so each start compiles them, as here.
+no PYTHON* settings at all.
+
+Each start runs in a fresh copy of the repository's files (``git ls-files``: tracked and untracked, not
+ignored, so no ``__pycache__``): a woken free instance starts from the deploy's files, where pip compiled the
+libraries but nothing compiled the app's own modules, and what a start writes is gone by the next wake. So
+each start compiles the app's modules once (its ``db upgrade`` step writes what gunicorn then reads), as
+there; the venv's libraries stay compiled, as there.
 
 The owner's pages (/, /library, /history) are asked from this machine without a proxy header: with no
 ADMIN_PASSWORD the site serves its own machine as the owner (as --page-cost). Phones send ``X-Forwarded-For``.
@@ -32,6 +37,7 @@ import http.client
 import os
 import re
 import shlex
+import shutil
 import signal
 import statistics
 import subprocess
@@ -69,6 +75,9 @@ BALLOT = "PUT /api/polls/{poll}/ballot"
 PHONES = 12
 PHONE_POLLS = 3  # GET /api/polls/<poll> with the ETag, after the ballot, as the open page does
 OK = (200, 201, 204, 304)
+# Unrecorded visits per page before the warm figures, back to back: each worker has then most likely met
+# each page (a worker's first visit of a page is the first-page figure's business, not the warm one's).
+WARM_UP_VISITS = 6
 
 
 # --- the start command ------------------------------------------------------------------------------------
@@ -109,11 +118,24 @@ def start_env(database_url: str, port: int, workers: int | None, home: Path) -> 
         "PORT": str(port),
         "GUNICORN_CMD_ARGS": f"--bind 127.0.0.1:{port}",
         "PROXY_HOPS": "1",
-        "PYTHONDONTWRITEBYTECODE": "1",
     }
     if workers is not None:
         env["WEB_CONCURRENCY"] = str(workers)
     return env
+
+
+def fresh_tree(dest: Path) -> Path:
+    """The repository's files as a deploy has them (tracked and untracked, not ignored) copied to ``dest``."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT, capture_output=True, check=True,
+    ).stdout.decode()  # fmt: skip
+    for name in filter(None, listed.split("\0")):
+        source = ROOT / name
+        if source.is_file():  # a deleted file not yet committed is listed but gone
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / name)
+    return dest
 
 
 # --- one start in its cgroups -----------------------------------------------------------------------------
@@ -132,21 +154,32 @@ _groups = iter(range(1, 10**6))
 
 
 @contextlib.contextmanager
-def in_budget(command: str, env: dict[str, str], log_path: Path) -> Iterator[Running]:
-    """``command`` run by ``sh -c`` inside fresh groups; stopped and the groups removed on the way out."""
-    group = budget.Budget(f"ml-cold-start-{os.getpid()}-{next(_groups)}", CONTROLLERS)
+def in_budget(
+    command: str, env: dict[str, str], log_path: Path, precompiled: bool = False
+) -> Iterator[Running]:
+    """``command`` run by ``sh -c`` in a fresh copy of the repository, inside fresh groups; stopped, and the
+    groups and the copy removed, on the way out."""
+    n = next(_groups)
+    group = budget.Budget(f"ml-cold-start-{os.getpid()}-{n}", CONTROLLERS)
+    tree = log_path.parent / f"tree-{n}"
     with group, open(log_path, "w") as log:
         process = None
         try:
+            fresh_tree(tree)
+            if precompiled:  # as if the build had run compileall: outside the groups, not measured
+                subprocess.run(
+                    [sys.executable, "-m", "compileall", "-q", "."], cwd=tree, check=True, capture_output=True
+                )
             launched = time.monotonic()
             process = subprocess.Popen(
                 ["sh", "-c", group.shell_prefix() + "exec sh -c " + shlex.quote(command)],
-                cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                cwd=tree, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )  # fmt: skip
             yield Running(process, group, launched, int(env.get("PORT", 0)), log_path)
         finally:
             stop(process, group)
+            shutil.rmtree(tree, ignore_errors=True)
 
 
 def stop(process: subprocess.Popen | None, group: budget.Budget) -> None:
@@ -247,12 +280,16 @@ class Phones:
 
 
 def timed(browser: Browser, method: str, path: str, body: dict | None = None, headers=None):
+    """(milliseconds, status or the error's name, response headers, body) of one request."""
     started = time.perf_counter()
     try:
-        status, response_headers, _ = browser.request(method, path, body, headers)
+        status, response_headers, data = browser.request(method, path, body, headers)
     except OSError as exc:
-        return (time.perf_counter() - started) * 1000, f"{type(exc).__name__}", None
-    return (time.perf_counter() - started) * 1000, status, response_headers
+        return (time.perf_counter() - started) * 1000, f"{type(exc).__name__}", None, b""
+    return (time.perf_counter() - started) * 1000, status, response_headers, data
+
+
+CSRF_META = re.compile(rb'<meta name="csrf-token" content="([^"]+)"')
 
 
 @dataclass
@@ -269,33 +306,43 @@ class Samples:
 def first_pages(port: int, poll: str, phones: Phones) -> dict[str, Samples]:
     """The first friend's wait: each page's first visit after the boot."""
     figures = {"/library": Samples(), "/p/<poll>": Samples()}
-    ms, status, _ = timed(Browser(port, ""), "GET", "/library")
+    ms, status, *_ = timed(Browser(port, ""), "GET", "/library")
     figures["/library"].add(ms, status, "GET /library")
     browser, _ = phones.new()
-    ms, status, _ = timed(browser, "GET", f"/p/{poll}")
+    ms, status, *_ = timed(browser, "GET", f"/p/{poll}")
     figures["/p/<poll>"].add(ms, status, f"GET /p/{poll}")
     return figures
 
 
-def warm(port: int, poll: str | None, phones: Phones, visits: int, pause: float, into: dict[str, Samples]):
-    """Each page asked one at a time on a new connection, ``pause`` apart, the pages taking turns."""
+def warm(
+    port: int, poll: str | None, phones: Phones, visits: int, pause: float, into: dict[str, Samples],
+    ballots_first: bool = False,
+) -> None:  # fmt: skip
+    """Each page asked one at a time on a new connection, ``pause`` apart, the pages taking turns, and the
+    ballots. Not mixed: a ballot moves the content version, and every kept page renders afresh after it."""
     pages = [("/health", "owner")] + ([(p.format(poll=poll), who) for p, who in WARM_PAGES] if poll else [])
-    for _ in range(visits):
-        for path, who in pages:
-            time.sleep(pause)
-            browser = Browser(port, "") if who == "owner" else phones.new()[0]
-            ms, status, _ = timed(browser, "GET", path)
-            browser.close()
-            into.setdefault(path.replace(poll or "<none>", "<poll>"), Samples()).add(
-                ms, status, f"GET {path}"
-            )
-        if poll:
+
+    def ask_pages() -> None:
+        for _ in range(visits):
+            for path, who in pages:
+                time.sleep(pause)
+                browser = Browser(port, "") if who == "owner" else phones.new()[0]
+                ms, status, *_ = timed(browser, "GET", path)
+                browser.close()
+                key = path.replace(poll or "<none>", "<poll>")
+                into.setdefault(key, Samples()).add(ms, status, f"GET {path}")
+
+    def vote() -> None:
+        for _ in range(visits if poll else 0):
             time.sleep(pause)
             browser, name = phones.new()
             body = {"name": name, "approve": [phones.n % 8]}
-            ms, status, _ = timed(browser, "PUT", f"/api/polls/{poll}/ballot", body)
+            ms, status, *_ = timed(browser, "PUT", f"/api/polls/{poll}/ballot", body)
             browser.close()
             into.setdefault(BALLOT.replace("{poll}", "<poll>"), Samples()).add(ms, status, "PUT ballot")
+
+    for step in (vote, ask_pages) if ballots_first else (ask_pages, vote):
+        step()
 
 
 @dataclass
@@ -314,19 +361,23 @@ def poll_night(port: int, poll: str, phones: Phones) -> Night:
 
     def phone(browser: Browser, name: str, k: int) -> None:
         barrier.wait()
-        results = [(*timed(browser, "GET", f"/p/{poll}"), "GET /p")]
+        page = timed(browser, "GET", f"/p/{poll}")
+        results = [(*page, "GET /p")]
+        token = CSRF_META.search(page[3])  # the page's script sends it with the session cookie the page set
+        headers = {"X-CSRFToken": token.group(1).decode()} if token else None
         body = {"name": name, "approve": [k % 8, (k + 3) % 8]}
-        results.append((*timed(browser, "PUT", f"/api/polls/{poll}/ballot", body), "PUT ballot"))
+        results.append((*timed(browser, "PUT", f"/api/polls/{poll}/ballot", body, headers), "PUT ballot"))
         etag = None
         for _ in range(PHONE_POLLS):
-            headers = {"If-None-Match": etag} if etag else None
-            result = timed(browser, "GET", f"/api/polls/{poll}", None, headers)
+            result = timed(
+                browser, "GET", f"/api/polls/{poll}", None, {"If-None-Match": etag} if etag else None
+            )
             if result[2] is not None and result[2].get("ETag"):
                 etag = result[2].get("ETag")
             results.append((*result, "GET /api/polls"))
         browser.close()
         with lock:
-            for ms, status, _, what in results:
+            for ms, status, _, _, what in results:
                 samples.add(ms, status, what)
 
     threads = [threading.Thread(target=phone, args=(b, n, k)) for k, (b, n) in enumerate(crowd)]
@@ -355,10 +406,12 @@ class Start:
     tracebacks: int = 0
 
 
-def run_start(command: str, env: dict, log_path: Path, after_boot: Callable[[Running, Start], None]) -> Start:
+def run_start(
+    command: str, env: dict, log_path: Path, after_boot: Callable[[Running, Start], None], precompiled: bool
+) -> Start:
     start = Start()
     try:
-        with in_budget(command, env, log_path) as running:
+        with in_budget(command, env, log_path, precompiled) as running:
             try:
                 start.boot_s = wait_for_health(running)
                 start.cpu_s = running.group.cpu_seconds()
@@ -381,9 +434,9 @@ def run_start(command: str, env: dict, log_path: Path, after_boot: Callable[[Run
     return start
 
 
-def run_upgrade(command: str, env: dict, log_path: Path) -> tuple[float, float]:
+def run_upgrade(command: str, env: dict, log_path: Path, precompiled: bool) -> tuple[float, float]:
     """The ``db upgrade`` step alone in the same kind of groups: wall seconds and CPU-seconds."""
-    with in_budget(command, env, log_path) as running:
+    with in_budget(command, env, log_path, precompiled) as running:
         try:
             running.process.wait(timeout=UPGRADE_CAP)
         except subprocess.TimeoutExpired as exc:
@@ -403,6 +456,7 @@ class Results:
     upgrade: list[tuple[float, float]] = field(default_factory=list)
     warm_site: dict[str, Samples] = field(default_factory=dict)
     warm_floor: dict[str, Samples] = field(default_factory=dict)
+    warm_up: dict[str, Samples] = field(default_factory=dict)  # not reported but for its errors
 
 
 def measure(args, blueprint: Blueprint, database_url: str, ids: GroupIds, workdir: Path) -> Results:
@@ -416,11 +470,13 @@ def measure(args, blueprint: Blueprint, database_url: str, ids: GroupIds, workdi
             phones.port = running.port
             start.first = first_pages(running.port, ids.open_poll, phones)
             if not args.no_warm:
+                warm(running.port, ids.open_poll, phones, WARM_UP_VISITS, 0.0, results.warm_up, True)
                 warm(running.port, ids.open_poll, phones, visits, args.pause, results.warm_site)
                 start.night = poll_night(running.port, ids.open_poll, phones)
 
         def floor_after_boot(running: Running, start: Start) -> None:
             if not args.no_warm:
+                warm(running.port, None, Phones(running.port, 0), WARM_UP_VISITS, 0.0, results.warm_up)
                 warm(running.port, None, Phones(running.port, 0), visits, args.pause, results.warm_floor)
 
         for name, command, after, into in [
@@ -429,13 +485,14 @@ def measure(args, blueprint: Blueprint, database_url: str, ids: GroupIds, workdi
         ]:
             print(f"start {n}/{args.starts}: {name} …", flush=True)
             env = start_env(database_url, free_port(), workers, workdir / "home")
-            into.append(run_start(command, env, workdir / f"{name}-{n}.log", after))
+            into.append(run_start(command, env, workdir / f"{name}-{n}.log", after, args.precompiled))
             last = into[-1]
             if last.boot_s is not None:
                 print(f"  boot {last.boot_s:.2f} s, {last.cpu_s:.2f} CPU-s", flush=True)
         print(f"start {n}/{args.starts}: the db upgrade step alone …", flush=True)
         env = start_env(database_url, free_port(), workers, workdir / "home")
-        results.upgrade.append(run_upgrade(blueprint.upgrade_step, env, workdir / f"upgrade-{n}.log"))
+        log = workdir / f"upgrade-{n}.log"
+        results.upgrade.append(run_upgrade(blueprint.upgrade_step, env, log, args.precompiled))
         print(f"  {results.upgrade[-1][0]:.2f} s, {results.upgrade[-1][1]:.2f} CPU-s", flush=True)
     return results
 
@@ -569,7 +626,14 @@ def report(
         "",
         f"The site's start command, verbatim from render.yaml: `{blueprint.start_command}`  ",
         f"The floor's: `{FLOOR_COMMAND}`  ",
-        "Both in fresh cgroups per start (cpu quota "
+        "Each start in a fresh copy of the repository's files "
+        + (
+            "compiled beforehand (`--precompiled`: as if the build ran `python -m compileall`) "
+            if args.precompiled
+            else "(no `__pycache__` of the app's own: each start compiles them once, as a woken instance "
+            "does; `--precompiled` compiles them before the start) "
+        )
+        + "and in fresh cgroups (cpu quota "
         f"{budget.QUOTA_US} µs per {budget.PERIOD_US} µs, cpuacct, memory limit "
         f"{budget.MEMORY_BYTES // 2**20} MB), `GUNICORN_CMD_ARGS=--bind 127.0.0.1:<port>`; gunicorn reported "
         f"`{site.settings or '—'}` (floor: `{floor.settings or '—'}`).",
@@ -593,9 +657,12 @@ def report(
         lines += [
             "## Warm, on the budget",
             "",
-            f"One request at a time on a new connection, {args.pause:g} s apart (the quota as an idle site "
-            "has it), the pages taking turns, pooled over the starts; each ballot from a new phone (its own "
-            "address and name).",
+            f"After {WARM_UP_VISITS} unrecorded visits per page back to back (so each worker has met each "
+            f"page): one request at a time on a new connection, {args.pause:g} s apart (the quota as an idle "
+            "site has it), the pages taking turns, pooled over the starts; each ballot `PUT` from a new "
+            "phone (its own address and name, no cookie yet: a new participant, as --write-cost), after the "
+            "pages (a ballot moves the content version: every kept page renders afresh after it). "
+            f"Warm-up errors: {sum(len(s.errors) for s in results.warm_up.values())}.",
             "",
             *warm_rows(results),
             "",
