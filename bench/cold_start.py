@@ -703,6 +703,9 @@ def run(args) -> str:
             f"{budget.CGROUP_ROOT}): unthrottled, a cold start on this machine says nothing about Render's "
             "0.1 CPU."
         )
+    # A SIGTERM (a CI timeout, `kill`) unwinds like Ctrl-C, so every `finally` stops its server and removes
+    # its cgroups.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     blueprint = read_blueprint()
     workers = args.workers if args.workers is not None else blueprint.workers
     load_before = Path("/proc/loadavg").read_text().split()[0]
