@@ -2,9 +2,9 @@
 
 Two subjects, side by side in one run, start after start (site, floor, site, floor, …):
 
-- **the site**, started with exactly render.yaml's ``startCommand`` (``sh -c`` in the repo root, the venv's
-  bin first on PATH), on a throwaway PostgreSQL seeded with bench/group_seed.py and migrated to head before
-  the runs, so the start's ``db upgrade`` finds the schema at head as on every wake;
+- **the site**, started with exactly render.yaml's ``startCommand`` (``sh -c`` in a copy of the repository,
+  see below; the venv's bin first on PATH), on a throwaway PostgreSQL seeded with bench/group_seed.py and
+  migrated to head before the runs, so the start's ``db upgrade`` finds the schema at head as on every wake;
 - **the floor**: bench/floor_app.py's hello-world under ``gunicorn -c gunicorn_config.py`` with as many
   workers.
 
@@ -17,8 +17,7 @@ nothing listens on another address before it measures).
 The environment of a start is built, not inherited: PATH, LANG, a throwaway HOME (gunicorn's control socket
 goes to ``$HOME/.gunicorn``), DATABASE_URL, SECRET_KEY, PORT, WEB_CONCURRENCY (render.yaml's, or --workers),
 GUNICORN_CMD_ARGS and ``PROXY_HOPS=1`` (Render's default: each phone below is its own ``X-Forwarded-For``
-address, so twelve phones are twelve addresses, not one over the per-address limit) and
-no PYTHON* settings at all.
+address, so twelve phones are twelve addresses, not one over the per-address limit); no PYTHON* settings.
 
 Each start runs in a fresh copy of the repository's files (``git ls-files``: tracked and untracked, not
 ignored, so no ``__pycache__``): a woken free instance starts from the deploy's files, where pip compiled the
@@ -146,6 +145,7 @@ class Running:
     process: subprocess.Popen
     group: budget.Budget
     launched: float
+    launched_at: float  # the same moment, wall clock (for the log's timestamps)
     port: int
     log_path: Path
 
@@ -170,13 +170,13 @@ def in_budget(
                 subprocess.run(
                     [sys.executable, "-m", "compileall", "-q", "."], cwd=tree, check=True, capture_output=True
                 )
-            launched = time.monotonic()
+            launched, launched_at = time.monotonic(), time.time()
             process = subprocess.Popen(
                 ["sh", "-c", group.shell_prefix() + "exec sh -c " + shlex.quote(command)],
                 cwd=tree, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )  # fmt: skip
-            yield Running(process, group, launched, int(env.get("PORT", 0)), log_path)
+            yield Running(process, group, launched, launched_at, int(env.get("PORT", 0)), log_path)
         finally:
             stop(process, group)
             shutil.rmtree(tree, ignore_errors=True)
@@ -257,11 +257,32 @@ def settings_line(log_path: Path) -> str | None:
     return found[-1].strip() if found else None
 
 
-def boot_lines(log_path: Path) -> list[str]:
-    """What the app says about its boot (issue 22 item 4), not gunicorn's «Booting worker» lines."""
-    wanted = re.compile(r"ready in|\bboot", re.I)
-    lines = log_path.read_text().splitlines()
-    return [line.strip() for line in lines if wanted.search(line) and "Booting worker" not in line][:3]
+APP_TIME = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) ")  # the app's log lines (local time)
+GUNICORN_TIME = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4})\]")  # gunicorn's, to the second
+TIMELINE = re.compile(r"ready in|\bboot|Starting gunicorn|Listening at|Booting worker|Running upgrade", re.I)
+
+
+def timeline(log_path: Path, launched_at: float, until: float | None) -> list[str]:
+    """Where the boot went: the log's telling lines up to the first 200, each at its second after exec
+    (gunicorn stamps whole seconds, the app milliseconds)."""
+    lines = []
+    for line in log_path.read_text().splitlines():
+        if not TIMELINE.search(line):
+            continue
+        if found := APP_TIME.match(line):
+            at = datetime.strptime(found.group(1), "%Y-%m-%d %H:%M:%S,%f").timestamp() - launched_at
+            when = f"+{at:4.1f} s     "
+        elif found := GUNICORN_TIME.match(line):
+            at = datetime.strptime(found.group(1), "%Y-%m-%d %H:%M:%S %z").timestamp() - launched_at
+            when = f"+{max(at, 0):4.1f}–{at + 1:4.1f} s"  # within that second
+        else:
+            continue
+        if until is not None and at > until + 1:
+            break
+        lines.append(f"{when}  {line[found.end() :].strip()[:150]}")
+    if until is not None:
+        lines.append(f"+{until:4.1f} s       first 200 on /health")
+    return lines
 
 
 # --- requests ---------------------------------------------------------------------------------------------
@@ -402,7 +423,7 @@ class Start:
     processes: int = 0
     peak_mb: float | None = None
     settings: str | None = None
-    boot_lines: list[str] = field(default_factory=list)
+    timeline: list[str] = field(default_factory=list)
     tracebacks: int = 0
 
 
@@ -410,8 +431,10 @@ def run_start(
     command: str, env: dict, log_path: Path, after_boot: Callable[[Running, Start], None], precompiled: bool
 ) -> Start:
     start = Start()
+    launched_at = time.time()
     try:
         with in_budget(command, env, log_path, precompiled) as running:
+            launched_at = running.launched_at
             try:
                 start.boot_s = wait_for_health(running)
                 start.cpu_s = running.group.cpu_seconds()
@@ -426,7 +449,7 @@ def run_start(
     finally:
         if log_path.exists():
             start.settings = settings_line(log_path)
-            start.boot_lines = boot_lines(log_path)
+            start.timeline = timeline(log_path, launched_at, start.boot_s)
             start.tracebacks = log_path.read_text().count("Traceback")
     if start.failure:
         tail = log_path.read_text()[-1500:]
@@ -676,19 +699,20 @@ def report(
         ]
     tracebacks = sum(s.tracebacks for s in results.site + results.floor)
     lines += [f"Tracebacks in the servers' logs: {tracebacks}.", ""]
-    if site.boot_lines:
+    if site.timeline:
         lines += [
-            "What the site logged about its boot (first start):",
+            "Where the site's first start went (its log, seconds after exec; the first «ready in» is the "
+            "`db upgrade` step's app, the second gunicorn's):",
             "",
             "```",
-            *site.boot_lines,
+            *site.timeline,
             "```",
             "",
         ]
     lines += ["## Targets (issue 22)", "", *targets(results), ""]
     lines += [
         "Reproduce: `make bench BENCH_ARGS=--cold-start` "
-        "(options: `--starts 1`, `--no-warm`, `--workers N`).",
+        "(options: `--starts 1`, `--no-warm`, `--workers N`, `--precompiled`).",
         "",
     ]
     return "\n".join(lines)
