@@ -563,7 +563,7 @@ def figure_rows(results: Results) -> list[str]:
         ("the `db upgrade` step alone, CPU-seconds", spread(upgrade_cpu), "—"),
         ("first `GET /library` after the boot (owner)", first("/library"), "—"),
         ("then the first `GET /p/<poll>` (a phone)", first("/p/<poll>"), "—"),
-        ("PSS, master + workers, after the warm figures", *both(lambda s: s.pss_mb, unit="MB", digits=0)),
+        ("PSS, master + workers, at the end of the start", *both(lambda s: s.pss_mb, unit="MB", digits=0)),
         ("peak memory charged to the cgroup", *both(lambda s: s.peak_mb, unit="MB", digits=0)),
     ]
     return ["| Figure | the site | the floor |", "| --- | --- | --- |"] + [
