@@ -353,8 +353,28 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3,
                         help="--page-cost, --write-cost: rounds; the median is reported")  # fmt: skip
     parser.add_argument("--visits", type=int, default=9, help="--page-cost: visits per page at 0.1 CPU")
-    parser.add_argument("--pause", type=float, default=0.3, help="--page-cost: seconds between visits")
+    parser.add_argument("--pause", type=float, default=0.3,
+                        help="--page-cost, --cold-start: seconds between visits")  # fmt: skip
+    parser.add_argument("--cold-start", action="store_true",
+                        help="only a wake on Render's free budget (0.1 CPU, 512 MB cgroups): "
+                             "render.yaml's start command and the hello-world floor, side by side "
+                             "(root; about 5 minutes)")  # fmt: skip
+    parser.add_argument("--starts", type=int, default=3, help="--cold-start: starts per subject")
+    parser.add_argument("--no-warm", action="store_true",
+                        help="--cold-start: only the boot, the first pages and memory")  # fmt: skip
+    parser.add_argument("--workers", type=int, default=None,
+                        help="--cold-start: WEB_CONCURRENCY of both subjects "
+                             "(default: render.yaml's)")  # fmt: skip
+    parser.add_argument("--precompiled", action="store_true",
+                        help="--cold-start: compile the app's modules before each start, as a build step "
+                             "running compileall would")  # fmt: skip
+    parser.add_argument("--warm-visits", type=int, default=15,
+                        help="--cold-start: visits per warm page, spread over the starts")  # fmt: skip
     args = parser.parse_args()
+    if args.cold_start:
+        from bench import cold_start
+
+        return finish(cold_start.run(args), "cold-start.md")
     if args.page_cost:
         from bench import page_cost
 

@@ -25,11 +25,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench import budget
+from bench.budget import PERIOD_US, QUOTA_US
 from bench.group_seed import GroupIds, seed_group
 from tests.support.gunicorn_server import GunicornServer
 
-CGROUP = Path("/sys/fs/cgroup/cpu/ml-page-cost")
-QUOTA_US, PERIOD_US = 10_000, 100_000  # Render's free instance: 0.1 CPU
+CGROUP_NAME = "ml-page-cost"
 PAGES = [
     ("/health", "reference: no database, no template"),
     ("/", "builder"),
@@ -112,26 +113,21 @@ def visitor_wait(client: Client, path: str, visits: int, pause: float) -> float:
 
 
 def budget_available() -> bool:
-    parent = CGROUP.parent
-    return os.geteuid() == 0 and parent.is_dir() and os.access(parent, os.W_OK)
+    return budget.available(("cpu",))
 
 
 @contextlib.contextmanager
 def render_budget(servers: list[GunicornServer]) -> Iterator[None]:
     """Every process of ``servers`` inside a cgroup with a tenth of a core; the cgroup removed after."""
-    CGROUP.mkdir(exist_ok=True)
-    try:
-        (CGROUP / "cpu.cfs_period_us").write_text(str(PERIOD_US))
-        (CGROUP / "cpu.cfs_quota_us").write_text(str(QUOTA_US))
-        for server in servers:
-            for pid in [server.process.pid, *server.worker_pids()]:
-                (CGROUP / "cgroup.procs").write_text(str(pid))
-        yield
-    finally:
-        for server in servers:
-            server.stop()
-        with contextlib.suppress(OSError):
-            CGROUP.rmdir()
+    with budget.Budget(CGROUP_NAME, ("cpu",)) as group:
+        try:
+            for server in servers:
+                for pid in [server.process.pid, *server.worker_pids()]:
+                    group.move(pid)
+            yield
+        finally:
+            for server in servers:
+                server.stop()
 
 
 @dataclass(frozen=True)

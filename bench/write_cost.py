@@ -43,23 +43,46 @@ class Browser:
     cookies: dict[str, str] = field(default_factory=dict)
 
     def send(self, method: str, path: str, body: dict | None = None, headers: dict | None = None) -> bytes:
-        if self.connection is None:
-            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        sent = {"X-Forwarded-For": self.address, **(headers or {})}
+        status, _, data = self.request(method, path, body, headers)
+        if status >= 400:
+            raise RuntimeError(f"{method} {path}: {status} {data[:300]!r}")
+        return data
+
+    def request(
+        self, method: str, path: str, body: dict | None = None, headers: dict | None = None
+    ) -> tuple[int, http.client.HTTPMessage, bytes]:
+        """Status, headers and body of one request; a kept-alive connection the server had closed meanwhile
+        is opened again once, as a browser does."""
+        sent = {"X-Forwarded-For": self.address} if self.address else {}  # "": the owner, on the machine
+        sent.update(headers or {})
         if body is not None:
             sent["Content-Type"] = "application/json"
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         payload = None if body is None else json.dumps(body).encode()
-        self.connection.request(method, path, body=payload, headers=sent)
-        response = self.connection.getresponse()
+        reused = self.connection is not None
+        if self.connection is None:
+            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            self.connection.request(method, path, body=payload, headers=sent)
+            response = self.connection.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            if not reused:
+                raise
+            self.connection.close()
+            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            self.connection.request(method, path, body=payload, headers=sent)
+            response = self.connection.getresponse()
         data = response.read()
         for header in response.headers.get_all("Set-Cookie") or ():
             for name, morsel in SimpleCookie(header).items():
                 self.cookies[name] = morsel.value
-        if response.status >= 400:
-            raise RuntimeError(f"{method} {path}: {response.status} {data[:300]!r}")
-        return data
+        return response.status, response.headers, data
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
 
 
 @dataclass(frozen=True)
