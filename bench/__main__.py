@@ -365,9 +365,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=None,
                         help="--cold-start: WEB_CONCURRENCY of both subjects "
                              "(default: render.yaml's)")  # fmt: skip
-    parser.add_argument("--precompiled", action="store_true",
-                        help="--cold-start: compile the app's modules before each start, as a build step "
-                             "running compileall would")  # fmt: skip
+    parser.add_argument("--no-build", action="store_true",
+                        help="--cold-start: skip the build's compile steps before each start (as a wake "
+                             "was before issue 22)")  # fmt: skip
     parser.add_argument("--warm-visits", type=int, default=15,
                         help="--cold-start: visits per warm page, spread over the starts")  # fmt: skip
     args = parser.parse_args()

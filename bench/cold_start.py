@@ -4,9 +4,10 @@ Two subjects, side by side in one run, start after start (site, floor, site, flo
 
 - **the site**, started with exactly render.yaml's ``startCommand`` (``sh -c`` in a copy of the repository,
   see below; the venv's bin first on PATH), on a throwaway PostgreSQL seeded with bench/group_seed.py and
-  migrated to head before the runs, so the start's ``db upgrade`` finds the schema at head as on every wake;
-- **the floor**: bench/floor_app.py's hello-world under ``gunicorn -c gunicorn_config.py`` with as many
-  workers.
+  migrated to head before the runs, so the start finds the schema at head as on every wake;
+- **the floor**: bench/floor_app.py's hello-world under the same gunicorn and gevent (``--worker-class
+  gevent --preload``) with as many workers, and nothing of the site's: not its settings file either, which
+  imports parts of the site.
 
 Each start runs in fresh cgroups (bench/budget.py): 0.1 CPU, cpuacct for the CPU-seconds, 512 MB. The
 shell writes its pid into them and then execs the command, so every child is born inside; PostgreSQL and
@@ -20,10 +21,11 @@ GUNICORN_CMD_ARGS and ``PROXY_HOPS=1`` (Render's default: each phone below is it
 address, so twelve phones are twelve addresses, not one over the per-address limit); no PYTHON* settings.
 
 Each start runs in a fresh copy of the repository's files (``git ls-files``: tracked and untracked, not
-ignored, so no ``__pycache__``): a woken free instance starts from the deploy's files, where pip compiled the
-libraries but nothing compiled the app's own modules, and what a start writes is gone by the next wake. So
-each start compiles the app's modules once (its ``db upgrade`` step writes what gunicorn then reads), as
-there; the venv's libraries stay compiled, as there.
+ignored, so no ``__pycache__``): a woken free instance starts from the deploy's files, and what a start
+writes is gone by the next wake. Before each start, outside the cgroups and not timed, the copy gets what
+render.yaml's ``buildCommand`` makes of it: every step but ``pip install`` (the venv is installed already,
+its libraries compiled by pip, as there), so the site's modules and templates come compiled as the build
+leaves them. ``--no-build`` skips those steps: a start as the deploy before issue 22 had it.
 
 The owner's pages (/, /library, /history) are asked from this machine without a proxy header: with no
 ADMIN_PASSWORD the site serves its own machine as the owner (as --page-cost). Phones send ``X-Forwarded-For``.
@@ -58,7 +60,7 @@ from tests.support.postgres import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
-FLOOR_COMMAND = 'gunicorn -c gunicorn_config.py "bench.floor_app:create_app()"'
+FLOOR_COMMAND = 'gunicorn --worker-class gevent --preload "bench.floor_app:create_app()"'
 BOOT_CAP = 60.0  # seconds: no 200 on /health by then is a failed start
 UPGRADE_CAP = 120.0
 POLL_EVERY = 0.02
@@ -82,15 +84,29 @@ WARM_UP_VISITS = 6
 # --- the start command ------------------------------------------------------------------------------------
 
 
+LAUNCHER = "movie_lottery.ops.launch"
+
+
 @dataclass(frozen=True)
 class Blueprint:
     start_command: str
+    build_command: str
     workers: int | None  # WEB_CONCURRENCY as render.yaml sets it
 
     @property
     def upgrade_step(self) -> str:
-        """The part of the start command before the first ``&&``: ``flask … db upgrade``."""
+        """What the start does before the server: the launcher given ``true`` instead of the server
+        (ops/launch.py), or the part before the first ``&&`` (``flask … db upgrade``) in an older form."""
+        words = shlex.split(self.start_command)
+        if LAUNCHER in words:
+            return shlex.join([*words[: words.index(LAUNCHER) + 1], "true"])
         return self.start_command.split("&&")[0].strip()
+
+    @property
+    def build_steps(self) -> list[str]:
+        """The build command's steps but ``pip install``: what the build makes of the repository's files."""
+        steps = [step.strip() for step in self.build_command.split("&&")]
+        return [step for step in steps if step and not step.startswith("pip install")]
 
 
 def read_blueprint(path: Path = ROOT / "render.yaml") -> Blueprint:
@@ -104,7 +120,7 @@ def read_blueprint(path: Path = ROOT / "render.yaml") -> Blueprint:
         ),
         None,
     )
-    return Blueprint(web["startCommand"], workers)
+    return Blueprint(web["startCommand"], web.get("buildCommand", ""), workers)
 
 
 def start_env(database_url: str, port: int, workers: int | None, home: Path) -> dict[str, str]:
@@ -155,10 +171,10 @@ _groups = iter(range(1, 10**6))
 
 @contextlib.contextmanager
 def in_budget(
-    command: str, env: dict[str, str], log_path: Path, precompiled: bool = False
+    command: str, env: dict[str, str], log_path: Path, build_steps: list[str]
 ) -> Iterator[Running]:
-    """``command`` run by ``sh -c`` in a fresh copy of the repository, inside fresh groups; stopped, and the
-    groups and the copy removed, on the way out."""
+    """``command`` run by ``sh -c`` in a fresh copy of the repository made by ``build_steps``, inside fresh
+    groups; stopped, and the groups and the copy removed, on the way out."""
     n = next(_groups)
     group = budget.Budget(f"ml-cold-start-{os.getpid()}-{n}", CONTROLLERS)
     tree = log_path.parent / f"tree-{n}"
@@ -166,10 +182,8 @@ def in_budget(
         process = None
         try:
             fresh_tree(tree)
-            if precompiled:  # as if the build had run compileall: outside the groups, not measured
-                subprocess.run(
-                    [sys.executable, "-m", "compileall", "-q", "."], cwd=tree, check=True, capture_output=True
-                )
+            for step in build_steps:  # what the build makes of the files: outside the groups, not measured
+                subprocess.run(["sh", "-c", step], cwd=tree, env=env, check=True, capture_output=True)
             launched, launched_at = time.monotonic(), time.time()
             process = subprocess.Popen(
                 ["sh", "-c", group.shell_prefix() + "exec sh -c " + shlex.quote(command)],
@@ -428,12 +442,12 @@ class Start:
 
 
 def run_start(
-    command: str, env: dict, log_path: Path, after_boot: Callable[[Running, Start], None], precompiled: bool
+    command: str, env: dict, log_path: Path, after_boot: Callable[[Running, Start], None], build: list[str]
 ) -> Start:
     start = Start()
     launched_at = time.time()
     try:
-        with in_budget(command, env, log_path, precompiled) as running:
+        with in_budget(command, env, log_path, build) as running:
             launched_at = running.launched_at
             try:
                 start.boot_s = wait_for_health(running)
@@ -457,9 +471,9 @@ def run_start(
     return start
 
 
-def run_upgrade(command: str, env: dict, log_path: Path, precompiled: bool) -> tuple[float, float]:
-    """The ``db upgrade`` step alone in the same kind of groups: wall seconds and CPU-seconds."""
-    with in_budget(command, env, log_path, precompiled) as running:
+def run_upgrade(command: str, env: dict, log_path: Path, build: list[str]) -> tuple[float, float]:
+    """The schema step alone in the same kind of groups: wall seconds and CPU-seconds."""
+    with in_budget(command, env, log_path, build) as running:
         try:
             running.process.wait(timeout=UPGRADE_CAP)
         except subprocess.TimeoutExpired as exc:
@@ -484,6 +498,7 @@ class Results:
 
 def measure(args, blueprint: Blueprint, database_url: str, ids: GroupIds, workdir: Path) -> Results:
     workers = args.workers if args.workers is not None else blueprint.workers
+    build = [] if args.no_build else blueprint.build_steps
     results = Results()
     visits = max(1, -(-args.warm_visits // args.starts))  # ~15 visits per page over all the starts
     for n in range(1, args.starts + 1):
@@ -508,14 +523,14 @@ def measure(args, blueprint: Blueprint, database_url: str, ids: GroupIds, workdi
         ]:
             print(f"start {n}/{args.starts}: {name} …", flush=True)
             env = start_env(database_url, free_port(), workers, workdir / "home")
-            into.append(run_start(command, env, workdir / f"{name}-{n}.log", after, args.precompiled))
+            into.append(run_start(command, env, workdir / f"{name}-{n}.log", after, build))
             last = into[-1]
             if last.boot_s is not None:
                 print(f"  boot {last.boot_s:.2f} s, {last.cpu_s:.2f} CPU-s", flush=True)
-        print(f"start {n}/{args.starts}: the db upgrade step alone …", flush=True)
+        print(f"start {n}/{args.starts}: the schema step alone …", flush=True)
         env = start_env(database_url, free_port(), workers, workdir / "home")
         log = workdir / f"upgrade-{n}.log"
-        results.upgrade.append(run_upgrade(blueprint.upgrade_step, env, log, args.precompiled))
+        results.upgrade.append(run_upgrade(blueprint.upgrade_step, env, log, build))
         print(f"  {results.upgrade[-1][0]:.2f} s, {results.upgrade[-1][1]:.2f} CPU-s", flush=True)
     return results
 
@@ -559,8 +574,8 @@ def figure_rows(results: Results) -> list[str]:
     rows = [
         ("exec → first 200 on `/health`", *both(lambda s: s.boot_s)),
         ("CPU-seconds in the cgroup by then", *both(lambda s: s.cpu_s)),
-        ("the `db upgrade` step alone (schema at head), wall", spread(upgrade_wall), "—"),
-        ("the `db upgrade` step alone, CPU-seconds", spread(upgrade_cpu), "—"),
+        ("the schema step alone (schema at head), wall", spread(upgrade_wall), "—"),
+        ("the schema step alone, CPU-seconds", spread(upgrade_cpu), "—"),
         ("first `GET /library` after the boot (owner)", first("/library"), "—"),
         ("then the first `GET /p/<poll>` (a phone)", first("/p/<poll>"), "—"),
         ("PSS, master + workers, at the end of the start", *both(lambda s: s.pss_mb, unit="MB", digits=0)),
@@ -625,7 +640,7 @@ def targets(results: Results) -> list[str]:
         lines.append(f"- ❌ boot: {failed} of {len(results.site)} site starts failed")
     if results.upgrade:
         wall = statistics.median(w for w, _ in results.upgrade)
-        lines.append(f"- {mark(wall < 1)} `db upgrade` step with the schema at head < 1 s: {wall:.2f} s")
+        lines.append(f"- {mark(wall < 1)} the schema step with the schema at head < 1 s: {wall:.2f} s")
     for page in ("/library", "/p/<poll>"):
         waits = [s.first[page].ms[0] for s in good(results.site) if page in s.first]
         if waits:
@@ -649,12 +664,15 @@ def report(
         "",
         f"The site's start command, verbatim from render.yaml: `{blueprint.start_command}`  ",
         f"The floor's: `{FLOOR_COMMAND}`  ",
+        f"The schema step alone: `{blueprint.upgrade_step}`  ",
         "Each start in a fresh copy of the repository's files "
         + (
-            "compiled beforehand (`--precompiled`: as if the build ran `python -m compileall`) "
-            if args.precompiled
-            else "(no `__pycache__` of the app's own: each start compiles them once, as a woken instance "
-            "does; `--precompiled` compiles them before the start) "
+            "with nothing compiled (`--no-build`: each start compiles the site's modules and templates, as "
+            "a wake did before issue 22) "
+            if args.no_build
+            else "made by the build's own steps, `pip install` aside (untimed: "
+            + "; ".join(f"`{step}`" for step in blueprint.build_steps)
+            + ") "
         )
         + "and in fresh cgroups (cpu quota "
         f"{budget.QUOTA_US} µs per {budget.PERIOD_US} µs, cpuacct, memory limit "
@@ -701,8 +719,7 @@ def report(
     lines += [f"Tracebacks in the servers' logs: {tracebacks}.", ""]
     if site.timeline:
         lines += [
-            "Where the site's first start went (its log, seconds after exec; the first «ready in» is the "
-            "`db upgrade` step's app, the second gunicorn's):",
+            "Where the site's first start went (its log, seconds after exec):",
             "",
             "```",
             *site.timeline,
@@ -712,7 +729,7 @@ def report(
     lines += ["## Targets (issue 22)", "", *targets(results), ""]
     lines += [
         "Reproduce: `make bench BENCH_ARGS=--cold-start` "
-        "(options: `--starts 1`, `--no-warm`, `--workers N`, `--precompiled`).",
+        "(options: `--starts 1`, `--no-warm`, `--workers N`, `--no-build`).",
         "",
     ]
     return "\n".join(lines)
