@@ -7,7 +7,6 @@ tested without touching ``os.environ``.
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,6 +167,8 @@ def _local_secret_key(instance_path: Path) -> str:
     if key_file.exists():
         return key_file.read_text().strip()
     instance_path.mkdir(parents=True, exist_ok=True)
+    import secrets  # here: the launcher reads this module too, and a wake never makes a key
+
     key = secrets.token_urlsafe(48)
     # O_EXCL: two workers starting together must not both write; the loser reads the winner's key.
     try:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -37,6 +36,8 @@ def bring_schema_to_head(database_url: str) -> tuple[bool, str]:
             return True, state.why
         why = state.why
     print(f"launch: {why}: running flask db upgrade", file=sys.stderr, flush=True)
+    import subprocess  # only on this path: a wake at head never starts a child
+
     finished = subprocess.run(UPGRADE, check=False)
     if finished.returncode != 0:
         return False, f"flask db upgrade failed with exit status {finished.returncode}"
