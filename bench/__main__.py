@@ -31,7 +31,7 @@ PAGES = ["/health", "/", "/history", "/library", "/api/lotteries/{id}", "/api/to
          "/api/polls/{poll}"]  # fmt: skip
 HTML_PAGES = ["/", "/history", "/library", "/p/{poll}"]
 CONNECTIONS = (1, 10)
-WORKERS = 2  # gunicorn_config.py's default (WEB_CONCURRENCY unset)
+WORKERS = 2  # one per core of a 2-core bench machine: throughput figures (the deploy runs 1, see Cold start)
 
 
 @contextlib.contextmanager
