@@ -43,6 +43,7 @@ def test_the_head_read_from_the_migration_files_is_alembics():
     assert migration_heads() == {head()}
 
 
+@pytest.mark.parametrize("database_url", [POSTGRESQL], indirect=True)
 def test_a_start_at_head_asks_one_query_and_loads_neither_alembic_nor_the_app(database_url):
     started = launch(database_url, sys.executable, "-c", "pass", python_args=("-X", "importtime"))
     assert started.returncode == 0, started.stderr
@@ -51,6 +52,7 @@ def test_a_start_at_head_asks_one_query_and_loads_neither_alembic_nor_the_app(da
     assert f"launch: schema at head {head()}" in started.stderr
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_server_is_told_what_the_launcher_found_and_when(database_url):
     started = launch(database_url)
     assert started.returncode == 0, started.stderr
