@@ -7,9 +7,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import BOTH_ENGINES
+from tests.e2e.conftest import ON_POSTGRESQL
 
-pytestmark = [pytest.mark.e2e, BOTH_ENGINES]
+pytestmark = [pytest.mark.e2e, ON_POSTGRESQL]
 
 FROM_ELSEWHERE = {"X-Forwarded-For": "203.0.113.7"}
 MOVIES = [
