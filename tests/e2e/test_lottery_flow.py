@@ -87,7 +87,7 @@ def test_build_share_spin_and_everyone_sees_the_same_winner(
     # The result page checks the draw in the browser.
     page.goto(wait_url)
     expect(page.locator("#verdict")).to_have_attribute("data-state", "ok")
-    expect(page.locator("#verdict")).to_contain_text("Всё сходится")
+    expect(page.locator("#verdict")).to_have_text("✓ Честно: проверено в этом браузере")
     screenshot(page, "result")
 
     page.goto(live_server.url + "/history")

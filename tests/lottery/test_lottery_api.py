@@ -225,7 +225,7 @@ def test_drawn_lottery_pages_show_the_result(client):
         html = client.get(path).get_data(as_text=True)
         assert 'data-testid="winner-name"' in html
         assert 'data-testid="draw-button"' not in html
-        assert "Проверить честность" in html
+        assert "Как проверить" in html
 
 
 def test_auto_download_option_is_offered_only_with_qbittorrent(make_app):

@@ -9,6 +9,7 @@ import { api } from './lib/api.js';
 import { showError, toast } from './lib/errors.js';
 import { localizeTimes, metaText, plural } from './lib/format.js';
 import { fromHtml, swap } from './lib/fragments.js';
+import { HONEST, NO_CHECK_HERE, notHonest } from './lib/honesty.js';
 import { keepLive } from './lib/live.js';
 import { setupLibraryAdd } from './lib/library-add.js';
 import { copyText, readJsonScript } from './lib/page.js';
@@ -503,7 +504,7 @@ async function verify(check) {
   const verdict = $('verdict');
   if (!verdict || !check || !check.seed) return;
   if (!canVerify()) {
-    verdict.textContent = 'Браузер не умеет считать SHA-256 на этой странице (нужен HTTPS). Проверьте вручную — инструкция ниже.';
+    verdict.textContent = NO_CHECK_HERE;
     return;
   }
   const tiedNames = check.tied.map((p) => names[p]);
@@ -512,10 +513,9 @@ async function verify(check) {
   const ok = commitmentOk && picked === check.winner;
   verdict.dataset.state = ok ? 'ok' : 'bad';
   verdict.dataset.testid = 'tie-verdict';
-  if (!commitmentOk) verdict.textContent = '✗ Не сходится: раскрытый seed не даёт опубликованный отпечаток.';
-  else if (!ok) verdict.textContent = `✗ Не сходится: по формуле выходит «${names[picked]}», а объявлен «${names[check.winner]}».`;
-  else if (check.tied.length > 1) verdict.textContent = `✓ Всё сходится: раскрытое число совпадает с отпечатком, и барабан среди ${tiedNames.length} ${plural(tiedNames.length, 'фильма', 'фильмов', 'фильмов')} с равным счётом выбирает «${names[picked]}».`;
-  else verdict.textContent = `✓ Всё сходится: раскрытое число совпадает с отпечатком; ничьей не было — «${names[picked]}» впереди по голосам.`;
+  if (ok) verdict.textContent = HONEST;
+  else if (commitmentOk) verdict.textContent = notHonest(`по правилу выходит «${names[picked]}», а объявлен «${names[check.winner]}»`);
+  else verdict.textContent = notHonest('раскрытое число не даёт отпечаток, показанный при создании');
 }
 
 // ---- keeping up: the server's parts, asked for cheaply (ETag), the close shown the moment it happens -------

@@ -4,6 +4,7 @@
 import { setupLibraryAdd } from './lib/library-add.js';
 import { readJsonScript } from './lib/page.js';
 import { setupRating } from './lib/rating.js';
+import { HONEST, NO_CHECK_HERE, notHonest } from './lib/honesty.js';
 import { canVerify, pickIndex as winnerIndex, sha256Hex } from './lib/reel.js';
 
 const lottery = readJsonScript('lottery-data');
@@ -11,22 +12,17 @@ const verdict = document.getElementById('verdict');
 
 async function verify() {
   if (!canVerify()) {
-    verdict.textContent = 'Браузер не умеет считать SHA-256 на этой странице (нужен HTTPS). Проверьте вручную — инструкция ниже.';
+    verdict.textContent = NO_CHECK_HERE;
     return;
   }
   const names = lottery.movies.map((m) => m.name);
   const commitmentOk = (await sha256Hex(lottery.seed)) === lottery.commitment;
   const index = await winnerIndex(lottery.seed, lottery.id, names);
   const winnerOk = index === lottery.winner.position;
-  if (commitmentOk && winnerOk) {
-    verdict.dataset.state = 'ok';
-    verdict.textContent = `✓ Всё сходится: раскрытое число совпадает с отпечатком, и формула выбирает «${names[index]}».`;
-  } else {
-    verdict.dataset.state = 'bad';
-    verdict.textContent = commitmentOk
-      ? `✗ Не сходится: по формуле выходит «${names[index]}», а объявлен «${lottery.winner.name}».`
-      : '✗ Не сходится: раскрытый seed не даёт опубликованный отпечаток.';
-  }
+  verdict.dataset.state = commitmentOk && winnerOk ? 'ok' : 'bad';
+  if (commitmentOk && winnerOk) verdict.textContent = HONEST;
+  else if (commitmentOk) verdict.textContent = notHonest(`по правилу выходит «${names[index]}», а объявлен «${lottery.winner.name}»`);
+  else verdict.textContent = notHonest('раскрытое число не даёт отпечаток, показанный до розыгрыша');
 }
 
 verify();
