@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 MOVIES = [
     {"name": "Солярис", "year": 1972, "rating": 8.1, "genres": ["драма"]},
     {"name": "Сталкер", "year": 1979},
@@ -71,6 +73,34 @@ def test_a_ranked_poll_gets_its_head_to_head_table_and_how_it_won(app, client):
     result = body["parts"]["result"]
     assert "«Сталкер» выигрывает один на один у каждого фильма (2:0, 2:0)." in result
     assert 'title="«Сталкер» выше «Солярис»: 2, ниже: 0">2</td>' in result
+
+
+@pytest.mark.parametrize(
+    ("method", "ballots", "how"),
+    [
+        ("approval", [], "Никто не проголосовал"),
+        ("approval", [{"approve": []}, {"approve": []}], "Никто не сказал «да» ни одному фильму"),
+        ("ranked", [{"ranking": []}], "Никто не поставил ни одного фильма по местам"),
+    ],
+)
+def test_a_poll_nobody_chose_from_offers_the_reels_pick_instead_of_announcing_it(
+    app, client, method, ballots, how
+):
+    poll = create(client, method=method)
+    for number, ballot in enumerate(ballots):
+        vote(app, poll, f"Гость {number}", **ballot)
+    close(app, poll)
+    result = assert_parts_are_the_pages(client, f"/p/{poll['id']}")["parts"]["result"]
+    assert "Барабан предлагает" in result and "Смотрим сегодня" not in result
+    assert how in result
+
+
+def test_a_poll_with_one_yes_announces_tonights_movie(app, client):
+    poll = create(client)
+    vote(app, poll, "Аня", approve=[2])
+    close(app, poll)
+    result = assert_parts_are_the_pages(client, f"/p/{poll['id']}")["parts"]["result"]
+    assert "Смотрим сегодня" in result and "Барабан предлагает" not in result
 
 
 def test_a_visitor_gets_no_result_before_the_close_and_no_manage_panel_without_the_token(make_app):

@@ -122,8 +122,20 @@ def _movie_meta(movie: dict) -> str:
     return " · ".join(parts)
 
 
+def nobody_chose(result: dict, ranked: bool) -> bool:
+    """No ballot said «да» to any movie (or ranked any): the reel's pick is a suggestion, not the group's."""
+    if ranked:
+        return not any(any(row) for row in result["pairwise"])
+    return not any(result["counts"])
+
+
 def _how_it_won(result: dict, names: dict[int, str], ranked: bool) -> str:
     winner = result["winner"]
+    if nobody_chose(result, ranked):
+        if not result["ballots"]:
+            return "Никто не проголосовал — барабан выбрал из всех фильмов. Решать всё равно вам."
+        what = "не поставил ни одного фильма по местам" if ranked else "не сказал «да» ни одному фильму"
+        return f"Никто {what} — барабан выбрал из всех. Решать всё равно вам."
     if len(result["tied"]) > 1:
         tied = ", ".join(f"«{names[p]}»" for p in result["tied"])
         return f"Ничья между {tied} — решил барабан."
@@ -189,6 +201,8 @@ def result_view(data: dict) -> dict | None:
         "winner": winner,
         "winner_meta": _movie_meta(winner) if winner else "",
         "how": _how_it_won(result, names, ranked) if winner else "",
+        # «Смотрим сегодня» only for the group's choice: with no «да» anywhere the reel merely suggests.
+        "eyebrow": "Барабан предлагает" if nobody_chose(result, ranked) else "Смотрим сегодня",
         "tie": len(result["tied"]) > 1,
         "leaders": ", ".join(f"«{names[p]}»" for p in result["tied"]),
         "excluded": ", ".join(f"«{names[p]}»" for p in result["excluded"]),
