@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from movie_lottery.core.extensions import db
-from movie_lottery.core.models import Lottery, LotteryMovie, Poll, PollBallot, PollMovie, Viewing
+from movie_lottery.core.models import Lottery, LotteryMovie, Poll, PollBallot, PollMovie, Viewing, utcnow
 from movie_lottery.lottery.service import HISTORY_PAGE_SIZE
+from movie_lottery.polls import service as polls_service
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,8 @@ class HistoryItem:
     method: str | None = None  # polls: approval or ranked
     status: str | None = None  # polls: open or closed
     voter_count: int = 0  # polls
-    watched_on: date | None = None  # lotteries: «Посмотрели» on the result page (viewings.py)
+    watched_on: date | None = None  # «Посмотрели» on a lottery's result page or a closed poll (viewings.py)
+    deadline: datetime | None = None  # open polls: from then on the page must be read afresh
     play_token: str | None = None  # undrawn lotteries: the admin's history leads back to a lost play link
     movie_names: list[str] = field(default_factory=list)  # in the reel's order: tells one row from another
 
@@ -38,6 +40,11 @@ class HistoryPage:
     total: int
     lotteries: int
     polls: int
+
+    @property
+    def next_deadline(self) -> datetime | None:
+        """The first deadline of an open poll on this page: what it shows changes then."""
+        return min((item.deadline for item in self.items if item.deadline is not None), default=None)
 
 
 @functools.cache
@@ -117,13 +124,16 @@ def _poll_query() -> sa.Select:
             Poll.created_at,
             Poll.method,
             Poll.closed_at,
+            Poll.deadline,
             movie_count,
             voter_count,
             winner.name,
             winner.year,
             winner.poster,
+            Viewing.watched_on,
         )
         .outerjoin(winner, is_winner)
+        .outerjoin(Viewing, Viewing.poll_id == Poll.id)
         .where(Poll.id.in_(sa.bindparam("ids", expanding=True)))
     )
 
@@ -147,17 +157,7 @@ def history_page(page: int = 1, per_page: int = HISTORY_PAGE_SIZE) -> HistoryPag
     if rows:
         for owner, name in db.session.execute(_names_query(), {"ids": [row.id for row in rows]}):
             names.setdefault(owner, []).append(name)
-    polls = {}
-    if poll_ids:
-        for poll_id, created_at, method, closed_at, count, voters, name, year, poster in db.session.execute(
-            _poll_query(), {"ids": poll_ids}
-        ):
-            polls[poll_id] = HistoryItem(
-                "poll", poll_id, created_at, count,
-                {"name": name, "year": year, "poster": poster} if name is not None else None,
-                method=method, status="open" if closed_at is None else "closed", voter_count=voters,
-                movie_names=names.get(poll_id, []),
-            )  # fmt: skip
+    polls = _poll_items(poll_ids, names) if poll_ids else {}
     items = []
     for row in rows:
         if row.kind == "lottery" and row.id in lotteries:
@@ -171,3 +171,25 @@ def history_page(page: int = 1, per_page: int = HISTORY_PAGE_SIZE) -> HistoryPag
         elif row.kind == "poll" and row.id in polls:
             items.append(polls[row.id])
     return HistoryPage(items, page, pages, total, lottery_total, poll_total)
+
+
+def _poll_items(poll_ids: list[str], names: dict[str, list[str]]) -> dict[str, HistoryItem]:
+    """The page's polls; a passed deadline is settled first, as any read that notices it does (rule 8), so
+    an expired poll is never listed as still voting."""
+    rows = db.session.execute(_poll_query(), {"ids": poll_ids}).all()
+    now = utcnow()
+    due = [row.id for row in rows if row.closed_at is None and row.deadline and row.deadline <= now]
+    if due:
+        for poll_id in due:
+            polls_service.get_poll(poll_id, now, ballots=False)  # closes it and stores its result, once
+        rows = db.session.execute(_poll_query(), {"ids": poll_ids}).all()
+    items = {}
+    for poll_id, created_at, method, closed_at, deadline, count, voters, name, year, poster, watched in rows:
+        items[poll_id] = HistoryItem(
+            "poll", poll_id, created_at, count,
+            {"name": name, "year": year, "poster": poster} if name is not None else None,
+            method=method, status="open" if closed_at is None else "closed", voter_count=voters,
+            watched_on=watched, deadline=deadline if closed_at is None else None,
+            movie_names=names.get(poll_id, []),
+        )  # fmt: skip
+    return items

@@ -17,7 +17,7 @@ from movie_lottery.web.library_params import picked_ids, picked_kind
 from movie_lottery.web.page_input import mark_watched_from_form, page_arg
 from movie_lottery.web.rendering.library_words import note_for
 from movie_lottery.web.rendering.page import collage_fetched_at, render_page
-from movie_lottery.web.rendering.page_cache import cached
+from movie_lottery.web.rendering.page_cache import cached, keep_until
 from movie_lottery.web.visitor_home import forget_lottery, remember_lottery
 
 bp = Blueprint("lottery_pages", __name__)
@@ -103,7 +103,9 @@ def _visited_lottery(lottery_id: str):
 @bp.get("/history")
 @cached(lambda: (collage_fetched_at(), utc_today()))  # «посмотрели 3 марта» names the year in another
 def history():
-    return render_page("history.html", page=histories.history_page(page_arg()), today=utc_today())
+    page = histories.history_page(page_arg())
+    keep_until(page.next_deadline)  # an open poll's deadline changes its row: read afresh from then on
+    return render_page("history.html", page=page, today=utc_today())
 
 
 @bp.post("/history/<lottery_id>/delete")
