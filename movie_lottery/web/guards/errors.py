@@ -45,25 +45,39 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def error_response(status: int, code: str, message: str, details: dict | None = None):
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    details: dict | None = None,
+    *,
+    title: str | None = None,
+    way_on: tuple[str, str] | None = None,
+):
     if wants_json():
         body: dict = {"code": code, "message": message}
         if details:
             body["details"] = details
         return jsonify(error=body), status
-    title = PAGE_TITLES.get(status, "Что-то пошло не так")
+    title = title or PAGE_TITLES.get(status, "Что-то пошло не так")
     if request_ctx.url_adapter is None:
         # werkzeug could not bind the URL map (a Host it cannot encode, say): url_for is unusable, so the
         # templates are too. A bare page still answers in Russian instead of a 500.
         return Response(f"{status} — {title}. {message}", status, mimetype="text/plain"), status
     page = render_template(
-        "error.html", status=status, title=title, message=message, request_id=g.get("request_id")
+        "error.html",
+        status=status,
+        title=title,
+        message=message,
+        request_id=g.get("request_id"),
+        way_on=way_on,
     )
     return page, status
 
 
 def _domain_error(exc: DomainError):
-    return error_response(exc.status, exc.code, exc.message, exc.details)
+    way_on = getattr(exc, "way_on", None)
+    return error_response(exc.status, exc.code, exc.message, exc.details, title=exc.title, way_on=way_on)
 
 
 def _kinopoisk_error(exc: KinopoiskError):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, current_app, flash, redirect, request, url_for
 
 from movie_lottery.core.config import kinopoisk_configured, qbit_configured
-from movie_lottery.core.errors import NotFound
+from movie_lottery.core.errors import NotFound, WrongLink
 from movie_lottery.library import history as histories
 from movie_lottery.library import picks, viewings
 from movie_lottery.library.filters import utc_today
@@ -68,7 +68,13 @@ def lottery_page(lottery_id: str):
 def play_page(lottery_id: str, token: str):
     lottery = _visited_lottery(lottery_id)  # the waiting page is no secret: home even for a mistyped link
     if not lotteries.token_matches(lottery, token):
-        abort(404)  # a wrong token looks like no page at all: nothing to probe
+        # The lottery is no secret (its waiting page is public); the token is, and is never hinted at.
+        raise WrongLink(
+            "Эта ссылка для розыгрыша не подходит — похоже, её скопировали не целиком. Попросите того, кто "
+            "создал лотерею, прислать её ещё раз. Ждать розыгрыша можно на странице лотереи.",
+            code="play_link_wrong",
+            way_on=("К лотерее", url_for("lottery_pages.lottery_page", lottery_id=lottery.id)),
+        )
     data = LOTTERY.dump(lottery)
     if lottery.winner_position is not None:
         return _result_page(lottery, data)

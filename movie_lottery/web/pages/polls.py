@@ -23,6 +23,7 @@ from flask import (
     url_for,
 )
 
+from movie_lottery.core.errors import WrongLink
 from movie_lottery.library import viewings
 from movie_lottery.library.filters import utc_today
 from movie_lottery.polls import service as polls
@@ -40,7 +41,13 @@ bp = Blueprint("polls_pages", __name__)
 def _page(poll_id: str, manage_token: str | None) -> str:
     poll = polls.get_poll(poll_id)
     if manage_token is not None and not polls.manage_token_matches(poll, manage_token):
-        abort(404)  # a wrong token looks like no page at all: nothing to probe
+        # The poll is no secret (its link is shared); the manage token is, and is never hinted at.
+        raise WrongLink(
+            "Эта ссылка для управления голосованием не подходит — похоже, её скопировали не целиком. "
+            "Найдите её там, где сохранили после создания. Голосовать можно и по обычной ссылке.",
+            code="manage_link_wrong",
+            way_on=("К голосованию", url_for("polls_pages.poll_page", poll_id=poll.id)),
+        )
     manages = manage_token is not None or is_admin()
     data = POLL.dump(Linked(poll, poll_links(poll.id, poll.manage_token if manages else None)))
     html: str = render_page(
