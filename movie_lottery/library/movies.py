@@ -26,6 +26,7 @@ from movie_lottery.core.errors import Conflict, InvalidInput
 from movie_lottery.core.extensions import db
 from movie_lottery.core.kept_movies import MOVIE_LOADS, find_same_movie, get_movie
 from movie_lottery.core.models import Download, LibraryMovie, MovieFields, Rating, Viewing
+from movie_lottery.core.same_movie import normalise_text
 from movie_lottery.core.storing import commit_looking_again
 from movie_lottery.core.validation import load_movie
 from movie_lottery.integrations.magnet import InvalidMagnet, Magnet, parse_magnet
@@ -171,7 +172,10 @@ def add_movie(raw: Any) -> Added:
         if movie is None:
             movie = LibraryMovie(name=data["name"], genres=[], countries=[], details={})
             db.session.add(movie)
-        apply_details(movie, data)
+        # The same title typed again in other letters («брат» for «Брат») keeps the group's spelling; a
+        # really different title (Kinopoisk's, for a movie matched by its id) replaces it.
+        same_title = not created and normalise_text(data["name"]) == normalise_text(movie.name)
+        apply_details(movie, {**data, "name": movie.name} if same_title else data)
         if magnet is not None:
             store_magnet(movie, magnet)
         return movie, created

@@ -59,6 +59,12 @@ def test_adding_a_movie_returns_it_with_its_id_and_library_fields(client):
     assert movie["added_at"].endswith("+00:00")
 
 
+def test_a_kinopoisk_movie_added_again_under_a_new_title_takes_that_title(client):
+    first = add(client, TIHAYA)
+    renamed = add(client, {**TIHAYA, "name": "Тихая гавань (режиссёрская версия)"}, status=200)
+    assert renamed["id"] == first["id"] and renamed["name"] == "Тихая гавань (режиссёрская версия)"
+
+
 def test_adding_the_same_kinopoisk_movie_again_updates_it_and_keeps_the_date(client):
     first = add(client, TIHAYA)
     again = add(
@@ -75,6 +81,7 @@ def test_movies_without_kinopoisk_id_are_the_same_by_title_and_year(client):
     first = add(client, {"name": "Маяк  на краю света", "year": 2021})
     same = add(client, {"name": "маяк на краю СВЕТА", "year": 2021, "rating": 6.1}, status=200)
     assert same["id"] == first["id"] and same["rating"] == 6.1
+    assert same["name"] == first["name"]  # typed again in other letters: the first spelling stays
     other_year = add(client, {"name": "Маяк на краю света", "year": 1971})
     assert other_year["id"] != first["id"]
 
