@@ -49,3 +49,16 @@ def find_same_movie(kinopoisk_id: int | None, name: str, year: int | None) -> Li
         if is_same_movie(given, stored):
             return movie
     return None
+
+
+def kept_positions(candidates: list[dict]) -> set[int]:
+    """The positions of a night's candidates (``position``, ``name``, ``year``, ``kinopoisk_id``) the library
+    already keeps, by the same-movie rule: two statements, whatever the number of candidates."""
+    ids = [c["kinopoisk_id"] for c in candidates if c.get("kinopoisk_id") is not None]
+    keys = [same_movie_key(c["name"], c.get("year")) for c in candidates]
+    columns = (LibraryMovie.kinopoisk_id, LibraryMovie.name, LibraryMovie.year)
+    stored = [*db.session.execute(sa.select(*columns).where(LibraryMovie.same_key.in_(keys)))]
+    if ids:
+        stored += db.session.execute(sa.select(*columns).where(LibraryMovie.kinopoisk_id.in_(ids)))
+    kept = [{"kinopoisk_id": k, "name": n, "year": y} for k, n, y in stored]
+    return {c["position"] for c in candidates if any(is_same_movie(c, movie) for movie in kept)}

@@ -475,6 +475,19 @@ def test_the_result_page_offers_the_winner_to_the_library_for_admins_only(make_a
     assert "data-library-add" not in page and 'data-testid="winner-to-library"' not in page
 
 
+def test_the_result_page_offers_to_the_library_only_the_movies_not_kept_there(client):
+    add(client, {"name": "гавань", "year": 2008})  # kept already, typed in other letters
+    lottery = draw(client, [TIHAYA, {"name": "Гавань", "year": 2008}], auto_download=False)
+    html = client.get(f"/l/{lottery['id']}").get_data(as_text=True)
+    kept_position = 1
+    assert f'data-library-add="{kept_position}"' not in html
+    assert html.count("data-library-add=") == 1  # the other movie, winner or not, can still be added
+    if lottery["winner"]["position"] == kept_position:
+        assert 'disabled data-testid="winner-to-library">В библиотеке ✓' in html
+    else:
+        assert '«Гавань» уже в библиотеке' in html
+
+
 def test_auto_download_queues_the_winner_when_the_library_has_its_magnet(make_app):
     app = make_app(**QBIT)
     stub = StubClient()

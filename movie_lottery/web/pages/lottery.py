@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, request, url_for
 
 from movie_lottery.core.config import kinopoisk_configured, qbit_configured
 from movie_lottery.core.errors import NotFound, WrongLink
+from movie_lottery.core.kept_movies import kept_positions
 from movie_lottery.library import history as histories
 from movie_lottery.library import picks, viewings
 from movie_lottery.library.filters import utc_today
@@ -84,7 +85,10 @@ def play_page(lottery_id: str, token: str):
 def _result_page(lottery, data: dict):
     """The drawn lottery; the admin can say the winner was watched, and then everyone can rate it."""
     watched_on = viewings.lottery_viewing_day(lottery.id)
-    return render_page("result.html", lottery=lottery, data=data, watched_on=watched_on, today=utc_today())
+    kept = kept_positions(data["movies"]) if is_admin() else set()  # only the admin is offered «В библиотеку»
+    return render_page(
+        "result.html", lottery=lottery, data=data, watched_on=watched_on, today=utc_today(), kept=kept
+    )
 
 
 @bp.post("/l/<lottery_id>/watched")

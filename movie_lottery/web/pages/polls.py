@@ -24,6 +24,7 @@ from flask import (
 )
 
 from movie_lottery.core.errors import WrongLink
+from movie_lottery.core.kept_movies import kept_positions
 from movie_lottery.library import viewings
 from movie_lottery.library.filters import utc_today
 from movie_lottery.polls import service as polls
@@ -56,6 +57,7 @@ def _page(poll_id: str, manage_token: str | None) -> str:
         data=data,
         is_admin=is_admin(),
         watched_on=viewings.poll_viewing_day(poll.id) if poll.winner_position is not None else None,
+        kept=kept_positions(data["movies"]) if is_admin() and poll.winner_position is not None else set(),
         today=utc_today(),
         manage={"token": manage_token, "url": data.get("manage_url")} if manages else None,
         removal=removal_view(poll) if manages and poll.closed_at is None else None,
