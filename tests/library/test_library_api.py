@@ -485,7 +485,7 @@ def test_the_result_page_offers_to_the_library_only_the_movies_not_kept_there(cl
     if lottery["winner"]["position"] == kept_position:
         assert 'disabled data-testid="winner-to-library">В библиотеке ✓' in html
     else:
-        assert '«Гавань» уже в библиотеке' in html
+        assert "«Гавань» уже в библиотеке" in html
 
 
 def test_auto_download_queues_the_winner_when_the_library_has_its_magnet(make_app):

@@ -129,3 +129,12 @@ def test_an_unchanged_poll_answers_304_and_a_new_ballot_200(app, client):
     vote(app, poll, "Аня", approve=[0])
     changed = client.get(f"/p/{poll['id']}/live", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and "Аня" in changed.get_json()["parts"]["voters"]
+
+
+def test_closing_becomes_the_main_action_only_once_someone_has_voted(app, client):
+    poll = create(client)
+    manage = f"/p/{poll['id']}/manage/{poll['manage_token']}"
+    close_button = re.compile(r'class="button (button--\w+)" id="close-poll"')
+    assert close_button.search(client.get(manage).get_data(as_text=True))[1] == "button--secondary"
+    vote(app, poll, "Аня", approve=[0])
+    assert close_button.search(client.get(manage).get_data(as_text=True))[1] == "button--primary"
