@@ -138,3 +138,11 @@ def test_closing_becomes_the_main_action_only_once_someone_has_voted(app, client
     assert close_button.search(client.get(manage).get_data(as_text=True))[1] == "button--secondary"
     vote(app, poll, "Аня", approve=[0])
     assert close_button.search(client.get(manage).get_data(as_text=True))[1] == "button--primary"
+
+
+def test_the_secrecy_hint_promises_only_what_the_site_does(client):
+    poll = create(client)
+    html = client.get(f"/p/{poll['id']}").get_data(as_text=True)
+    # Ballots are never shown, after the close either: the hint must not promise they will be.
+    assert "пока голосование не закроется" not in html
+    assert "после закрытия виден только общий итог" in html
