@@ -113,4 +113,4 @@ def test_unhandled_exception_is_logged_with_request_id_and_shows_no_traceback(ap
 
 @pytest.mark.parametrize("path", ["/", "/history"])
 def test_open_mode_shows_a_banner_saying_the_site_is_open(client, path):
-    assert "Сайт открыт без пароля только на этом компьютере" in client.get(path).get_data(as_text=True)
+    assert "Без пароля сайт управляется только с этого компьютера" in client.get(path).get_data(as_text=True)

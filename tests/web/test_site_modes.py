@@ -50,7 +50,7 @@ def test_without_a_password_a_browser_on_the_server_itself_gets_the_open_site(ma
     app = make_app()
     page = visitor(app, remote=False).get("/")
     assert page.status_code == 200
-    assert "только на этом компьютере" in page.get_data(as_text=True)
+    assert "только с этого компьютера" in page.get_data(as_text=True)
     script = visitor(app, remote=False)  # no cookie, so no CSRF token needed
     assert script.post("/api/lotteries", json={"movies": MOVIES}).status_code == 201
 
