@@ -27,4 +27,4 @@ def test_a_stranger_finds_a_site_without_a_password_closed_and_told_why(live_ser
 def test_the_owner_at_the_server_gets_the_open_site_with_its_banner(live_server, page):
     page.goto(live_server.url + "/history")
     expect(page).to_have_url(re.compile(r"/history$"))
-    expect(page.locator(".banner")).to_contain_text("только на этом компьютере")
+    expect(page.locator(".banner")).to_contain_text("только с этого компьютера")
