@@ -208,6 +208,11 @@ def check_choices(poll: Poll, approve: list | None, ranking: list | None, veto: 
             else ("расставьте по местам хотя бы один фильм")
         )
         raise InvalidInput(f"Вето — только вместе с голосом: {what}", code="veto_without_vote")
+    if poll.method == voting.RANKED and not ballot.ranking:
+        # It would be counted (one more «Голосов») and change nothing: say so instead. A backup's old empty
+        # ballots still restore: this rule is the API's, not check_ballot's.
+        message = "Расставьте по местам хотя бы один фильм: пустой бюллетень ничего не изменит"
+        raise InvalidInput(message, code="empty_ranking")
     return ballot
 
 

@@ -215,3 +215,12 @@ def test_the_old_removal_by_name_still_works(app, client):
         f"/api/polls/{poll['id']}/ballots/%D0%B0%D0%BD%D1%8F", json={"token": poll["manage_token"]}
     )
     assert removed.status_code == 204 and voters(client, poll) == []
+
+
+def test_an_empty_ranked_ballot_is_refused_with_a_reason_instead_of_counted_silently(app, client):
+    poll = create(client, method="ranked")
+    refused = vote(phone(app, "198.51.100.9"), poll, "Аня", ranking=[])
+    assert refused.status_code == 400
+    error = refused.get_json()["error"]
+    assert error["code"] == "empty_ranking" and "хотя бы один фильм" in error["message"]
+    assert vote(phone(app, "198.51.100.9"), poll, "Аня", ranking=[2]).status_code == 200

@@ -80,7 +80,7 @@ def test_a_ranked_poll_gets_its_head_to_head_table_and_how_it_won(app, client):
     [
         ("approval", [], "Никто не проголосовал"),
         ("approval", [{"approve": []}, {"approve": []}], "Никто не сказал «да» ни одному фильму"),
-        ("ranked", [{"ranking": []}], "Никто не поставил ни одного фильма по местам"),
+        ("ranked", [], "Никто не проголосовал"),
     ],
 )
 def test_a_poll_nobody_chose_from_offers_the_reels_pick_instead_of_announcing_it(

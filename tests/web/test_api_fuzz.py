@@ -191,6 +191,7 @@ DOMAIN_RULES = {
     "veto_conflict",
     "name_required",  # a first ballot names its voter
     "veto_without_vote",  # a veto comes with at least one «да» (or one ranked movie)
+    "empty_ranking",  # a ranked ballot places at least one movie
     "ballot_required",  # a removal names the ballot: by name or by id
     "invalid_deadline",  # in the future, within a year
     # NUL, a lone surrogate or a non-character anywhere, ignored fields included (web.guards.text_at_the_door)

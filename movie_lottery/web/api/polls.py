@@ -46,6 +46,7 @@ BALLOT_REFUSALS = [
     "veto_conflict",
     "name_required",
     "veto_without_vote",
+    "empty_ranking",
 ]
 TOO_MANY = {429: ["too_many_requests"]}
 
@@ -112,7 +113,8 @@ def put_ballot(body: dict, poll_id: str) -> Response:
 
     Весь бюллетень сразу или ничего: `approve` в голосовании одобрением, `ranking` в ранжировании и `veto`,
     если в голосовании есть вето. Вето — только вместе с голосом (хотя бы одно «да» или место), иначе 400
-    `veto_without_vote`. Ответ ставит cookie браузера `ml_browser` (HttpOnly, одна на все голосования,
+    `veto_without_vote`; пустой `ranking` — 400 `empty_ranking` (он ничего бы не изменил).
+    Ответ ставит cookie браузера `ml_browser` (HttpOnly, одна на все голосования,
     подписана сервером); следующий PUT с ней заменяет бюллетень того же участника, и имя можно не присылать.
     После закрытия не принимается.
 
