@@ -359,6 +359,16 @@ def _poll_full() -> Conflict:
     return Conflict(f"В этом голосовании уже {MAX_BALLOTS} голосов — больше не принимаем", code="poll_full")
 
 
+def name_taken(poll: Poll, name: str, participant: str | None) -> bool:
+    """Is ``name`` someone else's in this poll? The ballot's own rule (``name_key``: case, spacing and ё/е
+    don't matter), asked before the ballot is filled in: the one the name belongs to may keep it."""
+    key = normalise_text(clean_name(name))[:200]
+    holder = db.session.scalar(
+        sa.select(PollBallot.participant).where(PollBallot.poll_id == poll.id, PollBallot.name_key == key)
+    )
+    return holder is not None and holder != participant
+
+
 def find_ballot(poll_id: str, participant: str | None) -> PollBallot | None:
     """This participant's ballot, by the (poll, participant) unique key: one row, however many voted."""
     participant = valid_participant(participant)

@@ -291,3 +291,18 @@ def test_the_kept_poll_page_shows_a_new_voter_and_closes_at_its_deadline(app, cl
     monkeypatch.setattr(polls, "utcnow", lambda: after)
     monkeypatch.setattr(page_cache, "utcnow", lambda: after)
     assert "Голосование закрыто" in client.get(f"/p/{poll['id']}").get_data(as_text=True)
+
+
+def test_a_name_can_be_checked_before_the_ballot_is_filled_in(app, client):
+    poll = client.post("/api/polls", json={"movies": [{"name": "А"}, {"name": "Б"}]}).get_json()
+    anya = app.test_client()
+    voted = anya.put(f"/api/polls/{poll['id']}/ballot", json={"name": "Аня", "approve": [0]})
+    assert voted.status_code == 200
+    check = f"/api/polls/{poll['id']}/names"
+    # The ballot's own rule: case, spacing and ё/е don't matter.
+    assert client.get(check, query_string={"name": "  аня "}).get_json() == {"taken": True}
+    assert client.get(check, query_string={"name": "Боря"}).get_json() == {"taken": False}
+    assert anya.get(check, query_string={"name": "Аня"}).get_json() == {"taken": False}  # her own name
+    refused = client.get(check)
+    assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "invalid_name"
+    assert client.get("/api/polls/nosuchpoll/names", query_string={"name": "Аня"}).status_code == 404

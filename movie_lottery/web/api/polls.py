@@ -22,6 +22,8 @@ from movie_lottery.web.api.schemas.polls import (
     CreatedPoll,
     ManageQuery,
     ManageSchema,
+    NameCheck,
+    NameCheckQuery,
     OwnBallot,
     Poll,
     PollCreateSchema,
@@ -146,6 +148,21 @@ def get_ballot(poll_id: str) -> StoredBallot:
     poll = polls.get_poll(poll_id, ballots=False)
     mine = polls.require_own_ballot(poll, participant_of(poll_id))
     return polls.as_stored(mine, poll.method)
+
+
+@bp.get("/polls/<poll_id>/names")
+@public
+@bp.arguments(NameCheckQuery(), location="query")
+@bp.response(200, NameCheck)
+@bp.refuses({400: NameCheckQuery.error_codes(), 404: ["poll_not_found", "not_found"]})
+def check_name(query: dict, poll_id: str) -> dict:
+    """Занято ли имя
+
+    Спросить до того, как заполнять бюллетень: `taken` — имя уже у другого участника (регистр, пробелы и
+    ё/е не важны), и бюллетень с ним получит 409 `name_taken`. Своё имя (по cookie участника) не занято.
+    """
+    poll = polls.get_poll(poll_id, ballots=False)
+    return {"taken": polls.name_taken(poll, query["name"], participant_of(poll_id))}
 
 
 @bp.delete("/polls/<poll_id>/ballot")

@@ -169,10 +169,14 @@ class BallotSchema(ApiSchema):
 
     @pre_load
     def _trim_name(self, data: Any, **kwargs: Any) -> Any:
-        name = data.get("name") if hasattr(data, "get") else None
-        if isinstance(name, str):
-            return {**data, "name": collapse_spaces(name)}
-        return data
+        return _with_name_trimmed(data)
+
+
+def _with_name_trimmed(data: Any) -> Any:
+    name = data.get("name") if hasattr(data, "get") else None
+    if isinstance(name, str):
+        return {**data, "name": collapse_spaces(name)}
+    return data
 
 
 class ManageSchema(ApiSchema):
@@ -286,6 +290,29 @@ class OwnBallot(Reply):
 
     def value_veto(self, stored: StoredBallot) -> int | None:
         return stored.ballot.veto
+
+
+class NameCheckQuery(ApiSchema):
+    name = Text(
+        required=True,
+        validate=[
+            validate.Length(min=1, max=PARTICIPANT_NAME_MAX, error=NAME_MESSAGE),
+            FullPattern(PARTICIPANT_NAME, error=NAME_MESSAGE),
+        ],
+        error_messages={"required": NAME_MESSAGE},
+        metadata={"description": "Имя, которое участник собирается написать в бюллетене"},
+    )
+    field_codes: ClassVar[dict[str, str]] = {"name": "invalid_name"}
+
+    @pre_load
+    def _trim_name(self, data: Any, **kwargs: Any) -> Any:
+        return _with_name_trimmed(data)
+
+
+class NameCheck(Reply):
+    taken = fields.Boolean(
+        required=True, metadata={"description": "Имя уже у другого участника: бюллетень с ним получит 409"}
+    )
 
 
 POLL = Poll()
