@@ -261,3 +261,18 @@ def test_a_vote_card_without_a_poster_image_gives_the_year_once(live_server, pag
     expect(card(page, "Тихая гавань").locator(".poster__year")).to_be_visible()
     assert card(page, "Тихая гавань").inner_text().count("2019") == 1
     screenshot(page, "poll-vote-cards")
+
+
+def test_a_taken_name_is_said_at_the_name_step_before_any_movie_is_answered(live_server, page):
+    poll = create_poll(live_server.url)
+    status, _ = Voter(live_server.url).call(
+        "PUT", f"/api/polls/{poll['id']}/ballot", {"name": "Аня", "approve": [0]}
+    )
+    assert status == 200
+    page.goto(poll["poll_url"])
+    enter_name(page, "аня")  # the same name in other letters
+    expect(page.locator("#name-error")).to_contain_text("уже занято")
+    expect(page.locator("#ballot-panel")).to_be_hidden()
+    expect(page.get_by_label("Имя")).to_be_focused()
+    enter_name(page, "Аня Петрова")
+    expect(page.locator("#ballot-panel")).to_be_visible()

@@ -70,13 +70,26 @@ function showBallot() {
   $('voting-as').textContent = `вы — ${voterName}`;
 }
 
-$('name-form')?.addEventListener('submit', (event) => {
+/** Someone else's name already? Asked now, not after the whole ballot is filled in; when the server cannot
+ * say (no connection), the ballot's own check still will. */
+async function nameTakenProblem(name) {
+  try {
+    const url = `${$('name-panel').dataset.namesApi}?name=${encodeURIComponent(name)}`;
+    const { data } = await api(url);
+    return data && data.taken ? `Имя «${name}» уже занято — добавьте, например, фамилию.` : null;
+  } catch {
+    return null;
+  }
+}
+
+$('name-form')?.addEventListener('submit', async (event) => {
   event.preventDefault();
   const { value: name, ok, empty, tooLong } = checkText($('voter-name').value, NAME_RULE);
   let problem = null;
   if (empty) problem = 'Напишите имя — хотя бы одну букву.';
   else if (tooLong) problem = `Имя — не длиннее ${NAME_RULE.max} символов.`;
   else if (!ok) problem = `${NAME_RULE.message}.`;
+  else problem = await nameTakenProblem(name);
   showError($('name-error'), problem);
   if (problem) { $('voter-name').focus(); return; }
   voterName = name;

@@ -67,6 +67,7 @@ def _page(poll_id: str, manage_token: str | None) -> str:
         else url_for("polls_pages.poll_live", poll_id=poll.id),
         poll_api=url_for("api_polls.get_poll", poll_id=poll.id),
         ballot_api=url_for("api_polls.get_ballot", poll_id=poll.id),
+        names_api=url_for("api_polls.check_name", poll_id=poll.id),
     )
     if poll.closed_at is None:
         keep_until(poll.deadline)
