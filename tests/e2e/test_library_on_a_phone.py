@@ -71,7 +71,7 @@ def test_without_qbittorrent_a_card_has_no_magnet_or_download_control(live_serve
     expect(page.locator("#torrent-status")).to_be_hidden()
 
 
-def test_rare_actions_sit_behind_one_menu_that_escape_closes(live_server, page, no_dialogs):
+def test_rare_actions_sit_behind_one_menu_that_escape_closes(live_server, page, screenshot, no_dialogs):
     stock(live_server, FOURTEEN[:2])
     page.goto(live_server.url + "/library")
     card = page.locator(".library-card").first
@@ -81,6 +81,8 @@ def test_rare_actions_sit_behind_one_menu_that_escape_closes(live_server, page, 
     more.focus()
     page.keyboard.press("Enter")
     expect(delete).to_be_visible()
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=str(ARTIFACTS / "library-card-menu-first-screen-phone.png"))
     page.keyboard.press("Escape")
     expect(delete).to_be_hidden()
     expect(more).to_be_focused()
@@ -148,6 +150,8 @@ def test_a_question_is_a_real_dialog_reachable_by_keyboard_and_escape_says_no(li
     dialog = page.get_by_role("dialog", name="Убрать голос «Аня»?")
     expect(dialog).to_be_visible()
     expect(dialog.get_by_role("button", name="Отмена")).to_be_focused()  # a destructive question: «нет» first
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=str(ARTIFACTS / "ask-dialog-first-screen-phone.png"))
     page.keyboard.press("Escape")
     expect(dialog).to_have_count(0)
     answers(page, 1)
