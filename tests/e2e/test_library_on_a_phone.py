@@ -185,6 +185,7 @@ def test_long_titles_wrap_by_words_with_hyphens_and_are_never_clipped(live_serve
                 .map((el) => el.textContent)"""
         )
         assert clipped == []
+        assert page.evaluate("document.documentElement.scrollWidth") == size["width"]  # nothing sticks out
         style = page.locator(".library-card__title").first.evaluate(
             "(el) => [getComputedStyle(el).hyphens, getComputedStyle(el).overflowWrap]"
         )
