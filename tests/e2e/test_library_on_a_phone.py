@@ -69,6 +69,7 @@ def test_without_qbittorrent_a_card_has_no_magnet_or_download_control(live_serve
     for word in ("Магнет", "магнет", "Скачать", "Найти раздачу"):
         expect(page.locator(".library-card").get_by_text(word)).to_have_count(0)
     expect(page.locator("#torrent-status")).to_be_hidden()
+    expect(page.get_by_label("Магнет-ссылка")).to_have_count(0)  # nor in the add form below
 
 
 def test_rare_actions_sit_behind_one_menu_that_escape_closes(live_server, page, screenshot, no_dialogs):
