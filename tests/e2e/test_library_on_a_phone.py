@@ -125,7 +125,7 @@ def test_a_second_toast_replaces_the_first_and_a_repeat_shows_once(live_server, 
     )
     toasts = page.locator("#toasts .toast")
     expect(toasts).to_have_count(1)
-    expect(toasts).to_have_text("Второе✕")
+    expect(toasts).to_have_text("Второе")
     toasts.get_by_role("button", name="Закрыть сообщение").click()
     expect(toasts).to_have_count(0)
 

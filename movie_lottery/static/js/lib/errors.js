@@ -29,7 +29,6 @@ export function toast(message, kind = 'info', timeout = 5000) {
   close.type = 'button';
   close.className = 'icon-button toast__close';
   close.setAttribute('aria-label', 'Закрыть сообщение');
-  close.textContent = '✕';
   item.append(text, close);
   box.replaceChildren(item);
   const current = { item, message, kind, timer: 0 };
