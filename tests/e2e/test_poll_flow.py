@@ -123,8 +123,8 @@ def test_three_participants_vote_results_stay_hidden_until_the_close_then_agree(
         expect(viewer.locator("#result-panel")).to_be_hidden()
     screenshot(page, "poll-manage-voted")
 
-    page.on("dialog", lambda dialog: dialog.accept())
     page.get_by_test_id("close-poll").click()
+    page.get_by_role("dialog").get_by_role("button", name="Закрыть и подсчитать").click()
     expect(page.locator("#result-winner").get_by_test_id("winner-name")).to_have_text("Гавань")
     # «Тихая гавань» was vetoed; «Гавань» has three «да».
     for viewer in (anna, boris, vera):

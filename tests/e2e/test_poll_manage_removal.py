@@ -11,17 +11,17 @@ from tests.e2e.test_poll_flow import Voter, create_poll
 pytestmark = pytest.mark.e2e
 
 
-def test_the_creator_removes_a_voter_named_dot_dot_from_the_manage_page(live_server, page):
+def test_the_creator_removes_a_voter_named_dot_dot_from_the_manage_page(live_server, page, no_dialogs):
     poll = create_poll(live_server.url)
     for name in ("..", "Аня"):
         status, _ = Voter(live_server.url).call(
             "PUT", f"/api/polls/{poll['id']}/ballot", {"name": name, "approve": [0]}
         )
         assert status == 200
-    page.on("dialog", lambda dialog: dialog.accept())
     page.goto(poll["manage_url"])
     voters = page.get_by_test_id("voters")
     expect(voters.locator(".voter")).to_have_count(2)
     page.get_by_role("button", name="Убрать голос: ..").click()
+    page.get_by_role("dialog").get_by_role("button", name="Убрать", exact=True).click()
     expect(voters.locator(".voter")).to_have_count(1, timeout=10_000)
     expect(voters).to_contain_text("Аня")

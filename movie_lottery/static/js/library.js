@@ -328,3 +328,22 @@ if (currentTab) {
 }
 
 for (const root of document.querySelectorAll('[data-search]')) setupSearch(root);
+
+// ---- a card's «⋯»: one open at a time; Escape or a tap elsewhere closes it, the focus back on «⋯» ----------
+document.addEventListener('toggle', (event) => {
+  const menu = event.target;
+  if (!menu.matches?.('[data-card-menu]') || !menu.open) return;
+  for (const other of document.querySelectorAll('[data-card-menu][open]')) if (other !== menu) other.open = false;
+}, true);
+document.addEventListener('click', (event) => {
+  for (const menu of document.querySelectorAll('[data-card-menu][open]')) {
+    if (!menu.contains(event.target)) menu.open = false;
+  }
+});
+document.addEventListener('keydown', (event) => {
+  if (event.key !== 'Escape') return;
+  const menu = event.target.closest?.('[data-card-menu][open]') || document.querySelector('[data-card-menu][open]');
+  if (!menu) return;
+  menu.open = false;
+  menu.querySelector('summary').focus();
+});

@@ -6,6 +6,7 @@
 // the page around it is one rendering shared by everyone.
 
 import { api } from './lib/api.js';
+import { ask } from './lib/dialog.js';
 import { showError, toast } from './lib/errors.js';
 import { localizeTimes, metaText, plural } from './lib/format.js';
 import { fromHtml, swap } from './lib/fragments.js';
@@ -382,7 +383,7 @@ function ballotBody() {
 $('submit-ballot')?.addEventListener('click', async () => {
   const button = $('submit-ballot');
   showError($('ballot-error'), null);
-  if (!ranked && answers.size < poll.movies.length && !confirmMissing()) return;
+  if (!ranked && answers.size < poll.movies.length && !(await confirmMissing())) return;
   button.disabled = true;
   try {
     const { data } = await api(`/api/polls/${encodeURIComponent(poll.id)}/ballot`, { method: 'PUT', body: ballotBody() });
@@ -440,11 +441,11 @@ function waitThenResend(button, seconds) {
 
 function confirmMissing() {
   const missing = poll.movies.length - answers.size;
-  return window.confirm(`Без ответа ${missing} ${plural(missing, 'фильм', 'фильма', 'фильмов')} — они будут считаться «нет». Отправить?`);
+  return ask(`Без ответа ${missing} ${plural(missing, 'фильм', 'фильма', 'фильмов')} — они будут считаться «нет». Отправить?`, { yes: 'Отправить' });
 }
 
 $('withdraw-ballot')?.addEventListener('click', async () => {
-  if (!window.confirm('Отозвать ваш голос?')) return;
+  if (!(await ask('Отозвать ваш голос?', { yes: 'Отозвать', danger: true }))) return;
   try {
     await api(`/api/polls/${encodeURIComponent(poll.id)}/ballot`, { method: 'DELETE' });
     hasBallot = false;
@@ -462,7 +463,7 @@ $('withdraw-ballot')?.addEventListener('click', async () => {
 
 // The name goes in the body, not the path: a browser resolves a name such as «..» out of a path, even encoded.
 async function removeVoter(name) {
-  if (!window.confirm(`Убрать голос «${name}»?`)) return;
+  if (!(await ask(`Убрать голос «${name}»?`, { yes: 'Убрать', danger: true }))) return;
   try {
     await api(`/api/polls/${encodeURIComponent(poll.id)}/ballots`, {
       method: 'DELETE', body: { token: manage.token, name },
@@ -475,7 +476,7 @@ async function removeVoter(name) {
 }
 
 async function removeGroup(group, size) {
-  if (!window.confirm(`Убрать все ${size} ${plural(Number(size), 'голос', 'голоса', 'голосов')} этой группы?`)) return;
+  if (!(await ask(`Убрать все ${size} ${plural(Number(size), 'голос', 'голоса', 'голосов')} этой группы?`, { yes: 'Убрать', danger: true }))) return;
   try {
     const { data } = await api(`/api/polls/${encodeURIComponent(poll.id)}/ballot-groups/${encodeURIComponent(group)}`, {
       method: 'DELETE', body: { token: manage.token },
@@ -488,7 +489,7 @@ async function removeGroup(group, size) {
 }
 
 async function closePoll(button) {
-  if (!window.confirm('Закрыть голосование и подсчитать голоса? Потом голосовать будет нельзя.')) return;
+  if (!(await ask('Закрыть голосование и подсчитать голоса? Потом голосовать будет нельзя.', { yes: 'Закрыть и подсчитать' }))) return;
   button.disabled = true;
   try {
     await api(`/api/polls/${encodeURIComponent(poll.id)}/close`, { method: 'POST', body: { token: manage.token } });

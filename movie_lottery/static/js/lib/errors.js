@@ -7,14 +7,35 @@ export function showError(node, message) {
   node.hidden = !message;
 }
 
+let shown = null; // { item, message, kind, timer }: one toast at a time
+
+/** Say something in the corner: a new message replaces the one shown; the same message again only stays
+ *  longer (three saves in a row give one toast, not three stacked over the page). */
 export function toast(message, kind = 'info', timeout = 5000) {
   const box = document.getElementById('toasts');
-  if (!box) return;
+  if (!box || !message) return;
+  if (shown && shown.item.isConnected && shown.message === message && shown.kind === kind) {
+    clearTimeout(shown.timer);
+    shown.timer = setTimeout(() => shown?.item.remove(), timeout);
+    return;
+  }
+  if (shown) { clearTimeout(shown.timer); shown.item.remove(); }
   const item = document.createElement('div');
   item.className = `toast toast--${kind}`;
-  item.textContent = message;
-  box.append(item);
-  setTimeout(() => item.remove(), timeout);
+  const text = document.createElement('span');
+  text.className = 'toast__text';
+  text.textContent = message;
+  const close = document.createElement('button');
+  close.type = 'button';
+  close.className = 'icon-button toast__close';
+  close.setAttribute('aria-label', 'Закрыть сообщение');
+  item.append(text, close);
+  box.replaceChildren(item);
+  const current = { item, message, kind, timer: 0 };
+  const remove = () => { clearTimeout(current.timer); item.remove(); if (shown === current) shown = null; };
+  close.addEventListener('click', remove);
+  current.timer = setTimeout(remove, timeout);
+  shown = current;
 }
 
 const PENDING_TOAST_KEY = 'ml:toast';

@@ -3,7 +3,7 @@
 // Titles set in big type on a narrow card may shrink a little; names in lists keep their size and only
 // break at syllables.
 const SHRINKABLE = '.poster__title, .winner-card__title';
-const FIT_SELECTOR = `${SHRINKABLE}, .candidate__name, .history__title, .poster-grid__name, .search-result__name`;
+const FIT_SELECTOR = `${SHRINKABLE}, .library-card__title, .candidate__name, .history__title, .poster-grid__name, .search-result__name`;
 const SMALLEST_SCALE = 0.7;
 const SOFT_HYPHEN = '\u00ad';
 const VOWELS = /[аеёиоуыэюя]/;
