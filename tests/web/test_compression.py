@@ -4,10 +4,14 @@ unchanged poll is still a bodiless 304 (web/compression.py)."""
 from __future__ import annotations
 
 import gzip
+import http.client
+import json
 
 import brotli
 import pytest
 from flask import Response
+
+from tests.support.gunicorn_server import GunicornServer
 
 MOVIES = [{"name": f"Фильм номер {n}", "year": 1960 + n} for n in range(1, 9)]
 
@@ -110,3 +114,31 @@ def test_an_event_stream_is_never_compressed(make_app):
 def test_health_is_too_small_to_compress(client):
     response = client.get("/health", headers={"Accept-Encoding": "gzip, br"})
     assert "Content-Encoding" not in response.headers
+
+
+def test_under_gunicorn_and_gevent_a_page_goes_out_compressed_and_its_etag_answers_304(
+    database_url, tmp_path
+):
+    with GunicornServer(database_url, workers=1, log_path=tmp_path / "gunicorn.log") as server:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        connection.request("POST", "/api/lotteries", body=json.dumps({"movies": MOVIES}),
+                           headers={"Content-Type": "application/json"})  # fmt: skip
+        lottery = json.loads(connection.getresponse().read())
+        url = f"/api/lotteries/{lottery['id']}"
+        connection.request("GET", url, headers={"Accept-Encoding": "gzip, br"})
+        first = connection.getresponse()
+        body = first.read()
+        assert first.status == 200
+        assert first.getheader("Content-Encoding") == "br"
+        assert json.loads(brotli.decompress(body))["id"] == lottery["id"]
+        connection.request(
+            "GET", url, headers={"Accept-Encoding": "gzip, br", "If-None-Match": first.getheader("ETag")}
+        )
+        again = connection.getresponse()
+        assert again.status == 304
+        assert again.read() == b""
+        connection.request("GET", "/library", headers={"Accept-Encoding": "gzip"})
+        page = connection.getresponse()
+        assert page.status == 200
+        assert gzip.decompress(page.read()).startswith(b"<!doctype html>")
+        connection.close()
