@@ -213,11 +213,51 @@ def measure(database_url: str, runs: int) -> tuple[list[tuple[str, str]], dict, 
     return pages, results, accept
 
 
+def compression_cost(database_url: str, paths: list[str], repeats: int = 50) -> list[tuple[str, int, dict]]:
+    """CPU per answer for each algorithm at the site's levels (web/compression.py), on this machine: what
+    a kept page costs the worker on top of serving it (at Render's tenth of a core, ten times the wait)."""
+    from flask_compress.flask_compress import _compress_data
+
+    from movie_lottery import create_app
+
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench", "COMPRESS_REGISTER": False}
+    )
+    rows = []
+    client = app.test_client()
+    for path in paths:
+        body = client.get(path).data
+        costs = {}
+        with app.app_context():
+            for algorithm in ("zstd", "br", "gzip"):
+                started = time.process_time()
+                for _ in range(repeats):
+                    packed = _compress_data(app, body, algorithm)
+                costs[algorithm] = ((time.process_time() - started) / repeats * 1000, len(packed))
+        rows.append((path, len(body), costs))
+    return rows
+
+
+def cost_report(rows: list[tuple[str, int, dict]]) -> list[str]:
+    lines = [
+        "",
+        "What compressing one answer costs the worker (CPU ms on this machine, and the size it makes):",
+        "",
+        "| Answer | Bytes | zstd 3 | br 4 | gzip 6 |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for path, size, costs in rows:
+        cells = [f"`{path if len(path) < 24 else path[:21] + '…'}`", size]
+        cells += [f"{costs[name][0]:.2f} ms → {costs[name][1]}" for name in ("zstd", "br", "gzip")]
+        lines.append("| " + " | ".join(str(cell) for cell in cells) + " |")
+    return lines
+
+
 def kb(count: int) -> str:
     return f"{count / 1024:.1f}"
 
 
-def report(pages, results, user_agent: str, args, database_url: str, seconds: float) -> str:
+def report(pages, results, costs, user_agent: str, args, database_url: str, seconds: float) -> str:
     lines = [
         "# On a phone: each page's first view",
         "",
@@ -257,7 +297,7 @@ def report(pages, results, user_agent: str, args, database_url: str, seconds: fl
             "yes" if after.usable_ms < USABLE_MS else "**no**",
         ]
         lines.append("| " + " | ".join(str(cell) for cell in cells) + " |")
-    return "\n".join([*lines, ""])
+    return "\n".join([*lines, *cost_report(costs), ""])
 
 
 def run(args) -> str:
@@ -269,4 +309,6 @@ def run(args) -> str:
         migrate(url)
         print("measuring …", flush=True)
         pages, results, user_agent = measure(url, args.phone_runs)
-    return report(pages, results, user_agent, args, url, time.monotonic() - started)
+        waiting_read = "/api/lotteries/" + pages[3][0].removeprefix("/l/")  # what the waiting page polls
+        costs = compression_cost(url, [path for path, _ in pages] + [waiting_read])
+    return report(pages, results, costs, user_agent, args, url, time.monotonic() - started)
