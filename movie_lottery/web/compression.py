@@ -14,6 +14,8 @@ How it composes with the rest of the site:
 - Streams. ``text/event-stream`` is not in the compressed types: an event must reach the browser when it
   is written, not when a compressor's buffer fills. Static files are streamed too and are compressed chunk
   by chunk (zstd, br or deflate: Flask-Compress streams no gzip).
+- Byte ranges. A ``Range`` request (a 206 of a static file) goes out uncompressed: Flask-Compress would
+  compress the part, and the client's byte offsets would then point into the wrong bytes.
 - Small answers (under 500 bytes: /health, most 304s and errors) go out as they are.
 """
 
@@ -39,7 +41,10 @@ SUFFIXES = tuple(f':{name}"' for name in ("zstd", "br", "gzip", "deflate"))
 
 
 def _strip_encoding_from_validator() -> None:
-    """Before any view reads ``request.if_none_match``: ``"abc:br"`` becomes ``"abc"`` again."""
+    """Before any view reads ``request.if_none_match``: ``"abc:br"`` becomes ``"abc"`` again. A request
+    for a byte range is answered as if it accepted no compression."""
+    if "HTTP_RANGE" in request.environ:
+        request.environ.pop("HTTP_ACCEPT_ENCODING", None)
     header = request.environ.get("HTTP_IF_NONE_MATCH")
     if not header or ":" not in header:
         return

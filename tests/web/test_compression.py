@@ -97,6 +97,14 @@ def test_a_static_script_is_compressed_and_revalidates_to_a_304(client):
     assert again.status_code == 304
 
 
+def test_a_byte_range_of_a_static_file_goes_out_uncompressed(client):
+    whole = client.get("/static/js/poll.js").data
+    part = client.get("/static/js/poll.js", headers={"Accept-Encoding": "br", "Range": "bytes=100-9999"})
+    assert part.status_code == 206
+    assert "Content-Encoding" not in part.headers
+    assert part.data == whole[100:10000]
+
+
 def test_an_event_stream_is_never_compressed(make_app):
     app = make_app()
 
