@@ -355,6 +355,13 @@ def main() -> int:
     parser.add_argument("--visits", type=int, default=9, help="--page-cost: visits per page at 0.1 CPU")
     parser.add_argument("--pause", type=float, default=0.3,
                         help="--page-cost, --cold-start: seconds between visits")  # fmt: skip
+    parser.add_argument(
+        "--phone",
+        action="store_true",
+        help="each page's first view in Chromium at 390x844, CPU 4x slower, slow 4G: bytes, "
+        "requests, time until usable, with and without compression (bench/phone.py)",
+    )
+    parser.add_argument("--phone-runs", type=int, default=3, help="--phone: visits per page and server")
     parser.add_argument("--cold-start", action="store_true",
                         help="only a wake on Render's free budget (0.1 CPU, 512 MB cgroups): "
                              "render.yaml's start command and the hello-world floor, side by side "
@@ -371,6 +378,10 @@ def main() -> int:
     parser.add_argument("--warm-visits", type=int, default=15,
                         help="--cold-start: visits per warm page, spread over the starts")  # fmt: skip
     args = parser.parse_args()
+    if args.phone:
+        from bench import phone
+
+        return finish(phone.run(args), "phone.md")
     if args.cold_start:
         from bench import cold_start
 

@@ -13,7 +13,7 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from movie_lottery.web import participants, visitor_home
+    from movie_lottery.web import compression, participants, visitor_home
     from movie_lottery.web.api import library as api_library
     from movie_lottery.web.api import lotteries as api_lotteries
     from movie_lottery.web.api import polls as api_polls
@@ -24,7 +24,7 @@ def register_web(app: Flask) -> None:
     from movie_lottery.web.api.docs import pages as api_docs
     from movie_lottery.web.guards import auth, converters, errors, request_limits, security, text_at_the_door
     from movie_lottery.web.pages import backup as backup_pages
-    from movie_lottery.web.pages import health
+    from movie_lottery.web.pages import health, install
     from movie_lottery.web.pages import library as library_pages
     from movie_lottery.web.pages import lottery as lottery_pages
     from movie_lottery.web.pages import polls as polls_pages
@@ -43,6 +43,7 @@ def register_web(app: Flask) -> None:
         api_torrents.bp,
     ]
 
+    compression.init_app(app)  # first: its after-request hook then runs last, on the final body
     converters.init_app(app)
     request_limits.init_app(app)  # before security: see there
     security.init_app(app)
@@ -57,6 +58,7 @@ def register_web(app: Flask) -> None:
     template_cache.init_app(app)
     visitor_home.init_app(app)
     app.register_blueprint(health.bp)  # /health
+    app.register_blueprint(install.bp)  # /manifest.webmanifest
     app.register_blueprint(auth.bp)  # /login, /logout
     for blueprint in page_blueprints:
         app.register_blueprint(blueprint)

@@ -10,6 +10,7 @@ import pytest
 PUBLIC_ENDPOINTS = {
     "static",
     "health.health",
+    "install_pages.manifest",  # a phone fetches it without cookies to add the site to its home screen
     "auth.login",
     "auth.logout",
     "lottery_pages.lottery_page",
