@@ -92,7 +92,7 @@ class Seats:
 
 def follow(
     first: str,
-    build: Callable[[], str],
+    build: Callable[[], str | None],
     *,
     version: Callable[[], int | None],
     settings: StreamSettings,
@@ -103,8 +103,9 @@ def follow(
 ) -> Iterator[bytes]:
     """The stream's chunks. ``first`` is the state's JSON text when the stream was asked for (built before
     the answer starts, so a missing lottery is an ordinary 404); ``build()`` builds it again (it may
-    raise: the stream ends, the browser reconnects and gets the read's error); ``version()`` is the
-    shared content version; ``after_tick`` releases what a tick held (the database session)."""
+    raise, and the stream ends with the error); ``version()`` is the
+    shared content version; ``after_tick`` releases what a tick held (the database session). ``build()``
+    giving None (the lottery was deleted) ends the stream: the browser's reconnect then gets the 404."""
     started = last_sent = last_built = now()
     seen: int | str | None = "unread"  # the first tick builds again: whatever moved since ``first`` shows
     yield f"retry: {settings.retry_ms}\n\n".encode()
@@ -119,6 +120,9 @@ def follow(
         if current != seen or moment - last_built >= settings.refresh:
             seen, last_built = current, moment
             text = build()
+            if text is None:
+                after_tick()
+                return
             if event_id(text) != sent_id:
                 sent_id = event_id(text)
                 last_sent = moment

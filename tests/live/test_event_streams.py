@@ -7,6 +7,7 @@ come through another app instance on the same database, as another worker or ins
 from __future__ import annotations
 
 import json
+import queue
 import threading
 import time
 
@@ -36,21 +37,43 @@ def other_instance(make_app):
 
 
 class Stream:
-    """An open event stream, parsed into events (dicts with id/data) and comments."""
+    """An open event stream read in a thread of its own, as a server's greenlet and a browser hold it:
+    it moves on by itself between the test's looks, and its events queue up."""
 
-    def __init__(self, response) -> None:
-        self.response = response
-        self._chunks = iter(response.response)
+    def __init__(self, client, url: str, headers: dict) -> None:
         self.comments: list[str] = []
         self.retry: int | None = None
+        self.ended = threading.Event()
+        self._chunks: queue.Queue = queue.Queue()
+        self._opened: queue.Queue = queue.Queue()
+        self._closing = threading.Event()
+        self._thread = threading.Thread(target=self._read, args=(client, url, headers), daemon=True)
+        self._thread.start()
+        response = self._opened.get(timeout=5)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert response.mimetype == "text/event-stream"
+
+    def _read(self, client, url: str, headers: dict) -> None:
+        response = client.get(url, headers=headers, buffered=False)
+        self._opened.put(response)
+        if response.status_code != 200:
+            return
+        try:
+            for chunk in response.response:
+                self._chunks.put(chunk)
+                if self._closing.is_set():
+                    break
+        finally:
+            response.close()
+            self.ended.set()
 
     def next_event(self, timeout: float = 2.0) -> dict:
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            chunk = next(self._chunks).decode()
+        while True:
+            chunk = self._chunks.get(timeout=max(0.01, deadline - time.monotonic())).decode()
             event: dict = {}
             for line in chunk.strip("\n").split("\n"):
-                field, _, value = line.partition(": ") if ": " in line else (line.rstrip(":"), "", "")
+                field, _, value = line.partition(": ")
                 if line.startswith(":"):
                     self.comments.append(line)
                 elif field == "retry":
@@ -62,17 +85,15 @@ class Stream:
             if "data" in event:
                 event["json"] = json.loads(event["data"])
                 return event
-        raise AssertionError("no event in time")
 
     def close(self) -> None:
-        self.response.close()
+        """The tab is closed: the server's next write fails and it closes the answer."""
+        self._closing.set()
+        self.ended.wait(5)
 
 
 def open_stream(client, url: str, **headers) -> Stream:
-    response = client.get(url, headers=headers, buffered=False)
-    assert response.status_code == 200, response.get_data(as_text=True)
-    assert response.mimetype == "text/event-stream"
-    return Stream(response)
+    return Stream(client, url, headers)
 
 
 def create_lottery(client) -> dict:
@@ -105,6 +126,7 @@ def test_a_draw_through_another_instance_reaches_an_open_stream_within_a_couple_
     lottery = create_lottery(client)
     stream = open_stream(client, f"/api/lotteries/{lottery['id']}/events")
     assert stream.next_event()["json"]["winner"] is None
+    time.sleep(3 * TICK)  # the stream is past its first ticks, waiting
     drawn = other_instance.test_client().post(
         f"/api/lotteries/{lottery['id']}/draw", json={"token": lottery["play_token"]}
     )
@@ -120,6 +142,7 @@ def test_a_ballot_and_the_close_through_another_instance_reach_a_poll_stream(cli
     poll = create_poll(client)
     stream = open_stream(client, f"/api/polls/{poll['id']}/events")
     assert stream.next_event()["json"]["voters"] == []
+    time.sleep(3 * TICK)
     elsewhere = other_instance.test_client()
     assert (
         elsewhere.put(f"/api/polls/{poll['id']}/ballot", json={"name": "Аня", "approve": [0]}).status_code
@@ -141,6 +164,7 @@ def test_a_reconnect_with_the_last_event_id_gets_what_it_missed_and_nothing_it_h
 
     # Nothing changed: the resumed stream sends no state until something changes.
     resumed = open_stream(client, url, **{"Last-Event-ID": seen["id"]})
+    time.sleep(3 * TICK)
     other_instance.test_client().post(
         f"/api/lotteries/{lottery['id']}/draw", json={"token": lottery["play_token"]}
     )
@@ -175,6 +199,23 @@ def test_a_stream_ends_after_its_life_and_the_browser_reconnects(make_app):
     assert time.monotonic() - started < 2
     assert chunks[0] == b"retry: 3000\n\n"
     response.close()
+
+
+def test_a_deleted_lottery_ends_its_stream_and_the_reconnect_gets_the_reads_404(make_app, other_instance):
+    app = make_app(**FAST, API_TOKEN="bot-token")
+    client = app.test_client()
+    lottery = create_lottery(client)
+    url = f"/api/lotteries/{lottery['id']}/events"
+    response = client.get(url, buffered=False)
+    chunks = iter(response.response)
+    next(chunks), next(chunks)
+    deleted = other_instance.test_client().delete(
+        f"/api/lotteries/{lottery['id']}", headers={"Authorization": "Bearer bot-token"}
+    )
+    assert deleted.status_code == 204, deleted.get_json()
+    assert [c for c in chunks if c != HEARTBEAT] == []  # the stream ends
+    response.close()
+    assert client.get(url).status_code == 404
 
 
 # ---- the same access as the reads, and the per-worker cap ------------------------------------------------
@@ -213,27 +254,6 @@ def test_the_owners_lottery_stream_carries_the_play_link_and_a_guests_does_not(m
     owner_stream.close()
 
 
-class Held:
-    """A stream held open in a thread of its own, as a server holds it, until ``close()``."""
-
-    def __init__(self, client, url: str) -> None:
-        self._opened, self._release = threading.Event(), threading.Event()
-        self._thread = threading.Thread(target=self._hold, args=(client, url))
-        self._thread.start()
-        assert self._opened.wait(5)
-
-    def _hold(self, client, url: str) -> None:
-        stream = open_stream(client, url)
-        stream.next_event()
-        self._opened.set()
-        self._release.wait(5)
-        stream.close()
-
-    def close(self) -> None:
-        self._release.set()
-        self._thread.join(5)
-
-
 def test_past_the_per_worker_cap_a_stream_is_refused_with_a_clear_503_and_a_closed_one_frees_its_seat(
     make_app,
 ):
@@ -241,25 +261,29 @@ def test_past_the_per_worker_cap_a_stream_is_refused_with_a_clear_503_and_a_clos
     client = app.test_client()
     lottery = create_lottery(client)
     url = f"/api/lotteries/{lottery['id']}/events"
-    first, second = Held(client, url), Held(client, url)
+    first, second = open_stream(client, url), open_stream(client, url)
     refused = client.get(url)
     assert refused.status_code == 503
     assert refused.get_json()["error"]["code"] == "too_many_streams"
     first.close()
-    third = Held(client, url)
+    third = open_stream(client, url)
     second.close(), third.close()
 
 
-def test_a_held_stream_holds_no_database_connection_between_ticks(client):
+def test_a_held_stream_holds_no_database_connection_between_ticks(make_app):
     from movie_lottery.core.extensions import db
 
+    app = make_app(**{**FAST, "LIVE_TICK_SECONDS": 0.4})
+    client = app.test_client()
     lottery = create_lottery(client)
     stream = open_stream(client, f"/api/lotteries/{lottery['id']}/events")
     stream.next_event()
-    with client.application.app_context():
+    with app.app_context():
         pool = db.engine.pool
-        time.sleep(3 * TICK)
-        assert pool.checkedout() == 0
+    time.sleep(0.2)  # halfway to the first tick
+    assert pool.checkedout() == 0
+    time.sleep(0.4)  # halfway between the first and the second
+    assert pool.checkedout() == 0
     stream.close()
 
 
@@ -305,7 +329,8 @@ def test_a_closed_client_ends_the_generator_and_gives_its_seat_back(client):
     from movie_lottery.web.api.event_stream import stream_count
 
     lottery = create_lottery(client)
-    held = Held(client, f"/api/lotteries/{lottery['id']}/events")
+    held = open_stream(client, f"/api/lotteries/{lottery['id']}/events")
+    held.next_event()
     with client.application.test_request_context():
         assert stream_count() == 1
         held.close()

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from flask import Response, current_app, request, stream_with_context
 
 from movie_lottery.core.content_version import read_content_version
+from movie_lottery.core.errors import DomainError
 from movie_lottery.core.extensions import db
 from movie_lottery.live.streams import Hub, StreamSettings, follow
 from movie_lottery.runtime.per_process import PerProcess
@@ -65,7 +66,7 @@ def event_stream(build: Callable[[], str], *, refresh: float | None = None) -> R
     try:
         chunks = follow(
             first,
-            build,
+            _until_gone(build),
             version=live.clock.current,
             settings=stream_settings,
             last_event_id=request.headers.get("Last-Event-ID"),
@@ -79,6 +80,16 @@ def event_stream(build: Callable[[], str], *, refresh: float | None = None) -> R
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"  # nginx-style proxies: pass each event on at once
     return response
+
+
+def _until_gone(build: Callable[[], str]) -> Callable[[], str | None]:
+    def again() -> str | None:
+        try:
+            return build()
+        except DomainError:  # deleted meanwhile: end the stream; the reconnect gets the read's own 404
+            return None
+
+    return again
 
 
 def stream_count() -> int:
