@@ -155,6 +155,22 @@ def test_a_ballot_and_the_close_through_another_instance_reach_a_poll_stream(cli
     stream.close()
 
 
+def test_a_polls_deadline_passing_reaches_its_stream_though_no_row_changed(make_app):
+    from datetime import timedelta
+
+    from movie_lottery.core.models import utcnow
+    from movie_lottery.polls import service as polls
+
+    app = make_app(**{**FAST, "LIVE_REFRESH_SECONDS": 0.3})
+    with app.app_context():
+        poll = polls.create_poll(MOVIES[:2], deadline=utcnow() + timedelta(seconds=1.5)).poll
+        poll_id = poll.id
+    stream = open_stream(app.test_client(), f"/api/polls/{poll_id}/events")
+    assert stream.next_event()["json"]["status"] == "open"
+    assert stream.next_event(timeout=4)["json"]["status"] == "closed"
+    stream.close()
+
+
 def test_a_reconnect_with_the_last_event_id_gets_what_it_missed_and_nothing_it_has(client, other_instance):
     lottery = create_lottery(client)
     url = f"/api/lotteries/{lottery['id']}/events"
