@@ -16,6 +16,7 @@ PUBLIC_ENDPOINTS = {
     "lottery_pages.lottery_page",
     "lottery_pages.play_page",
     "api_lotteries.get_lottery",
+    "api_lotteries.lottery_events",  # the read's stream: the same rule as the read
     "api_lotteries.draw_lottery",
     # A poll's own links are public like a lottery's: everyone votes; closing and removing need its token.
     "polls_pages.poll_page",
@@ -23,6 +24,7 @@ PUBLIC_ENDPOINTS = {
     "polls_pages.poll_live",  # the parts of the page that change, for its script
     "polls_pages.poll_manage_live",
     "api_polls.get_poll",
+    "api_polls.poll_events",
     "api_polls.put_ballot",
     "api_polls.get_ballot",
     "api_polls.delete_ballot",

@@ -9,7 +9,7 @@ import { api, csrfToken, submitForm } from './lib/api.js';
 import { toast, toastAfterReload } from './lib/errors.js';
 import { localToday } from './lib/format.js';
 import { fromHtml, sameFragment, swap } from './lib/fragments.js';
-import { keepLive } from './lib/live.js';
+import { followLive } from './lib/live.js';
 import { setupSearch } from './lib/search.js';
 
 const FAST_MS = 5000; // something is downloading or queued
@@ -123,7 +123,9 @@ function nextAsk(data, changed) {
   return !state.checked ? CHECKING_MS : state.active ? FAST_MS : IDLE_MS;
 }
 
-const live = configured ? keepLive(() => liveUrl(cards().map((card) => card.dataset.movieId)), {
+// Pushed: an event says the downloads moved, and the page asks for its cards' new state at once.
+const live = configured ? followLive(() => liveUrl(cards().map((card) => card.dataset.movieId)), '/api/torrents/events', {
+  onEvent: (_, handle) => handle.now(),
   every: IDLE_MS,
   firstIn: 0,
   backoff: { first: IDLE_MS, max: MAX_BACKOFF_MS },

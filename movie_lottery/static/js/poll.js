@@ -11,7 +11,7 @@ import { showError, toast } from './lib/errors.js';
 import { localizeTimes, metaText, plural } from './lib/format.js';
 import { fromHtml, swap } from './lib/fragments.js';
 import { HONEST, NO_CHECK_HERE, notHonest } from './lib/honesty.js';
-import { keepLive } from './lib/live.js';
+import { followLive } from './lib/live.js';
 import { setupLibraryAdd } from './lib/library-add.js';
 import { copyText, readJsonScript } from './lib/page.js';
 import { posterElement, watchPosters } from './lib/posters.js';
@@ -564,7 +564,9 @@ function onAnswer(data, changed) {
   }
 }
 
-const live = poll.status === 'open' ? keepLive($('voters-panel').dataset.live, {
+// Pushed: an event says the poll moved (a ballot, the close), and the page asks for its own parts at once.
+const live = poll.status === 'open' ? followLive($('voters-panel').dataset.live, `/api/polls/${encodeURIComponent(poll.id)}/events`, {
+  onEvent: (_, handle) => handle.now(),
   every: POLL_MS,
   // A kept page may predate the deadline: ask at once, and the first read that notices closes the poll.
   firstIn: poll.deadline && new Date(poll.deadline) <= new Date() ? 0 : POLL_MS,

@@ -1,7 +1,7 @@
 // Waiting page: show the creator their play link, and poll until the winner is known.
 
 import { toast } from './lib/errors.js';
-import { keepLive } from './lib/live.js';
+import { followLive } from './lib/live.js';
 import { copyText, readJsonScript } from './lib/page.js';
 import { showWinner } from './lib/winner.js';
 
@@ -47,7 +47,8 @@ function announce(winner) {
 }
 
 setupShare();
-const live = keepLive(`/api/lotteries/${encodeURIComponent(lottery.id)}`, {
+const lotteryUrl = `/api/lotteries/${encodeURIComponent(lottery.id)}`;
+const live = followLive(lotteryUrl, `${lotteryUrl}/events`, {
   every: POLL_MS,
   backoff: { first: 2 * POLL_MS, max: MAX_BACKOFF_MS },
   onAnswer(data, changed) {

@@ -10,6 +10,7 @@ from movie_lottery.downloads.status import queue_auto_download
 from movie_lottery.library import viewings
 from movie_lottery.lottery import service as lotteries
 from movie_lottery.web.api.docs.openapi import ApiBlueprint
+from movie_lottery.web.api.event_stream import EVENTS_DOC, STREAM_REFUSALS, event_stream
 from movie_lottery.web.api.schemas.base import Linked, dump_text
 from movie_lottery.web.api.schemas.library import LibraryMovie, ViewingSchema
 from movie_lottery.web.api.schemas.lotteries import (
@@ -62,6 +63,19 @@ def get_lottery(lottery_id: str) -> Response:
     # Every waiting page polls this every few seconds: the answer is kept until the data moves, and an
     # unchanged lottery costs a bodiless 304.
     return conditional_json(_lottery_text(lottery_id, admin=is_admin()))  # is_admin: as on the waiting page
+
+
+@bp.get("/lotteries/<lottery_id>/events")
+@public
+@bp.doc(responses={"200": EVENTS_DOC})
+@bp.refuses({**STREAM_REFUSALS, **NOT_FOUND})
+def lottery_events(lottery_id: str) -> Response:
+    """Лотерея, поток событий
+
+    То же, что чтение лотереи, но сервер сам присылает её заново, когда она меняется (розыгрыш).
+    """
+    admin = is_admin()
+    return event_stream(lambda: _lottery_text(lottery_id, admin=admin))
 
 
 @cached()

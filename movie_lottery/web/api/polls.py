@@ -11,6 +11,7 @@ from movie_lottery.library import viewings
 from movie_lottery.polls import service as polls
 from movie_lottery.polls.service import StoredBallot
 from movie_lottery.web.api.docs.openapi import ApiBlueprint
+from movie_lottery.web.api.event_stream import EVENTS_DOC, STREAM_REFUSALS, event_stream
 from movie_lottery.web.api.schemas.base import Linked, dump_text
 from movie_lottery.web.api.schemas.library import LibraryMovie, ViewingSchema
 from movie_lottery.web.api.schemas.polls import (
@@ -93,6 +94,20 @@ def get_poll(poll_id: str) -> Response:
     это заметит.
     """
     return conditional_json(_poll_text(poll_id, admin=signed_in_admin()))
+
+
+@bp.get("/polls/<poll_id>/events")
+@public
+@bp.doc(responses={"200": EVENTS_DOC})
+@bp.refuses({**STREAM_REFUSALS, **NOT_FOUND})
+def poll_events(poll_id: str) -> Response:
+    """Голосование, поток событий
+
+    То же, что чтение голосования, но сервер сам присылает его заново, когда оно меняется: новый голос,
+    закрытие, итоги (и срок: его замечает поток, как первое чтение).
+    """
+    admin = signed_in_admin()
+    return event_stream(lambda: _poll_text(poll_id, admin=admin))
 
 
 @cached()

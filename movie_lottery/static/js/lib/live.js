@@ -76,3 +76,93 @@ export function keepLive(url, { every, firstIn, backoff, onAnswer, onError = () 
     stop() { stopped = true; clearTimeout(timer); timer = null; },
   };
 }
+
+const STREAM_FAILURES_BEFORE_POLLING = 3; // failed connects in a row: the stream is not working here
+
+/**
+ * Keep up with ``url`` through the server's event stream at ``eventsUrl``: each event carries the same JSON
+ * ``url`` answers, pushed the moment it changes. Falls back to ``keepLive(url, options)`` when the browser
+ * has no EventSource, the server refuses the stream (503: too many, 404: gone — the polling then sees the
+ * 404 itself) or it drops again and again without an event in between.
+ *
+ * The browser reconnects a dropped stream on its own and sends ``Last-Event-ID``: the server then sends the
+ * current state if it differs from the last one seen, so nothing is missed.
+ *
+ * Options are keepLive's, plus ``onEvent(data, handle)``: what to do with an event instead of
+ * ``onAnswer(data, true)`` — e.g. ``handle.now()`` when the page needs its own address's answer and the event
+ * only says that something moved (the poll's parts, the library's cards).
+ * Returns the same { now(), after(ms), stop() }.
+ */
+export function followLive(url, eventsUrl, options) {
+  if (typeof EventSource !== 'function') return keepLive(url, options);
+  const { onAnswer, onError = () => undefined } = options;
+  const onEvent = options.onEvent ?? ((state) => onAnswer(state, true));
+  let source = null;
+  let fallback = null;
+  let stopped = false;
+  let drops = 0;
+  let timer = null;
+
+  function poll() {
+    if (source) { source.close(); source = null; }
+    if (!stopped && !fallback) fallback = keepLive(url, { ...options, firstIn: 0 });
+  }
+
+  let etag = null;
+  let data = null;
+  let asking = false;
+  let again = false;
+
+  /** One ask of ``url`` (an event that only says "something moved", a write of the page's own): its
+   * answer goes to onAnswer as keepLive's would. */
+  async function askOnce() {
+    if (stopped) return;
+    if (asking) { again = true; return; }
+    asking = true;
+    try {
+      const answer = await api(typeof url === 'function' ? url() : url, { etag });
+      const changed = answer.status !== 304;
+      if (changed) { etag = answer.etag; data = answer.data; }
+      if (!stopped) onAnswer(data, changed);
+    } catch (error) {
+      etag = null;
+      if (!stopped) onError(error, 1);
+    } finally {
+      asking = false;
+    }
+    if (again) { again = false; askOnce(); }
+  }
+
+  source = new EventSource(typeof eventsUrl === 'function' ? eventsUrl() : eventsUrl);
+  source.addEventListener('message', (event) => {
+    drops = 0;
+    if (stopped) return;
+    let state;
+    try { state = JSON.parse(event.data); } catch { return; }
+    onEvent(state, handle);
+  });
+  source.addEventListener('open', () => { drops = 0; }); // the server answered with a stream: it works here
+  source.addEventListener('error', () => {
+    if (stopped || !source) return;
+    // CLOSED: the server answered with an error (503, 404…) and the browser gave up; CONNECTING: a drop that
+    // the browser retries by itself, with Last-Event-ID.
+    drops += 1;
+    if (source.readyState === EventSource.CLOSED || drops >= STREAM_FAILURES_BEFORE_POLLING) poll();
+  });
+
+  const handle = {
+    now() { if (fallback) fallback.now(); else askOnce(); },
+    after(ms) {
+      if (fallback) { fallback.after(ms); return; }
+      clearTimeout(timer);
+      timer = setTimeout(askOnce, ms);
+    },
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+      if (source) { source.close(); source = null; }
+      if (fallback) fallback.stop();
+    },
+  };
+  return handle;
+}
