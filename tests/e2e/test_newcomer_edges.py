@@ -246,7 +246,7 @@ def test_a_visitors_logo_and_error_page_lead_back_to_their_lottery(start_server,
     lottery_id, _ = make_lottery(server, ["Тихая гавань", "Гавань"])
     friend = new_page()
     friend.goto(f"{server.url}/l/{lottery_id}/play/mistyped")
-    expect(friend.get_by_role("heading", name="Страница не найдена")).to_be_visible()
+    expect(friend.get_by_role("heading", name="Ссылка не подходит")).to_be_visible()  # a mistyped play link
     screenshot(friend, "error-for-a-visitor")
     friend.get_by_role("link", name="К лотерее").click()
     expect(friend).to_have_url(f"{server.url}/l/{lottery_id}")

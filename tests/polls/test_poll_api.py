@@ -300,9 +300,9 @@ def test_a_name_can_be_checked_before_the_ballot_is_filled_in(app, client):
     assert voted.status_code == 200
     check = f"/api/polls/{poll['id']}/names"
     # The ballot's own rule: case, spacing and ё/е don't matter.
-    assert client.get(check, query_string={"name": "  аня "}).get_json() == {"taken": True}
-    assert client.get(check, query_string={"name": "Боря"}).get_json() == {"taken": False}
-    assert anya.get(check, query_string={"name": "Аня"}).get_json() == {"taken": False}  # her own name
-    refused = client.get(check)
+    assert client.post(check, json={"name": "  аня "}).get_json() == {"taken": True}
+    assert client.post(check, json={"name": "Боря"}).get_json() == {"taken": False}
+    assert anya.post(check, json={"name": "Аня"}).get_json() == {"taken": False}  # her own name
+    refused = client.post(check, json={})
     assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "invalid_name"
-    assert client.get("/api/polls/nosuchpoll/names", query_string={"name": "Аня"}).status_code == 404
+    assert client.post("/api/polls/nosuchpoll/names", json={"name": "Аня"}).status_code == 404

@@ -27,6 +27,7 @@ PUBLIC_ENDPOINTS = {
     "api_polls.poll_events",
     "api_polls.put_ballot",
     "api_polls.get_ballot",
+    "api_polls.check_name",  # whether a name is taken: the voters' names are public on the poll page anyway
     "api_polls.delete_ballot",
     "api_polls.close_poll",
     "api_polls.remove_ballot",

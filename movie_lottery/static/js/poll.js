@@ -75,8 +75,7 @@ function showBallot() {
  * say (no connection), the ballot's own check still will. */
 async function nameTakenProblem(name) {
   try {
-    const url = `${$('name-panel').dataset.namesApi}?name=${encodeURIComponent(name)}`;
-    const { data } = await api(url);
+    const { data } = await api($('name-panel').dataset.namesApi, { method: 'POST', body: { name } });
     return data && data.taken ? `Имя «${name}» уже занято — добавьте, например, фамилию.` : null;
   } catch {
     return null;

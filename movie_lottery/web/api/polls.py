@@ -165,9 +165,9 @@ def get_ballot(poll_id: str) -> StoredBallot:
     return polls.as_stored(mine, poll.method)
 
 
-@bp.get("/polls/<poll_id>/names")
+@bp.post("/polls/<poll_id>/names")
 @public
-@bp.arguments(NameCheckQuery(), location="query")
+@bp.arguments(NameCheckQuery())
 @bp.response(200, NameCheck)
 @bp.refuses({400: NameCheckQuery.error_codes(), 404: ["poll_not_found", "not_found"]})
 def check_name(query: dict, poll_id: str) -> dict:
@@ -175,6 +175,7 @@ def check_name(query: dict, poll_id: str) -> dict:
 
     Спросить до того, как заполнять бюллетень: `taken` — имя уже у другого участника (регистр, пробелы и
     ё/е не важны), и бюллетень с ним получит 409 `name_taken`. Своё имя (по cookie участника) не занято.
+    Имя — в теле, не в адресе: адреса попадают в журнал сервера. Ничего не записывает.
     """
     poll = polls.get_poll(poll_id, ballots=False)
     return {"taken": polls.name_taken(poll, query["name"], participant_of(poll_id))}
