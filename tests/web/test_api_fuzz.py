@@ -221,7 +221,9 @@ def fuzzed(request, make_app, fake_kinopoisk):
     return headers, excluded, stock
 
 
-@SCHEMA.parametrize()
+# The event streams answer text/event-stream for as long as the client stays: tests/live holds each event to
+# the read it repeats, and a fuzzer's request would wait out the stream.
+@SCHEMA.exclude(path_regex=r"/events$").parametrize()
 @settings(
     max_examples=EXAMPLES,
     deadline=timedelta(seconds=3),
@@ -232,7 +234,9 @@ def test_every_answer_is_in_the_document(case, fuzzed):
     headers, excluded, stock = fuzzed
     stock.aim(case)
     case.call_and_validate(
-        headers=headers,
+        # The WSGI transport hands schemathesis the bytes as sent: ask for them uncompressed, as a script
+        # without a decoder would (tests/web/test_compression.py covers the compressed answers).
+        headers={**headers, "Accept-Encoding": "identity"},
         # Not negative_data_rejection: the document is generated from the validators, so all it could find
         # is the server's deliberate leniency (a blank string means "not given", HTML forms send numbers
         # as text, values are trimmed).
