@@ -50,6 +50,12 @@ BASE_TEST_CONFIG = {
 }
 
 
+# The test client reads a response to its end, an event stream too: for apps driven by it (not the browsers'
+# servers), a stream lives a fraction of a second, so a test that walks every route ends instead of waiting
+# out the 30-min life.
+CLIENT_STREAMS = {"LIVE_TICK_SECONDS": 0.1, "LIVE_STREAM_SECONDS": 0.3}
+
+
 def build_app(database_url: str, **overrides):
     from movie_lottery import create_app
 
@@ -170,7 +176,7 @@ def make_app(database_url: str) -> Iterator[Callable]:
     apps = []
 
     def factory(**overrides):
-        app = build_app(database_url, **overrides)
+        app = build_app(database_url, **{**CLIENT_STREAMS, **overrides})
         apps.append(app)
         return app
 
