@@ -23,7 +23,6 @@ from movie_lottery.core.validation import (
 )
 from movie_lottery.integrations.magnet import MAX_LENGTH as MAGNET_MAX
 from movie_lottery.library import movies as library
-from movie_lottery.library.filter_input import STATUS_INVALID as FILTER_STATUS_INVALID
 from movie_lottery.library.filter_input import (
     FILTER_LABELS,
     STATUS_TEXT_MAX,
@@ -31,6 +30,7 @@ from movie_lottery.library.filter_input import (
     LibraryFilterSchema,
     StatusSet,
 )
+from movie_lottery.library.filter_input import STATUS_INVALID as FILTER_STATUS_INVALID
 from movie_lottery.library.filters import RANDOM_DEFAULT, RANDOM_MAX, RANDOM_MIN, utc_today
 from movie_lottery.library.movies import SORTS
 from movie_lottery.lottery.service import MAX_MOVIES
