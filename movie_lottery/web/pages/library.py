@@ -45,8 +45,10 @@ from movie_lottery.library.filters import (
     RANDOM_DEFAULT_STATUSES,
     RANDOM_MAX,
     RANDOM_MIN,
+    LibraryFilter,
     genre_choices,
     pick_random,
+    status_counts_row,
     utc_today,
 )
 from movie_lottery.library.picks import PICK_MAX
@@ -161,7 +163,10 @@ def library_page(form: dict | None = None, form_error: str | None = None, status
     today = utc_today()
     listing = current_listing()
     found = library.list_movies(sort=listing.sort, page=page_arg(), filters=listing.filter, today=today)
-    total = library.count_movies() if listing.narrowed else sum(found.counts.values())
+    # The headline speaks of the whole library as the «Все» tab does of a filter: without «не предлагать»,
+    # which it names apart, so «14 фильмов» never sits over «Все 12».
+    whole = status_counts_row(LibraryFilter(), today).counts if listing.narrowed else found.counts
+    total = sum(whole.values())
     config = current_app.config
     torrents = current_torrents()
     summary = status_summary(service_for(current_app))
@@ -171,6 +176,7 @@ def library_page(form: dict | None = None, form_error: str | None = None, status
         cards=[card_for(movie, torrents, today) for movie in found.movies],
         view=CardView(torrents.configured, is_admin(), back, None, today),
         total=total,
+        excluded_total=whole["excluded"],
         listing=listing,
         flt=listing.filter,
         params=list_params(listing),
