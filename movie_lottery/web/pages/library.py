@@ -139,6 +139,8 @@ def _random_from(listing: Listing, counts: dict[str, int]) -> str:
     names = [f"«{STATUS_LABELS[s]}»" for s in statuses]
     words = "из " + " и ".join(names) + (", с фильтром" if listing.narrowed else "")
     fit = sum(counts[s] for s in statuses)
+    if fit < RANDOM_MIN:
+        return f"{words}: {_fit(fit)} {fit} — для случайных нужно хотя бы {RANDOM_MIN}"
     return f"{words}: {_fit(fit)} {fit}" if fit < RANDOM_MAX else words
 
 
