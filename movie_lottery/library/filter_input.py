@@ -50,13 +50,13 @@ class StatusSet(Text):
         """Already done on the text, in _deserialize."""
 
 
-def _filter_year(which: str) -> WholeNumber:
+def _filter_year() -> WholeNumber:
     return WholeNumber(
         load_default=None,
         allow_none=True,
         strict=False,
         validate=year_in_range,
-        error_messages={"invalid": f"{which}: год должен быть числом"},
+        error_messages={"invalid": "Год должен быть числом"},
         metadata={"minimum": FIRST_FILM_YEAR, "maximum": latest_allowed_year()},
     )
 
@@ -87,8 +87,8 @@ class LibraryFilterSchema(Schema):
         validate=[validate.Length(max=LIST_ITEM_MAX), NoControls()],
         metadata={"description": "Один жанр, например драма: регистр, пробелы и ё/е не важны."},
     )
-    year_from = _filter_year("year_from")
-    year_to = _filter_year("year_to")
+    year_from = _filter_year()
+    year_to = _filter_year()
     min_rating = fields.Float(
         load_default=None,
         allow_none=True,

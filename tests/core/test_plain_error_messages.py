@@ -122,3 +122,27 @@ def test_the_site_spells_magnet_link_one_way():
     ]
     assert found == []
     assert any("магнет-ссылк" in path.read_text(encoding="utf-8") for path in site_texts())
+
+
+FIELD_KEYS = re.compile(r"\b(year_from|year_to|min_rating|auto_download|page|n|token|q|status|genre)\b")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/library?year_from=abc",
+        "/api/library?year_from=1700",
+        "/api/library?min_rating=11",
+        "/api/library?page=x",
+        "/api/library/random?n=500",
+        "/api/lotteries?page=первая",
+    ],
+)
+def test_a_refusal_names_the_field_as_people_do_and_keeps_the_key_in_details(client, path):
+    response = client.get(path)
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert not FIELD_KEYS.search(error["message"]), error["message"]
+    assert set(error["details"]["fields"]) <= {"year_from", "year_to", "min_rating", "page", "n"}
+    if "year_from" in path:
+        assert error["message"].startswith("Год с: ")

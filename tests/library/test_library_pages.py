@@ -228,6 +228,17 @@ def test_the_list_hides_excluded_movies_unless_asked_and_counts_each_status(clie
     assert len(titles(client.get("/library?status=all").get_data(as_text=True))) == 4
 
 
+def test_the_headline_counts_what_the_all_tab_counts_and_names_the_excluded_apart(client, shelf):
+    def headline(path: str) -> str:
+        html = client.get(path).get_data(as_text=True)
+        return re.search(r'data-testid="library-headline">([^<]+)<', html).group(1)
+
+    assert headline("/library").startswith("3 фильма: ")
+    assert headline("/library").endswith("ещё 1 — «не предлагать».")
+    # A filter narrows the list and its tabs, not the library's size.
+    assert headline("/library?genre=драма") == headline("/library")
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [

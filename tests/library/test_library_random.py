@@ -149,3 +149,15 @@ def test_random_picks_for_a_poll_open_the_builder_with_the_poll_chosen(client, s
 def test_too_few_for_a_poll_says_so_in_the_polls_words(client, shelf):
     answer = client.get("/library/random?n=3&kind=poll&genre=мюзикл", follow_redirects=True)
     assert "для голосования нужно хотя бы два" in answer.get_data(as_text=True)
+
+
+def test_the_library_says_how_many_fit_before_the_press_and_the_builder_says_all_were_taken(client, shelf):
+    def hint(query: str = "") -> str:
+        html = client.get(f"/library?{query}").get_data(as_text=True)
+        return re.search(r'<span class="hint random-pick__from">([^<]+)</span>', html).group(1)
+
+    assert hint() == "из «хочу посмотреть»: подходят 8"
+    assert hint("genre=драма") == "из «хочу посмотреть», с фильтром: подходят 4"
+    assert hint("q=Хочу 7") == "из «хочу посмотреть», с фильтром: подходит 1 — для случайных нужно хотя бы 2"
+    answer = client.get("/library/random?n=25", follow_redirects=True).get_data(as_text=True)
+    assert "Подходят только 8 из 25 — взяли все" in answer

@@ -19,7 +19,6 @@ const MAX_BACKOFF_MS = 300000; // qBittorrent (or the site) unavailable: 30 s, 6
 
 const statusLine = document.getElementById('torrent-status');
 const configured = statusLine && statusLine.dataset.configured === '1';
-const list = document.getElementById('library-list');
 const cards = () => [...document.querySelectorAll('.library-card')];
 
 /** Make server-rendered HTML ready for this page: the page's own token in its forms, today's date. */
@@ -97,7 +96,7 @@ function siteUnreachable() {
 // ---- keeping up with the downloads --------------------------------------------------------------------------
 
 function liveUrl(ids, parts = 'torrent') {
-  const query = new URLSearchParams({ ids: ids.join(','), parts, back: list ? list.dataset.back : '/library' });
+  const query = new URLSearchParams({ ids: ids.join(','), parts, back: document.getElementById('library-list')?.dataset.back || '/library' });
   return `/library/live?${query}`;
 }
 
@@ -212,7 +211,7 @@ for (const card of cards()) prepare(card);
 // ---- choosing movies for a lottery or a poll ---------------------------------------------------------------
 
 const SELECTION_KEY = 'ml:library-selection';
-const selectionForm = document.getElementById('library-selection');
+const selectionBar = () => document.getElementById('library-selection');
 
 function loadSelection() {
   try {
@@ -232,6 +231,7 @@ function saveSelection() {
 const boxes = () => [...document.querySelectorAll('input[data-select]')];
 
 function renderSelection() {
+  const selectionForm = selectionBar();
   if (!selectionForm) return;
   const max = Number(selectionForm.dataset.max);
   const shown = new Set(boxes().map((box) => box.value));
@@ -259,41 +259,43 @@ function renderSelection() {
   }
 }
 
-if (selectionForm) {
-  document.addEventListener('change', (event) => {
-    const box = event.target;
-    if (!box.matches('input[data-select]')) return;
-    selected = selected.filter((id) => id !== box.value);
-    if (box.checked) selected.push(box.value);
-    saveSelection();
-    renderSelection();
-  });
-  document.getElementById('select-shown')?.addEventListener('click', () => {
+// Listened for on the document: the list and its bar are swapped in place when the filter changes.
+document.addEventListener('change', (event) => {
+  const box = event.target;
+  if (!box.matches('input[data-select]')) return;
+  selected = selected.filter((id) => id !== box.value);
+  if (box.checked) selected.push(box.value);
+  saveSelection();
+  renderSelection();
+});
+document.addEventListener('click', (event) => {
+  if (event.target.closest('#select-shown')) {
     const shown = boxes().map((box) => box.value);
     const every = shown.every((id) => selected.includes(id));
     selected = every ? selected.filter((id) => !shown.includes(id)) : [...selected, ...shown.filter((id) => !selected.includes(id))];
     saveSelection();
     renderSelection();
-  });
-  document.getElementById('select-none').addEventListener('click', () => {
+  } else if (event.target.closest('#select-none')) {
     selected = [];
     saveSelection();
     renderSelection();
     document.getElementById('selection-count').focus?.();
-  });
-  selectionForm.addEventListener('submit', (event) => {
-    // The selection may span pages and filters: it goes as the ids, in the order they were picked. A poll
-    // opens the builder with «Голосование» chosen: its settings are the builder's, not a copy here.
-    event.preventDefault();
-    const ids = selected.slice();
-    const kind = event.submitter?.value === 'poll' ? '&kind=poll' : '';
-    selected = [];
-    saveSelection();
-    window.location.assign(`${selectionForm.action}?library=${ids.join(',')}${kind}`);
-  });
-  window.addEventListener('pageshow', () => { selected = loadSelection(); renderSelection(); });
-  renderSelection();
-}
+  }
+});
+document.addEventListener('submit', (event) => {
+  const selectionForm = event.target;
+  if (selectionForm.id !== 'library-selection') return;
+  // The selection may span pages and filters: it goes as the ids, in the order they were picked. A poll
+  // opens the builder with «Голосование» chosen: its settings are the builder's, not a copy here.
+  event.preventDefault();
+  const ids = selected.slice();
+  const kind = event.submitter?.value === 'poll' ? '&kind=poll' : '';
+  selected = [];
+  saveSelection();
+  window.location.assign(`${selectionForm.action}?library=${ids.join(',')}${kind}`);
+});
+window.addEventListener('pageshow', () => { selected = loadSelection(); renderSelection(); });
+renderSelection();
 
 // ---- small comforts -----------------------------------------------------------------------------------
 
@@ -349,3 +351,80 @@ document.addEventListener('keydown', (event) => {
   menu.open = false;
   menu.querySelector('summary').focus();
 });
+
+// ---- the filter applies as it changes (the form's «Показать» stays for a page without this script) --------
+// A choice (genre, rating, «только любимые», the order) applies at once; typed text (the search, the years)
+// after a pause, and a year only once it is a whole year. The list below is swapped in place from the
+// server's page for the new address — the form, its focus and caret stay as they are (no change of context,
+// WCAG 3.2.2); the address follows, so the filter can still be bookmarked and shared.
+const TYPE_PAUSE_MS = 500;
+const filterForm = document.querySelector('form.library-tools');
+
+function filterUrl() {
+  const query = new URLSearchParams();
+  for (const [key, value] of new FormData(filterForm)) if (String(value).trim()) query.append(key, value);
+  const text = query.toString();
+  return `${filterForm.action.replace(/^https?:\/\/[^/]+/, '')}${text ? `?${text}` : ''}`;
+}
+
+let shownUrl = null;
+let asking = null;
+
+async function applyFilter() {
+  const url = filterUrl();
+  if (url === shownUrl) return;
+  shownUrl = url;
+  asking?.abort();
+  const ask = new AbortController();
+  asking = ask;
+  const results = document.getElementById('library-results');
+  results.setAttribute('aria-busy', 'true');
+  try {
+    const response = await fetch(url, { headers: { Accept: 'text/html' }, signal: ask.signal, credentials: 'same-origin' });
+    const fresh = new DOMParser().parseFromString(await response.text(), 'text/html');
+    const freshResults = fresh.getElementById('library-results');
+    if (!freshResults) { window.location.assign(url); return; }
+    for (const selector of ['.status-tabs', '#library-results']) {
+      const old = document.querySelector(selector);
+      const next = fresh.querySelector(selector);
+      if (old && next) old.replaceWith(document.adoptNode(next));
+    }
+    window.history.replaceState(null, '', url);
+    for (const card of cards()) prepare(card);
+    renderSelection();
+    live?.now();
+    const n = cards().length;
+    document.getElementById('library-found').textContent = n ? `Показано фильмов: ${n}` : 'Под этот фильтр ничего не подходит';
+  } catch (error) {
+    if (error.name !== 'AbortError') window.location.assign(url); // the plain way: the server's page
+  } finally {
+    if (asking === ask) document.getElementById('library-results')?.setAttribute('aria-busy', 'false');
+  }
+}
+
+if (filterForm) {
+  filterForm.classList.add('is-live');
+  shownUrl = filterUrl();
+  let timer = null;
+  filterForm.addEventListener('input', (event) => {
+    const field = event.target;
+    if (!field.matches('input[type="search"], input[inputmode="numeric"]')) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const year = field.name === 'year_from' || field.name === 'year_to';
+      if (year && field.value.trim() && !/^\d{4}$/.test(field.value.trim())) return; // «19…»: still typing
+      applyFilter();
+    }, TYPE_PAUSE_MS);
+  });
+  filterForm.addEventListener('change', (event) => {
+    if (!event.target.matches('select, input[type="checkbox"]')) return;
+    clearTimeout(timer);
+    applyFilter();
+  });
+  filterForm.addEventListener('submit', (event) => { // Enter in the search: now, not after the pause
+    event.preventDefault();
+    clearTimeout(timer);
+    shownUrl = null;
+    applyFilter();
+  });
+}

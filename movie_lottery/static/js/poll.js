@@ -38,9 +38,25 @@ let hasBallot = false;
 const answers = new Map(); // position -> true («да») / false («нет»)
 let order = []; // ranked: positions, best first
 let veto = null;
+let unsent = false; // picks on the page that the server has not got yet
 
-/** This browser's own ballot, if it has one: the page is the same for everyone, the cookie is not. */
-async function loadOwnBallot() {
+// Whether this browser sent a ballot here: remembered by the page, so a first visitor (no ballot) is not
+// kept waiting on a GET that can only answer 404 — on a slow phone that cost 1.6–2.3 s before the name step.
+// A browser that voted before this mark existed still finds its ballot: its name, typed at the name step, is
+// one the server says is its own (see the name form).
+const BALLOT_MARK = `ml:ballot:${poll.id}`;
+function markBallot(sent) {
+  try {
+    if (sent) localStorage.setItem(BALLOT_MARK, '1'); else localStorage.removeItem(BALLOT_MARK);
+  } catch { /* private mode: the page asks the server instead */ }
+}
+function maySeeOwnBallot() {
+  if (!(poll.voters || []).length) return false; // nobody has voted: nor has this browser
+  try { return localStorage.getItem(BALLOT_MARK) !== null; } catch { return true; }
+}
+
+/** This browser's own ballot, if it has one (the page is the same for everyone, the cookie is not). */
+async function fetchOwnBallot() {
   try {
     const { data } = await api($('name-panel').dataset.ballotApi);
     voterName = data.name;
@@ -48,19 +64,31 @@ async function loadOwnBallot() {
     veto = data.veto;
     if (ranked) order = [...data.ranking];
     else for (const movie of poll.movies) answers.set(movie.position, data.approve.includes(movie.position));
-  } catch {
-    // 404: no ballot yet (or the network failed: voting from scratch still works)
+    markBallot(true);
+    return true;
+  } catch (error) {
+    if (error.status === 404) markBallot(false);
+    return false; // 404: no ballot yet (or the network failed: voting from scratch still works)
   }
-  $('ballot-loading').hidden = true;
+}
+
+function showOwnBallot() {
   if (ranked) renderRanking(); else renderApproval();
-  if (hasBallot) {
-    showBallot();
-    $('submit-ballot').textContent = 'Обновить голос';
-    $('ballot-saved').hidden = false;
-    $('withdraw-ballot').hidden = false;
-  } else {
-    $('name-panel').hidden = false;
+  showBallot();
+  $('submit-ballot').textContent = 'Обновить голос';
+  $('ballot-saved').hidden = false;
+  $('withdraw-ballot').hidden = false;
+}
+
+async function startBallot() {
+  const found = maySeeOwnBallot() && (await fetchOwnBallot());
+  $('ballot-loading').hidden = true;
+  if (found) {
+    showOwnBallot();
+    return;
   }
+  if (ranked) renderRanking(); else renderApproval();
+  $('name-panel').hidden = false;
 }
 
 // ---- step 1: the name ------------------------------------------------------------------------------------
@@ -92,9 +120,17 @@ $('name-form')?.addEventListener('submit', async (event) => {
   else problem = await nameTakenProblem(name);
   showError($('name-error'), problem);
   if (problem) { $('voter-name').focus(); return; }
-  voterName = name;
-  showBallot();
-  (document.querySelector('.vote-card.is-current .vote-button--yes') || $('ballot-heading')).focus?.();
+  // A name among the voters that is not someone else's is this browser's own: its ballot, not a blank one.
+  const fold = (text) => text.toLocaleLowerCase('ru').replaceAll('ё', 'е').split(/\s+/).join(' ').trim();
+  if ((poll.voters || []).some((voter) => fold(voter) === fold(name)) && (await fetchOwnBallot())) {
+    showOwnBallot();
+  } else {
+    voterName = name;
+    showBallot();
+  }
+  // The keyboard goes on where the eye does: to the first answer, or the ballot's heading.
+  const first = ranked ? null : document.querySelector('.vote-card.is-current .vote-button--yes');
+  (first || $('ballot-heading')).focus();
 });
 
 // ---- approval: cards with «да» / «нет», one at a time on a phone ---------------------------------------------
@@ -169,6 +205,7 @@ function paintApproval() {
 }
 
 function answer(position, yes) {
+  unsent = true;
   answers.set(position, yes);
   if (yes && veto === position) veto = null;
   const cards = [...document.querySelectorAll('.vote-card')];
@@ -221,6 +258,7 @@ function setupVeto(button, movie) {
   button.setAttribute('aria-label', `Вето на «${movie.name}»`);
   button.title = 'Вето: этот фильм не смотрю ни за что';
   button.addEventListener('click', () => {
+    unsent = true;
     veto = veto === movie.position ? null : movie.position;
     if (veto === movie.position) {
       answers.set(movie.position, false);
@@ -250,7 +288,9 @@ function rankItem(movie, place) {
   const down = item.querySelector('.rank-item__down');
   const toggle = item.querySelector('.rank-item__toggle');
   const ranked_ = place !== null;
-  item.querySelector('.rank-item__place').textContent = ranked_ ? String(place + 1) : '—';
+  const placeNode = item.querySelector('.rank-item__place');
+  placeNode.textContent = ranked_ ? String(place + 1) : '';
+  placeNode.hidden = !ranked_; // no «—» before a movie without a place: it read as a minus
   item.querySelector('.rank-item__handle').hidden = !ranked_;
   up.hidden = !ranked_;
   down.hidden = !ranked_;
@@ -279,7 +319,8 @@ function rankItem(movie, place) {
     setupDrag(item, movie.position);
   } else {
     item.setAttribute('aria-label', `«${movie.name}» без места. Enter — добавить в конец порядка.`);
-    toggle.textContent = '+';
+    toggle.textContent = '+ в порядок';
+    toggle.classList.replace('icon-button', 'rank-button');
     toggle.classList.add('rank-item__add');
     toggle.setAttribute('aria-label', `Добавить «${movie.name}» в порядок`);
     toggle.addEventListener('click', () => rank(movie.position));
@@ -312,6 +353,7 @@ function move(position, step, button) {
   const at = order.indexOf(position);
   const to = at + step;
   if (at < 0 || to < 0 || to >= order.length) return;
+  unsent = true;
   order.splice(at, 1);
   order.splice(to, 0, position);
   const selector = button ? (step < 0 ? '.rank-item__up' : '.rank-item__down') : null;
@@ -319,6 +361,7 @@ function move(position, step, button) {
 }
 
 function rank(position) {
+  unsent = true;
   if (veto === position) veto = null;
   order.push(position);
   const next = poll.movies.find((m) => !order.includes(m.position));
@@ -327,6 +370,7 @@ function rank(position) {
 }
 
 function unrank(position) {
+  unsent = true;
   order.splice(order.indexOf(position), 1);
   renderRanking([position, null]);
 }
@@ -360,6 +404,7 @@ function setupDrag(item, position) {
       window.removeEventListener('pointercancel', onUp);
       if (!dragging) return;
       order = [...list.children].map((child) => Number(child.dataset.position));
+      unsent = true;
       renderRanking([position, null]);
     };
     window.addEventListener('pointermove', onMove, { passive: false });
@@ -387,6 +432,8 @@ $('submit-ballot')?.addEventListener('click', async () => {
   try {
     const { data } = await api(`/api/polls/${encodeURIComponent(poll.id)}/ballot`, { method: 'PUT', body: ballotBody() });
     hasBallot = true;
+    unsent = false;
+    markBallot(true);
     voterName = data.name;
     $('voting-as').textContent = `вы — ${voterName}`;
     $('ballot-saved').hidden = false;
@@ -403,7 +450,7 @@ $('submit-ballot')?.addEventListener('click', async () => {
     } else {
       showError($('ballot-error'), error.message);
     }
-    if (error.code === 'poll_closed') refresh();
+    if (error.code === 'poll_closed') { closedMidBallot(); refresh(); }
     if (error.code === 'too_many_requests') {
       waitThenResend(button, error.details.retry_after || 30);
       return;
@@ -448,6 +495,7 @@ $('withdraw-ballot')?.addEventListener('click', async () => {
   try {
     await api(`/api/polls/${encodeURIComponent(poll.id)}/ballot`, { method: 'DELETE' });
     hasBallot = false;
+    markBallot(false);
     $('ballot-saved').hidden = true;
     $('withdraw-ballot').hidden = true;
     $('submit-ballot').textContent = 'Отдать голос';
@@ -557,7 +605,8 @@ function onAnswer(data, changed) {
   applyParts(data.parts);
   if (wasOpen && poll.status === 'closed') {
     live.stop();
-    for (const id of ['name-panel', 'ballot-panel', 'secrecy-hint', 'ballot-loading']) { if ($(id)) $(id).hidden = true; }
+    const kept = closedMidBallot();
+    for (const id of ['name-panel', 'secrecy-hint', 'ballot-loading', ...(kept ? [] : ['ballot-panel'])]) { if ($(id)) $(id).hidden = true; }
     verify(data.check);
     toast('Голосование закрыто — итоги готовы', 'success');
   }
@@ -578,6 +627,35 @@ const live = poll.status === 'open' ? followLive($('voters-panel').dataset.live,
   },
 }) : null;
 
+/** The poll closed (its deadline passed, or the creator closed it) while this person was choosing: their
+ * picks stay on the page, read-only, and the page says plainly that they were not sent. True when kept. */
+function closedMidBallot() {
+  const panel = $('ballot-panel');
+  if (!panel || panel.hidden || !unsent) return false;
+  if (panel.classList.contains('is-closed')) return true;
+  panel.classList.add('is-closed');
+  for (const part of panel.children) {
+    if (!part.matches('.list-header, #ballot-closed')) part.inert = true;
+  }
+  panel.querySelector('.ballot__actions').hidden = true;
+  if (!ranked && phone.matches) { showAll = true; paintApproval(); }
+  const notice = $('ballot-closed');
+  notice.textContent = hasBallot
+    ? 'Голосование закрылось, пока вы выбирали — изменения не отправлены: в итогах ваш прежний голос.'
+    : 'Голосование закрылось, пока вы выбирали — ваш выбор не отправлен. Он остался здесь, чтобы было видно, что вы выбрали.';
+  notice.hidden = false;
+  showError($('ballot-error'), null);
+  notice.focus({ preventScroll: false });
+  return true;
+}
+
+// The deadline: the page asks at that moment (the first read after it closes the poll, rule 8), so a person
+// mid-ballot learns of it then, not at their «Отдать голос».
+if (poll.status === 'open' && poll.deadline) {
+  const left = new Date(poll.deadline) - Date.now();
+  if (left > 0 && left < 2 ** 31 - 1) setTimeout(() => refresh(), left + 500);
+}
+
 /** Something this page sent changed the poll: show it now rather than at the next ask. */
 function refresh() {
   if (live) live.now();
@@ -585,7 +663,7 @@ function refresh() {
 
 // ---- start ----------------------------------------------------------------------------------------------
 
-if (poll.status === 'open') loadOwnBallot();
+if (poll.status === 'open') startBallot();
 paintShares(document);
 if (poll.result) verify({ seed: poll.seed, tied: poll.result.tied, winner: poll.result.winner });
 const rating = $('rating');

@@ -45,8 +45,10 @@ from movie_lottery.library.filters import (
     RANDOM_DEFAULT_STATUSES,
     RANDOM_MAX,
     RANDOM_MIN,
+    LibraryFilter,
     genre_choices,
     pick_random,
+    status_counts_row,
     utc_today,
 )
 from movie_lottery.library.picks import PICK_MAX
@@ -120,14 +122,37 @@ def _status_tabs(listing: Listing, counts: dict[str, int]) -> list[dict]:
     return tabs
 
 
-def _random_from(listing: Listing) -> str:
-    """Where «Случайные N» take from, in words: the list's default means «хочу посмотреть»."""
+def _random_statuses(listing: Listing) -> tuple[str, ...]:
+    """What «Случайные N» take from: the list's default means «хочу посмотреть»; never «не предлагать»."""
     statuses = listing.filter.statuses
     if set(statuses) == set(DEFAULT_STATUSES):
         statuses = RANDOM_DEFAULT_STATUSES
-    names = [f"«{STATUS_LABELS[s]}»" for s in statuses if s != "excluded"]
-    words = "из " + " и ".join(names) if names else "«не предлагать» не выбираются"
-    return f"{words}, с фильтром" if names and listing.narrowed else words
+    return tuple(s for s in statuses if s != "excluded")
+
+
+def _random_from(listing: Listing, counts: dict[str, int]) -> str:
+    """Where «Случайные N» take from, in words, and how many fit: «Случайные 25» with 6 fitting says so
+    before the press, not after."""
+    statuses = _random_statuses(listing)
+    if not statuses:
+        return "«не предлагать» не выбираются"
+    names = [f"«{STATUS_LABELS[s]}»" for s in statuses]
+    words = "из " + " и ".join(names) + (", с фильтром" if listing.narrowed else "")
+    fit = sum(counts[s] for s in statuses)
+    if fit < RANDOM_MIN:
+        return f"{words}: {_fit(fit)} {fit} — для случайных нужно хотя бы {RANDOM_MIN}"
+    return f"{words}: {_fit(fit)} {fit}" if fit < RANDOM_MAX else words
+
+
+def _fit(n: int) -> str:
+    """«подходит 21», «подходят 6»: the verb agrees with the number."""
+    return "подходит" if n % 10 == 1 and n % 100 != 11 else "подходят"
+
+
+def _random_default(listing: Listing, counts: dict[str, int]) -> int:
+    """The number the form offers: the usual one, or all that fit when fewer do (at least the minimum)."""
+    fit = sum(counts[s] for s in _random_statuses(listing))
+    return max(RANDOM_MIN, min(RANDOM_DEFAULT, fit))
 
 
 def _library_cache_key() -> tuple:
@@ -161,7 +186,10 @@ def library_page(form: dict | None = None, form_error: str | None = None, status
     today = utc_today()
     listing = current_listing()
     found = library.list_movies(sort=listing.sort, page=page_arg(), filters=listing.filter, today=today)
-    total = library.count_movies() if listing.narrowed else sum(found.counts.values())
+    # The headline speaks of the whole library as the «Все» tab does of a filter: without «не предлагать»,
+    # which it names apart, so «14 фильмов» never sits over «Все 12».
+    whole = status_counts_row(LibraryFilter(), today).counts if listing.narrowed else found.counts
+    total = sum(whole.values())
     config = current_app.config
     torrents = current_torrents()
     summary = status_summary(service_for(current_app))
@@ -171,12 +199,13 @@ def library_page(form: dict | None = None, form_error: str | None = None, status
         cards=[card_for(movie, torrents, today) for movie in found.movies],
         view=CardView(torrents.configured, is_admin(), back, None, today),
         total=total,
+        excluded_total=whole["excluded"],
         listing=listing,
         flt=listing.filter,
         params=list_params(listing),
         filter_params=filter_params(listing.filter),
         random_params=filter_params(listing.filter, with_status=listing.filter.statuses != DEFAULT_STATUSES),
-        random_from=_random_from(listing),
+        random_from=_random_from(listing, found.counts),
         random_ok=any(status != "excluded" for status in listing.filter.statuses),
         tabs=_status_tabs(listing, found.counts),
         genres=genre_choices(),
@@ -188,7 +217,7 @@ def library_page(form: dict | None = None, form_error: str | None = None, status
         form=form or {},
         form_error=form_error,
         found=found,
-        random=(RANDOM_MIN, RANDOM_MAX, RANDOM_DEFAULT),
+        random=(RANDOM_MIN, RANDOM_MAX, _random_default(listing, found.counts)),
         pick_max=PICK_MAX,
         nudge=backup_nudge(),
     )
@@ -449,7 +478,7 @@ def library_random():
             flash(f"Под этот фильтр подходит {found} — для {what} нужно хотя бы два", "error")
         return redirect(back)
     if len(chosen) < n:
-        flash(f"Под фильтр подошло только {len(chosen)} — все они в списке", "success")
+        flash(f"{_fit(len(chosen)).capitalize()} только {len(chosen)} из {n} — взяли все", "warning")
     ids = ",".join(str(movie.id) for movie in chosen)
     return redirect(
         url_for("lottery_pages.builder", library=ids, **({"kind": kind} if kind == "poll" else {}))

@@ -21,7 +21,7 @@ from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 from marshmallow.utils import get_value
 
 from movie_lottery.core.errors import InvalidInput
-from movie_lottery.core.validation import DETAIL_FIELDS, first_message, in_russian
+from movie_lottery.core.validation import DETAIL_FIELDS, LABELS, first_message, in_russian
 from movie_lottery.lottery.service import movie_extras
 
 PAGE_MAX = 1_000_000
@@ -46,12 +46,19 @@ class ApiSchema(Shared, Schema):
     field_codes: ClassVar[dict[str, str]] = {}  # field -> code for any problem with it
     message_codes: ClassVar[dict[str, str]] = {}  # one exact message -> its own code
 
+    field_labels: ClassVar[dict[str, str]] = {}  # field -> its name for people («Год с»), where one fits
+
     def input_error(self, messages: dict) -> InvalidInput:
+        """The message is for people: the field's label when it has one and the text does not already say
+        which field, never the field's key (``year_from``) — a client that needs the key finds it in
+        ``details.fields``."""
         field = str(next(iter(messages), ""))
         text = first_message(messages, labels={})
         code = self.message_codes.get(text) or self.field_codes.get(field) or self.default_code
-        named = field in ("", "_schema") or field in text or text in self.message_codes
-        message = text if named else f"{field}: {text}"  # which field, unless the message says it
+        text = _without_key(text, field)
+        label = self.field_labels.get(field) or LABELS.get(field)
+        named = not label or label.lower() in text.lower() or text in self.message_codes
+        message = text if named else f"{label}: {text[:1].lower()}{text[1:]}"
         return InvalidInput(message, code=code, details={"fields": messages})
 
     @classmethod
@@ -62,7 +69,7 @@ class ApiSchema(Shared, Schema):
 
 
 def page_number() -> fields.Integer:
-    message = f"page должен быть целым числом от 1 до {PAGE_MAX}"
+    message = f"Номер страницы — целое число от 1 до {PAGE_MAX}"
     return fields.Integer(
         load_default=1,
         strict=False,
@@ -79,6 +86,15 @@ class StrictBoolean(fields.Boolean):
         if not isinstance(value, bool):
             raise self.make_error("invalid")
         return value
+
+
+def _without_key(text: str, field: str) -> str:
+    """A message that starts with its field's key («year_from: …», an older message's habit) loses it."""
+    prefix = f"{field}: "
+    if field not in ("", "_schema") and text.startswith(prefix) and len(text) > len(prefix):
+        rest = text[len(prefix) :]
+        return rest[:1].upper() + rest[1:]
+    return text
 
 
 def input_error(schema: Schema, messages: dict) -> InvalidInput:

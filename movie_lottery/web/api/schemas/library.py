@@ -23,8 +23,14 @@ from movie_lottery.core.validation import (
 )
 from movie_lottery.integrations.magnet import MAX_LENGTH as MAGNET_MAX
 from movie_lottery.library import movies as library
+from movie_lottery.library.filter_input import (
+    FILTER_LABELS,
+    STATUS_TEXT_MAX,
+    YEARS_REVERSED,
+    LibraryFilterSchema,
+    StatusSet,
+)
 from movie_lottery.library.filter_input import STATUS_INVALID as FILTER_STATUS_INVALID
-from movie_lottery.library.filter_input import STATUS_TEXT_MAX, YEARS_REVERSED, LibraryFilterSchema, StatusSet
 from movie_lottery.library.filters import RANDOM_DEFAULT, RANDOM_MAX, RANDOM_MIN, utc_today
 from movie_lottery.library.movies import SORTS
 from movie_lottery.lottery.service import MAX_MOVIES
@@ -64,10 +70,11 @@ class LibraryQuery(ApiSchema, LibraryFilterSchema):
     )
     page = page_number()
     field_codes: ClassVar[dict[str, str]] = {**FILTER_CODES, "page": "invalid_page"}
+    field_labels: ClassVar[dict[str, str]] = FILTER_LABELS
     message_codes: ClassVar[dict[str, str]] = {YEARS_REVERSED: "invalid_year_range"}
 
 
-N_INVALID = f"n — целое число от {RANDOM_MIN} до {RANDOM_MAX}"
+N_INVALID = f"Сколько фильмов взять — целое число от {RANDOM_MIN} до {RANDOM_MAX}"
 EXCLUDED_NOT_RANDOM = "Фильмы «не предлагать» в случайный выбор не попадают: выберите want или watched"
 
 
@@ -92,6 +99,7 @@ class RandomQuery(ApiSchema, LibraryFilterSchema):
         metadata={"description": "Сколько разных фильмов; если подходит меньше, придёт меньше."},
     )
     field_codes: ClassVar[dict[str, str]] = {**FILTER_CODES, "n": "invalid_n"}
+    field_labels: ClassVar[dict[str, str]] = FILTER_LABELS
     message_codes: ClassVar[dict[str, str]] = {
         YEARS_REVERSED: "invalid_year_range",
         EXCLUDED_NOT_RANDOM: "invalid_status",

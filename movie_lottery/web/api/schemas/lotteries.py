@@ -48,7 +48,7 @@ class LotteryCreateSchema(ApiSchema):
     )
     auto_download = StrictBoolean(
         load_default=False,
-        error_messages={"invalid": "auto_download (скачать победителя автоматически): нужно «да» или «нет»"},
+        error_messages={"invalid": "Скачать победителя автоматически: нужно «да» или «нет»"},
         metadata={"description": "Поставить победителя на скачивание (если qBittorrent настроен)."},
     )
     message_codes: ClassVar[dict[str, str]] = {

@@ -89,7 +89,7 @@ class PollCreateSchema(LotteryCreateSchema):
     )
     auto_download = StrictBoolean(
         load_default=False,
-        error_messages={"invalid": "auto_download (скачать победителя автоматически): нужно «да» или «нет»"},
+        error_messages={"invalid": "Скачать победителя автоматически: нужно «да» или «нет»"},
         metadata={
             "description": "После закрытия поставить победителя на скачивание (если qBittorrent настроен)."
         },
