@@ -21,9 +21,9 @@ NAMES = ["Сталкер", "Солярис", "Зеркало", "Андрей Р�
 # Each page notes the first moment (this machine's clock, as the server's) that a candidate's name shows in
 # its visible text outside the reel and the list of candidates: the reel's own title cards carry every name.
 WATCH_NAMES = """
-(names) => {
+(names, more) => {
   window.__named = {};
-  const outside = '.reel, .poster-grid, script, template, style';
+  const outside = `.reel, .poster-grid, script, template, style${more}`;
   const look = () => {
     if (!document.body) return;
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -59,11 +59,11 @@ def ms(iso: str) -> float:
 def phones(browser):
     contexts = []
 
-    def open_phone(url: str, headers: dict | None = None):
+    def open_phone(url: str, headers: dict | None = None, outside: str = ""):
         context = browser.new_context(locale="ru-RU", viewport=PHONE, extra_http_headers=headers or {})
         contexts.append(context)
         page = context.new_page()
-        page.add_init_script(f"({WATCH_NAMES})({json.dumps(NAMES)})")
+        page.add_init_script(f"({WATCH_NAMES})({json.dumps(NAMES)}, {json.dumps(outside)})")
         page.goto(url)
         return page
 
@@ -127,3 +127,46 @@ def test_a_latecomer_sees_the_result_at_once_and_can_watch_the_reel_again(start_
         drawn["winner"]["name"], timeout=4_000
     )
     screenshot(later, "one-reel-result-replayed")
+
+
+def test_a_tied_poll_spins_on_two_phones_and_lands_on_the_same_movie_at_the_same_moment(
+    start_server, phones, screenshot
+):
+    server = start_server(REEL_SPIN_MS=SPIN_MS)
+    poll = call(server.url, "POST", "/api/polls", {"movies": [{"name": n} for n in NAMES]})
+    for name, yes in (("Аня", 0), ("Борис", 1)):  # one «да» each: a tie the reel decides at the close
+        call(server.url, "PUT", f"/api/polls/{poll['id']}/ballot", {"name": name, "approve": [yes]})
+    # The reel's own line names both tied movies while it spins: only the winner's naming is watched.
+    friends = [phones(poll["poll_url"], FRIEND, ", #tie-reel-lead") for _ in range(2)]
+    for friend in friends:
+        expect(friend.get_by_role("heading", name="Что смотрим? Голосуем!")).to_be_visible()
+
+    call(server.url, "POST", f"/api/polls/{poll['id']}/close", {"token": poll["manage_token"]})
+    for friend in friends:
+        expect(friend.locator("#tie-reel .reel")).to_be_visible(timeout=4_000)
+        expect(friend.locator("#tie-reel .reel__item:not([aria-hidden])")).to_have_count(2)  # the tied two
+    screenshot(friends[0], "one-reel-poll-tie-mid-spin")
+    for friend in friends:
+        expect(friend.get_by_test_id("winner-name")).to_be_visible(timeout=SPIN_MS + 3_000)
+
+    closed = call(server.url, "GET", f"/api/polls/{poll['id']}")
+    winner, lands_at = NAMES[closed["result"]["winner"]], ms(closed["reel"]["lands_at"])
+    assert closed["result"]["tied"] == [0, 1]
+    named = [friend.evaluate("window.__named") for friend in friends]
+    moments = [seen[winner] for seen in named]
+    # The tally comes with the winner (it names every movie), never before the reel lands.
+    assert all(min(seen.values()) == seen[winner] for seen in named), named
+    assert all(moment >= lands_at - 150 for moment in moments), [m - lands_at for m in moments]
+    assert max(moments) - min(moments) < 1_000, [m - lands_at for m in moments]
+    for friend in friends:  # the same movie under the marker, the same check as before
+        expect(friend.locator(".reel__item.is-winner .poster__title")).to_have_text(winner)
+        expect(friend.get_by_test_id("winner-name")).to_have_text(winner)
+        expect(friend.get_by_test_id("tie-verdict")).to_contain_text("Честно")
+    screenshot(friends[0], "one-reel-poll-tie-after")
+
+    latecomer = phones(poll["poll_url"], FRIEND)
+    expect(latecomer.get_by_test_id("winner-name")).to_have_text(winner)
+    latecomer.get_by_test_id("replay-reel").click()
+    expect(latecomer.locator(".reel__item.is-winner .poster__title")).to_have_text(
+        winner, timeout=SPIN_MS + 2_000
+    )

@@ -29,6 +29,11 @@ export const canVerify = () => Boolean(window.crypto && crypto.subtle);
 export function serverClock(nowIso) {
   const navigation = performance.getEntriesByType?.('navigation')?.[0];
   const here = navigation && navigation.responseStart > 0 ? navigation.responseStart : performance.now();
+  return clockFrom(nowIso, here);
+}
+
+/** The same from an answer's ``now``, taken as this moment (``here``, the monotonic clock) when it arrived. */
+export function clockFrom(nowIso, here = performance.now()) {
   const there = Date.parse(nowIso);
   const serverNow = () => there + (performance.now() - here);
   return (iso) => Date.parse(iso) - serverNow();
