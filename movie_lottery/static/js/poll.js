@@ -13,7 +13,7 @@ import { fromHtml, swap } from './lib/fragments.js';
 import { HONEST, NO_CHECK_HERE, notHonest } from './lib/honesty.js';
 import { followLive } from './lib/live.js';
 import { setupLibraryAdd } from './lib/library-add.js';
-import { copyText, readJsonScript } from './lib/page.js';
+import { copyText, prefersReducedMotion, readJsonScript } from './lib/page.js';
 import { posterElement, watchPosters } from './lib/posters.js';
 import { setupRating } from './lib/rating.js';
 import { canVerify, clockFrom, makeReel, pickIndex, sha256Hex } from './lib/reel.js';
@@ -536,7 +536,7 @@ async function verify(check) {
 let tieReel = null;
 
 /** The reel with only the tied movies on it, shown. */
-function tieStage(tied, spinMs) {
+function tieStage(tied, spinMs, decided = true) {
   if (!tieReel) {
     const strip = $('reel');
     for (const item of [...strip.children]) if (!tied.includes(Number(item.dataset.position))) item.remove();
@@ -544,13 +544,14 @@ function tieStage(tied, spinMs) {
   }
   $('tie-reel').hidden = false;
   $('tie-reel-window').hidden = false;
-  $('tie-reel-lead').textContent = `Ничья между ${tied.map((p) => `«${names[p]}»`).join(', ')} — решает барабан.`;
+  const between = tied.map((p) => `«${names[p]}»`).join(', ');
+  $('tie-reel-lead').textContent = `Ничья между ${between} — ${decided ? 'решил' : 'решает'} барабан.`;
   return tieReel;
 }
 
 /** A tie decided before this page saw it land: the result is shown; the reel can spin it once more. */
 function offerReplay(check, spinMs) {
-  $('tie-reel').hidden = false;
+  tieStage(check.tied, spinMs);
   $('tie-reel-window').hidden = true;
   $('replay-reel').hidden = false;
   $('replay-reel').onclick = () => tieStage(check.tied, spinMs).replay(check.winner, spinMs);
@@ -558,12 +559,13 @@ function offerReplay(check, spinMs) {
 
 /** Spin among the tied for ``left`` ms (until the server's lands_at), then show what the page held back. */
 async function spinTie(check, spinMs, left, shown) {
-  const reel = tieStage(check.tied, spinMs);
+  const reel = tieStage(check.tied, spinMs, false);
   $('tie-reel').setAttribute('aria-busy', 'true');
-  $('tie-reel').scrollIntoView({ behavior: 'smooth', block: 'center' });
+  $('tie-reel').scrollIntoView({ behavior: prefersReducedMotion() ? 'auto' : 'smooth', block: 'center' });
   reel.start();
   await reel.land(check.winner, left);
   $('tie-reel').setAttribute('aria-busy', 'false');
+  tieStage(check.tied, spinMs);
   shown();
   $('replay-reel').hidden = false;
   $('replay-reel').onclick = () => reel.replay(check.winner, spinMs);

@@ -55,9 +55,9 @@ def builder():
 @public
 def lottery_page(lottery_id: str):
     lottery = _visited_lottery(lottery_id)
-    data = _page_data(lottery)
     if _landed(lottery):
-        return _result_page(lottery, data)
+        return _result_page(lottery, LOTTERY.dump(lottery))  # the same for everyone: no clock in it
+    data = _page_data(lottery)
     play_url = None
     # The owner on any device (in open mode everyone is): a lost link comes back here; none once drawn.
     if is_admin() and lottery.winner_position is None:
@@ -79,11 +79,11 @@ def play_page(lottery_id: str, token: str):
             code="play_link_wrong",
             way_on=("К лотерее", url_for("lottery_pages.lottery_page", lottery_id=lottery.id)),
         )
+    if _landed(lottery):
+        return _result_page(lottery, LOTTERY.dump(lottery))
     data = _page_data(lottery)
     if lottery.winner_position is None:
         return render_page("play.html", lottery=lottery, data=data, token=token)
-    if _landed(lottery):
-        return _result_page(lottery, data)
     return render_page("waiting.html", lottery=lottery, data=data, play_url=None)  # reloaded mid-spin
 
 
