@@ -64,7 +64,7 @@ def lottery_page(lottery_id: str):
         play_url = url_for(
             "lottery_pages.play_page", lottery_id=lottery.id, token=lottery.play_token, _external=True
         )
-    return render_page("waiting.html", lottery=lottery, data=data, play_url=play_url)
+    return _with_clock(render_page("waiting.html", lottery=lottery, data=data, play_url=play_url))
 
 
 @bp.get("/l/<lottery_id>/play/<token>")
@@ -83,8 +83,8 @@ def play_page(lottery_id: str, token: str):
         return _result_page(lottery, LOTTERY.dump(lottery))
     data = _page_data(lottery)
     if lottery.winner_position is None:
-        return render_page("play.html", lottery=lottery, data=data, token=token)
-    return render_page("waiting.html", lottery=lottery, data=data, play_url=None)  # reloaded mid-spin
+        return _with_clock(render_page("play.html", lottery=lottery, data=data, token=token))
+    return _with_clock(render_page("waiting.html", lottery=lottery, data=data, play_url=None))  # mid-spin
 
 
 def _page_data(lottery) -> dict:
@@ -92,7 +92,16 @@ def _page_data(lottery) -> dict:
     by the server's time, whatever the phone's own clock says (lib/reel.js serverClock); ``spin_ms`` before
     the draw, so the page makes its reel long enough for the spin."""
     spin_ms = current_app.config["REEL_SPIN_MS"]
-    return {**LOTTERY.dump(lottery), "now": utcnow().isoformat(), "spin_ms": spin_ms}
+    return {**LOTTERY.dump(lottery), "now": CLOCK_MARK, "spin_ms": spin_ms}
+
+
+CLOCK_MARK = "server-now-mark"
+
+
+def _with_clock(html: str) -> str:
+    """The server's time written in as the page leaves, not before its rendering (a first render of a
+    template costs hundreds of ms on a cold worker, and the reel would land that much late)."""
+    return html.replace(CLOCK_MARK, utcnow().isoformat(), 1)
 
 
 def _landed(lottery) -> bool:
