@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Flask
 
+from movie_lottery.core import reel
 from movie_lottery.core.config import (
     engine_options_for,
     kinopoisk_configured,
@@ -40,6 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_NAME="ml_session",
         WTF_CSRF_CHECK_DEFAULT=False,  # checked in web.security, where the API rules live
         WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead; a page left open overnight still works
+        REEL_SPIN_MS=reel.SPIN_MS,  # every page's reel lands this long after the draw (core/reel.py)
     )
     if config:
         app.config.update(config)

@@ -15,10 +15,31 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import datetime, timedelta
 
 ID_BYTES = 6  # 8 URL-safe characters: short to share, random so ids cannot be walked
 TOKEN_BYTES = 24  # 32 URL-safe characters: a play or manage link's secret
 SEED_BYTES = 32
+# How long the reel spins from the draw (a lottery's ``drawn_at``, a tied poll's ``closed_at``) to its stop:
+# every open page lands at that same moment, ``lands_at``, so nobody learns the winner before the others.
+# The app's REEL_SPIN_MS (tests that do not watch the reel set 0: a drawn lottery's result page at once).
+SPIN_MS = 5000
+
+
+def spin_window(started_at: datetime | None, spin_ms: int) -> dict | None:
+    """The shared spin of a draw that happened at ``started_at``: when it started, when every reel lands."""
+    if started_at is None:
+        return None
+    return {
+        "spin_ms": spin_ms,
+        "started_at": started_at,
+        "lands_at": started_at + timedelta(milliseconds=spin_ms),
+    }
+
+
+def has_landed(started_at: datetime | None, spin_ms: int, now: datetime) -> bool:
+    """Whether the reel of a draw at ``started_at`` has stopped by ``now`` (no draw: nothing to wait for)."""
+    return started_at is None or now >= started_at + timedelta(milliseconds=spin_ms)
 
 
 def new_id() -> str:

@@ -324,7 +324,7 @@ def test_long_russian_titles_break_between_words_or_with_a_hyphen(live_server, p
         ("/history", "history-long-titles"),
     ):
         page.goto(live_server.url + path)
-        expect(page.locator(".poster__title").first).to_be_visible()
+        expect(page.locator(".poster__title:visible").first).to_be_visible()
         settle(page)
         assert page.evaluate(MID_WORD_BREAKS, TITLES) == [], path
         screenshot(page, name)

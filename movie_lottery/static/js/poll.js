@@ -13,10 +13,10 @@ import { fromHtml, swap } from './lib/fragments.js';
 import { HONEST, NO_CHECK_HERE, notHonest } from './lib/honesty.js';
 import { followLive } from './lib/live.js';
 import { setupLibraryAdd } from './lib/library-add.js';
-import { copyText, readJsonScript } from './lib/page.js';
+import { copyText, prefersReducedMotion, readJsonScript } from './lib/page.js';
 import { posterElement, watchPosters } from './lib/posters.js';
 import { setupRating } from './lib/rating.js';
-import { canVerify, pickIndex, sha256Hex } from './lib/reel.js';
+import { canVerify, clockFrom, makeReel, pickIndex, sha256Hex } from './lib/reel.js';
 import { checkText, pageRule } from './lib/text-rules.js';
 
 const POLL_MS = 3000;
@@ -579,6 +579,46 @@ async function verify(check) {
   else verdict.textContent = notHonest('раскрытое число не даёт отпечаток, показанный при создании');
 }
 
+// ---- a tie the reel decides: every open page spins it among the tied and lands at the same moment ----------
+
+let tieReel = null;
+
+/** The reel with only the tied movies on it, shown. */
+function tieStage(tied, spinMs, decided = true) {
+  if (!tieReel) {
+    const strip = $('reel');
+    for (const item of [...strip.children]) if (!tied.includes(Number(item.dataset.position))) item.remove();
+    tieReel = makeReel(strip, { longestMs: spinMs });
+  }
+  $('tie-reel').hidden = false;
+  $('tie-reel-window').hidden = false;
+  const between = tied.map((p) => `«${names[p]}»`).join(', ');
+  $('tie-reel-lead').textContent = `Ничья между ${between} — ${decided ? 'решил' : 'решает'} барабан.`;
+  return tieReel;
+}
+
+/** A tie decided before this page saw it land: the result is shown; the reel can spin it once more. */
+function offerReplay(check, spinMs) {
+  tieStage(check.tied, spinMs);
+  $('tie-reel-window').hidden = true;
+  $('replay-reel').hidden = false;
+  $('replay-reel').onclick = () => tieStage(check.tied, spinMs).replay(check.winner, spinMs);
+}
+
+/** Spin among the tied for ``left`` ms (until the server's lands_at), then show what the page held back. */
+async function spinTie(check, spinMs, left, shown) {
+  const reel = tieStage(check.tied, spinMs, false);
+  $('tie-reel').setAttribute('aria-busy', 'true');
+  $('tie-reel').scrollIntoView({ behavior: prefersReducedMotion() ? 'auto' : 'smooth', block: 'center' });
+  reel.start();
+  await reel.land(check.winner, left);
+  $('tie-reel').setAttribute('aria-busy', 'false');
+  tieStage(check.tied, spinMs);
+  shown();
+  $('replay-reel').hidden = false;
+  $('replay-reel').onclick = () => reel.replay(check.winner, spinMs);
+}
+
 // ---- keeping up: the server's parts, asked for cheaply (ETag), the close shown the moment it happens -------
 
 /** The tally's bars: their share comes as data (the Content-Security-Policy refuses style attributes in the
@@ -600,16 +640,32 @@ function applyParts(parts) {
 
 function onAnswer(data, changed) {
   if (!changed) return;
+  const msUntil = data.now ? clockFrom(data.now) : null; // the server's clock, as of this answer
   const wasOpen = poll.status === 'open';
   poll.status = data.status;
-  applyParts(data.parts);
-  if (wasOpen && poll.status === 'closed') {
-    live.stop();
-    const kept = closedMidBallot();
-    for (const id of ['name-panel', 'secrecy-hint', 'ballot-loading', ...(kept ? [] : ['ballot-panel'])]) { if ($(id)) $(id).hidden = true; }
-    verify(data.check);
-    toast('Голосование закрыто — итоги готовы', 'success');
+  if (!(wasOpen && poll.status === 'closed')) {
+    applyParts(data.parts);
+    return;
   }
+  live.stop();
+  const kept = closedMidBallot();
+  for (const id of ['name-panel', 'secrecy-hint', 'ballot-loading', ...(kept ? [] : ['ballot-panel'])]) { if ($(id)) $(id).hidden = true; }
+  const tie = data.reel && data.check && data.check.tied.length > 1;
+  const left = tie && msUntil ? msUntil(data.reel.lands_at) : 0;
+  if (left > 0) { // the reel is deciding right now, on every open page: the winner only when it lands
+    const { result, ...rest } = data.parts;
+    applyParts(rest);
+    toast('Голосование закрыто — ничья, решает барабан', 'success');
+    spinTie(data.check, data.reel.spin_ms, left, () => {
+      applyParts({ result });
+      verify(data.check);
+    });
+    return;
+  }
+  applyParts(data.parts);
+  if (tie) offerReplay(data.check, data.reel.spin_ms);
+  verify(data.check);
+  toast('Голосование закрыто — итоги готовы', 'success');
 }
 
 // Pushed: an event says the poll moved (a ballot, the close), and the page asks for its own parts at once.
@@ -666,6 +722,7 @@ function refresh() {
 if (poll.status === 'open') startBallot();
 paintShares(document);
 if (poll.result) verify({ seed: poll.seed, tied: poll.result.tied, winner: poll.result.winner });
+if (poll.reel) offerReplay(poll.result, poll.reel.spin_ms); // closed with a tie before this page opened
 const rating = $('rating');
 if (rating) setupRating(rating);
 setupLibraryAdd(poll.movies);

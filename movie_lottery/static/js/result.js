@@ -5,7 +5,7 @@ import { setupLibraryAdd } from './lib/library-add.js';
 import { readJsonScript } from './lib/page.js';
 import { setupRating } from './lib/rating.js';
 import { HONEST, NO_CHECK_HERE, notHonest } from './lib/honesty.js';
-import { canVerify, pickIndex as winnerIndex, sha256Hex } from './lib/reel.js';
+import { canVerify, makeReel, pickIndex as winnerIndex, sha256Hex } from './lib/reel.js';
 
 const lottery = readJsonScript('lottery-data');
 const verdict = document.getElementById('verdict');
@@ -29,3 +29,11 @@ verify();
 const rating = document.getElementById('rating');
 if (rating) setupRating(rating);
 setupLibraryAdd(lottery.movies);
+
+// «Посмотреть ещё раз»: the reel spins again and stops on the winner, as it did for everyone at the draw.
+const stage = document.getElementById('reel-stage');
+const reel = makeReel(document.getElementById('reel'), { longestMs: lottery.reel.spin_ms });
+document.getElementById('replay-reel').addEventListener('click', () => {
+  stage.hidden = false;
+  reel.replay(lottery.winner.position, lottery.reel.spin_ms);
+});

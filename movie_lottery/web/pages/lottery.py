@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 
+from movie_lottery.core import reel
 from movie_lottery.core.config import kinopoisk_configured, qbit_configured
 from movie_lottery.core.errors import NotFound, WrongLink
 from movie_lottery.core.kept_movies import kept_positions
+from movie_lottery.core.models import utcnow
 from movie_lottery.library import history as histories
 from movie_lottery.library import picks, viewings
 from movie_lottery.library.filters import utc_today
@@ -53,15 +55,16 @@ def builder():
 @public
 def lottery_page(lottery_id: str):
     lottery = _visited_lottery(lottery_id)
-    data = LOTTERY.dump(lottery)
-    if lottery.winner_position is not None:
-        return _result_page(lottery, data)
+    if _landed(lottery):
+        return _result_page(lottery, LOTTERY.dump(lottery))  # the same for everyone: no clock in it
+    data = _page_data(lottery)
     play_url = None
-    if is_admin():  # the owner on any device (in open mode everyone is): a lost link comes back here
+    # The owner on any device (in open mode everyone is): a lost link comes back here; none once drawn.
+    if is_admin() and lottery.winner_position is None:
         play_url = url_for(
             "lottery_pages.play_page", lottery_id=lottery.id, token=lottery.play_token, _external=True
         )
-    return render_page("waiting.html", lottery=lottery, data=data, play_url=play_url)
+    return _with_clock(render_page("waiting.html", lottery=lottery, data=data, play_url=play_url))
 
 
 @bp.get("/l/<lottery_id>/play/<token>")
@@ -76,10 +79,37 @@ def play_page(lottery_id: str, token: str):
             code="play_link_wrong",
             way_on=("К лотерее", url_for("lottery_pages.lottery_page", lottery_id=lottery.id)),
         )
-    data = LOTTERY.dump(lottery)
-    if lottery.winner_position is not None:
-        return _result_page(lottery, data)
-    return render_page("play.html", lottery=lottery, data=data, token=token)
+    if _landed(lottery):
+        return _result_page(lottery, LOTTERY.dump(lottery))
+    data = _page_data(lottery)
+    if lottery.winner_position is None:
+        return _with_clock(render_page("play.html", lottery=lottery, data=data, token=token))
+    return _with_clock(render_page("waiting.html", lottery=lottery, data=data, play_url=None))  # mid-spin
+
+
+def _page_data(lottery) -> dict:
+    """The lottery as the API reads it, and the server's clock: the page's reel lands at ``reel.lands_at``
+    by the server's time, whatever the phone's own clock says (lib/reel.js serverClock); ``spin_ms`` before
+    the draw, so the page makes its reel long enough for the spin."""
+    spin_ms = current_app.config["REEL_SPIN_MS"]
+    return {**LOTTERY.dump(lottery), "now": CLOCK_MARK, "spin_ms": spin_ms}
+
+
+CLOCK_MARK = "server-now-mark"
+
+
+def _with_clock(html: str) -> str:
+    """The server's time written in as the page leaves, not before its rendering (a first render of a
+    template costs hundreds of ms on a cold worker, and the reel would land that much late)."""
+    return html.replace(CLOCK_MARK, utcnow().isoformat(), 1)
+
+
+def _landed(lottery) -> bool:
+    """Drawn, and its reel has stopped everywhere: until then even a page opened mid-spin spins it (a result
+    page now would tell the winner before the spinner's reel stops)."""
+    return lottery.winner_position is not None and reel.has_landed(
+        lottery.drawn_at, current_app.config["REEL_SPIN_MS"], utcnow()
+    )
 
 
 def _result_page(lottery, data: dict):

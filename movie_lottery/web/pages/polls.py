@@ -25,6 +25,7 @@ from flask import (
 
 from movie_lottery.core.errors import WrongLink
 from movie_lottery.core.kept_movies import kept_positions
+from movie_lottery.core.models import utcnow
 from movie_lottery.library import viewings
 from movie_lottery.library.filters import utc_today
 from movie_lottery.polls import service as polls
@@ -257,6 +258,7 @@ def _live_text(poll_id: str, manage_token: str | None) -> str:
         "check": {"seed": data["seed"], "tied": result["tied"], "winner": result["winner"]}
         if closed
         else None,
+        "reel": data["reel"],  # a tie the reel decided: every open page spins it, to land at lands_at
         "parts": parts,
     }
     if poll.closed_at is None:
@@ -265,10 +267,15 @@ def _live_text(poll_id: str, manage_token: str | None) -> str:
 
 
 def _live(poll_id: str, manage_token: str | None) -> Response:
-    """An ETag of the answer makes an unchanged ask a bodiless 304, however often the page asks."""
+    """An ETag of the answer makes an unchanged ask a bodiless 304, however often the page asks.
+
+    A full answer also carries the server's ``now`` (not kept, not in the ETag): the page tells by it how long
+    a tie's reel has left to spin, whatever the phone's clock says."""
     text = _live_text(poll_id, manage_token)
+    etag = hashlib.sha256(text.encode()).hexdigest()[:32]
+    text = f'{text[:-1]}, "now": "{utcnow().isoformat()}"}}'
     response = current_app.response_class(text, mimetype=current_app.json.mimetype)
-    response.set_etag(hashlib.sha256(text.encode()).hexdigest()[:32])
+    response.set_etag(etag)
     response.headers["Cache-Control"] = "no-cache"
     return response.make_conditional(request)
 

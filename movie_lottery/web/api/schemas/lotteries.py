@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from flask import current_app
 from marshmallow import fields, validate
 
+from movie_lottery.core import reel
 from movie_lottery.core.errors import InvalidInput
 from movie_lottery.core.models import Lottery as LotteryRow
 from movie_lottery.core.text_rules import TOKEN_MAX
@@ -84,6 +86,19 @@ class DrawSchema(ApiSchema):
     )
 
 
+class Reel(Reply):
+    """The shared spin: every open page lands its reel at ``lands_at``, the spinner's included."""
+
+    spin_ms = fields.Integer(required=True, metadata={"description": "Сколько крутится барабан, мс"})
+    started_at = fields.DateTime(required=True, metadata={"description": "Когда начал (момент розыгрыша)"})
+    lands_at = fields.DateTime(
+        required=True,
+        metadata={
+            "description": "Когда он останавливается на каждой странице; до этого победителя не показывают"
+        },
+    )
+
+
 class Lottery(Reply):
     id = required_text("8 символов, безопасных для адреса")
     created_at = fields.DateTime(required=True)
@@ -93,9 +108,13 @@ class Lottery(Reply):
     commitment = required_text("sha256 от `seed`, публикуется при создании")
     seed = maybe(fields.String, "Раскрывается после розыгрыша: sha256(seed) должен совпасть с `commitment`")
     auto_download = fields.Boolean(required=True)
+    reel = maybe(fields.Nested, nested=Reel, description="`null`, пока не разыграна")
 
     def value_seed(self, lottery: LotteryRow) -> str | None:
         return revealed_seed(lottery)
+
+    def value_reel(self, lottery: LotteryRow) -> dict | None:
+        return reel.spin_window(lottery.drawn_at, current_app.config["REEL_SPIN_MS"])
 
 
 class LotteryWithLinks(Lottery, WithLinks):

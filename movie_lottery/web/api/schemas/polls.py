@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from flask import current_app
 from marshmallow import fields, missing, pre_load, validate
 
+from movie_lottery.core import reel
 from movie_lottery.core.models import POLL_CLOSERS, POLL_RESULTS
 from movie_lottery.core.models import Poll as PollRow
 from movie_lottery.core.text_rules import (
@@ -29,7 +31,7 @@ from movie_lottery.web.api.schemas.base import (
     maybe,
     required_text,
 )
-from movie_lottery.web.api.schemas.lotteries import NOT_A_LIST, TOO_FEW, LotteryCreateSchema
+from movie_lottery.web.api.schemas.lotteries import NOT_A_LIST, TOO_FEW, LotteryCreateSchema, Reel
 
 POLL_TOO_MANY = f"Не больше {MAX_MOVIES} фильмов в одном голосовании"
 
@@ -250,6 +252,11 @@ class Poll(WithLinks):
         nested=PollResult,
         description="`null`, пока не показан (при `live` — сразу, иначе после закрытия)",
     )
+    reel = maybe(
+        fields.Nested,
+        nested=Reel,
+        description="Ничья, которую решил барабан: когда он крутится на каждой странице; иначе `null`",
+    )
     poll_url = required_text("Страница, на которой все голосуют")
     manage_url = fields.String(
         metadata={"description": "Закрыть досрочно, убрать бюллетень; только для администратора"}
@@ -269,6 +276,12 @@ class Poll(WithLinks):
 
     def value_result(self, poll: PollRow) -> dict | None:
         return polls.shown_result(poll)
+
+    def value_reel(self, poll: PollRow) -> dict | None:
+        result = poll.result if poll.closed_at is not None else None
+        if not result or len(result["tied"]) < 2:
+            return None
+        return reel.spin_window(poll.closed_at, current_app.config["REEL_SPIN_MS"])
 
 
 class CreatedPoll(Poll):
