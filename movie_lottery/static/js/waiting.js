@@ -1,8 +1,8 @@
 // Waiting page: show the creator their play link, and poll until the winner is known.
 
-import { toast } from './lib/errors.js';
 import { followLive } from './lib/live.js';
-import { copyText, readJsonScript } from './lib/page.js';
+import { readJsonScript } from './lib/page.js';
+import { setShareUrl } from './lib/share.js';
 import { showWinner } from './lib/winner.js';
 
 const lottery = readJsonScript('lottery-data');
@@ -10,27 +10,19 @@ const POLL_MS = 2500;
 const MAX_BACKOFF_MS = 30000;
 
 const sharePanel = document.getElementById('share-panel');
-const playLink = document.getElementById('play-link');
-const copyButton = document.getElementById('copy-play-link');
-const telegram = document.getElementById('telegram-share');
+const spinHere = document.getElementById('spin-here');
 
+/** The owner's play link: the page's own, or the one this browser kept when it created the lottery. */
 function setupShare() {
-  let url = playLink.value;
+  let url = document.getElementById('play-link').value;
   if (!url) {
     try { url = localStorage.getItem(`ml:play:${lottery.id}`) || ''; } catch { url = ''; }
   }
   if (!url) return;
-  playLink.value = url;
-  telegram.href = `https://t.me/share/url?url=${encodeURIComponent(url)}&text=${encodeURIComponent('Крути барабан — выбираем фильм на вечер!')}`;
+  setShareUrl(sharePanel.querySelector('[data-share]'), url);
+  spinHere.href = url;
   sharePanel.hidden = false;
 }
-
-copyButton.addEventListener('click', async () => {
-  await copyText(playLink);
-  copyButton.textContent = 'Скопировано ✓';
-  toast('Ссылка скопирована — отправьте её тому, кто будет крутить', 'success');
-  setTimeout(() => { copyButton.textContent = 'Скопировать'; }, 2500);
-});
 
 function announce(winner) {
   document.querySelector('.pulse')?.remove();
