@@ -85,7 +85,9 @@ def test_share_uses_the_phones_share_sheet_with_the_right_link_and_falls_back_to
     context.close()
 
 
-def test_spin_here_is_on_the_owners_waiting_page_and_not_on_a_friends(live_server, phone, browser):
+def test_spin_here_is_on_the_owners_waiting_page_and_not_on_a_friends(
+    live_server, phone, browser, screenshot
+):
     lottery = create_lottery(live_server.url)
     waiting = f"{live_server.url}/l/{lottery['id']}"
 
@@ -96,6 +98,7 @@ def test_spin_here_is_on_the_owners_waiting_page_and_not_on_a_friends(live_serve
     expect(friend.get_by_test_id("spin-here")).to_be_hidden()
     assert lottery["play_token"] not in friend.content()  # the play link stays the owner's
     expect(friend.locator("#wait-link")).to_have_value(lottery["wait_url"])  # friends may invite friends
+    screenshot(friend, "friend-waiting")
 
     owner = phone.new_page()
     owner.goto(waiting)
@@ -130,7 +133,8 @@ def test_typing_a_library_title_in_the_builder_offers_the_library_movie_with_its
     expect(hit.locator(".search-result__meta")).to_contain_text("драма, криминал")
     expect(hit.locator(".search-result__meta")).to_contain_text("8.3")
     expect(hit.locator(".search-result__note")).to_have_text("В библиотеке: хочу посмотреть")
-    expect(page.locator(".search-result")).to_have_count(2)  # «Брат» and «Брат 2», not «Сталкер»
+    names = page.locator(".search-result__name")
+    expect(names).to_have_text(["Брат", "Брат 2"])  # the title typed first, then «Брат 2»; not «Сталкер»
     screenshot(page, "builder-library-suggestions")
     hit.get_by_role("button", name="Добавить «Брат»").click()
 

@@ -15,6 +15,22 @@ const STATUS_WORDS = { want: 'хочу посмотреть', watched: 'посм
 const MOVIE_FIELDS = ['kinopoisk_id', 'name', 'year', 'poster', 'description', 'rating', 'genres', 'countries',
   'poster_preview', 'rating_imdb', 'length', 'trailer_url', 'kinopoisk_url'];
 
+const fold = (text) => text.toLocaleLowerCase('ru').replaceAll('ё', 'е').trim();
+
+/** The title typed first («брат» → «Брат» before «Брат 2»), then titles that start so, then the rest (the
+ *  library's order, newest first, within each). */
+export function byCloseness(rows, query) {
+  const typed = fold(query);
+  const rank = (row) => {
+    const name = fold(row.name);
+    if (name === typed) return 0;
+    return name.startsWith(typed) ? 1 : 2;
+  };
+  return rows.map((row, index) => ({ row, index, rank: rank(row) }))
+    .sort((a, b) => a.rank - b.rank || a.index - b.index)
+    .map(({ row }) => row);
+}
+
 /** A library movie as a candidate: its movie fields (empty ones left out) and ``library_id``. */
 export function libraryCandidate(row) {
   const movie = { library_id: row.id };
@@ -91,7 +107,7 @@ export function setupSearch(root) {
   async function searchLibrary(query, signal) {
     if (!fromLibrary) return [];
     const { data } = await api(`/api/library?q=${encodeURIComponent(query)}&status=all`, { signal });
-    const rows = data.movies.slice(0, LIBRARY_SHOWN);
+    const rows = byCloseness(data.movies, query).slice(0, LIBRARY_SHOWN);
     if (!rows.length) return rows;
     const body = { movies: rows.map(({ kinopoisk_id: id, name, year }) => ({ kinopoisk_id: id ?? null, name, year: year ?? null })) };
     try {
