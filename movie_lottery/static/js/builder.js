@@ -9,7 +9,7 @@ import { metaText, plural } from './lib/format.js';
 import { readJsonScript } from './lib/page.js';
 import { posterElement } from './lib/posters.js';
 import { sameMovie } from './lib/same-movie.js';
-import { setupSearch } from './lib/search.js';
+import { libraryMovieNamed, setupSearch } from './lib/search.js';
 import { checkText, pageRule } from './lib/text-rules.js';
 
 const DRAFT_KEY = 'ml:draft';
@@ -136,6 +136,8 @@ function readForm() {
   return { movie: { name, year, poster: poster || null, description: description || null } };
 }
 
+let adding = Promise.resolve(); // hand-typed movies join in the order they were typed
+
 form.addEventListener('submit', (event) => {
   event.preventDefault();
   const { movie, error, field } = readForm();
@@ -144,12 +146,21 @@ form.addEventListener('submit', (event) => {
     document.getElementById(field).focus();
     return;
   }
-  const reason = addMovie(movie);
-  showError(formError, reason);
-  if (!reason) {
-    form.reset();
-    document.getElementById('movie-name').focus();
-  }
+  const early = refusal(movie);
+  showError(formError, early);
+  if (early) return; // the form keeps what was typed, to correct it
+  form.reset(); // at once: the next title can be typed while the library is asked
+  const nameInput = document.getElementById('movie-name');
+  nameInput.focus();
+  adding = adding.then(async () => {
+    // A title the library keeps comes in as the library's movie (its spelling, poster, genres, rating),
+    // unless the owner typed a poster or a description of their own.
+    const kept = movie.poster || movie.description ? null : await libraryMovieNamed(movie.name, movie.year);
+    const reason = addMovie(kept || movie);
+    showError(formError, reason);
+    if (reason && !nameInput.value) nameInput.value = movie.name;
+    else if (kept && !reason) toast(`«${kept.name}» взят из библиотеки`, 'success');
+  });
 });
 
 document.addEventListener('movie:add', (event) => {

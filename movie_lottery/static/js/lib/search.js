@@ -15,7 +15,7 @@ const STATUS_WORDS = { want: 'хочу посмотреть', watched: 'посм
 const MOVIE_FIELDS = ['kinopoisk_id', 'name', 'year', 'poster', 'description', 'rating', 'genres', 'countries',
   'poster_preview', 'rating_imdb', 'length', 'trailer_url', 'kinopoisk_url'];
 
-const fold = (text) => text.toLocaleLowerCase('ru').replaceAll('ё', 'е').trim();
+export const fold = (text) => text.toLocaleLowerCase('ru').replaceAll('ё', 'е').trim();
 
 /** The title typed first («брат» → «Брат» before «Брат 2»), then titles that start so, then the rest (the
  *  library's order, newest first, within each). */
@@ -29,6 +29,19 @@ export function byCloseness(rows, query) {
   return rows.map((row, index) => ({ row, index, rank: rank(row) }))
     .sort((a, b) => a.rank - b.rank || a.index - b.index)
     .map(({ row }) => row);
+}
+
+/** The library's own movie for a title typed by hand (the same title, and the same year when one was
+ *  typed), or null: «БРАТ» 1997 comes in as the library's «Брат» with its genres, not as a bare title. */
+export async function libraryMovieNamed(name, year) {
+  try {
+    const { data } = await api(`/api/library?q=${encodeURIComponent(name)}&status=all`);
+    const typed = fold(name);
+    const row = data.movies.find((movie) => fold(movie.name) === typed && (!year || movie.year === year));
+    return row ? libraryCandidate(row) : null;
+  } catch {
+    return null; // the library is a courtesy here: the typed movie still goes in
+  }
 }
 
 /** A library movie as a candidate: its movie fields (empty ones left out) and ``library_id``. */
