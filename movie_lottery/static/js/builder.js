@@ -136,9 +136,7 @@ function readForm() {
   return { movie: { name, year, poster: poster || null, description: description || null } };
 }
 
-let adding = Promise.resolve(); // hand-typed movies join in the order they were typed
-
-form.addEventListener('submit', (event) => {
+form.addEventListener('submit', async (event) => {
   event.preventDefault();
   const { movie, error, field } = readForm();
   if (error) {
@@ -146,21 +144,22 @@ form.addEventListener('submit', (event) => {
     document.getElementById(field).focus();
     return;
   }
-  const early = refusal(movie);
-  showError(formError, early);
-  if (early) return; // the form keeps what was typed, to correct it
-  form.reset(); // at once: the next title can be typed while the library is asked
-  const nameInput = document.getElementById('movie-name');
-  nameInput.focus();
-  adding = adding.then(async () => {
-    // A title the library keeps comes in as the library's movie (its spelling, poster, genres, rating),
-    // unless the owner typed a poster or a description of their own.
-    const kept = movie.poster || movie.description ? null : await libraryMovieNamed(movie.name, movie.year);
-    const reason = addMovie(kept || movie);
-    showError(formError, reason);
-    if (reason && !nameInput.value) nameInput.value = movie.name;
-    else if (kept && !reason) toast(`«${kept.name}» взят из библиотеки`, 'success');
-  });
+  const reason = addMovie(movie);
+  showError(formError, reason);
+  if (reason) return; // the form keeps what was typed, to correct it
+  form.reset();
+  document.getElementById('movie-name').focus();
+  // A title the library keeps becomes the library's movie (its spelling, poster, genres, rating) as soon as
+  // the library answers — unless the owner typed a poster or a description of their own.
+  if (movie.poster || movie.description) return;
+  const kept = await libraryMovieNamed(movie.name, movie.year);
+  const index = movies.findIndex((candidate) => candidate.name === movie.name && candidate.year === movie.year && !candidate.library_id);
+  if (!kept || index < 0) return; // not kept, or already taken out of the list
+  movies[index] = { ...kept, note: movies[index].note };
+  saveDraft();
+  render();
+  refreshNotes();
+  toast(`«${kept.name}» взят из библиотеки`, 'success');
 });
 
 document.addEventListener('movie:add', (event) => {
