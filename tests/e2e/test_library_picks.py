@@ -287,7 +287,7 @@ def test_the_builders_search_results_say_what_the_library_knows(
     ).get_json()
     api.post(f"/api/library/{movie['id']}/viewings", json={"date": MARCH_3.isoformat()})
     page.goto(server.url + "/")
-    page.get_by_label("Найти на Кинопоиске").fill("гавань")
+    page.get_by_label("Найти в библиотеке или на Кинопоиске").fill("гавань")
     hit = page.locator(
         ".search-result", has=page.locator(".search-result__name", has_text=re.compile("^Гавань$"))
     )

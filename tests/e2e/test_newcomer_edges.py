@@ -267,7 +267,7 @@ def test_enter_on_one_letter_explains_and_two_letters_search(start_server, fake_
     server = start_server(**kinopoisk_settings(fake_kinopoisk))
     page.goto(server.url + "/")
     expect(page.locator("#search-hint")).to_contain_text("От 2 букв.")
-    box = page.get_by_label("Найти на Кинопоиске")
+    box = page.get_by_label("Найти в библиотеке или на Кинопоиске")
     box.fill("г")
     box.press("Enter")
     expect(page.locator(".search__status")).to_have_text(

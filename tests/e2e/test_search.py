@@ -17,7 +17,7 @@ def search_server(start_server, fake_kinopoisk):
 
 def test_type_a_title_pick_a_result_and_it_lands_in_the_list(search_server, page, screenshot, no_dialogs):
     page.goto(search_server.url + "/")
-    page.get_by_label("Найти на Кинопоиске").fill("тихая гавань")
+    page.get_by_label("Найти в библиотеке или на Кинопоиске").fill("тихая гавань")
     results = page.locator(".search-result")
     expect(results).to_have_count(3)
     expect(results.first).to_contain_text("Тихая гавань")
@@ -33,7 +33,7 @@ def test_type_a_title_pick_a_result_and_it_lands_in_the_list(search_server, page
 
 def test_keyboard_reaches_the_results(search_server, page):
     page.goto(search_server.url + "/")
-    box = page.get_by_label("Найти на Кинопоиске")
+    box = page.get_by_label("Найти в библиотеке или на Кинопоиске")
     box.fill("гавань")
     expect(page.locator(".search-result")).to_have_count(3)
     box.press("ArrowDown")
@@ -44,14 +44,16 @@ def test_keyboard_reaches_the_results(search_server, page):
 
 def test_a_pasted_kinopoisk_link_adds_the_movie_at_once(search_server, page):
     page.goto(search_server.url + "/")
-    page.get_by_label("Найти на Кинопоиске").fill("https://www.kinopoisk.ru/film/1000001/?from=share")
+    page.get_by_label("Найти в библиотеке или на Кинопоиске").fill(
+        "https://www.kinopoisk.ru/film/1000001/?from=share"
+    )
     expect(page.locator(".candidate__name")).to_have_text(["Тихая гавань"])
-    expect(page.get_by_label("Найти на Кинопоиске")).to_have_value("")
+    expect(page.get_by_label("Найти в библиотеке или на Кинопоиске")).to_have_value("")
 
 
 def test_nothing_found_and_quota_errors_are_explained(search_server, page, fake_kinopoisk, screenshot):
     page.goto(search_server.url + "/")
-    box = page.get_by_label("Найти на Кинопоиске")
+    box = page.get_by_label("Найти в библиотеке или на Кинопоиске")
     box.fill("несуществующий фильм")
     expect(page.locator(".search__status")).to_contain_text("Ничего не нашлось")
     fake_kinopoisk.mode = "403"

@@ -163,18 +163,20 @@ def test_the_shortest_search_is_one_rule_for_the_server_the_hint_and_the_script(
     assert f"От {QUERY_MIN} букв." in page
 
 
-def test_without_a_token_nothing_is_sent_and_the_ui_offers_manual_entry(client, fake_kinopoisk):
+def test_without_a_token_nothing_is_sent_and_the_builder_searches_the_library_alone(client, fake_kinopoisk):
     response = client.get("/api/search?q=гавань")
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "kinopoisk_not_configured"
     assert fake_kinopoisk.request_count == 0
     page = client.get("/").get_data(as_text=True)
-    assert "data-search" not in page and "Добавить вручную" in page
+    assert 'data-library data-kinopoisk="0"' in page and "Найти в библиотеке<" in page
+    assert "Кинопоиск" not in page and "Или вручную" in page
 
 
-def test_with_a_token_the_builder_shows_the_search_box(search_app):
+def test_with_a_token_the_builder_searches_the_library_and_kinopoisk(search_app):
     page = search_app.test_client().get("/").get_data(as_text=True)
-    assert "data-search" in page and "Найти на Кинопоиске" in page
+    assert "data-search" in page and "data-library" in page and 'data-kinopoisk="0"' not in page
+    assert "Найти в библиотеке или на Кинопоиске" in page
 
 
 @pytest.mark.parametrize(

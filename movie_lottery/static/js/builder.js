@@ -9,7 +9,7 @@ import { metaText, plural } from './lib/format.js';
 import { readJsonScript } from './lib/page.js';
 import { posterElement } from './lib/posters.js';
 import { sameMovie } from './lib/same-movie.js';
-import { setupSearch } from './lib/search.js';
+import { libraryMovieNamed, setupSearch } from './lib/search.js';
 import { checkText, pageRule } from './lib/text-rules.js';
 
 const DRAFT_KEY = 'ml:draft';
@@ -136,7 +136,7 @@ function readForm() {
   return { movie: { name, year, poster: poster || null, description: description || null } };
 }
 
-form.addEventListener('submit', (event) => {
+form.addEventListener('submit', async (event) => {
   event.preventDefault();
   const { movie, error, field } = readForm();
   if (error) {
@@ -146,10 +146,20 @@ form.addEventListener('submit', (event) => {
   }
   const reason = addMovie(movie);
   showError(formError, reason);
-  if (!reason) {
-    form.reset();
-    document.getElementById('movie-name').focus();
-  }
+  if (reason) return; // the form keeps what was typed, to correct it
+  form.reset();
+  document.getElementById('movie-name').focus();
+  // A title the library keeps becomes the library's movie (its spelling, poster, genres, rating) as soon as
+  // the library answers — unless the owner typed a poster or a description of their own.
+  if (movie.poster || movie.description) return;
+  const kept = await libraryMovieNamed(movie.name, movie.year);
+  const index = movies.findIndex((candidate) => candidate.name === movie.name && candidate.year === movie.year && !candidate.library_id);
+  if (!kept || index < 0) return; // not kept, or already taken out of the list
+  movies[index] = { ...kept, note: movies[index].note };
+  saveDraft();
+  render();
+  refreshNotes();
+  toast(`«${kept.name}» взят из библиотеки`, 'success');
 });
 
 document.addEventListener('movie:add', (event) => {

@@ -13,10 +13,11 @@ import { fromHtml, swap } from './lib/fragments.js';
 import { HONEST, NO_CHECK_HERE, notHonest } from './lib/honesty.js';
 import { followLive } from './lib/live.js';
 import { setupLibraryAdd } from './lib/library-add.js';
-import { copyText, prefersReducedMotion, readJsonScript } from './lib/page.js';
+import { prefersReducedMotion, readJsonScript } from './lib/page.js';
 import { posterElement, watchPosters } from './lib/posters.js';
 import { setupRating } from './lib/rating.js';
 import { canVerify, clockFrom, makeReel, pickIndex, sha256Hex } from './lib/reel.js';
+import './lib/share.js'; // «Поделиться» in the manage panel (it is swapped in live: the module listens on document)
 import { checkText, pageRule } from './lib/text-rules.js';
 
 const POLL_MS = 3000;
@@ -553,9 +554,6 @@ document.addEventListener('click', (event) => {
   if (remove) removeVoter(remove.dataset.removeVoter);
   else if (group) removeGroup(group.dataset.removeGroup, group.dataset.groupSize);
   else if (event.target.closest('#close-poll')) closePoll(event.target.closest('#close-poll'));
-  else if (event.target.closest('#copy-poll-link')) {
-    copyText($('poll-link')).then(() => toast('Ссылка скопирована — отправьте её друзьям', 'success'));
-  }
 });
 
 // ---- the tie-break, checked in the browser ----------------------------------------------------------------

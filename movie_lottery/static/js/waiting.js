@@ -3,10 +3,10 @@
 // the server's clock — with the spinner's page — and only then names the winner. A page that learns of the
 // draw after that moment (a latecomer) names it at once and offers «Посмотреть ещё раз».
 
-import { toast } from './lib/errors.js';
 import { followLive } from './lib/live.js';
-import { copyText, prefersReducedMotion, readJsonScript } from './lib/page.js';
+import { prefersReducedMotion, readJsonScript } from './lib/page.js';
 import { makeReel, serverClock } from './lib/reel.js';
+import { setShareUrl } from './lib/share.js';
 import { showWinner } from './lib/winner.js';
 
 const lottery = readJsonScript('lottery-data');
@@ -16,31 +16,23 @@ const MAX_BACKOFF_MS = 30000;
 const SPIN_MS = lottery.spin_ms; // the server's spin (REEL_SPIN_MS): the strip is made long enough for it
 
 const sharePanel = document.getElementById('share-panel');
-const playLink = document.getElementById('play-link');
-const copyButton = document.getElementById('copy-play-link');
-const telegram = document.getElementById('telegram-share');
+const spinHere = document.getElementById('spin-here');
 const stage = document.getElementById('reel-stage');
 const replayButton = document.getElementById('replay-reel');
 const reel = makeReel(document.getElementById('reel'), { longestMs: SPIN_MS });
 let drawn = false;
 
+/** The owner's play link: the page's own, or the one this browser kept when it created the lottery. */
 function setupShare() {
-  let url = playLink.value;
+  let url = document.getElementById('play-link').value;
   if (!url) {
     try { url = localStorage.getItem(`ml:play:${lottery.id}`) || ''; } catch { url = ''; }
   }
   if (!url) return;
-  playLink.value = url;
-  telegram.href = `https://t.me/share/url?url=${encodeURIComponent(url)}&text=${encodeURIComponent('Крути барабан — выбираем фильм на вечер!')}`;
+  setShareUrl(sharePanel.querySelector('[data-share]'), url);
+  spinHere.href = url;
   sharePanel.hidden = false;
 }
-
-copyButton.addEventListener('click', async () => {
-  await copyText(playLink);
-  copyButton.textContent = 'Скопировано ✓';
-  toast('Ссылка скопирована — отправьте её тому, кто будет крутить', 'success');
-  setTimeout(() => { copyButton.textContent = 'Скопировать'; }, 2500);
-});
 
 function hideShare() {
   const focusWasInPanel = sharePanel.contains(document.activeElement);
