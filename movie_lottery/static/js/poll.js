@@ -591,7 +591,8 @@ function tieStage(tied, spinMs, decided = true) {
   $('tie-reel').hidden = false;
   $('tie-reel-window').hidden = false;
   const between = tied.map((p) => `«${names[p]}»`).join(', ');
-  $('tie-reel-lead').textContent = `Ничья между ${between} — ${decided ? 'решил' : 'решает'} барабан.`;
+  // Once decided, the result's card says «Ничья между … — решил барабан»: the line over the reel says less.
+  $('tie-reel-lead').textContent = decided ? 'Так решил барабан:' : `Ничья между ${between} — решает барабан.`;
   return tieReel;
 }
 

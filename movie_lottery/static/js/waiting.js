@@ -46,6 +46,9 @@ function announce(winner) {
   document.getElementById('draw-status-text').textContent = `Победитель — «${winner.name}».`;
   showWinner(document.getElementById('winner-slot'), document.getElementById('winner-template'), winner);
   replayButton.hidden = false;
+  // «после розыгрыша… проверит» is past now: the check is on the result page, one button away.
+  document.querySelector('.fairness__line').textContent =
+    'Розыгрыш прошёл. «Результат и проверка» покажет, что победителя не подменили: браузер сверит его сам.';
   if (hideShare()) { // its buttons go away: the focus moves on to the winner, not to the page's start
     const heading = document.querySelector('#winner-slot [data-testid="winner-name"]');
     heading.tabIndex = -1;
