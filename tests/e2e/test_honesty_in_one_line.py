@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import re
-import urllib.request
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import PHONE
+from tests.support.site_api import call
 
 pytestmark = pytest.mark.e2e
 
 GUEST = {"X-Forwarded-For": "203.0.113.7"}  # a friend's phone behind the proxy, not the owner's machine
 JARGON = re.compile(r"seed|commitment|SHA-256|sha256|mod \d", re.IGNORECASE)
 HONEST = "✓ Честно: проверено в этом браузере"
-
-
-def call(base: str, method: str, path: str, body: dict | None = None) -> dict:
-    request = urllib.request.Request(
-        base + path, data=json.dumps(body or {}).encode(), method=method,
-        headers={"Content-Type": "application/json"},
-    )  # fmt: skip
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read() or b"{}")
 
 
 def visible_text(page) -> str:

@@ -4,13 +4,13 @@ moment as the spinner's page (the draw's ``lands_at``), and no page names the wi
 from __future__ import annotations
 
 import json
-import urllib.request
 from datetime import datetime
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import PHONE
+from tests.support.site_api import call
 
 pytestmark = pytest.mark.e2e
 
@@ -40,15 +40,6 @@ WATCH_NAMES = """
   setInterval(look, 20);
 }
 """
-
-
-def call(base: str, method: str, path: str, body: dict | None = None) -> dict:
-    request = urllib.request.Request(
-        base + path, data=json.dumps(body or {}).encode(), method=method,
-        headers={"Content-Type": "application/json"},
-    )  # fmt: skip
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read() or b"{}")
 
 
 def ms(iso: str) -> float:

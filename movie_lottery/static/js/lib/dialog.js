@@ -3,28 +3,22 @@
 
 let open = null; // one question at a time: a second one waits for nothing, it answers the first «no»
 
+function element(tag, properties) {
+  return Object.assign(document.createElement(tag), properties);
+}
+
 /** Ask a yes/no question: resolves true for ``yes``, false for «Отмена», Escape or a click on the backdrop. */
 export function ask(question, { yes = 'Да', no = 'Отмена', danger = false } = {}) {
   if (typeof HTMLDialogElement !== 'function') return Promise.resolve(window.confirm(question));
   if (open) open.close('no');
-  const dialog = document.createElement('dialog');
-  dialog.className = 'ask';
+  const dialog = element('dialog', { className: 'ask' });
   dialog.setAttribute('aria-labelledby', 'ask-text');
-  const text = document.createElement('p');
-  text.className = 'ask__text';
-  text.id = 'ask-text';
-  text.textContent = question;
-  const form = document.createElement('form');
-  form.method = 'dialog';
-  form.className = 'ask__buttons';
-  const cancel = document.createElement('button');
-  cancel.value = 'no';
-  cancel.className = 'button button--secondary';
-  cancel.textContent = no;
-  const confirm = document.createElement('button');
-  confirm.value = 'yes';
-  confirm.className = `button ${danger ? 'button--danger' : 'button--primary'}`;
-  confirm.textContent = yes;
+  const text = element('p', { className: 'ask__text', id: 'ask-text', textContent: question });
+  const form = element('form', { method: 'dialog', className: 'ask__buttons' });
+  const cancel = element('button', { value: 'no', className: 'button button--secondary', textContent: no });
+  const confirm = element('button', {
+    value: 'yes', className: `button ${danger ? 'button--danger' : 'button--primary'}`, textContent: yes,
+  });
   form.append(cancel, confirm);
   dialog.append(text, form);
   document.body.append(dialog);
