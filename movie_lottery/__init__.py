@@ -7,13 +7,8 @@ itself is built by movie_lottery/app.py.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
-
-# When this process first reached the site's code: the boot report (runtime/boot_report.py) counts what came
-# before as the interpreter's and gunicorn's part.
-PACKAGE_IMPORTED_AT = time.time()
 
 if TYPE_CHECKING:
     from flask import Flask

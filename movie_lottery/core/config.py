@@ -193,7 +193,7 @@ LAUNCH_RECORD = "MOVIE_LOTTERY_LAUNCH"
 
 
 def launch_record(environ: Mapping[str, str] | None = None) -> dict | None:
-    """The launcher's record for this process (``at``, ``schema``, ``seconds``), or None without one."""
+    """The launcher's record for this process (``at``, ``schema``, ``seconds``, ``exec_at``), or None."""
     import json
 
     raw = (os.environ if environ is None else environ).get(LAUNCH_RECORD)

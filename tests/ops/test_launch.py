@@ -98,3 +98,13 @@ def test_no_server_starts_when_the_database_cannot_be_migrated(tmp_path):
     assert started.returncode != 0
     assert "the server is not started" in started.stderr
     assert not marker.exists()
+
+
+def test_the_launcher_checks_the_sqlite_file_the_app_uses(tmp_path):
+    from movie_lottery import create_app
+    from movie_lottery.ops.launch import INSTANCE_DIR
+
+    # Without DATABASE_URL both fall back to instance/movie_lottery.sqlite3: one folder, or the launcher would
+    # migrate a file the site never opens.
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}"})
+    assert Path(app.instance_path) == INSTANCE_DIR
