@@ -47,6 +47,9 @@ BASE_TEST_CONFIG = {
     "SERVER_NAME": None,
     "RUNNING_ON_RENDER": False,
     "GIT_COMMIT": None,
+    "TELEGRAM_BOT_TOKEN": None,
+    "TELEGRAM_WEBHOOK_SECRET": None,
+    "SITE_URL": None,
     # A drawn lottery's result at once; tests/e2e/test_one_reel.py watches the real spin (core/reel.py).
     "REEL_SPIN_MS": 0,
 }
