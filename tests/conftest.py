@@ -165,8 +165,10 @@ def stop_background_threads() -> None:
     a CI run in an app fixture's setup, under a burst of such tracebacks.
     """
     from movie_lottery.downloads import status as torrent_status
+    from movie_lottery.telegram import worker as telegram_worker
 
     torrent_status.stop_all(timeout=10)
+    telegram_worker.stop_all(timeout=10)
 
 
 @pytest.fixture(autouse=True)

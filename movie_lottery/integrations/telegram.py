@@ -1,4 +1,4 @@
-"""TelegramClient: the app's only door to the Bot API, a thin client on ``requests`` for the dozen methods used.
+"""TelegramClient: the app's only door to the Bot API, a thin client on ``requests`` for the methods used.
 
 Why not pyTelegramBotAPI: its calls go through a module-global ``apihelper`` (one API URL, one session, one
 retry policy for the whole process), it logs and raises with the request URL, and the Bot API puts the token
@@ -119,7 +119,9 @@ class TelegramClient:
         return self.call("sendMessage", {"chat_id": chat_id, "text": text, **extra})
 
     def edit_message_text(self, chat_id: int, message_id: int, text: str, **extra: Any) -> dict:
-        return self.call("editMessageText", {"chat_id": chat_id, "message_id": message_id, "text": text, **extra})
+        return self.call(
+            "editMessageText", {"chat_id": chat_id, "message_id": message_id, "text": text, **extra}
+        )
 
     def answer_callback_query(self, callback_query_id: str, text: str | None = None) -> Any:
         payload: dict[str, Any] = {"callback_query_id": callback_query_id}
@@ -207,7 +209,9 @@ class TelegramClient:
         parameters = answer.get("parameters") if isinstance(answer.get("parameters"), dict) else {}
         if code == 429:
             retry_after = parameters.get("retry_after")
-            retry_after = float(retry_after) if isinstance(retry_after, int | float) and retry_after > 0 else 5.0
+            retry_after = (
+                float(retry_after) if isinstance(retry_after, int | float) and retry_after > 0 else 5.0
+            )
             raise TelegramRetryAfter(method, retry_after, description)
         if code >= 500 or status >= 500:
             raise TelegramServerError(method, f"ошибка на стороне Telegram ({code})")

@@ -25,7 +25,7 @@ _SECRET_QUERY_VALUE = re.compile(
 
 
 def mask_secrets(text: str) -> str:
-    """``text`` with every play or manage token, bot token and secret-named query value replaced by ``***``."""
+    """``text`` with every play, manage or bot token and secret-named query value replaced by ``***``."""
     text = _PLAY_TOKEN.sub(rf"\g<1>{MASK}", text)
     text = _BOT_TOKEN.sub(rf"\g<1>{MASK}", text)
     return _SECRET_QUERY_VALUE.sub(rf"\g<1>{MASK}", text)

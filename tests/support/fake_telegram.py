@@ -141,7 +141,12 @@ class FakeTelegram:
 
     def _result(self, method: str, payload: dict) -> Any:
         if method == "getMe":
-            return {"id": int(self.token.split(":")[0]), "is_bot": True, "first_name": "Кино", "username": "kino_bot"}
+            return {
+                "id": int(self.token.split(":")[0]),
+                "is_bot": True,
+                "first_name": "Кино",
+                "username": "kino_bot",
+            }
         if method == "sendMessage":
             self._next_message_id += 1
             return {
