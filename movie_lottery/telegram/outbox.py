@@ -108,7 +108,7 @@ def _take_slot(chat_id: int, now: datetime) -> bool:
     if taken.rowcount == 1:
         return True
     # The chat's first message: open its pace, unless another worker did this very moment (then it waits).
-    insert = _insert_for(db.session.get_bind().dialect.name)
+    insert = insert_for(db.session.get_bind().dialect.name)
     opened = db.session.execute(
         insert(ChatPace)
         .values(chat_id=chat_id, next_at=now + gap_for(chat_id))
@@ -117,7 +117,8 @@ def _take_slot(chat_id: int, now: datetime) -> bool:
     return opened.rowcount == 1
 
 
-def _insert_for(dialect: str):
+def insert_for(dialect: str):
+    """INSERT with ON CONFLICT for this backend (SQLite and PostgreSQL both have it)."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:

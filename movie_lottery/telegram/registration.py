@@ -19,6 +19,7 @@ from movie_lottery.core.extensions import db
 from movie_lottery.core.models import utcnow
 from movie_lottery.integrations.telegram import TelegramClient, TelegramError
 from movie_lottery.telegram.models import BotState
+from movie_lottery.telegram.outbox import insert_for
 
 WEBHOOK_PATH = "/telegram/webhook"
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member", "poll_answer"]
@@ -48,12 +49,16 @@ def _state(name: str) -> BotState | None:
 
 
 def _keep(name: str, value: dict) -> None:
-    row = _state(name)
-    if row is None:
-        db.session.add(BotState(name=name, value=value, at=utcnow()))
-    else:
-        row.value, row.at = value, utcnow()
+    """Insert or replace in one statement: two workers registering at once both succeed, the last one wins."""
+    insert = insert_for(db.session.get_bind().dialect.name)
+    now = utcnow()
+    db.session.execute(
+        insert(BotState)
+        .values(name=name, value=value, at=now)
+        .on_conflict_do_update(index_elements=["name"], set_={"value": value, "at": now})
+    )
     db.session.commit()
+    db.session.expire_all()
 
 
 def registration_due(config: Mapping[str, Any]) -> bool:

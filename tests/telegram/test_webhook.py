@@ -22,7 +22,9 @@ def _stored(app) -> int:
 def test_a_webhook_without_the_secret_is_refused_and_nothing_is_stored(bot_app):
     client = bot_app.test_client()
     assert client.post("/telegram/webhook", json=start_update(1)).status_code == 403
-    assert client.post("/telegram/webhook", json=start_update(2), headers={HEADER: "guess"}).status_code == 403
+    assert (
+        client.post("/telegram/webhook", json=start_update(2), headers={HEADER: "guess"}).status_code == 403
+    )
     almost = secret_of(bot_app)[:-1] + ("A" if secret_of(bot_app)[-1] != "A" else "B")
     assert client.post("/telegram/webhook", json=start_update(3), headers={HEADER: almost}).status_code == 403
     assert _stored(bot_app) == 0
@@ -40,7 +42,9 @@ def test_an_update_with_the_secret_is_stored_and_answered_before_anything_is_sen
 def test_a_redelivered_update_is_acted_on_once(bot_app, telegram):
     client = bot_app.test_client()
     for _ in range(3):  # Telegram did not see the first 200 and sent it again, twice
-        response = client.post("/telegram/webhook", json=start_update(20), headers={HEADER: secret_of(bot_app)})
+        response = client.post(
+            "/telegram/webhook", json=start_update(20), headers={HEADER: secret_of(bot_app)}
+        )
         assert response.status_code == 200
     worker = worker_for(bot_app)
     worker.run_turn()
@@ -53,13 +57,17 @@ def test_a_redelivered_update_is_acted_on_once(bot_app, telegram):
 def test_start_without_a_valid_code_answers_how_to_connect(bot_app, telegram):
     client = bot_app.test_client()
     client.post(
-        "/telegram/webhook", json=start_update(30, text="/start@kino_bot nope"), headers={HEADER: secret_of(bot_app)}
+        "/telegram/webhook",
+        json=start_update(30, text="/start@kino_bot nope"),
+        headers={HEADER: secret_of(bot_app)},
     )
     worker_for(bot_app).run_turn()
     assert [m["text"] for m in telegram.sent("sendMessage")] == [HOW_TO_CONNECT]
 
 
-def test_without_a_token_every_telegram_route_is_404_and_nothing_calls_telegram(make_app, bot_config, telegram):
+def test_without_a_token_every_telegram_route_is_404_and_nothing_calls_telegram(
+    make_app, bot_config, telegram
+):
     app = make_app(**{**bot_config, "TELEGRAM_BOT_TOKEN": None})
     client = app.test_client()
     assert client.post("/telegram/webhook", json=start_update(1), headers={HEADER: "x"}).status_code == 404
