@@ -1,5 +1,5 @@
-"""POST /telegram/webhook: only Telegram (the registered secret) gets in; an update is stored, answered at once,
-and acted on once however often Telegram delivers it. Without a token there is no bot at all."""
+"""POST /telegram/webhook: only Telegram (the registered secret) gets in; an update is stored, answered at
+once, and acted on once however often Telegram delivers it. Without a token there is no bot at all."""
 
 from __future__ import annotations
 
