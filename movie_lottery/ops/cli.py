@@ -58,7 +58,7 @@ def register_cli(app: Flask) -> None:
 
 
 def register_telegram_commands(app: Flask) -> None:
-    """``flask telegram setup``: register the webhook now (the site also does it by itself, in the background)."""
+    """``flask telegram setup``: register the webhook now (the site also does it itself, in the background)."""
 
     @app.cli.group("telegram")
     def telegram_group() -> None:
@@ -66,7 +66,7 @@ def register_telegram_commands(app: Flask) -> None:
 
     @telegram_group.command("setup")
     def telegram_setup() -> None:
-        """Register the webhook (SITE_URL + /telegram/webhook, with its secret) and print Telegram's answer."""
+        """Register the webhook (SITE_URL + /telegram/webhook, with its secret); print Telegram's answer."""
         from movie_lottery.core.config import telegram_configured
         from movie_lottery.ops.doctor.telegram import telegram_check
         from movie_lottery.telegram import registration

@@ -7,6 +7,8 @@ import logging
 import re
 from datetime import timedelta
 
+import sqlalchemy as sa
+
 from movie_lottery.core.extensions import db
 from movie_lottery.core.models import utcnow
 from movie_lottery.telegram import outbox
@@ -25,6 +27,10 @@ def _checks_text(app) -> str:
 def test_the_first_turn_registers_the_webhook_with_its_secret_and_later_turns_do_not(bot_app, telegram):
     worker = worker_for(bot_app)
     worker.run_turn()
+    worker.run_turn()
+    with bot_app.app_context():  # hours later, nothing changed: nothing to register
+        db.session.execute(sa.text("UPDATE telegram_state SET at = :t"), {"t": utcnow() - timedelta(hours=5)})
+        db.session.commit()
     worker.run_turn()
     assert telegram.sent("setWebhook") == [
         {

@@ -76,12 +76,16 @@ def test_429_is_honoured_the_message_waits_retry_after_then_goes_once(bot_app, t
 def test_a_hanging_telegram_costs_a_bounded_wait_and_the_message_goes_when_it_answers(
     bot_app, telegram, monkeypatch
 ):
-    telegram.mode = "hang"
-    (row_id,) = _store(bot_app, (7, "Готово"))
     worker = worker_for(bot_app)
+    worker.run_turn(send=False)  # the webhook registered while Telegram answered
+    telegram.mode = "hang"
+    row_id, _ = _store(bot_app, (7, "Готово"), (8, "В другой чат"))
     started = time.monotonic()
     worker.run_turn()
     assert time.monotonic() - started < 2.5  # connect 0.5 + read 0.5, and the turn stops at the first hang
+    assert (
+        len([a for a in telegram.attempts if a.method == "sendMessage"]) == 1
+    )  # the other message waits for the back-off, not for another hang
     row = _row(bot_app, row_id)
     assert row.state == "pending" and row.last_error == "Telegram не ответил вовремя"
     telegram.mode = "ok"
@@ -91,7 +95,7 @@ def test_a_hanging_telegram_costs_a_bounded_wait_and_the_message_goes_when_it_an
         db.session.execute(sa.text("UPDATE telegram_chat_pace SET next_at = :t"), {"t": utcnow()})
         db.session.commit()
     worker.run_turn()
-    assert [p["text"] for p in telegram.sent("sendMessage")] == ["Готово"]
+    assert [p["text"] for p in telegram.sent("sendMessage")] == ["Готово", "В другой чат"]
 
 
 def test_a_5xx_leaves_the_message_waiting_with_a_back_off(bot_app, telegram):
@@ -152,3 +156,14 @@ def test_an_edit_waits_for_its_message_and_edits_it_by_telegrams_id(bot_app, tel
     message_id = _row(bot_app, progress_id).message_id
     assert message_id is not None
     assert edit == {"chat_id": 7, "text": "Скачивается: 60 %", "message_id": message_id}
+
+
+def test_a_claimed_message_cannot_be_claimed_again_even_when_its_chat_is_free(bot_app):
+    (row_id,) = _store(bot_app, (7, "x"))
+    with bot_app.app_context():
+        assert outbox.claim(row_id) is not None
+        db.session.execute(sa.text("UPDATE telegram_chat_pace SET next_at = :t"), {"t": utcnow()})
+        db.session.commit()
+        assert outbox.claim(row_id) is None  # another worker: the row is "sending", its claim still runs
+        later = utcnow() + outbox.CLAIM + timedelta(seconds=1)
+        assert outbox.claim(row_id, now=later) is not None  # the first worker died: after the claim, anyone

@@ -81,3 +81,17 @@ def test_without_a_token_every_telegram_route_is_404_and_nothing_calls_telegram(
     assert telegram.attempts == []
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(OutgoingMessage)) == 0
+
+
+def test_two_workers_that_both_saw_an_update_act_on_it_once(make_app, bot_config, telegram):
+    from movie_lottery.telegram import updates
+
+    first, second = make_app(**bot_config), make_app(**bot_config)
+    first.test_client().post("/telegram/webhook", json=start_update(40), headers={HEADER: secret_of(first)})
+    acted = []
+    for app in (first, second):  # both listed it as waiting before either acted
+        with app.app_context():
+            acted.append(updates.handle(40, {}))
+    assert acted == [True, False]
+    with first.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(OutgoingMessage)) == 1
