@@ -58,7 +58,7 @@ def register_cli(app: Flask) -> None:
 
 
 def register_telegram_commands(app: Flask) -> None:
-    """``flask telegram setup``: register the webhook now (the site also does it itself, in the background)."""
+    """``flask telegram setup``: register the webhook by hand (the site also does it in the background)."""
 
     @app.cli.group("telegram")
     def telegram_group() -> None:
