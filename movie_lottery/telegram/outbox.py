@@ -32,6 +32,7 @@ GROUP_GAP = timedelta(seconds=3)  # and at most 20 a minute in a group
 BACKOFF_SECONDS = (5, 15, 60, 300, 900)  # Telegram slow, down, 5xx: then every 15 minutes, for ever
 CLAIM = timedelta(seconds=60)  # far longer than one call's bound: a claim outlives only a dead worker
 STALE_AFTER = timedelta(hours=1)  # unsent this long: the owner sees it
+WAIT_FOR_ORIGINAL = timedelta(seconds=1)  # an edit whose message is being sent looks again this soon
 NOT_MODIFIED = "message is not modified"  # an edit to the same words: Telegram's 400, and nothing to do
 
 
@@ -141,12 +142,13 @@ def claim(message_id: int, now: datetime | None = None) -> Claimed | None:
             db.session.rollback()
             _finish(message_id, "failed", last_error="сообщение, которое нужно изменить, не было отправлено")
             return None
-        if original.message_id is None:
-            db.session.rollback()
-            return None  # waits for its message to be sent
+        if original.message_id is None:  # waits for its message to be sent: not due before that one
+            _postpone(message_id, max(original.next_attempt_at, now + WAIT_FOR_ORIGINAL))
+            return None
         payload["message_id"] = original.message_id
-    if not _take_slot(chat_id, now):
-        db.session.rollback()
+    if not _take_slot(chat_id, now):  # the chat's next slot is not yet: not due before it
+        pace = db.session.get(ChatPace, chat_id)
+        _postpone(message_id, pace.next_at if pace is not None else now + gap_for(chat_id))
         return None
     claimed = db.session.execute(
         sa.update(OutgoingMessage)
@@ -159,6 +161,19 @@ def claim(message_id: int, now: datetime | None = None) -> Claimed | None:
         return None
     db.session.commit()
     return Claimed(message_id, chat_id, method, {"chat_id": chat_id, **payload})
+
+
+def _postpone(row_id: int, until: datetime) -> None:
+    """A pending row that cannot go yet is not due before ``until``: the worker sleeps, it does not spin."""
+    db.session.rollback()
+    db.session.execute(
+        sa.update(OutgoingMessage)
+        .where(OutgoingMessage.id == row_id, OutgoingMessage.state == "pending")
+        .where(OutgoingMessage.next_attempt_at < until)
+        .values(next_attempt_at=until)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
 
 
 def _finish(row_id: int, state: str, **values: Any) -> bool:

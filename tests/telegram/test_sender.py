@@ -167,3 +167,18 @@ def test_a_claimed_message_cannot_be_claimed_again_even_when_its_chat_is_free(bo
         assert outbox.claim(row_id) is None  # another worker: the row is "sending", its claim still runs
         later = utcnow() + outbox.CLAIM + timedelta(seconds=1)
         assert outbox.claim(row_id, now=later) is not None  # the first worker died: after the claim, anyone
+
+
+def test_a_message_that_cannot_go_yet_is_not_due_before_it_can_so_the_worker_sleeps(bot_app, telegram):
+    telegram.mode = "5xx"
+    with bot_app.app_context():
+        progress = outbox.send_message(7, "Скачивается: 10 %")
+        outbox.edit_message(progress, "Скачивается: 60 %")
+        db.session.commit()
+    worker = worker_for(bot_app)
+    worker.run_turn()  # the message meets a 5xx and backs off (the turn stops there)
+    worker.run_turn()  # its edit cannot go before it: it waits as long, rather than being due at once
+    with bot_app.app_context():
+        rows = {row.method: row for row in db.session.scalars(sa.select(OutgoingMessage))}
+        assert rows["editMessageText"].next_attempt_at >= rows["sendMessage"].next_attempt_at
+        assert outbox.next_due_at() > utcnow() + timedelta(seconds=3)
