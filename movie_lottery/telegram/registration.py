@@ -94,8 +94,10 @@ def info_due() -> bool:
     return row is None or utcnow() - row.at >= INFO_EVERY
 
 
-def refresh_info(client: TelegramClient) -> dict:
-    """getWebhookInfo, kept for /status: Telegram's own word on whether it reaches the site."""
+def refresh_info(client: TelegramClient, config: Mapping[str, Any] | None = None) -> dict:
+    """getWebhookInfo, kept for /status: Telegram's own word on whether it reaches the site. When Telegram
+    holds another address (or none: the webhook was deleted, another copy of the site took the token), the
+    registration is marked as not in force, so the worker registers again."""
     try:
         info = client.get_webhook_info()
         value = {
@@ -108,6 +110,10 @@ def refresh_info(client: TelegramClient) -> dict:
     except TelegramError as exc:
         value = {"ok": False, "error": exc.reason}
     _keep("webhook_info", value)
+    target = wanted(config) if config is not None else None
+    if target is not None and value.get("ok") and value.get("url") != target["url"]:
+        gone = "Telegram шлёт обновления не сюда: " + (value.get("url") or "вебхук снят")
+        _keep("webhook", {**target, "ok": False, "error": gone})
     return value
 
 

@@ -152,7 +152,7 @@ class TelegramWorker:
             registered = bool(outcome.get("ok"))
             log.info("telegram webhook registration: %s", "ok" if registered else outcome.get("error"))
         if self._db(registration.info_due, False) and registration.wanted(self.app.config) is not None:
-            registration.refresh_info(self._get_client())
+            registration.refresh_info(self._get_client(), self.app.config)
         sent = retried = failed = 0
         if send:
             sent, retried, failed = self._send_due()

@@ -141,3 +141,24 @@ def test_the_worker_thread_answers_a_webhook_update_by_itself(make_app, bot_conf
         time.sleep(0.05)
     assert [p["chat_id"] for p in telegram.sent("sendMessage")] == [5]
     assert telegram.sent("setWebhook")  # the first request started the worker, which registered
+
+
+def test_a_webhook_telegram_forgot_is_shown_and_registered_again(bot_app, telegram, make_app, bot_config):
+    worker = worker_for(bot_app)
+    worker.run_turn()
+    telegram.webhook = {}  # deleted by hand, or another copy of the site took the token
+    with bot_app.app_context():  # ten minutes later: time to ask Telegram again
+        db.session.execute(
+            sa.text("UPDATE telegram_state SET at = :t"), {"t": utcnow() - timedelta(minutes=11)}
+        )
+        db.session.commit()
+    worker.run_turn()
+    status = _checks_text(make_app(**bot_config, **ADMIN))
+    assert "Telegram шлёт обновления не сюда: вебхук снят" in status
+    with bot_app.app_context():
+        db.session.execute(
+            sa.text("UPDATE telegram_state SET at = :t"), {"t": utcnow() - timedelta(minutes=6)}
+        )
+        db.session.commit()
+    worker.run_turn()
+    assert len(telegram.sent("setWebhook")) == 2

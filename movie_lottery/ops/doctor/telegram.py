@@ -41,7 +41,7 @@ def telegram_check(config: Mapping[str, Any], *, ask_telegram: bool = False) -> 
                 "TELEGRAM_READ_TIMEOUT": DOCTOR_READ_SECONDS,
             }
         )
-        registration.refresh_info(client)
+        registration.refresh_info(client, config)
     facts = registration.facts()
     counts = outbox.outbox_counts()
     return _verdict(config, facts, counts)
