@@ -184,7 +184,9 @@ class TelegramClient:
         )
         try:
             chunks, size = [], 0
-            for chunk in response.iter_content(CHUNK_BYTES):
+            # read1: whatever has arrived, one wait at most; so the deadline is checked as bytes trickle in
+            # (iter_content's read(n) would wait for all n, or the end, whatever the deadline).
+            while chunk := response.raw.read1(CHUNK_BYTES):
                 chunks.append(chunk)
                 size += len(chunk)
                 if size > MAX_ANSWER_BYTES:

@@ -64,6 +64,15 @@ def test_a_hanging_telegram_costs_at_most_the_calls_bound(telegram):
     assert time.monotonic() - started < 1.5
 
 
+def test_an_answer_trickling_in_byte_by_byte_is_cut_off_at_the_calls_bound(telegram):
+    telegram.mode = "drip"  # each byte well within the read timeout, the whole answer ~25 s
+    client = TelegramClient(TOKEN, telegram.url, connect_timeout=0.5, read_timeout=0.5)
+    started = time.monotonic()
+    with pytest.raises(TelegramTimeout):
+        client.get_me()
+    assert time.monotonic() - started < 2.0  # connect + 2 x read
+
+
 def test_an_unreachable_telegram_is_typed(telegram):
     url = telegram.url
     telegram.stop()

@@ -14,8 +14,8 @@ deleteWebhook, getWebhookInfo, setMyCommands; any other method answers ``true``.
 
 Modes: "ok"; "429": ``error_code`` 429 with ``parameters.retry_after`` = ``retry_after`` (default 1);
 "5xx": a 502 with Telegram's error shape; "hang": accept and answer nothing for ``hang_seconds`` (default
-30; ``stop()`` cuts it short). A call in a failing mode is recorded in ``attempts``, not in ``calls``: calls
-are what Telegram did. Binds 127.0.0.1 on port 0; stdlib only; a daemon thread; logs nothing.
+30; ``stop()`` cuts it short); "drip": a 200 whose body comes a byte every ``drip_interval`` s (0.1).
+A call in a failing mode is recorded in ``attempts``, not in ``calls``: calls are what Telegram did. Binds 127.0.0.1 on port 0; stdlib only; a daemon thread; logs nothing.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple, Self
 
-MODES = frozenset({"ok", "429", "5xx", "hang"})
+MODES = frozenset({"ok", "429", "5xx", "hang", "drip"})
 
 
 class Call(NamedTuple):
@@ -41,6 +41,7 @@ class FakeTelegram:
         self.mode = "ok"
         self.retry_after = 1
         self.hang_seconds = 30.0
+        self.drip_interval = 0.1
         self.calls: list[Call] = []
         self.attempts: list[Call] = []
         self.webhook: dict[str, Any] = {}
@@ -121,6 +122,8 @@ class FakeTelegram:
         if mode == "hang":
             self._stopping.wait(self.hang_seconds)
             return
+        if mode == "drip":
+            return self._drip(handler, {"ok": True, "result": True})
         if mode == "429":
             return self._answer(
                 handler,
@@ -174,6 +177,23 @@ class FakeTelegram:
                 info["last_error_message"] = self.last_error_message
             return info
         return True
+
+    def _drip(self, handler: BaseHTTPRequestHandler, body: dict) -> None:
+        """Headers at once, then the body a byte every ``drip_interval`` seconds: no single wait is long."""
+        data = json.dumps(body).encode() + b" " * 200
+        try:
+            handler.send_response(200)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(data)))
+            handler.end_headers()
+            handler.wfile.flush()
+            for byte in data:
+                if self._stopping.wait(self.drip_interval):
+                    return
+                handler.wfile.write(bytes([byte]))
+                handler.wfile.flush()
+        except OSError:
+            pass
 
     def _answer(self, handler: BaseHTTPRequestHandler, status: int, body: dict) -> None:
         data = json.dumps(body, ensure_ascii=False).encode()
