@@ -15,7 +15,8 @@ deleteWebhook, getWebhookInfo, setMyCommands; any other method answers ``true``.
 Modes: "ok"; "429": ``error_code`` 429 with ``parameters.retry_after`` = ``retry_after`` (default 1);
 "5xx": a 502 with Telegram's error shape; "hang": accept and answer nothing for ``hang_seconds`` (default
 30; ``stop()`` cuts it short); "drip": a 200 whose body comes a byte every ``drip_interval`` s (0.1).
-A call in a failing mode is recorded in ``attempts``, not in ``calls``: calls are what Telegram did. Binds 127.0.0.1 on port 0; stdlib only; a daemon thread; logs nothing.
+A call in a failing mode is recorded in ``attempts``, not in ``calls``: calls are what Telegram did.
+Binds 127.0.0.1 on port 0; stdlib only; a daemon thread; logs nothing.
 """
 
 from __future__ import annotations
