@@ -47,6 +47,9 @@ BASE_TEST_CONFIG = {
     "SERVER_NAME": None,
     "RUNNING_ON_RENDER": False,
     "GIT_COMMIT": None,
+    "TELEGRAM_BOT_TOKEN": None,
+    "TELEGRAM_WEBHOOK_SECRET": None,
+    "SITE_URL": None,
     # A drawn lottery's result at once; tests/e2e/test_one_reel.py watches the real spin (core/reel.py).
     "REEL_SPIN_MS": 0,
 }
@@ -162,8 +165,10 @@ def stop_background_threads() -> None:
     a CI run in an app fixture's setup, under a burst of such tracebacks.
     """
     from movie_lottery.downloads import status as torrent_status
+    from movie_lottery.telegram import worker as telegram_worker
 
     torrent_status.stop_all(timeout=10)
+    telegram_worker.stop_all(timeout=10)
 
 
 @pytest.fixture(autouse=True)

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_KINOPOISK_URL = "https://api.kinopoisk.dev"
+DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
+# What Telegram lets a webhook's secret_token hold: 1-256 of A-Z a-z 0-9 _ -.
+WEBHOOK_SECRET_PATTERN = r"^[A-Za-z0-9_-]{1,256}$"
 DEFAULT_QBIT_CATEGORY = "movie-lottery"
 MAX_PROXY_HOPS = 5
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
@@ -110,6 +113,10 @@ class Settings:
     on_render: bool = False  # Render sets RENDER in its services' environment
     git_commit: str | None = None  # the deployed commit: Render sets RENDER_GIT_COMMIT
     cpus: float | None = None  # the instance's share of CPUs: Render sets RENDER_CPU_COUNT (0.1 when free)
+    telegram_bot_token: str | None = None
+    telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
+    telegram_webhook_secret: str | None = None  # None: derived from SECRET_KEY and the token
+    site_url: str | None = None  # the public address Telegram calls: SITE_URL, else RENDER_EXTERNAL_URL
 
     def as_flask_config(self) -> dict:
         return {
@@ -132,6 +139,10 @@ class Settings:
             "RUNNING_ON_RENDER": self.on_render,
             "GIT_COMMIT": self.git_commit,
             "CPUS": self.cpus,
+            "TELEGRAM_BOT_TOKEN": self.telegram_bot_token,
+            "TELEGRAM_API_URL": self.telegram_api_url,
+            "TELEGRAM_WEBHOOK_SECRET": self.telegram_webhook_secret,
+            "SITE_URL": self.site_url,
         }
 
 
@@ -147,6 +158,47 @@ def qbit_verify_tls(config: Mapping) -> bool:
 
 def kinopoisk_configured(config: Mapping) -> bool:
     return bool(config.get("KINOPOISK_API_TOKEN"))
+
+
+def telegram_configured(config: Mapping) -> bool:
+    """The bot is on only with a token: without one no call is made and /telegram/… answers 404."""
+    return bool(config.get("TELEGRAM_BOT_TOKEN"))
+
+
+def telegram_webhook_secret(config: Mapping) -> str | None:
+    """The secret Telegram sends back in ``X-Telegram-Bot-Api-Secret-Token`` (None without a token).
+
+    TELEGRAM_WEBHOOK_SECRET when given; else HMAC-SHA256 of the token under SECRET_KEY, base64url without
+    padding (43 characters of A-Z a-z 0-9 _ -, the alphabet Telegram allows). Derived, it changes with the
+    token or the key, and the background registration notices and registers it again.
+    """
+    token = config.get("TELEGRAM_BOT_TOKEN")
+    if not token:
+        return None
+    given = _clean(config.get("TELEGRAM_WEBHOOK_SECRET"))
+    if given:
+        return given
+    import base64
+    import hashlib
+    import hmac
+
+    key = str(config.get("SECRET_KEY") or "").encode()
+    digest = hmac.new(key, b"telegram-webhook\n" + token.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _webhook_secret(value: str | None) -> str | None:
+    import re
+
+    value = _clean(value)
+    if value is not None and not re.match(WEBHOOK_SECRET_PATTERN, value):
+        raise ValueError("TELEGRAM_WEBHOOK_SECRET: 1-256 characters of A-Z a-z 0-9 _ - (Telegram's rule)")
+    return value
+
+
+def _site_url(environ: Mapping[str, str]) -> str | None:
+    url = _clean(environ.get("SITE_URL")) or _clean(environ.get("RENDER_EXTERNAL_URL"))
+    return url.rstrip("/") if url else None
 
 
 def _cpus(value: str | None) -> float | None:
@@ -243,6 +295,10 @@ def load_settings(instance_path: Path, environ: Mapping[str, str] | None = None)
         on_render=running_on_render(environ),
         git_commit=_clean(environ.get("RENDER_GIT_COMMIT")),
         cpus=_cpus(environ.get("RENDER_CPU_COUNT")),
+        telegram_bot_token=_clean(environ.get("TELEGRAM_BOT_TOKEN")),
+        telegram_api_url=(_clean(environ.get("TELEGRAM_API_URL")) or DEFAULT_TELEGRAM_API_URL).rstrip("/"),
+        telegram_webhook_secret=_webhook_secret(environ.get("TELEGRAM_WEBHOOK_SECRET")),
+        site_url=_site_url(environ),
     )
 
 

@@ -54,6 +54,35 @@ def register_cli(app: Flask) -> None:
 
     register_torrent_commands(app)
     register_library_commands(app)
+    register_telegram_commands(app)
+
+
+def register_telegram_commands(app: Flask) -> None:
+    """``flask telegram setup``: register the webhook by hand (the site also does it in the background)."""
+
+    @app.cli.group("telegram")
+    def telegram_group() -> None:
+        """The Telegram bot: register its webhook, see what Telegram says."""
+
+    @telegram_group.command("setup")
+    def telegram_setup() -> None:
+        """Register the webhook (SITE_URL + /telegram/webhook, with its secret); print Telegram's answer."""
+        from movie_lottery.core.config import telegram_configured
+        from movie_lottery.ops.doctor.telegram import telegram_check
+        from movie_lottery.telegram import registration
+        from movie_lottery.telegram.worker import client_from_config
+
+        if not telegram_configured(app.config):
+            raise click.ClickException("TELEGRAM_BOT_TOKEN не задан: боту нечего регистрировать")
+        if registration.wanted(app.config) is None:
+            raise click.ClickException("Нет публичного https-адреса: задайте SITE_URL (https://…)")
+        client = client_from_config(app.config)
+        outcome = registration.register(client, app.config)
+        if not outcome.get("ok"):
+            raise click.ClickException(f"Telegram не принял вебхук: {outcome.get('error')}")
+        click.echo(f"вебхук зарегистрирован: {outcome['url']}")
+        check = telegram_check(app.config, ask_telegram=True)
+        click.echo(f"{check.message}" + (f"\n→ {check.fix}" if check.fix else ""))
 
 
 def register_torrent_commands(app: Flask) -> None:

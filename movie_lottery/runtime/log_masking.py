@@ -16,6 +16,8 @@ MASK = "***"
 # /l/<id>/play/<token> and a poll's /p/<id>/manage/<token>, also percent-encoded inside another URL's query
 # (next=%2Fl%2F…%2Fplay%2F<token>).
 _PLAY_TOKEN = re.compile(r"(?i)((?:/|%2F)(?:play|manage)(?:/|%2F))[^/?#&\s\"']+")
+# The Bot API puts the bot's token in the path: /bot123456:AA…/sendMessage (urllib3 logs that line at DEBUG).
+_BOT_TOKEN = re.compile(r"(?i)((?:/|%2F)bot)\d+(?::|%3A)[A-Za-z0-9_-]+")
 # ?token=…, &api_token=…, password=…: whatever a future link or a careless script puts in a query string.
 _SECRET_QUERY_VALUE = re.compile(
     r"(?i)([?&;](?:[\w.-]*(?:token|password|passwd|secret|api[_-]?key|sid|seed))=)[^&#\s\"']*"
@@ -23,8 +25,9 @@ _SECRET_QUERY_VALUE = re.compile(
 
 
 def mask_secrets(text: str) -> str:
-    """``text`` with every play or manage token and secret-named query value replaced by ``***``."""
+    """``text`` with every play, manage or bot token and secret-named query value replaced by ``***``."""
     text = _PLAY_TOKEN.sub(rf"\g<1>{MASK}", text)
+    text = _BOT_TOKEN.sub(rf"\g<1>{MASK}", text)
     return _SECRET_QUERY_VALUE.sub(rf"\g<1>{MASK}", text)
 
 

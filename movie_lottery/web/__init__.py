@@ -29,6 +29,7 @@ def register_web(app: Flask) -> None:
     from movie_lottery.web.pages import lottery as lottery_pages
     from movie_lottery.web.pages import polls as polls_pages
     from movie_lottery.web.pages import status as status_pages
+    from movie_lottery.web.pages import telegram as telegram_pages
     from movie_lottery.web.rendering import filters, library_words, page_cache, template_cache
 
     # HTML pages a person can land on (auth sends a sign-in back to one of them).
@@ -60,6 +61,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(health.bp)  # /health
     app.register_blueprint(install.bp)  # /manifest.webmanifest
     app.register_blueprint(auth.bp)  # /login, /logout
+    telegram_pages.init_app(app)  # /telegram/webhook, only with a bot token: without one, /telegram/… is 404
     for blueprint in page_blueprints:
         app.register_blueprint(blueprint)
     openapi.init_api(app, api_blueprints)

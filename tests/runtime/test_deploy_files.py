@@ -91,5 +91,6 @@ def test_env_example_documents_every_setting():
     read_by_config = set(
         re.findall(r'environ\.get\("([A-Z_]+)"\)', (ROOT / "movie_lottery/core/config.py").read_text())
     )
-    set_by_render = {"RENDER", "RENDER_GIT_COMMIT", "RENDER_CPU_COUNT"}  # Render's own: nobody sets them
+    # Render's own: nobody sets them
+    set_by_render = {"RENDER", "RENDER_GIT_COMMIT", "RENDER_CPU_COUNT", "RENDER_EXTERNAL_URL"}
     assert read_by_config - set_by_render <= documented

@@ -12,6 +12,8 @@ The checks by area, and what each may cost:
 - access.py: secrets and access, from the settings alone.
 - integrations.py: qBittorrent (one bounded login, never repeated) and Kinopoisk (a quota request only when
   asked); on /status, from this process's snapshot and pause instead.
+- telegram.py: the webhook's registration and Telegram's last word on it, the outbox (``flask doctor``
+  asks getWebhookInfo once, bounded; /status reads what the background worker stored).
 - settings.py: the settings in force, for /status.
 """
 
@@ -34,6 +36,7 @@ from movie_lottery.ops.doctor.integrations import (
     qbittorrent_live_check,
 )
 from movie_lottery.ops.doctor.settings import settings_in_force
+from movie_lottery.ops.doctor.telegram import telegram_check
 from movie_lottery.ops.doctor.verdicts import Check, as_json, broken, ok, table
 
 __all__ = ["FREE_PLAN", "Check", "as_json", "broken", "live_checks", "run_all", "settings_in_force", "table"]
@@ -53,6 +56,7 @@ def run_all(app: Flask, *, kinopoisk: bool = False, root: Path = ROOT) -> list[C
         checks += secret_checks(config, Path(app.instance_path))
         checks.append(qbittorrent_check(config))
         checks.append(kinopoisk_check(config, spend_quota=kinopoisk))
+        checks.append(_telegram(config, ask_telegram=True))
     return checks
 
 
@@ -80,4 +84,20 @@ def live_checks(app: Flask, kinopoisk_gate: Any | None = None) -> list[Check]:
         checks.append(ok("gunicorn", "сайт запущен не через gunicorn (flask run или тесты)"))
     checks.append(qbittorrent_live_check(service_for(app) if qbit_configured(config) else None))
     checks.append(kinopoisk_live_check(config, kinopoisk_gate))
+    checks.append(_telegram(config))
     return checks
+
+
+def _telegram(config, ask_telegram: bool = False) -> Check:
+    """The Telegram verdict; with the database away it says so rather than taking the page down."""
+    import sqlalchemy as sa
+
+    from movie_lottery.core.extensions import db
+
+    try:
+        return telegram_check(config, ask_telegram=ask_telegram)
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        from movie_lottery.ops.doctor.verdicts import warn
+
+        return warn("Telegram", "не прочитать состояние бота: база данных недоступна")

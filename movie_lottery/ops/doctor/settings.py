@@ -62,6 +62,15 @@ def settings_in_force(
         ("QBIT_CATEGORY", str(config.get("QBIT_CATEGORY") or "movie-lottery")),
         ("QBIT_VERIFY_TLS", "нет" if config.get("QBIT_VERIFY_TLS") is False else "да"),
         ("TORRENT_SEARCH_URL", _masked_url(config.get("TORRENT_SEARCH_URL"))),
+        ("TELEGRAM_BOT_TOKEN", given("TELEGRAM_BOT_TOKEN")),
+        ("TELEGRAM_API_URL", _masked_url(config.get("TELEGRAM_API_URL"))),
+        (
+            "TELEGRAM_WEBHOOK_SECRET",
+            given("TELEGRAM_WEBHOOK_SECRET")
+            if config.get("TELEGRAM_WEBHOOK_SECRET")
+            else "выводится из SECRET_KEY и токена",
+        ),
+        ("SITE_URL", str(config.get("SITE_URL") or "не задан")),
         ("Render", "да" if config.get("RUNNING_ON_RENDER") else "нет"),
     ]
     running = config.get("GUNICORN_SETTINGS")

@@ -48,7 +48,12 @@ PAGE_FORMS: dict[str, dict[str, int]] = {  # endpoint -> the longest value (in c
     },
     "library_pages.library_set_magnet": {"magnet": MAGNET_MAX},
 }
-UPLOADS = {"backup_pages.library_backup_upload": BACKUP_BODY_BYTES}
+# A Telegram update is a few KiB; a message quoting another, with its entities, stays well under this.
+TELEGRAM_UPDATE_BYTES = 256 * KIB
+UPLOADS = {
+    "backup_pages.library_backup_upload": BACKUP_BODY_BYTES,
+    "telegram_pages.webhook": TELEGRAM_UPDATE_BYTES,
+}
 EXTENSION_KEY = "movie_lottery.body_limits"
 
 

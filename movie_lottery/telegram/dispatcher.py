@@ -1,0 +1,60 @@
+"""What the bot does with an update: a small table of commands. Handlers only add outbox rows (replies are
+wishes like any other message), inside the transaction that marks the update handled; they never call
+Telegram and never commit.
+
+For now only ``/start`` and ``/help``: without a valid connect code ``/start`` answers how to connect (the
+codes of «Подключить чат» come with the chat binding). Anything else is stored and quietly left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from movie_lottery.telegram import outbox
+
+HOW_TO_CONNECT = (
+    "Привет! Я бот Кинолотереи: приношу в чат лотереи, опросы и результаты.\n\n"
+    "Чтобы я работал в этом чате, владелец сайта открывает свою страницу и нажимает «Подключить чат»: "
+    "ссылка оттуда добавит меня сюда вместе с ключом. Без ключа я ничего здесь не делаю."
+)
+HELP = "Я бот Кинолотереи. Подключить чат может владелец сайта — кнопкой «Подключить чат» на своей странице."
+
+
+def command_of(text: str, bot_username: str | None = None) -> tuple[str, str] | None:
+    """``/start@kino_bot abc`` -> ("start", "abc"); None for a text that is no command (or another bot's)."""
+    if not text.startswith("/"):
+        return None
+    head, _, rest = text[1:].partition(" ")
+    name, _, addressee = head.partition("@")
+    if addressee and bot_username and addressee.lower() != bot_username.lower():
+        return None
+    return name.lower(), rest.strip()
+
+
+def _start(chat_id: int, argument: str, context: dict) -> None:
+    check = context.get("connect_code_valid")
+    if argument and check is not None and check(argument, chat_id):
+        return  # the binding's own handler answers (it comes with «Подключить чат»)
+    outbox.send_message(chat_id, HOW_TO_CONNECT)
+
+
+def _help(chat_id: int, argument: str, context: dict) -> None:
+    outbox.send_message(chat_id, HELP)
+
+
+COMMANDS: dict[str, Callable[[int, str, dict], None]] = {"start": _start, "help": _help}
+
+
+def dispatch(update: dict, context: dict) -> None:
+    message = update.get("message")
+    if not isinstance(message, dict):
+        return
+    text, chat = message.get("text"), message.get("chat")
+    if not isinstance(text, str) or not isinstance(chat, dict) or not isinstance(chat.get("id"), int):
+        return
+    command = command_of(text.strip(), context.get("bot_username"))
+    if command is None:
+        return
+    handler = COMMANDS.get(command[0])
+    if handler is not None:
+        handler(chat["id"], command[1], context)

@@ -1,0 +1,91 @@
+"""The bot's tables: messages to send (the outbox), updates received, chats' pace, what was registered.
+
+They live with the feature rather than in core/models.py: nothing else reads them, and the schema they belong
+to is still one migration chain (0015). They are imported with the app (web/pages/telegram.py), so the
+metadata always knows them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from movie_lottery.core.extensions import db
+from movie_lottery.core.models import UTCDateTime, utcnow
+
+# pending -> sending (claimed by one worker until ``claimed_until``) -> sent, or failed (Telegram refused it:
+# trying again would not help). A worker that dies mid-send leaves "sending": after the claim runs out, it is
+# pending again for anyone.
+OUTBOX_STATES = ("pending", "sending", "sent", "failed")
+METHOD_MAX = 32
+ERROR_MAX = 500
+
+
+class OutgoingMessage(db.Model):
+    """A message (or an edit of one) the bot is to send: stored first, sent by the background worker, once.
+
+    ``edits_id``: an editMessageText of the message another row sent; its Telegram ``message_id`` is known
+    only once that row is sent, so the edit waits for it.
+    """
+
+    __tablename__ = "telegram_outbox"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "state IN (" + ", ".join(f"'{s}'" for s in OUTBOX_STATES) + ")", name="known_state"
+        ),
+        sa.Index("telegram_outbox_due", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(sa.BigInteger)
+    method: Mapped[str] = mapped_column(sa.String(METHOD_MAX))
+    payload: Mapped[dict] = mapped_column(sa.JSON)
+    edits_id: Mapped[int | None] = mapped_column(sa.ForeignKey("telegram_outbox.id", ondelete="SET NULL"))
+    state: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message_id: Mapped[int | None] = mapped_column(sa.BigInteger)  # Telegram's id of what was sent
+    last_error: Mapped[str | None] = mapped_column(sa.String(ERROR_MAX))
+
+
+class ReceivedUpdate(db.Model):
+    """An update as Telegram posted it to the webhook, stored before anything is done with it.
+
+    ``update_id`` is the primary key: Telegram redelivers until it gets a 2xx, and the second copy finds the
+    first. ``handled_at`` is set by the one transaction that acts on it (a conditional UPDATE), so it is acted
+    on once whatever the number of workers.
+    """
+
+    __tablename__ = "telegram_update"
+
+    update_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[dict] = mapped_column(sa.JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    last_error: Mapped[str | None] = mapped_column(sa.String(ERROR_MAX))
+
+
+class ChatPace(db.Model):
+    """When each chat may get its next message: Telegram's ~1 a second per chat, 20 a minute in groups, and
+    a 429's ``retry_after``. Taken by a conditional UPDATE, so two workers never both take the same slot."""
+
+    __tablename__ = "telegram_chat_pace"
+
+    chat_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    next_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BotState(db.Model):
+    """What the bot last did or learned that every worker should know: the webhook registered (address,
+    and fingerprints of the token and secret, never the secrets themselves) and getWebhookInfo's answer."""
+
+    __tablename__ = "telegram_state"
+
+    name: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    value: Mapped[dict] = mapped_column(sa.JSON)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
