@@ -1,0 +1,1 @@
+"""The Telegram bot and Mini App: webhook handling, the stored outbox and its sender, the init-data check."""
