@@ -1,4 +1,4 @@
-"""The Mini App's init data proves a Telegram user only when Telegram signed it with our bot's token, lately."""
+"""Mini App init data proves a Telegram user only when Telegram signed it with our bot token, lately."""
 
 from __future__ import annotations
 
