@@ -299,6 +299,7 @@ def store_ballot(
     now: datetime | None = None,
     origin: Origin | None = None,
     telegram_user: TelegramUser | None = None,
+    _counted: bool = False,
 ) -> StoredBallot:
     """Store or replace the participant's whole ballot, in one statement that checks the poll is open.
 
@@ -329,7 +330,7 @@ def store_ballot(
             )
         name = existing.name
     name = clean_name(name)
-    if existing is None and origin is not None:
+    if existing is None and origin is not None and not _counted:
         rate_limit.require(
             f"ballot:{poll.id}",
             origin.key,
@@ -370,6 +371,13 @@ def store_ballot(
         db.session.rollback()
         if refused_by(error, FULL_CHECK):
             raise _poll_full() from None
+        if telegram_user is not None and not _counted:
+            # Another voter took this Telegram name a moment ago (or this account's first ballot landed in
+            # another request): once more, which finds that ballot or the next free name. Counted once.
+            return store_ballot(
+                poll_id, participant, approve=approve, ranking=ranking, veto=veto, now=now, origin=origin,
+                telegram_user=telegram_user, _counted=True,
+            )  # fmt: skip
         raise Conflict(f"Имя «{name}» в этом голосовании уже занято — добавьте, например, фамилию",
                        code="name_taken") from None  # fmt: skip
     if stored != 1:
@@ -393,8 +401,8 @@ def name_key(name: str) -> str:
 
 def _free_telegram_name(poll_id: str, user: TelegramUser) -> str:
     """The user's Telegram name, made unique among the poll's voters («Аня», «Аня (@anya)», «Аня (2)»).
-    Two friends with one name at the same instant: the second insert meets the unique name key and is
-    refused like any taken name (409), and a retry gets the next free one."""
+    Two friends with one name at the same instant: the second insert meets the unique name key, and
+    store_ballot tries once more, which picks the next free one."""
     taken = set(db.session.scalars(sa.select(PollBallot.name_key).where(PollBallot.poll_id == poll_id)))
     return telegram_names.unique_name(user, taken, name_key)
 

@@ -155,3 +155,20 @@ def test_the_database_holds_one_ballot_per_telegram_account(app, client):
         with pytest.raises(sa.exc.IntegrityError):
             db.session.commit()
         db.session.rollback()
+
+
+def test_a_telegram_name_taken_in_the_same_instant_gets_the_next_free_one(app, client, monkeypatch):
+    from movie_lottery.polls import service
+
+    poll = new_poll(client)
+    assert vote(app.test_client(), poll["id"], name="Аня").status_code == 200
+    real, calls = service._free_telegram_name, []
+
+    def raced(poll_id, user):  # the first look saw «Аня» still free: another voter took it just after
+        calls.append(user.id)
+        return "Аня" if len(calls) == 1 else real(poll_id, user)
+
+    monkeypatch.setattr(service, "_free_telegram_name", raced)
+    cast = vote(app.test_client(), poll["id"], as_telegram(9, "Аня"))
+    assert cast.status_code == 200 and cast.get_json()["name"] == "Аня (2)"
+    assert calls == [9, 9]
