@@ -26,10 +26,15 @@ TELEGRAM_CLIENT = (
 )
 
 
-def mini_app_url(base: str, poll_id: str, init_data: str) -> str:
+LIGHT_THEME = {"bg_color": "#ffffff", "secondary_bg_color": "#efeff3", "text_color": "#000000",
+               "hint_color": "#707579", "button_color": "#3390ec",
+               "button_text_color": "#ffffff"}  # fmt: skip
+
+
+def mini_app_url(base: str, poll_id: str, init_data: str, theme: dict = THEME) -> str:
     fragment = (
         f"tgWebAppData={quote(init_data, safe='')}&tgWebAppVersion=7.10&tgWebAppPlatform=android"
-        f"&tgWebAppThemeParams={quote(json.dumps(THEME), safe='')}"
+        f"&tgWebAppThemeParams={quote(json.dumps(theme), safe='')}"
     )
     return f"{base}/p/{poll_id}#{fragment}"
 
@@ -78,6 +83,7 @@ def test_inside_telegram_the_poll_page_votes_without_a_name_under_the_telegram_n
     expect(anna.locator("#ballot-panel")).to_be_visible()
     expect(anna.locator("#name-panel")).to_be_hidden()
     expect(anna.locator("#voting-as")).to_have_text("Вы — Аня Петрова")
+    expect(anna.locator("#poll-facts")).to_contain_text("Голосуют только через Telegram")
     # Telegram's colours and back button, through the client's own proxy.
     assert (
         anna.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--bg').trim()")
@@ -128,3 +134,15 @@ def test_outside_telegram_the_poll_page_asks_for_a_name_as_before(site, page):
     expect(page.locator("#name-panel")).to_be_visible()
     assert page.evaluate("document.documentElement.classList.contains('in-telegram')") is False
     assert page.evaluate("typeof window.Telegram") == "undefined"
+
+
+def test_in_telegrams_light_theme_the_panels_are_light_with_dark_text(site, browser, screenshot):
+    poll = new_poll(site)
+    boris = telegram_phone(browser)
+    init_data = signed_init_data(TEST_BOT_TOKEN, user=telegram_user(502, "Боря"))
+    boris.goto(mini_app_url(site.url, poll["id"], init_data, LIGHT_THEME))
+    expect(boris.locator("#voting-as")).to_have_text("Вы — Боря")
+    panel = boris.locator("#ballot-panel")
+    assert panel.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(239, 239, 243)"
+    assert panel.evaluate("e => getComputedStyle(e).color") == "rgb(0, 0, 0)"
+    screenshot(boris, "mini-app-poll-light")

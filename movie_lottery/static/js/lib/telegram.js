@@ -84,7 +84,10 @@ const THEME_VARIABLES = {
   destructive_text_color: ['--danger'],
 };
 
-function applyTheme(theme) {
+function applyTheme(given) {
+  // Older clients send no section colour: the cards then take the secondary one (or the background).
+  const theme = { ...given };
+  if (!COLOURS.test(theme.section_bg_color || '')) theme.section_bg_color = theme.secondary_bg_color || theme.bg_color;
   const root = document.documentElement.style;
   for (const [key, variables] of Object.entries(THEME_VARIABLES)) {
     const colour = theme[key];
