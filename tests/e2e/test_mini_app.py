@@ -146,3 +146,26 @@ def test_in_telegrams_light_theme_the_panels_are_light_with_dark_text(site, brow
     assert panel.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(239, 239, 243)"
     assert panel.evaluate("e => getComputedStyle(e).color") == "rgb(0, 0, 0)"
     screenshot(boris, "mini-app-poll-light")
+
+
+def test_the_lottery_waiting_page_inside_telegram_reads_the_lottery_with_the_init_data(site, browser):
+    request = urllib.request.Request(
+        site.url + "/api/lotteries",
+        data=json.dumps({"movies": MOVIES}).encode(),
+        headers={"Content-Type": "application/json", "Authorization": "Bearer bot"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        lottery = json.loads(response.read())
+    vera = telegram_phone(browser)
+    refused = []
+    vera.on("response", lambda r: refused.append(r.url) if r.status == 401 else None)
+    init_data = signed_init_data(TEST_BOT_TOKEN, user=telegram_user(503, "Вера"))
+    fragment = (
+        f"tgWebAppData={quote(init_data, safe='')}&tgWebAppThemeParams={quote(json.dumps(THEME), safe='')}"
+    )
+    vera.goto(f"{site.url}/l/{lottery['id']}#{fragment}")
+    expect(vera.locator("h1")).to_be_visible()
+    vera.wait_for_load_state("networkidle")
+    assert vera.evaluate("document.documentElement.classList.contains('in-telegram')") is True
+    assert refused == []
