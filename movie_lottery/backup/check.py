@@ -41,6 +41,7 @@ from movie_lottery.core.models import (
     LIBRARY_STATUSES,
     POLL_CLOSERS,
     POLL_RESULTS,
+    POLL_VERIFICATIONS,
     RATING_MAX,
     RATING_MIN,
 )
@@ -49,6 +50,7 @@ from movie_lottery.core.same_movie import normalise_text
 from movie_lottery.core.text_rules import NAME_MESSAGE, TITLE_MAX, is_participant_name, shows_as_title
 from movie_lottery.core.validation import DETAIL_FIELDS, FIRST_FILM_YEAR, load_movie, parse_day
 from movie_lottery.integrations.magnet import InvalidMagnet, parse_magnet
+from movie_lottery.integrations.telegram_mini_app import USER_ID_MAX
 from movie_lottery.library.filters import effective_status, utc_today
 from movie_lottery.library.ratings import MAX_RATINGS
 from movie_lottery.library.viewings import check_exclusion_horizon, check_viewing_day
@@ -73,6 +75,7 @@ POLL_OPTIONAL = {
     "results": "after_close",
     "veto": False,
     "auto_download": False,
+    "verification": "none",
     "deadline": None,
     "closed_at": None,
     "closed_by": None,
@@ -263,6 +266,7 @@ def _ratings(raw: Any, where: str) -> list[dict]:
                 "name": name,
                 "score": score,
                 "rated_at": _timestamp_field(rating, "rated_at", here),
+                "telegram_user_id": _telegram_user_id(rating, here),
             }
         )
     return sorted(ratings, key=rating_order)
@@ -293,6 +297,11 @@ def _check_nights(library: list[dict]) -> None:
             name_key = (night, normalise_text(rating["name"])[:200])
             if name_key in names:
                 raise refuse(where, f"у {night_name(night)} {_name_twice(names[name_key], rating['name'])}")
+            account = rating["telegram_user_id"]
+            if account is not None:
+                if (night, "telegram", account) in participants:
+                    raise refuse(where, f"у {night_name(night)} аккаунт Telegram {account} оценивает дважды")
+                participants.add((night, "telegram", account))
             participants.add((night, rating["participant"]))
             names[name_key] = rating["name"]
 
@@ -381,6 +390,8 @@ def check_poll_entry(raw: Any, index: int) -> dict:
     for key in ("veto", "auto_download"):
         if not isinstance(entry[key], bool):
             raise refuse(where, f"{key} — true или false")
+    if entry["verification"] not in POLL_VERIFICATIONS:
+        raise refuse(where, "verification — none или telegram")
     created_at = _timestamp_field(entry, "created_at", where)
     deadline = None
     if entry["deadline"] is not None:
@@ -414,6 +425,7 @@ def check_poll_entry(raw: Any, index: int) -> dict:
         "results": entry["results"],
         "veto": entry["veto"],
         "auto_download": entry["auto_download"],
+        "verification": entry["verification"],
         "deadline": deadline,
         "seed": seed,
         "commitment": entry["commitment"],
@@ -431,7 +443,7 @@ def _ballots(raw: Any, where: str, method: str, names: list[str], veto_allowed: 
         raise refuse(where, "поле ballots должно быть списком голосов")
     if len(raw) > MAX_BALLOTS:
         raise refuse(where, f"больше {MAX_BALLOTS} голосов")
-    ballots, participants, name_keys = [], set(), {}
+    ballots, participants, name_keys, accounts = [], set(), {}, set()
     for index, item in enumerate(raw):
         here = f"{where}, голос №{index + 1}"
         ballot = _object(item, here, BALLOT_KEYS, required=("participant", "name", "choices", "cast_at"))
@@ -455,6 +467,10 @@ def _ballots(raw: Any, where: str, method: str, names: list[str], veto_allowed: 
         key = normalise_text(name)[:200]  # as polls.store_ballot keys a name
         if key in name_keys:
             raise refuse(here, _name_twice(name_keys[key], name))
+        account = _telegram_user_id(ballot, here)
+        if account is not None and account in accounts:
+            raise refuse(here, f"аккаунт Telegram {account} голосует дважды")
+        accounts.add(account)
         participants.add(participant)
         name_keys[key] = name
         ballots.append(
@@ -464,9 +480,19 @@ def _ballots(raw: Any, where: str, method: str, names: list[str], veto_allowed: 
                 "choices": list(choices),
                 "veto": veto,
                 "cast_at": _timestamp_field(ballot, "cast_at", here),
+                "telegram_user_id": account,
             }
         )
     return ballots
+
+
+def _telegram_user_id(entry: dict, where: str) -> int | None:
+    """A ballot's or rating's Telegram account, as the Mini App's init data give it
+    (integrations.telegram_mini_app)."""
+    account = entry.get("telegram_user_id")
+    if account is not None and (type(account) is not int or not 0 < account < USER_ID_MAX):
+        raise refuse(where, "telegram_user_id — номер аккаунта Telegram или null")
+    return account
 
 
 def _candidates(raw: Any, where: str) -> list[dict]:

@@ -304,8 +304,13 @@ def _import_ratings(movie: LibraryMovie, entry: dict) -> None:
         if night is not None:
             _refuse_a_taken_name(night, given, key, where)
         if rating is None:
+            if night is not None and given["telegram_user_id"] is not None:
+                _refuse_a_taken_account(night, given, where)
             rating = Rating(
-                movie_id=movie.id, participant=given["participant"], lottery_id=given["lottery_id"]
+                movie_id=movie.id,
+                participant=given["participant"],
+                lottery_id=given["lottery_id"],
+                telegram_user_id=given["telegram_user_id"],
             )
             rating.poll_id = given["poll_id"]
             db.session.add(rating)
@@ -316,6 +321,23 @@ def _import_ratings(movie: LibraryMovie, entry: dict) -> None:
             rated_at,
         )
         db.session.flush()
+
+
+def _refuse_a_taken_account(night: tuple[str, str], given: dict, where: str) -> None:
+    """That night's rating by the same Telegram account under another participant (the database holds one
+    per account: a unique index)."""
+    column_key, night_id = night
+    other = db.session.scalar(
+        sa.select(Rating.participant).where(
+            getattr(Rating, column_key) == night_id, Rating.telegram_user_id == given["telegram_user_id"]
+        )
+    )
+    if other is not None and other != given["participant"]:
+        raise Conflict(
+            f"{where}: аккаунт Telegram {given['telegram_user_id']} у {check.night_name(night)} в базе уже"
+            " оценил под другим участником — копию загрузить нельзя",
+            code="telegram_user_taken",
+        )
 
 
 def _refuse_a_taken_name(night: tuple[str, str], given: dict, key: str, where: str) -> None:
@@ -460,6 +482,13 @@ def _merge_ballots(poll: Poll, entry: dict) -> None:
                     " копию загрузить нельзя",
                     code="name_taken",
                 )
+            account = given["telegram_user_id"]
+            if account is not None and any(b.telegram_user_id == account for b in poll.ballots):
+                raise Conflict(
+                    f"Голосование {poll.id}: аккаунт Telegram {account} в базе уже голосует под другим"
+                    " участником — копию загрузить нельзя",
+                    code="telegram_user_taken",
+                )
             poll.ballots.append(_new_ballot(poll.id, given))
             continue
         if write.parse_timestamp(given["cast_at"]) <= ballot.cast_at:
@@ -484,6 +513,7 @@ def _new_ballot(poll_id: str, given: dict) -> PollBallot:
         choices=list(given["choices"]),
         veto=given["veto"],
         cast_at=write.parse_timestamp(given["cast_at"]),
+        telegram_user_id=given["telegram_user_id"],
     )
 
 
@@ -496,6 +526,7 @@ def _new_poll(entry: dict) -> Poll:
         results=entry["results"],
         veto=entry["veto"],
         auto_download=entry["auto_download"],
+        verification=entry["verification"],
         deadline=write.parse_timestamp(entry["deadline"]) if entry["deadline"] else None,
         seed=entry["seed"],
         commitment=entry["commitment"],

@@ -25,6 +25,9 @@ The versions of the format:
   none. Since migration 0011 one day may hold several viewings of a movie: one per night (lottery or
   poll), and at most one recorded by hand (both null); a viewing names at most one night. Older files,
   where a viewing could name a lottery and a poll at once, read as one viewing per night.
+  Since migration 0015 a poll carries ``verification`` (``none`` or ``telegram``: who may vote) and every
+  ballot and rating its ``telegram_user_id`` (the Telegram account a Mini App proved, or null): one per
+  account per night, as the database holds it. Files without them read as ``none`` and null.
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ MOVIE_KEYS = (
 MARK_KEYS = ("status", "excluded_until", "favourite")
 LIBRARY_KEYS = (*MOVIE_KEYS, "magnet", "info_hash", "added_at", *MARK_KEYS, "viewings", "ratings")
 VIEWING_KEYS = ("date", "lottery_id", "poll_id")
-RATING_KEYS = ("lottery_id", "poll_id", "participant", "name", "score", "rated_at")
+RATING_KEYS = ("lottery_id", "poll_id", "participant", "name", "score", "rated_at", "telegram_user_id")
 NIGHT_KEYS = ("lottery_id", "poll_id")
 LOTTERY_KEYS = (
     "id",
@@ -75,6 +78,7 @@ POLL_KEYS = (
     "results",
     "veto",
     "auto_download",
+    "verification",
     "deadline",
     "seed",
     "commitment",
@@ -85,7 +89,7 @@ POLL_KEYS = (
     "candidates",
     "ballots",
 )
-BALLOT_KEYS = ("participant", "name", "choices", "veto", "cast_at")
+BALLOT_KEYS = ("participant", "name", "choices", "veto", "cast_at", "telegram_user_id")
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 FLOAT_DECIMALS = 6
 
@@ -157,6 +161,7 @@ def rating_entry(rating: Rating) -> dict:
         "name": rating.name,
         "score": rating.score,
         "rated_at": timestamp(rating.rated_at),
+        "telegram_user_id": rating.telegram_user_id,
     }
 
 
@@ -200,6 +205,7 @@ def poll_entry(poll: Poll) -> dict:
         "results": poll.results,
         "veto": bool(poll.veto),
         "auto_download": bool(poll.auto_download),
+        "verification": poll.verification,
         "deadline": timestamp(poll.deadline) if poll.deadline else None,
         "seed": poll.seed,
         "commitment": poll.commitment,
@@ -219,6 +225,7 @@ def poll_entry(poll: Poll) -> dict:
                 "choices": list(ballot.choices),
                 "veto": ballot.veto,
                 "cast_at": timestamp(ballot.cast_at),
+                "telegram_user_id": ballot.telegram_user_id,
             }
             for ballot in poll.ballots
         ],

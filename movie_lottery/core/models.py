@@ -117,6 +117,8 @@ class LotteryMovie(MovieFields, db.Model):
 
 POLL_METHODS = ("approval", "ranked")
 POLL_RESULTS = ("after_close", "live")  # when the result is shown: once closed, or while it is open
+# Who may vote: anyone with the link, or only people Telegram vouches for (a Mini App's signed init data).
+POLL_VERIFICATIONS = ("none", "telegram")
 POLL_CLOSERS = ("creator", "admin", "deadline")
 PARTICIPANT_NAME_MAX = text_rules.PARTICIPANT_NAME_MAX  # names are counted in code points, as VARCHAR
 
@@ -141,6 +143,7 @@ class Poll(db.Model):
     __table_args__ = (
         sa.CheckConstraint(_one_of("method", POLL_METHODS), name="known_method"),
         sa.CheckConstraint(_one_of("results", POLL_RESULTS), name="known_results"),
+        sa.CheckConstraint(_one_of("verification", POLL_VERIFICATIONS), name="known_verification"),
         sa.CheckConstraint(_one_of("closed_by", POLL_CLOSERS), name="known_closer"),
         sa.CheckConstraint("(closed_at IS NULL) = (closed_by IS NULL)", name="closed_together"),
         sa.CheckConstraint(
@@ -157,6 +160,7 @@ class Poll(db.Model):
     results: Mapped[str] = mapped_column(sa.String(16), default="after_close")
     veto: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     auto_download: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    verification: Mapped[str] = mapped_column(sa.String(16), default="none", server_default="none")
     deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     seed: Mapped[str] = mapped_column(sa.String(64))
     commitment: Mapped[str] = mapped_column(sa.String(64))
@@ -207,13 +211,16 @@ class PollBallot(db.Model):
     ``participant`` is the id the server derives for the voter's browser (web/participants.py);
     ``name_key`` is the name as the
     same-movie rule compares titles (case, spacing, ё/е), unique per poll. ``choices`` are positions: the
-    movies approved (ascending) or the ranking, best first.
+    movies approved (ascending) or the ranking, best first. ``telegram_user_id``: the Telegram account
+    whose Mini App cast it (its init data checked, integrations/telegram_mini_app.py); one ballot per account
+    per poll.
     """
 
     __tablename__ = "ballot"
     __table_args__ = (
         sa.UniqueConstraint("poll_id", "participant"),
         sa.UniqueConstraint("poll_id", "name_key"),
+        sa.Index("uq_ballot_poll_id_telegram_user_id", "poll_id", "telegram_user_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -228,6 +235,7 @@ class PollBallot(db.Model):
     # the address (core/rate_limit.Origin), and when. Not in the backup: NULL after an import.
     origin: Mapped[str | None] = mapped_column(sa.String(16))
     arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    telegram_user_id: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     poll: Mapped[Poll] = relationship(back_populates="ballots")
 
@@ -364,6 +372,8 @@ class Rating(db.Model):
         sa.UniqueConstraint("lottery_id", "name_key"),
         sa.UniqueConstraint("poll_id", "participant"),
         sa.UniqueConstraint("poll_id", "name_key"),
+        sa.Index("uq_rating_lottery_id_telegram_user_id", "lottery_id", "telegram_user_id", unique=True),
+        sa.Index("uq_rating_poll_id_telegram_user_id", "poll_id", "telegram_user_id", unique=True),
         sa.CheckConstraint(f"score >= {RATING_MIN} AND score <= {RATING_MAX}", name="score_range"),
         sa.CheckConstraint("lottery_id IS NULL OR poll_id IS NULL", name="one_night"),
     )
@@ -379,6 +389,7 @@ class Rating(db.Model):
     rated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     origin: Mapped[str | None] = mapped_column(sa.String(16))  # as a ballot's: for the owner's burst groups
     arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    telegram_user_id: Mapped[int | None] = mapped_column(sa.BigInteger)  # as a ballot's: one per account
 
 
 # The group's ratings of a library movie, summed and counted in the statement that loads it (deferred:

@@ -20,13 +20,14 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from movie_lottery.core import rate_limit, reel
+from movie_lottery.core import rate_limit, reel, telegram_names
 from movie_lottery.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from movie_lottery.core.extensions import db
 from movie_lottery.core.models import RATING_MAX, RATING_MIN, PollBallot, Rating, Viewing, utcnow
 from movie_lottery.core.rate_limit import Origin
 from movie_lottery.core.same_movie import normalise_text
 from movie_lottery.core.storing import refused_by
+from movie_lottery.integrations.telegram_mini_app import TelegramUser
 from movie_lottery.lottery.service import get_lottery
 from movie_lottery.polls import bursts
 from movie_lottery.polls.service import (
@@ -37,6 +38,7 @@ from movie_lottery.polls.service import (
     find_ballot,
     get_poll,
     manage_token_matches,
+    name_key,
     valid_participant,
 )
 
@@ -134,11 +136,14 @@ def rate(
     name: object = None,
     now: datetime | None = None,
     origin: Origin | None = None,
+    telegram_user: TelegramUser | None = None,
 ) -> Summary:
     """Store or replace this participant's score of the night's winner; 409 ``not_watched`` before
     «Посмотрели». The answer's ``participant`` is the cookie value to give back (new on a first rating).
     ``origin``: where the request came from (None: not counted); a new rater from it is counted against
-    NEW_RATERS_PER_WINDOW for this night first."""
+    NEW_RATERS_PER_WINDOW for this night first. ``telegram_user``: the account the Mini App proved; one
+    rating per account (a unique index), under the name it votes under here, else its Telegram name made
+    unique in the night (a ``name`` sent is not used)."""
     now = now or utcnow()
     night_id = _night(kind, night_id)
     score = check_score(score)
@@ -147,7 +152,13 @@ def rate(
         raise Conflict(NOT_WATCHED[kind], code="not_watched")
     for attempt in range(2):
         mine = _own(kind, night_id, participant)
-        given = name
+        if mine is None and telegram_user is not None:
+            mine = _telegram_rating(kind, night_id, telegram_user.id)
+            participant = mine.participant if mine else participant
+        given = None if telegram_user is not None else name
+        if given is None and telegram_user is not None and mine is None:
+            known = _summary(kind, night_id, participant, True).known_name
+            given = known or _free_telegram_name(kind, night_id, telegram_user)
         if given is None:
             known = _summary(kind, night_id, participant, True).known_name
             if known is None:
@@ -174,6 +185,7 @@ def rate(
             fresh = valid_participant(participant) or reel.new_token()
             mine = Rating(
                 participant=fresh,
+                telegram_user_id=telegram_user.id if telegram_user else None,
                 origin=origin.tag if origin else None,
                 arrived_at=now,
                 **{_column(kind).key: night_id},
@@ -194,6 +206,20 @@ def rate(
         result = _summary(kind, night_id, mine.participant, True)
         return Summary(**{**result.__dict__, "participant": mine.participant})
     raise _name_taken(str(name))  # pragma: no cover
+
+
+def _telegram_rating(kind: str, night_id: str, telegram_user_id: int) -> Rating | None:
+    return db.session.scalar(
+        sa.select(Rating).where(_column(kind) == night_id, Rating.telegram_user_id == telegram_user_id)
+    )
+
+
+def _free_telegram_name(kind: str, night_id: str, user: TelegramUser) -> str:
+    """The Telegram name, unique among the night's raters (and, in a poll, its voters)."""
+    taken = set(db.session.scalars(sa.select(Rating.name_key).where(_column(kind) == night_id)))
+    if kind == "poll":
+        taken |= set(db.session.scalars(sa.select(PollBallot.name_key).where(PollBallot.poll_id == night_id)))
+    return telegram_names.unique_name(user, taken, name_key)
 
 
 def _ratings_full() -> Conflict:

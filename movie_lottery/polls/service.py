@@ -35,12 +35,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from movie_lottery.core import rate_limit, reel
+from movie_lottery.core import rate_limit, reel, telegram_names
 from movie_lottery.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from movie_lottery.core.extensions import db
 from movie_lottery.core.models import (
     NIGHT_ROWS_MAX,
     POLL_RESULTS,
+    POLL_VERIFICATIONS,
     Poll,
     PollBallot,
     PollMovie,
@@ -50,6 +51,7 @@ from movie_lottery.core.rate_limit import Origin
 from movie_lottery.core.same_movie import normalise_text
 from movie_lottery.core.storing import add_with_fresh_id, refused_by
 from movie_lottery.core.text_rules import clean_participant_name
+from movie_lottery.integrations.telegram_mini_app import TelegramUser
 from movie_lottery.lottery.service import keep_the_night_without, validate_candidates
 from movie_lottery.polls import bursts, voting
 
@@ -74,6 +76,10 @@ class PollClosed(Conflict):
 
 
 CLOSED_MESSAGE = "Голосование уже закрыто — голоса больше не принимаются"
+TELEGRAM_ONLY = (
+    "В этом голосовании голосуют только через Telegram: откройте его кнопкой из чата группы — имя"
+    " подставится само"
+)
 
 
 # ---- creating -----------------------------------------------------------------------------------------
@@ -105,10 +111,14 @@ def create_poll(
     results: str = "after_close",
     veto: bool = False,
     auto_download: bool = False,
+    verification: str = "none",
     now: datetime | None = None,
 ) -> CreatedPoll:
-    """The same 2–25 candidates as a lottery, checked the same way; the settings as the issue fixes them."""
+    """The same 2–25 candidates as a lottery, checked the same way; the settings as the issue fixes them.
+    ``verification="telegram"``: only voters whose Mini App init data Telegram signed (store_ballot)."""
     movies = validate_candidates(raw_movies, container="одном голосовании")
+    if verification not in POLL_VERIFICATIONS:
+        raise InvalidInput("Кто голосует: none или telegram", code="invalid_verification")
     if method not in voting.METHODS:
         raise InvalidInput("Способ: approval или ranked", code="invalid_method")
     if results not in POLL_RESULTS:
@@ -126,6 +136,7 @@ def create_poll(
             results=results,
             veto=bool(veto),
             auto_download=bool(auto_download),
+            verification=verification,
             deadline=deadline,
             seed=seed,
             commitment=reel.commitment_for(seed),
@@ -286,20 +297,31 @@ def store_ballot(
     veto: int | None = None,
     now: datetime | None = None,
     origin: Origin | None = None,
+    telegram_user: TelegramUser | None = None,
+    _counted: bool = False,
 ) -> StoredBallot:
     """Store or replace the participant's whole ballot, in one statement that checks the poll is open.
 
     ``origin``: where a request came from (None for the owner's own machine and the admin: not counted). A
-    new participant from it is counted against NEW_VOTERS_PER_WINDOW first (TooManyRequests past it)."""
+    new participant from it is counted against NEW_VOTERS_PER_WINDOW first (TooManyRequests past it).
+    ``telegram_user``: the Telegram account the Mini App's init data proved. Its ballot is one per account
+    (a unique index), under its Telegram name made unique in the poll; a ``name`` sent is not used. A poll
+    with ``verification="telegram"`` takes no other ballot (403 ``telegram_required``)."""
     now = now or utcnow()
     poll = get_poll(poll_id, now, ballots=False)
     if poll.closed_at is not None:
         raise PollClosed(CLOSED_MESSAGE)
+    if poll.verification == "telegram" and telegram_user is None:
+        raise Forbidden(TELEGRAM_ONLY, code="telegram_required")
     ballot = check_choices(poll, approve, ranking, veto)
     existing = find_ballot(poll.id, participant)
+    if existing is None and telegram_user is not None:
+        existing = _telegram_ballot(poll.id, telegram_user.id)
     participant = existing.participant if existing else valid_participant(participant)
     if existing is None and poll.ballot_count >= MAX_BALLOTS:
         raise _poll_full()
+    if telegram_user is not None:
+        name = existing.name if existing else _free_telegram_name(poll.id, telegram_user)
     if name is None:
         if existing is None:
             raise InvalidInput(
@@ -307,7 +329,7 @@ def store_ballot(
             )
         name = existing.name
     name = clean_name(name)
-    if existing is None and origin is not None:
+    if existing is None and origin is not None and not _counted:
         rate_limit.require(
             f"ballot:{poll.id}",
             origin.key,
@@ -328,6 +350,7 @@ def store_ballot(
         "cast_at": now,
         "origin": origin.tag if origin else None,
         "arrived_at": now,  # kept on a replacement (not in the update below): when this participant came
+        "telegram_user_id": telegram_user.id if telegram_user else None,  # kept on a replacement too
     }
     columns = list(row)
     dialect = _dialect()
@@ -347,12 +370,40 @@ def store_ballot(
         db.session.rollback()
         if refused_by(error, FULL_CHECK):
             raise _poll_full() from None
+        if telegram_user is not None and not _counted:
+            # Another voter took this Telegram name a moment ago (or this account's first ballot landed in
+            # another request): once more, which finds that ballot or the next free name. Counted once.
+            return store_ballot(
+                poll_id, participant, approve=approve, ranking=ranking, veto=veto, now=now, origin=origin,
+                telegram_user=telegram_user, _counted=True,
+            )  # fmt: skip
         raise Conflict(f"Имя «{name}» в этом голосовании уже занято — добавьте, например, фамилию",
                        code="name_taken") from None  # fmt: skip
     if stored != 1:
         get_poll(poll.id, now)  # the deadline passed just now: it closes (and counts) here
         raise PollClosed(CLOSED_MESSAGE)
     return StoredBallot(participant=participant, name=name, method=poll.method, ballot=ballot)
+
+
+def _telegram_ballot(poll_id: str, telegram_user_id: int) -> PollBallot | None:
+    return db.session.scalars(
+        sa.select(PollBallot).where(
+            PollBallot.poll_id == poll_id, PollBallot.telegram_user_id == telegram_user_id
+        )
+    ).one_or_none()
+
+
+def name_key(name: str) -> str:
+    """A participant name as the night compares names (case, spacing, ё/е)."""
+    return normalise_text(name)[:200]
+
+
+def _free_telegram_name(poll_id: str, user: TelegramUser) -> str:
+    """The user's Telegram name, made unique among the poll's voters («Аня», «Аня (@anya)», «Аня (2)»).
+    Two friends with one name at the same instant: the second insert meets the unique name key, and
+    store_ballot tries once more, which picks the next free one."""
+    taken = set(db.session.scalars(sa.select(PollBallot.name_key).where(PollBallot.poll_id == poll_id)))
+    return telegram_names.unique_name(user, taken, name_key)
 
 
 def _poll_full() -> Conflict:

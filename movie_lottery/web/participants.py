@@ -9,6 +9,10 @@ value the server derives from it. No password: the browser is the participant.
   id, and copying a value between cookies gives nothing.
 - One cookie of fixed size however many nights a browser joins, so the Cookie header stays small.
 
+Inside Telegram the Mini App's checked init data name the person instead (web.telegram_auth): their
+participant of a night is derived the same way from their Telegram account, so it is one per account
+whatever device they open it on, and no cookie is given.
+
 Browsers from before held one cookie per poll (``ml_poll_<id>``) and per rated lottery (``ml_lottery_<id>``),
 400 days each on ``/``; ~160 of them overflowed gunicorn's 8 KB header limit (431 on every page). They are
 no longer set. A request that brings them and may give a browser id (a page, or any write) hands their rows
@@ -29,6 +33,7 @@ from flask import Flask, Response, current_app, g, request
 from itsdangerous import BadSignature, Signer
 
 from movie_lottery.library import participants as handing_over
+from movie_lottery.web import telegram_auth
 from movie_lottery.web.guards.auth import PAGE_BLUEPRINTS_KEY
 
 BROWSER_COOKIE = "ml_browser"
@@ -92,10 +97,18 @@ def legacy_cookie_name(night_id: str, kind: str = "poll") -> str:
     return f"ml_{kind}_{night_id}"
 
 
+def _telegram_participant(night_id: str, kind: str) -> str | None:
+    user = telegram_auth.telegram_user()
+    return None if user is None else derived_participant(f"telegram:{user.id}", kind, night_id)
+
+
 def participant_of(night_id: str, kind: str = "poll") -> str | None:
     """For reading and removing: this browser's participant in that night, None if it has no browser id.
     Without one, a browser from before is still found by its old cookie of that night (nothing is stored
-    under a value read this way)."""
+    under a value read this way). Inside Telegram: the Telegram account's."""
+    from_telegram = _telegram_participant(night_id, kind)
+    if from_telegram is not None:
+        return from_telegram
     browser = _browser()
     if browser is not None:
         return derived_participant(browser, kind, night_id)
@@ -105,7 +118,11 @@ def participant_of(night_id: str, kind: str = "poll") -> str | None:
 
 def participant_to_store(night_id: str, kind: str = "poll") -> str:
     """For a ballot or rating: the server's participant of this browser in that night (a browser id is
-    given if it has none, and its cookie renewed for another 400 days)."""
+    given if it has none, and its cookie renewed for another 400 days). Inside Telegram: the Telegram
+    account's, and no cookie."""
+    from_telegram = _telegram_participant(night_id, kind)
+    if from_telegram is not None:
+        return from_telegram
     g.participant_keep = True
     return derived_participant(_give_browser(), kind, night_id)
 
@@ -173,5 +190,6 @@ def _send_cookies(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    telegram_auth.init_app(app)
     app.before_request(_hand_over_legacy_cookies)
     app.after_request(_send_cookies)

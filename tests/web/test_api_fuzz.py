@@ -194,6 +194,7 @@ DOMAIN_RULES = {
     "empty_ranking",  # a ranked ballot places at least one movie
     "ballot_required",  # a removal names the ballot: by name or by id
     "invalid_deadline",  # in the future, within a year
+    "telegram_not_configured",  # a Telegram-only poll on a site without a bot (TELEGRAM_BOT_TOKEN)
     # NUL, a lone surrogate or a non-character anywhere, ignored fields included (web.guards.text_at_the_door)
     "invalid_text",
 }

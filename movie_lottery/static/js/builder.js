@@ -227,6 +227,7 @@ function pollBody() {
     results: document.getElementById('poll-results').value,
     veto: document.getElementById('poll-veto').checked,
     auto_download: Boolean(document.getElementById('auto-download')?.checked),
+    verification: document.getElementById('poll-telegram-only')?.checked ? 'telegram' : 'none',
   };
 }
 

@@ -18,6 +18,7 @@ import { posterElement, watchPosters } from './lib/posters.js';
 import { setupRating } from './lib/rating.js';
 import { canVerify, clockFrom, makeReel, pickIndex, sha256Hex } from './lib/reel.js';
 import './lib/share.js'; // «Поделиться» in the manage panel (it is swapped in live: the module listens on document)
+import { telegram, telegramName } from './lib/telegram.js';
 import { checkText, pageRule } from './lib/text-rules.js';
 
 const POLL_MS = 3000;
@@ -52,6 +53,7 @@ function markBallot(sent) {
   } catch { /* private mode: the page asks the server instead */ }
 }
 function maySeeOwnBallot() {
+  if (telegram) return true; // the account may have voted from another phone (and its init data get checked)
   if (!(poll.voters || []).length) return false; // nobody has voted: nor has this browser
   try { return localStorage.getItem(BALLOT_MARK) !== null; } catch { return true; }
 }
@@ -69,8 +71,26 @@ async function fetchOwnBallot() {
     return true;
   } catch (error) {
     if (error.status === 404) markBallot(false);
+    if (error.code === 'telegram_unverified') telegramRefused = error.message;
     return false; // 404: no ballot yet (or the network failed: voting from scratch still works)
   }
+}
+
+// ---- inside Telegram: the account is the voter, no name to type ---------------------------------------------
+
+let telegramRefused = null; // the server's words when it could not verify the Mini App's init data
+
+function sayWhoVotes() {
+  $('voting-as').textContent = telegram ? `Вы — ${voterName}` : `вы — ${voterName}`;
+}
+
+/** A page the ballot cannot be sent from: Telegram-only outside Telegram, or init data the server refused. */
+function showTelegramProblem(message) {
+  $('ballot-loading').hidden = true;
+  $('name-panel').hidden = true;
+  $('ballot-panel').hidden = true;
+  $('telegram-problem-text').textContent = message;
+  $('telegram-problem').hidden = false;
 }
 
 function showOwnBallot() {
@@ -82,13 +102,26 @@ function showOwnBallot() {
 }
 
 async function startBallot() {
+  if (poll.verification === 'telegram' && !telegram) {
+    showTelegramProblem($('telegram-problem').dataset.onlyTelegram);
+    return;
+  }
   const found = maySeeOwnBallot() && (await fetchOwnBallot());
   $('ballot-loading').hidden = true;
+  if (telegramRefused) {
+    showTelegramProblem(telegramRefused);
+    return;
+  }
   if (found) {
     showOwnBallot();
     return;
   }
   if (ranked) renderRanking(); else renderApproval();
+  if (telegram) {
+    voterName = telegramName();
+    showBallot(); // no name step: Telegram says who this is
+    return;
+  }
   $('name-panel').hidden = false;
 }
 
@@ -97,7 +130,7 @@ async function startBallot() {
 function showBallot() {
   $('name-panel').hidden = true;
   $('ballot-panel').hidden = false;
-  $('voting-as').textContent = `вы — ${voterName}`;
+  sayWhoVotes();
 }
 
 /** Someone else's name already? Asked now, not after the whole ballot is filled in; when the server cannot
@@ -417,8 +450,8 @@ function setupDrag(item, position) {
 // ---- sending the ballot -------------------------------------------------------------------------------------
 
 function ballotBody() {
-  const body = hasBallot ? {} : { name: voterName };
-  if (hasBallot && voterName) body.name = voterName;
+  const body = hasBallot || telegram ? {} : { name: voterName };
+  if (hasBallot && voterName && !telegram) body.name = voterName;
   if (ranked) body.ranking = [...order];
   else body.approve = poll.movies.map((m) => m.position).filter((p) => answers.get(p) === true);
   if (poll.veto) body.veto = veto;
@@ -436,14 +469,16 @@ $('submit-ballot')?.addEventListener('click', async () => {
     unsent = false;
     markBallot(true);
     voterName = data.name;
-    $('voting-as').textContent = `вы — ${voterName}`;
+    sayWhoVotes();
     $('ballot-saved').hidden = false;
     $('withdraw-ballot').hidden = false;
     button.textContent = 'Обновить голос';
     toast('Голос принят ✓', 'success');
     refresh();
   } catch (error) {
-    if (error.code === 'name_taken' || error.code === 'invalid_name' || error.code === 'name_required') {
+    if (error.code === 'telegram_unverified' || error.code === 'telegram_required') {
+      showTelegramProblem(error.message);
+    } else if (!telegram && (error.code === 'name_taken' || error.code === 'invalid_name' || error.code === 'name_required')) {
       $('ballot-panel').hidden = true;
       $('name-panel').hidden = false;
       showError($('name-error'), error.message);

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify
+from flask import Response, current_app, jsonify
 
 from movie_lottery.core.errors import InvalidInput
 from movie_lottery.core.models import LibraryMovie as LibraryMovieRow
@@ -35,6 +35,7 @@ from movie_lottery.web.guards.auth import public, signed_in_admin
 from movie_lottery.web.guards.rate_limits import limited_create, request_origin
 from movie_lottery.web.participants import participant_of, participant_to_store
 from movie_lottery.web.rendering.page_cache import cached, keep_until
+from movie_lottery.web.telegram_auth import TELEGRAM_REFUSALS, telegram_user
 
 bp = ApiBlueprint("api_polls", __name__, url_prefix="/api")
 
@@ -61,7 +62,7 @@ def poll_answer(poll: PollRow, *, admin: bool) -> Linked:
 @bp.post("/polls")
 @bp.arguments(PollCreateSchema())
 @bp.response(201, CreatedPoll)
-@bp.refuses({400: ["duplicate_movie"], **TOO_MANY})
+@bp.refuses({400: ["duplicate_movie", "telegram_not_configured"], **TOO_MANY})
 @limited_create
 def create_poll(body: dict) -> Linked:
     """Создать голосование
@@ -70,6 +71,11 @@ def create_poll(body: dict) -> Linked:
     управления с токеном для создателя: её сохраните. Как и лотерея, голосование сразу фиксирует `seed`
     (`commitment`): он раскрывается при закрытии и разбивает ничью.
     """
+    if body["verification"] == "telegram" and not current_app.config.get("TELEGRAM_BOT_TOKEN"):
+        raise InvalidInput(
+            "Голосование только через Telegram возможно, когда бот настроен (TELEGRAM_BOT_TOKEN)",
+            code="telegram_not_configured",
+        )
     created = polls.create_poll(
         body["movies"],
         method=body["method"],
@@ -77,6 +83,7 @@ def create_poll(body: dict) -> Linked:
         results=body["results"],
         veto=body["veto"],
         auto_download=body["auto_download"],
+        verification=body["verification"],
     )
     return poll_answer(created.poll, admin=True)
 
@@ -124,7 +131,10 @@ def _poll_text(poll_id: str, *, admin: bool) -> str:
 @public
 @bp.arguments(BallotSchema())
 @bp.response(200, OwnBallot)
-@bp.refuses({400: BALLOT_REFUSALS, 409: ["poll_closed", "name_taken", "poll_full"], **NOT_FOUND, **TOO_MANY})
+@bp.refuses(
+    {400: BALLOT_REFUSALS, 409: ["poll_closed", "name_taken", "poll_full"], 403: ["telegram_required"],
+     **TELEGRAM_REFUSALS, **NOT_FOUND, **TOO_MANY}
+)  # fmt: skip
 def put_ballot(body: dict, poll_id: str) -> Response:
     """Проголосовать или заменить свой бюллетень
 
@@ -138,6 +148,11 @@ def put_ballot(body: dict, poll_id: str) -> Response:
     Новых участников с одного адреса (IPv6 — с одной /64) — не больше 8 в минуту на голосование: дальше 429
     `too_many_requests` с `details.retry_after` (секунды) и сообщением, сколько подождать. Замена своего
     бюллетеня не считается.
+
+    Из Telegram (Mini App) запрос несёт `Authorization: tma <initData>`: участник — аккаунт Telegram (один
+    бюллетень на аккаунт), имя — его имя в Telegram, в голосовании уникальное («Аня», «Аня (2)»); `name`
+    не нужен. Неверные или устаревшие (старше суток) данные — 401 `telegram_unverified`. Голосование
+    `verification: telegram` без них не принимает: 403 `telegram_required`.
     """
     stored = polls.store_ballot(
         poll_id,
@@ -147,6 +162,7 @@ def put_ballot(body: dict, poll_id: str) -> Response:
         ranking=body["ranking"],
         veto=body["veto"],
         origin=request_origin(),
+        telegram_user=telegram_user(),
     )
     return jsonify(OWN_BALLOT.dump(stored))
 

@@ -15,6 +15,7 @@ from movie_lottery.web.api.schemas.ratings import RATING_SUMMARY, RatingSchema, 
 from movie_lottery.web.guards.auth import is_admin, public
 from movie_lottery.web.guards.rate_limits import request_origin
 from movie_lottery.web.participants import participant_of, participant_to_store
+from movie_lottery.web.telegram_auth import TELEGRAM_REFUSALS, telegram_user
 
 bp = ApiBlueprint("api_ratings", __name__, url_prefix="/api")
 
@@ -41,7 +42,7 @@ def get_ratings(kind: str, night_id: str) -> ratings.Summary:
 @bp.response(200, RatingSummary)
 @bp.refuses(
     {400: ["name_required"], 409: ["not_watched", "name_taken", "ballot_name"], 429: ["too_many_requests"],
-     **NOT_FOUND}
+     **TELEGRAM_REFUSALS, **NOT_FOUND}
 )  # fmt: skip
 def put_rating(body: dict, kind: str, night_id: str) -> Response:
     """Оценить просмотренного победителя
@@ -51,7 +52,8 @@ def put_rating(body: dict, kind: str, night_id: str) -> Response:
     PUT с ней заменяет оценку того же участника, и имя можно не указывать. В голосовании участника уже
     называет его бюллетень из этого браузера: другое имя — 409 `ballot_name`. Новых участников с одного
     адреса — не больше 8 в минуту на лотерею или голосование: дальше 429 `too_many_requests` с
-    `details.retry_after` (секунды).
+    `details.retry_after` (секунды). Из Telegram (`Authorization: tma <initData>`) — одна оценка на аккаунт,
+    под его именем в этом голосовании или в Telegram; неверные данные — 401 `telegram_unverified`.
     """
     summary = ratings.rate(
         kind,
@@ -60,6 +62,7 @@ def put_rating(body: dict, kind: str, night_id: str) -> Response:
         score=body["score"],
         name=body["name"],
         origin=request_origin(),
+        telegram_user=telegram_user(),
     )
     return jsonify(RATING_SUMMARY.dump(summary))
 

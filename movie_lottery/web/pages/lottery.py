@@ -32,6 +32,7 @@ def _builder_page(picked: list[dict] | None = None, kind: str = "lottery"):
         "builder.html",
         search_enabled=kinopoisk_configured(config),
         downloads_enabled=qbit_configured(config),
+        telegram_enabled=bool(config.get("TELEGRAM_BOT_TOKEN")),
         picked=picked,
         kind=kind,
     )

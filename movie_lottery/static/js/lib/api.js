@@ -1,5 +1,8 @@
 // The one way pages talk to the server from scripts: JSON in and out (or a page's own form, sent as the
-// form would be), the CSRF header, errors as ApiError.
+// form would be), the CSRF header, errors as ApiError. Inside Telegram every call also carries the Mini App's
+// signed init data (Authorization: tma …): the server then knows the person by their Telegram account.
+
+import { telegram } from './telegram.js';
 
 export class ApiError extends Error {
   constructor(status, code, message, details) {
@@ -17,6 +20,7 @@ export function csrfToken() {
 
 async function send(path, { method, headers, body, signal, etag }) {
   if (etag) headers['If-None-Match'] = etag;
+  if (telegram) headers.Authorization = `tma ${telegram.initData}`;
   let response;
   try {
     response = await fetch(path, { method, headers, signal, body, credentials: 'same-origin' });

@@ -1,9 +1,11 @@
 // The group's 1–10 rating of a watched winner (partials/rating.html): the page is the same for everyone (and
 // may be kept rendered), so this browser's own score and name come from GET the section's API; a press sends
-// PUT. The words of the summary («оценка группы 7,5 · 4 голоса») are the server's.
+// PUT. The words of the summary («оценка группы 7,5 · 4 голоса») are the server's. Inside Telegram no name is
+// asked: the server rates under the account's name (lib/telegram.js, Authorization: tma …).
 
 import { api } from './api.js';
 import { showError } from './errors.js';
+import { telegram } from './telegram.js';
 import { checkText, pageRule } from './text-rules.js';
 
 /** Make the rating section work: its data-api is the night's ratings. */
@@ -23,13 +25,13 @@ export function setupRating(section) {
     for (const button of buttons) button.setAttribute('aria-pressed', String(Number(button.dataset.score) === mine));
     $('rating-mine').hidden = !data.mine;
     if (data.mine) $('rating-mine').textContent = `Ваша оценка — ${data.mine.score} (вы — ${data.mine.name}). Её можно изменить.`;
-    $('rating-name-field').hidden = Boolean(known);
+    $('rating-name-field').hidden = Boolean(known) || Boolean(telegram);
   }
 
   async function rate(score, button) {
     showError(error, null);
     const body = { score };
-    if (!known) {
+    if (!known && !telegram) {
       const { value: name, ok, empty, tooLong } = checkText($('rating-name').value, rule);
       if (empty) { showError(error, 'Напишите имя — оценка идёт под ним.'); $('rating-name').focus(); return; }
       if (tooLong) { showError(error, `Имя — не длиннее ${rule.max} символов.`); return; }

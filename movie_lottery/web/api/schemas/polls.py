@@ -8,7 +8,7 @@ from flask import current_app
 from marshmallow import fields, missing, pre_load, validate
 
 from movie_lottery.core import reel
-from movie_lottery.core.models import POLL_CLOSERS, POLL_RESULTS
+from movie_lottery.core.models import POLL_CLOSERS, POLL_RESULTS, POLL_VERIFICATIONS
 from movie_lottery.core.models import Poll as PollRow
 from movie_lottery.core.text_rules import (
     NAME_MESSAGE,
@@ -96,6 +96,18 @@ class PollCreateSchema(LotteryCreateSchema):
             "description": "После закрытия поставить победителя на скачивание (если qBittorrent настроен)."
         },
     )
+    verification = Text(
+        load_default="none",
+        validate=[
+            validate.Length(max=20),
+            validate.OneOf(POLL_VERIFICATIONS, error="verification: none или telegram"),
+        ],
+        metadata={
+            "description": "`none` — голосует любой со ссылкой; `telegram` — только через Telegram (Mini App "
+            "бота): имя берётся из Telegram, один голос на аккаунт. `telegram` — только если бот настроен "
+            "(`TELEGRAM_BOT_TOKEN`), иначе 400 `telegram_not_configured`."
+        },
+    )
     message_codes: ClassVar[dict[str, str]] = {
         TOO_FEW: "too_few_movies",
         POLL_TOO_MANY: "too_many_movies",
@@ -106,6 +118,7 @@ class PollCreateSchema(LotteryCreateSchema):
         "deadline": "invalid_deadline",
         "results": "invalid_results",
         "veto": "invalid_veto",
+        "verification": "invalid_verification",
     }
 
 
@@ -235,6 +248,10 @@ class Poll(WithLinks):
     )
     auto_download = fields.Boolean(
         required=True, metadata={"description": "После закрытия победитель ставится на скачивание"}
+    )
+    verification = required_text(
+        "`telegram` — голосуют только через Telegram, `none` — любой со ссылкой",
+        validate=validate.OneOf(POLL_VERIFICATIONS),
     )
     movies = fields.List(fields.Nested(Candidate), required=True)
     voters = fields.List(
