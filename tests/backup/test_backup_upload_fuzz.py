@@ -23,11 +23,10 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
 pytestmark = pytest.mark.fuzz
 
 REFUSED = "Копия не загружена, база не изменилась. "
-# Where a refusal may say the problem is: an entry of the file by its section, a JSON path (a top-level
-# field's too: «format: недопустимый символ U+0000…»), or the file.
+# Where a refusal may say the problem is: an entry of the file by its section, a JSON path, or the file.
 PLACE = re.compile(
     r"^(Резервная копия|Библиотека|Лотерея|Лотереи|Голосование|Голосования|Файл"
-    r"|(library|lotteries|polls|format|version)(\[\d+\]|\.[^\s:]+)*)[ :,]"
+    r"|(library|lotteries|polls)(\[\d+\]|\.[^\s:]+)*)[ :,]"
 )
 
 FAR_DATES = [
