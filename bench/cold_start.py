@@ -172,9 +172,7 @@ _groups = iter(range(1, 10**6))
 
 
 @contextlib.contextmanager
-def in_budget(
-    command: str, env: dict[str, str], log_path: Path, build_steps: list[str]
-) -> Iterator[Running]:
+def in_budget(command: str, env: dict[str, str], log_path: Path, build_steps: list[str]) -> Iterator[Running]:
     """``command`` run by ``sh -c`` in a fresh copy of the repository made by ``build_steps``, inside fresh
     groups; stopped, and the groups and the copy removed, on the way out."""
     n = next(_groups)

@@ -4,7 +4,7 @@ picks from the library into the builder, «Случайные 5», «Посмо�
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from urllib.parse import quote
 
 import pytest
@@ -13,12 +13,10 @@ from playwright.sync_api import expect
 from movie_lottery.web.rendering.library_words import ru_day
 from tests.conftest import kinopoisk_settings
 from tests.e2e.conftest import DESKTOP, PHONE
+from tests.support.days import last_march_3, next_new_year, today
 
 pytestmark = pytest.mark.e2e
 
-TODAY = datetime.now(UTC).date()
-NEXT_NEW_YEAR = date(TODAY.year + 1, 1, 1)
-MARCH_3 = date(TODAY.year, 3, 3) if date(TODAY.year, 3, 3) <= TODAY else date(TODAY.year - 1, 3, 3)
 
 LOCAL_TODAY = """(() => {
   const d = new Date();
@@ -27,12 +25,12 @@ LOCAL_TODAY = """(() => {
 })()"""
 
 SHELF = [  # name, year, genres, what the group did with it
-    ("Сталкер", 1979, ["драма", "фантастика"], {"viewings": [MARCH_3]}),
+    ("Сталкер", 1979, ["драма", "фантастика"], {"viewings": [last_march_3()]}),
     ("Солярис", 1972, ["драма"], {}),
     ("Зеркало", 1975, ["драма"], {}),
     ("Ёлки", 2010, ["комедия"], {}),
-    ("Иван Васильевич меняет профессию", 1973, ["комедия"], {"viewings": [MARCH_3]}),
-    ("Дюна", 2021, ["фантастика"], {"marks": {"status": "excluded", "excluded_until": NEXT_NEW_YEAR}}),
+    ("Иван Васильевич меняет профессию", 1973, ["комедия"], {"viewings": [last_march_3()]}),
+    ("Дюна", 2021, ["фантастика"], {"marks": {"status": "excluded", "excluded_until": next_new_year()}}),
 ]
 
 
@@ -85,12 +83,12 @@ def test_filter_by_status_and_genre_then_three_selected_movies_make_a_lottery(
     expect(page).to_have_url(re.compile(r"[?&]status=watched"))
     assert sorted(titles(page)) == ["Иван Васильевич меняет профессию", "Сталкер"]
     expect(card(page, "Сталкер").get_by_test_id("marks-note")).to_have_text(
-        f"смотрели {ru_day(MARCH_3, TODAY)}"
+        f"смотрели {ru_day(last_march_3(), today())}"
     )
     tabs.get_by_role("link", name=re.compile("Не предлагать")).click()
     expect(page.locator(".library-card")).to_have_count(1)
     expect(card(page, "Дюна").get_by_test_id("marks-note")).to_have_text(
-        f"исключён до {ru_day(NEXT_NEW_YEAR, TODAY)}"
+        f"исключён до {ru_day(next_new_year(), today())}"
     )
 
     tabs.get_by_role("link", name=re.compile("Все")).click()
@@ -117,7 +115,7 @@ def test_filter_by_status_and_genre_then_three_selected_movies_make_a_lottery(
     expect(page.locator(".candidate__name")).to_have_text(["Солярис", "Зеркало", "Сталкер"])
     expect(page).to_have_url(live_server.url + "/")  # the picks are the draft now: a reload keeps edits
     expect(page.locator(".candidate", has_text="Сталкер").locator(".candidate__note")).to_have_text(
-        f"смотрели {ru_day(MARCH_3, TODAY)}"
+        f"смотрели {ru_day(last_march_3(), today())}"
     )
     screenshot(page, "builder-from-library")
 
@@ -206,7 +204,7 @@ def test_random_five_from_the_watchlist_are_five_distinct_movies_never_excluded(
     excluded = [
         (f"Не предлагать {n}", 1990 + n, ["драма"], {"marks": {"status": "excluded"}}) for n in range(3)
     ]
-    watched = [(f"Смотрели {n}", 1980 + n, ["драма"], {"viewings": [MARCH_3]}) for n in range(2)]
+    watched = [(f"Смотрели {n}", 1980 + n, ["драма"], {"viewings": [last_march_3()]}) for n in range(2)]
     stock(live_server, wanted + excluded + watched)
     want_names = {name for name, *_ in wanted}
     for _ in range(3):
@@ -236,25 +234,25 @@ def test_the_winner_marked_watched_on_the_result_page_shows_in_the_library_and_i
     created = api.post("/api/lotteries", json={"movies": movies}).get_json()
     drawn = api.post(f"/api/lotteries/{created['id']}/draw", json={"token": created["play_token"]}).get_json()
     winner = drawn["winner"]["name"]
-    night = TODAY - timedelta(days=2)
+    night = today() - timedelta(days=2)
 
     page.goto(live_server.url + f"/l/{created['id']}")
     expect(page.get_by_role("heading", name="Уже посмотрели?")).to_be_visible()
     page.get_by_label("Дата просмотра").fill(night.isoformat())
     page.get_by_test_id("winner-watched").click()
-    expect(page.get_by_test_id("watched-state")).to_have_text(f"✓ Посмотрели {ru_day(night, TODAY)}")
+    expect(page.get_by_test_id("watched-state")).to_have_text(f"✓ Посмотрели {ru_day(night, today())}")
     expect(page.locator(".toast")).to_contain_text("посмотрели — записано в библиотеке")  # after the reload
     screenshot(page, "result-watched")
 
     page.get_by_role("link", name="История").click()
     item = page.locator(".history__item", has_text=winner)
-    expect(item.get_by_test_id("history-watched")).to_have_text(f"✓ посмотрели {ru_day(night, TODAY)}")
+    expect(item.get_by_test_id("history-watched")).to_have_text(f"✓ посмотрели {ru_day(night, today())}")
     screenshot(page, "history-watched")
 
     page.goto(live_server.url + "/library?status=watched")
     expect(page.locator(".library-card__title")).to_have_text([winner])
     expect(card(page, winner).get_by_test_id("status-badge")).to_have_text("посмотрели")
-    expect(card(page, winner).get_by_test_id("marks-note")).to_have_text(f"смотрели {ru_day(night, TODAY)}")
+    expect(card(page, winner).get_by_test_id("marks-note")).to_have_text(f"смотрели {ru_day(night, today())}")
 
 
 def test_an_excluded_or_watched_movie_shows_its_note_in_the_builder_before_the_lottery_is_made(
@@ -268,10 +266,10 @@ def test_an_excluded_or_watched_movie_shows_its_note_in_the_builder_before_the_l
         page.get_by_test_id("add-movie").click()
     notes = page.locator(".candidate__note")
     expect(page.locator(".candidate", has_text="Дюна").locator(".candidate__note")).to_have_text(
-        f"исключён до {ru_day(NEXT_NEW_YEAR, TODAY)}"
+        f"исключён до {ru_day(next_new_year(), today())}"
     )
     expect(page.locator(".candidate", has_text="Сталкер").locator(".candidate__note")).to_have_text(
-        f"смотрели {ru_day(MARCH_3, TODAY)}"
+        f"смотрели {ru_day(last_march_3(), today())}"
     )
     expect(page.locator(".candidate", has_text="Андрей Рублёв").locator(".candidate__note")).to_be_hidden()
     expect(notes.filter(has_text="исключён")).to_have_attribute("data-status", "excluded")
@@ -286,18 +284,18 @@ def test_the_builders_search_results_say_what_the_library_knows(
     movie = api.post(
         "/api/library", json={"kinopoisk_id": 1000003, "name": "Гавань", "year": 2008}
     ).get_json()
-    api.post(f"/api/library/{movie['id']}/viewings", json={"date": MARCH_3.isoformat()})
+    api.post(f"/api/library/{movie['id']}/viewings", json={"date": last_march_3().isoformat()})
     page.goto(server.url + "/")
     page.get_by_label("Найти в библиотеке или на Кинопоиске").fill("гавань")
     hit = page.locator(
         ".search-result", has=page.locator(".search-result__name", has_text=re.compile("^Гавань$"))
     )
     expect(hit.locator(".search-result__note")).to_have_text(
-        f"В библиотеке: смотрели {ru_day(MARCH_3, TODAY)}"
+        f"В библиотеке: смотрели {ru_day(last_march_3(), today())}"
     )
     expect(page.locator(".search-result__note:visible")).to_have_count(1)  # the others are not in the library
     hit.get_by_role("button").click()
-    expect(page.locator(".candidate__note")).to_have_text(f"смотрели {ru_day(MARCH_3, TODAY)}")
+    expect(page.locator(".candidate__note")).to_have_text(f"смотрели {ru_day(last_march_3(), today())}")
     screenshot(page, "builder-search-library-note")
 
 
@@ -312,7 +310,7 @@ def test_one_tap_on_a_card_changes_its_marks_without_a_reload(
 
     solaris.get_by_role("button", name="Посмотрели", exact=True).click()
     local_today = date.fromisoformat(page.evaluate(LOCAL_TODAY))
-    expect(solaris.get_by_test_id("marks-note")).to_have_text(f"смотрели {ru_day(local_today, TODAY)}")
+    expect(solaris.get_by_test_id("marks-note")).to_have_text(f"смотрели {ru_day(local_today, today())}")
     expect(solaris.get_by_test_id("status-badge")).to_have_text("посмотрели")
     expect(solaris.get_by_role("button", name="Посмотрели", exact=True)).to_have_attribute(
         "aria-pressed", "true"
@@ -333,12 +331,12 @@ def test_one_tap_on_a_card_changes_its_marks_without_a_reload(
     solaris.get_by_label("Посмотрели в день").fill(earlier.isoformat())
     solaris.get_by_role("button", name="Записать").click()
     expect(solaris.get_by_test_id("marks-note")).to_have_text(
-        f"смотрели 2\u00a0раза, последний — {ru_day(local_today, TODAY)}"
+        f"смотрели 2\u00a0раза, последний — {ru_day(local_today, today())}"
     )
     expect(solaris.locator(".marks-more")).to_have_attribute("open", "")  # the box stayed open
     screenshot(page, "library-card-marks")
-    solaris.get_by_role("button", name=f"Забыть просмотр {ru_day(local_today, TODAY)}").click()
-    expect(solaris.get_by_test_id("marks-note")).to_have_text(f"смотрели {ru_day(earlier, TODAY)}")
+    solaris.get_by_role("button", name=f"Забыть просмотр {ru_day(local_today, today())}").click()
+    expect(solaris.get_by_test_id("marks-note")).to_have_text(f"смотрели {ru_day(earlier, today())}")
 
     zerkalo = card(page, "Зеркало")
     zerkalo.get_by_role("button", name="Не предлагать").click()

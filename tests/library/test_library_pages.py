@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -18,10 +18,9 @@ from movie_lottery.downloads import status as torrent_status
 from movie_lottery.web.rendering.library_words import ru_day
 from movie_lottery.web.rendering.page_cache import PageCache
 from tests.downloads.test_torrent_status import HASH_A, QBIT, StubClient, install, magnet
+from tests.support.days import last_march_3, today
 
 STATIC_JS = Path(__file__).resolve().parents[2] / "movie_lottery" / "static" / "js"
-TODAY = datetime.now(UTC).date()
-MARCH_3 = date(TODAY.year, 3, 3) if date(TODAY.year, 3, 3) <= TODAY else date(TODAY.year - 1, 3, 3)
 TOKEN = re.compile(r'name="csrf_token" value="[^"]*"')
 CARD_WORDS = (
     *("качается", "в очереди", "готово", "пауза", "удаляется", "нет в qBittorrent", "отправлено"),
@@ -80,7 +79,7 @@ def test_the_live_parts_are_exactly_what_the_page_shows(make_app):
     queued = add(script, "Сталкер", 1979, magnet=magnet(HASH_A))
     script.post(f"/api/library/{queued}/download", json={})
     watched = add(script, "Солярис", 1972)
-    script.post(f"/api/library/{watched}/viewings", json={"date": MARCH_3.isoformat()})
+    script.post(f"/api/library/{watched}/viewings", json={"date": last_march_3().isoformat()})
     for step in ("queued", "downloading"):
         page = without_tokens(browser.get("/library?sort=title").get_data(as_text=True))
         back = re.search(r'data-back="([^"]+)"', page).group(1)
@@ -90,7 +89,7 @@ def test_the_live_parts_are_exactly_what_the_page_shows(make_app):
             for part in ("torrent", "marks", "controls"):
                 assert without_tokens(cards[str(movie_id)][part]).strip() in page, (step, movie_id, part)
         assert ("в очереди" if step == "queued" else "качается 42") in cards[str(queued)]["torrent"]
-        assert f"смотрели {ru_day(MARCH_3, TODAY)}" in cards[str(watched)]["marks"]
+        assert f"смотрели {ru_day(last_march_3(), today())}" in cards[str(watched)]["marks"]
         service.run_cycle()
         stub.put(HASH_A, state="downloading", progress=0.42, eta=720)
         service.run_cycle()
@@ -148,7 +147,7 @@ def test_the_live_parts_cost_the_same_statements_for_one_card_or_twenty_four(mak
     script, browser = app.test_client(), app.test_client()
     ids = [add(script, f"Фильм {n}", 2000 + n, magnet=magnet(f"{n:040x}")) for n in range(24)]
     for movie_id in ids:
-        script.post(f"/api/library/{movie_id}/viewings", json={"date": MARCH_3.isoformat()})
+        script.post(f"/api/library/{movie_id}/viewings", json={"date": last_march_3().isoformat()})
 
     def statements(some: list[int]) -> int:
         with counting(app) as seen:
@@ -207,7 +206,7 @@ def shelf(app):
         "Ёлки": add(script, "Ёлки", 2010, genres=["комедия"], rating=6.1),
         "Дюна": add(script, "Дюна", 2021, genres=["фантастика"], rating=7.7),
     }
-    script.post(f"/api/library/{ids['Сталкер']}/viewings", json={"date": MARCH_3.isoformat()})
+    script.post(f"/api/library/{ids['Сталкер']}/viewings", json={"date": last_march_3().isoformat()})
     script.patch(f"/api/library/{ids['Дюна']}", json={"status": "excluded"})
     script.patch(f"/api/library/{ids['Солярис']}", json={"favourite": True})
     return ids
@@ -295,7 +294,7 @@ def test_the_filtered_page_costs_the_same_statements_for_one_movie_or_many(make_
     def stock(n: int) -> None:
         movie = add(script, f"Фильм {n}", 1990 + n, genres=["драма"], rating=7.0, magnet=magnet(f"{n:040x}"))
         script.patch(f"/api/library/{movie}", json={"favourite": True})
-        script.post(f"/api/library/{movie}/viewings", json={"date": MARCH_3.isoformat()})
+        script.post(f"/api/library/{movie}/viewings", json={"date": last_march_3().isoformat()})
         script.post(f"/api/library/{movie}/download", json={})
 
     stock(0)
@@ -321,16 +320,16 @@ def test_marks_and_viewings_work_without_javascript(client, shelf):
         )
         return client.get(back).get_data(as_text=True)
 
-    html = send(f"/library/{movie}/viewings", date=MARCH_3.isoformat())
-    assert f"«Ёлки»: смотрели {ru_day(MARCH_3, TODAY)}" in html
+    html = send(f"/library/{movie}/viewings", date=last_march_3().isoformat())
+    assert f"«Ёлки»: смотрели {ru_day(last_march_3(), today())}" in html
     html = send(f"/library/{movie}/marks", favourite="1")
     assert "«Ёлки»: в любимых" in html and "♥&nbsp;любимое" in html
-    html = send(f"/library/{movie}/marks", status="excluded", excluded_until=f"{TODAY.year + 1}-01-01")
-    assert f"«Ёлки»: исключён до {ru_day(date(TODAY.year + 1, 1, 1), TODAY)}" in html
+    html = send(f"/library/{movie}/marks", status="excluded", excluded_until=f"{today().year + 1}-01-01")
+    assert f"«Ёлки»: исключён до {ru_day(date(today().year + 1, 1, 1), today())}" in html
     html = send(f"/library/{movie}/marks", status="excluded", excluded_until="2000-01-01")
     assert "должна быть позже сегодняшней" in html
     html = send(f"/library/{movie}/marks", status="want")
-    html = send(f"/library/{movie}/viewings/{MARCH_3.isoformat()}/delete")
+    html = send(f"/library/{movie}/viewings/{last_march_3().isoformat()}/delete")
     assert "«Ёлки»: просмотр забыт" in html
     html = send(f"/library/{movie}/viewings/not-a-day/delete")
     assert "Дата — в виде ГГГГ-ММ-ДД" in html
@@ -353,7 +352,7 @@ def test_the_builder_opens_with_the_library_movies_asked_for_in_that_order(clien
     )
     picks = picks_of(html)
     assert [pick["name"] for pick in picks] == ["Ёлки", "Сталкер"]  # unknown and repeated ids left out
-    assert picks[1]["note"]["text"] == f"смотрели {ru_day(MARCH_3, TODAY)}"
+    assert picks[1]["note"]["text"] == f"смотрели {ru_day(last_march_3(), today())}"
     assert picks[1]["library_id"] == shelf["Сталкер"] and picks[1]["genres"] == ["Драма", "фантастика"]
     same = picks_of(
         client.get(f"/?library={shelf['Ёлки']}&library={shelf['Сталкер']}").get_data(as_text=True)
@@ -424,11 +423,11 @@ def test_the_result_page_marks_the_winner_watched_without_javascript_and_history
     script.post(f"/api/lotteries/{made['id']}/draw", json={"token": made["play_token"]})
     page = client.get(f"/l/{made['id']}").get_data(as_text=True)
     assert "Уже посмотрели?" in page
-    client.post(f"/l/{made['id']}/watched", data={"csrf_token": token, "date": MARCH_3.isoformat()})
+    client.post(f"/l/{made['id']}/watched", data={"csrf_token": token, "date": last_march_3().isoformat()})
     page = client.get(f"/l/{made['id']}").get_data(as_text=True)
-    assert f"✓ Посмотрели {ru_day(MARCH_3, TODAY)}" in page and "В библиотеке ✓" in page
+    assert f"✓ Посмотрели {ru_day(last_march_3(), today())}" in page and "В библиотеке ✓" in page
     history = client.get("/history").get_data(as_text=True)
-    assert f"✓ посмотрели {ru_day(MARCH_3, TODAY)}" in history
+    assert f"✓ посмотрели {ru_day(last_march_3(), today())}" in history
     visitor = client.application.test_client()
     visitor.environ_base["REMOTE_ADDR"] = "203.0.113.9"  # not the admin: no form, no date given away
     assert "Уже посмотрели" not in visitor.get(f"/l/{made['id']}").get_data(as_text=True)

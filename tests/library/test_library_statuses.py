@@ -8,16 +8,17 @@ per status — on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from movie_lottery.core.extensions import db
+from tests.support.days import days_from_today, next_new_year, today
 
-TODAY = datetime.now(UTC).date()
-TOMORROW = (TODAY + timedelta(days=1)).isoformat()
-NEXT_YEAR = date(TODAY.year + 1, 1, 1).isoformat()
+
+def next_year() -> str:
+    return next_new_year().isoformat()
 
 
 def add(client, name: str, **extra) -> dict:
@@ -37,7 +38,7 @@ def names(client, query: str = "") -> list[str]:
 def end_exclusions_yesterday(app) -> None:
     """As if the exclusions' day had come: the API refuses an end in the past, so it is set in SQL."""
     with app.app_context():
-        yesterday = TODAY - timedelta(days=1)
+        yesterday = today() - timedelta(days=1)
         db.session.execute(
             sa.text("UPDATE library_movie SET excluded_until = :day WHERE excluded_until IS NOT NULL"),
             {"day": yesterday},
@@ -58,21 +59,22 @@ def test_patch_changes_only_the_fields_it_names(client):
     movie = add(client, "Сталкер")
     favourite = patch(client, movie, favourite=True).get_json()
     assert (favourite["status"], favourite["favourite"]) == ("want", True)
-    excluded = patch(client, movie, status="excluded", excluded_until=NEXT_YEAR).get_json()
+    excluded = patch(client, movie, status="excluded", excluded_until=next_year()).get_json()
     assert (excluded["status"], excluded["excluded_until"], excluded["favourite"]) == (
-        "excluded", NEXT_YEAR, True
+        "excluded", next_year(), True
     )  # fmt: skip
-    moved = patch(client, movie, excluded_until=TOMORROW).get_json()
-    assert (moved["status"], moved["excluded_until"]) == ("excluded", TOMORROW)  # the status is kept
+    tomorrow = days_from_today(1)
+    moved = patch(client, movie, excluded_until=tomorrow).get_json()
+    assert (moved["status"], moved["excluded_until"]) == ("excluded", tomorrow)  # the status is kept
     again = patch(client, movie, status="excluded").get_json()
-    assert again["excluded_until"] == TOMORROW  # already excluded: its end stays
+    assert again["excluded_until"] == tomorrow  # already excluded: its end stays
     assert client.get(f"/api/library/{movie['id']}").get_json() == again
 
 
 def test_an_exclusion_without_a_day_is_for_good_and_another_status_clears_the_day(client):
     movie = add(client, "Сталкер")
     assert patch(client, movie, status="excluded").get_json()["excluded_until"] is None
-    patch(client, movie, status="excluded", excluded_until=NEXT_YEAR)
+    patch(client, movie, status="excluded", excluded_until=next_year())
     wanted = patch(client, movie, status="want").get_json()
     assert (wanted["status"], wanted["excluded_until"]) == ("want", None)
     forever = patch(client, movie, status="excluded", excluded_until=None).get_json()
@@ -81,7 +83,7 @@ def test_an_exclusion_without_a_day_is_for_good_and_another_status_clears_the_da
 
 def test_an_exclusion_ends_on_its_day_and_the_movie_wants_watching_again(app, client):
     movie = add(client, "Сталкер")
-    patch(client, movie, status="excluded", excluded_until=TOMORROW)
+    patch(client, movie, status="excluded", excluded_until=days_from_today(1))
     assert names(client) == []
     end_exclusions_yesterday(app)  # the day has come; no request changed anything
     back = client.get(f"/api/library/{movie['id']}").get_json()
@@ -100,9 +102,9 @@ def test_an_exclusion_ends_on_its_day_and_the_movie_wants_watching_again(app, cl
 
 def test_a_movie_whose_exclusion_has_ended_is_changed_as_the_want_it_now_is(app, client):
     movie = add(client, "Сталкер")
-    patch(client, movie, status="excluded", excluded_until=TOMORROW)
+    patch(client, movie, status="excluded", excluded_until=days_from_today(1))
     end_exclusions_yesterday(app)
-    moved = patch(client, movie, excluded_until=NEXT_YEAR)
+    moved = patch(client, movie, excluded_until=next_year())
     assert moved.status_code == 400  # an end for an exclusion that is over: it is not excluded any more
     assert moved.get_json()["error"]["code"] == "excluded_until_not_excluded"
     favourite = patch(client, movie, favourite=True).get_json()
@@ -117,12 +119,12 @@ BAD_PATCHES = {
     "a null status": ({"status": None}, "invalid_status", "want, watched или excluded"),
     "nothing to change": ({"colour": "red"}, "nothing_to_change", "Нечего менять"),
     "a day on a wanted movie": (
-        {"excluded_until": NEXT_YEAR},
+        {"excluded_until": next_year},
         "excluded_until_not_excluded",
         "только фильму",
     ),
     "a day with another status": (
-        {"status": "watched", "excluded_until": NEXT_YEAR},
+        {"status": "watched", "excluded_until": next_year},
         "excluded_until_not_excluded",
         "только фильму",
     ),
@@ -137,7 +139,11 @@ BAD_PATCHES = {
         "invalid_date",
         "ГГГГ-ММ-ДД",
     ),
-    "an end today": ({"status": "excluded", "excluded_until": TODAY.isoformat()}, "invalid_date", "позже"),
+    "an end today": (
+        {"status": "excluded", "excluded_until": lambda: days_from_today(0)},
+        "invalid_date",
+        "позже",
+    ),
     "an end in the past": ({"status": "excluded", "excluded_until": "2001-01-01"}, "invalid_date", "позже"),
     "an end in 500 years": (
         {"status": "excluded", "excluded_until": "2600-01-01"},
@@ -154,7 +160,8 @@ BAD_PATCHES = {
 def test_a_bad_patch_is_a_400_in_russian_and_changes_nothing(client, case):
     body, code, words = BAD_PATCHES[case]
     movie = add(client, "Сталкер")
-    response = patch(client, movie, **body)
+    days_now = {key: value() if callable(value) else value for key, value in body.items()}
+    response = patch(client, movie, **days_now)
     assert response.status_code == 400
     error = response.get_json()["error"]
     assert error["code"] == code and words in error["message"], error
@@ -172,14 +179,14 @@ def test_patching_a_movie_that_is_not_there_is_a_404(client):
 
 def test_a_viewing_defaults_to_today_and_makes_the_movie_watched(client):
     movie = add(client, "Сталкер")
-    patch(client, movie, status="excluded", excluded_until=NEXT_YEAR)
+    patch(client, movie, status="excluded", excluded_until=next_year())
     response = client.post(
         f"/api/library/{movie['id']}/viewings", headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 201
     watched = response.get_json()
     assert (watched["status"], watched["excluded_until"]) == ("watched", None)
-    assert watched["viewings"] == [TODAY.isoformat()] and watched["last_watched"] == TODAY.isoformat()
+    assert watched["viewings"] == [today().isoformat()] and watched["last_watched"] == today().isoformat()
 
 
 def test_a_movie_watched_again_keeps_every_day_newest_first(client):
@@ -215,12 +222,13 @@ def test_deleting_a_viewing_forgets_that_day_and_keeps_the_status(client):
         ("2025-02-29", "нет в календаре"),  # not a leap year
         ("03.03.2025", "ГГГГ-ММ-ДД"),
         ("1850-01-01", "не раньше 1888"),
-        ((TODAY + timedelta(days=3)).isoformat(), "в будущем"),
+        (lambda: days_from_today(3), "в будущем"),
         (None, "ГГГГ-ММ-ДД"),
     ],
 )
 def test_a_viewing_needs_a_real_day_that_is_not_in_the_future(client, day, words):
     movie = add(client, "Сталкер")
+    day = day() if callable(day) else day
     response = client.post(f"/api/library/{movie['id']}/viewings", json={"date": day or 20250303})
     assert response.status_code == 400
     assert (
@@ -275,7 +283,7 @@ def shelf(client) -> dict[str, dict]:
     client.post(f"/api/library/{movies['Сталкер']['id']}/viewings", json={"date": "2024-01-01"})
     client.post(f"/api/library/{movies['Солярис']['id']}/viewings", json={"date": "2022-06-01"})
     client.post(f"/api/library/{movies['Солярис']['id']}/viewings", json={"date": "2025-05-05"})
-    patch(client, movies["Ёлки"], status="excluded", excluded_until=NEXT_YEAR)
+    patch(client, movies["Ёлки"], status="excluded", excluded_until=next_year())
     patch(client, movies["Брат"], favourite=True)
     return movies
 

@@ -4,14 +4,11 @@ Before the draw it is a 409. Only the admin may do it."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from movie_lottery.lottery.service import winner_index
 from tests.library.test_library_statuses import add, patch
-
-TODAY = datetime.now(UTC).date().isoformat()
+from tests.support.days import today
 
 
 def drawn_lottery(client, movies: list[dict], headers: dict | None = None) -> tuple[dict, dict]:
@@ -39,7 +36,8 @@ def test_a_winner_not_in_the_library_goes_in_watched_today(client):
     assert response.status_code == 200
     movie = response.get_json()
     assert (movie["name"], movie["year"]) == (winner["name"], winner["year"])
-    assert (movie["status"], movie["viewings"], movie["last_watched"]) == ("watched", [TODAY], TODAY)
+    day = today().isoformat()
+    assert (movie["status"], movie["viewings"], movie["last_watched"]) == ("watched", [day], day)
     assert [m["name"] for m in library(client)] == [winner["name"]]  # the loser is not added
 
 
