@@ -89,3 +89,28 @@ class BotState(db.Model):
     name: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     value: Mapped[dict] = mapped_column(sa.JSON)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BoundChat(db.Model):
+    """A Telegram chat the owner connected with «Подключить чат»: the bot posts the group's nights there.
+
+    The group's memory (a restored backup keeps the chat connected), unlike the outbox and the updates."""
+
+    __tablename__ = "telegram_chat"
+
+    chat_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    title: Mapped[str] = mapped_column(sa.String(255), default="")
+    bound_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ConnectCode(db.Model):
+    """A one-time, expiring «Подключить чат» code (the ``startgroup`` parameter). Only its digest is kept:
+    the link is the secret, like a lottery's manage token."""
+
+    __tablename__ = "telegram_connect_code"
+
+    digest: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    chat_id: Mapped[int | None] = mapped_column(sa.BigInteger)
