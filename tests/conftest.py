@@ -137,6 +137,17 @@ def _empty_tables(url: str) -> None:
 
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+# The site's two access modes and the two databases, paired rather than multiplied, for the tests marked
+# EACH_MODE (they take ``site_mode``): the modes differ in who may do what, the databases in how it is stored.
+# The slowest matrices (the API fuzz, worst-case input, forged posts) cover each mode and each database once.
+EACH_MODE = pytest.mark.parametrize(
+    ("site_mode", "database_url"),
+    [
+        pytest.param("open", "postgresql", marks=pytest.mark.postgres, id="open-postgresql"),
+        pytest.param("locked", "sqlite", id="locked-sqlite"),
+    ],
+    indirect=["database_url"],
+)
 
 
 @pytest.fixture(params=BACKENDS)

@@ -141,13 +141,17 @@ NOTHING_CHANGES = [
 ]
 
 
-@pytest.mark.parametrize("statement", NOTHING_CHANGES)
 def test_a_write_that_changes_nothing_leaves_the_content_version_alone(
-    stocked, database_url, other_connection, statement
+    stocked, database_url, other_connection
 ):
-    before = version(database_url)
-    other_connection(statement)
-    assert version(database_url) == before
+    # One stocked database for all of them (none changes a row), rather than one each: 27 setups saved.
+    moved = []
+    for statement in NOTHING_CHANGES:
+        before = version(database_url)
+        other_connection(statement)
+        if version(database_url) != before:
+            moved.append(statement)
+    assert moved == []
 
 
 def test_mark_finished_for_a_torrent_already_done_leaves_the_version_alone(stocked, database_url):

@@ -34,6 +34,8 @@ SHELF = [  # name, year, genres, what the group did with it
 ]
 
 
+# Each flow on one width (they alternate): the two layouts are the same markup, and every page is also
+# looked at on both widths in test_every_page.
 @pytest.fixture(params=["desktop", "phone"])
 def width(request, page) -> str:
     page.set_viewport_size(DESKTOP if request.param == "desktop" else PHONE)
@@ -66,6 +68,7 @@ def card(page, name: str):
     return page.locator(".library-card", has=page.get_by_role("heading", name=name, exact=True))
 
 
+@pytest.mark.parametrize("width", ["phone"], indirect=True)
 def test_filter_by_status_and_genre_then_three_selected_movies_make_a_lottery(
     live_server, page, width, screenshot, no_dialogs
 ):
@@ -132,6 +135,7 @@ def test_filter_by_status_and_genre_then_three_selected_movies_make_a_lottery(
     assert [movie["name"] for movie in made["movies"]] == ["Солярис", "Сталкер", "Андрей Рублёв"]
 
 
+@pytest.mark.parametrize("width", ["desktop"], indirect=True)
 def test_three_selected_library_movies_start_a_poll_with_the_builders_settings(
     live_server, page, width, screenshot, no_dialogs
 ):
@@ -197,6 +201,7 @@ def test_select_all_shown_counts_them_and_clears_again(live_server, page, no_dia
     expect(page.get_by_role("button", name="Голосование из выбранных")).to_be_disabled()
 
 
+@pytest.mark.parametrize("width", ["phone"], indirect=True)
 def test_random_five_from_the_watchlist_are_five_distinct_movies_never_excluded(
     live_server, page, width, screenshot, no_dialogs
 ):
@@ -226,6 +231,7 @@ def test_random_five_from_the_watchlist_are_five_distinct_movies_never_excluded(
     expect(page.locator(".flash--warning")).to_have_text("Подходят только 8 из 25 — взяли все")
 
 
+@pytest.mark.parametrize("width", ["desktop"], indirect=True)
 def test_the_winner_marked_watched_on_the_result_page_shows_in_the_library_and_in_history(
     live_server, page, width, screenshot, no_dialogs
 ):

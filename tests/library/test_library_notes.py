@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import kinopoisk_settings
-from tests.library.test_library_statuses import NEXT_YEAR, add, patch
+from tests.library.test_library_statuses import add, next_year, patch
 from tests.web.test_query_counts import counting_statements
 
 
@@ -22,7 +22,7 @@ def test_each_candidate_gets_the_librarys_note_or_null_in_order(client):
     for day in ("2024-03-03", "2025-03-03"):
         client.post(f"/api/library/{seen['id']}/viewings", json={"date": day})
     banned = add(client, "Ёлки", year=2010, kinopoisk_id=474110)
-    patch(client, banned, status="excluded", excluded_until=NEXT_YEAR)
+    patch(client, banned, status="excluded", excluded_until=next_year())
     found = notes(
         client,
         [
@@ -45,7 +45,7 @@ def test_each_candidate_gets_the_librarys_note_or_null_in_order(client):
     assert (found[2]["id"], found[2]["status"], found[2]["excluded_until"]) == (
         banned["id"],
         "excluded",
-        NEXT_YEAR,
+        next_year(),
     )
 
 
@@ -78,13 +78,13 @@ def test_a_bad_list_is_a_400(client, body, code):
 def test_search_results_carry_the_librarys_status(make_app, fake_kinopoisk):
     client = make_app(**kinopoisk_settings(fake_kinopoisk)).test_client()
     kept = add(client, "Тихая гавань", year=2019, kinopoisk_id=1000001)
-    patch(client, kept, status="excluded", excluded_until=NEXT_YEAR)
+    patch(client, kept, status="excluded", excluded_until=next_year())
     results = client.get("/api/search?q=Тихая гавань").get_json()["results"]
     by_name = {result["name"]: result["library"] for result in results}
     assert by_name["Тихая гавань"]["id"] == kept["id"]
     assert (by_name["Тихая гавань"]["status"], by_name["Тихая гавань"]["excluded_until"]) == (
         "excluded",
-        NEXT_YEAR,
+        next_year(),
     )
     assert by_name["Гавань"] is None
     cached = client.get("/api/search?q=тихая гавань").get_json()  # from the cache: the note is today's

@@ -12,7 +12,7 @@ import secrets
 
 import pytest
 
-from tests.library.test_library_statuses import NEXT_YEAR, add, end_exclusions_yesterday, patch
+from tests.library.test_library_statuses import add, end_exclusions_yesterday, next_year, patch
 from tests.web.test_query_counts import counting_statements
 
 
@@ -34,7 +34,7 @@ def shelf(client) -> dict[str, list[dict]]:
     excluded = [add(client, f"Нет {n}") for n in range(3)]
     patch(client, excluded[0], status="excluded")
     for movie in excluded[1:]:
-        patch(client, movie, status="excluded", excluded_until=NEXT_YEAR)
+        patch(client, movie, status="excluded", excluded_until=next_year())
     return {"want": want, "watched": watched, "excluded": excluded}
 
 

@@ -167,7 +167,11 @@ def test_a_polls_deadline_passing_reaches_its_stream_though_no_row_changed(make_
         poll_id = poll.id
     stream = open_stream(app.test_client(), f"/api/polls/{poll_id}/events")
     assert stream.next_event()["json"]["status"] == "open"
-    assert stream.next_event(timeout=4)["json"]["status"] == "closed"
+    # On a loaded machine the refresh may resend the open state first; the closed one must follow.
+    statuses = []
+    while "closed" not in statuses:
+        statuses.append(stream.next_event(timeout=4)["json"]["status"])
+    assert set(statuses) <= {"open", "closed"} and len(statuses) <= 10
     stream.close()
 
 

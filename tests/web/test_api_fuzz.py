@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import (
     positive_data_acceptance,
 )
 
-from tests.conftest import build_app, kinopoisk_settings
+from tests.conftest import EACH_MODE, build_app, kinopoisk_settings
 from tests.support.worst_case import BOUND_SECONDS, minimal, places, put, timed, worst_value
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
@@ -208,11 +208,11 @@ def schema_valid_data_is_accepted(ctx, response, case) -> None:
     assert error["code"] in DOMAIN_RULES, f"schema-valid request refused, the document misses a rule: {error}"
 
 
-@pytest.fixture(params=["open", "locked"])
-def fuzzed(request, make_app, fake_kinopoisk):
+@pytest.fixture
+def fuzzed(site_mode, make_app, fake_kinopoisk):
     """(headers, excluded checks, stock) for one access mode, the app behind CURRENT, some real rows."""
     settings = kinopoisk_settings(fake_kinopoisk)
-    if request.param == "open":
+    if site_mode == "open":
         app, headers, excluded = make_app(**settings), {}, [ignored_auth]  # open: nothing needs credentials
     else:
         app = make_app(**settings, ADMIN_PASSWORD="fuzz-password", API_TOKEN=TOKEN)
@@ -224,6 +224,7 @@ def fuzzed(request, make_app, fake_kinopoisk):
 
 # The event streams answer text/event-stream for as long as the client stays: tests/live holds each event to
 # the read it repeats, and a fuzzer's request would wait out the stream.
+@EACH_MODE
 @SCHEMA.exclude(path_regex=r"/events$").parametrize()
 @settings(
     max_examples=EXAMPLES,

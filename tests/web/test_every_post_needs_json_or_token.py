@@ -22,6 +22,7 @@ import pytest
 import sqlalchemy as sa
 
 from movie_lottery.core.extensions import db
+from tests.conftest import EACH_MODE
 from tests.downloads.test_torrent_status import QBIT, StubClient, install
 from tests.support.backup_collection import handmade_document
 
@@ -225,13 +226,13 @@ def assert_refused(url: str, response, *, anonymous_in_locked_mode: bool) -> Non
     assert "Страница устарела" in response.get_data(as_text=True), what
 
 
-@pytest.mark.parametrize("mode", ["open", "locked"])
-def test_a_post_another_site_can_forge_changes_nothing_on_any_route(make_app, mode):
-    app = make_mode(make_app, mode)
+@EACH_MODE
+def test_a_post_another_site_can_forge_changes_nothing_on_any_route(make_app, site_mode):
+    app = make_mode(make_app, site_mode)
     rows = stock(app)
     without_cookie = app.test_client()  # what a browser sends cross-site with a SameSite=Lax cookie
     with_cookie = app.test_client()  # what an older browser, or a same-site page, could send
-    if mode == "locked":
+    if site_mode == "locked":
         sign_in(with_cookie)
     else:
         csrf_of(with_cookie)  # a session holding a CSRF token, as any visitor of the pages has
@@ -244,22 +245,22 @@ def test_a_post_another_site_can_forge_changes_nothing_on_any_route(make_app, mo
                 for client in (without_cookie, with_cookie):
                     kwargs = forged_requests(endpoint, fields_for(endpoint, rows))[variant]  # fresh files
                     response = client.post(url, **kwargs)
-                    anonymous = mode == "locked" and client is without_cookie
+                    anonymous = site_mode == "locked" and client is without_cookie
                     assert_refused(url, response, anonymous_in_locked_mode=anonymous)
                     assert snapshot() == before, (endpoint, variant, "the database changed")
                     checked += 1
     assert {endpoint for endpoint, _ in routes} >= WRITES  # the walk found every write we know of
     assert checked >= len(WRITES) * 5 * 2
-    if mode == "locked":  # and the forged logout did not sign the admin out
+    if site_mode == "locked":  # and the forged logout did not sign the admin out
         assert with_cookie.get("/library").status_code == 200
 
 
-@pytest.mark.parametrize("mode", ["open", "locked"])
-def test_the_pages_need_their_token_even_with_a_json_body(make_app, mode):
-    app = make_mode(make_app, mode)
+@EACH_MODE
+def test_the_pages_need_their_token_even_with_a_json_body(make_app, site_mode):
+    app = make_mode(make_app, site_mode)
     rows = stock(app)
     client = app.test_client()
-    if mode == "locked":
+    if site_mode == "locked":
         sign_in(client)
     else:
         csrf_of(client)
@@ -291,16 +292,16 @@ def assert_passed(url: str, response) -> None:
     assert response.status_code < 400, what
 
 
-@pytest.mark.parametrize("mode", ["open", "locked"])
-def test_the_sites_own_scripts_and_forms_get_through_on_every_route(make_app, mode):
-    app = make_mode(make_app, mode)
+@EACH_MODE
+def test_the_sites_own_scripts_and_forms_get_through_on_every_route(make_app, site_mode):
+    app = make_mode(make_app, site_mode)
     client = app.test_client()
-    if mode == "locked":
+    if site_mode == "locked":
         sign_in(client)
     for endpoint, url in post_routes(app, stock(app)):
         if endpoint == "auth.logout":
             continue  # it works (below), but would sign the admin out of the rest of the walk
-        if mode == "open" and getattr(app.view_functions[endpoint], "is_owner_only", False):
+        if site_mode == "open" and getattr(app.view_functions[endpoint], "is_owner_only", False):
             continue  # the signed-in owner's alone, in every mode (tests/web/test_site_modes.py)
         rows = stock(app)  # fresh rows: the previous write may have used up the last ones
         url = dict(post_routes(app, rows))[endpoint]
@@ -314,11 +315,11 @@ def test_the_sites_own_scripts_and_forms_get_through_on_every_route(make_app, mo
     assert logout.status_code == 302
 
 
-@pytest.mark.parametrize("mode", ["open", "locked"])
-def test_scripts_get_through_with_json_alone_or_with_the_api_token(make_app, mode):
+@EACH_MODE
+def test_scripts_get_through_with_json_alone_or_with_the_api_token(make_app, site_mode):
     """No cookie: JSON is enough in open mode; the bearer token is enough anywhere, even with no body."""
-    app = make_mode(make_app, mode)
-    bot = {"Authorization": f"Bearer {TOKEN}"} if mode == "locked" else {}
+    app = make_mode(make_app, site_mode)
+    bot = {"Authorization": f"Bearer {TOKEN}"} if site_mode == "locked" else {}
     client = app.test_client()
     for endpoint, url in post_routes(app, stock(app)):
         if not url.startswith("/api/"):

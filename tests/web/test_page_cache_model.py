@@ -38,8 +38,8 @@ from movie_lottery.downloads.status import EXTENSION_KEY
 from movie_lottery.integrations.qbittorrent import TorrentClientError
 from tests.downloads.test_torrent_status import QBIT, StubClient, install, magnet
 
-EXAMPLES = int(os.environ.get("CACHE_MODEL_EXAMPLES", "4"))
-STEPS = 12
+EXAMPLES = int(os.environ.get("CACHE_MODEL_EXAMPLES", "3"))
+STEPS = 10
 PASSWORD = "correct horse"
 
 # Titles that meet each other: ё/е and case variants, a shared kinopoisk id, the same title in two years.

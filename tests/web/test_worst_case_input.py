@@ -27,6 +27,7 @@ from flask import Response
 from werkzeug.test import EnvironBuilder
 
 from movie_lottery.web.guards.request_limits import MAX_JSON_DEPTH, limit_for
+from tests.conftest import EACH_MODE
 from tests.support.worst_case import (
     BOUND_SECONDS,
     CONTROL,
@@ -109,19 +110,19 @@ class Site:
         }
 
 
-@pytest.fixture(params=["open", "locked"])
-def site(request, make_app) -> Site:
+@pytest.fixture
+def site(site_mode, make_app) -> Site:
     settings = {
         "QBIT_HOST": "127.0.0.1",
         "QBIT_PORT": QBIT_OFF_PORT,
         "QBIT_USERNAME": "u",
         "QBIT_PASSWORD": "p",
     }
-    if request.param == "locked":
+    if site_mode == "locked":
         settings.update(ADMIN_PASSWORD=PASSWORD, API_TOKEN=TOKEN)
     else:
         settings.update(OPEN_SITE=True)  # open to every address, not only to this machine
-    return Site(make_app(**settings), locked=request.param == "locked")
+    return Site(make_app(**settings), locked=site_mode == "locked")
 
 
 def csrf(html: str) -> str:
@@ -188,8 +189,8 @@ def prepared(app, **request) -> Callable[[], Response]:
 
 # Every value here is refused by validation before any statement runs, so one engine says it all (the pages
 # and query strings below, which do reach the database, run on both).
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-@pytest.mark.parametrize("site", ["locked"], indirect=True)  # the bearer token: open mode adds no check
+# The bearer token of locked mode: open mode adds no check.
+@pytest.mark.parametrize(("site_mode", "database_url"), [("locked", "sqlite")], indirect=["database_url"])
 def test_every_api_field_refuses_worst_case_input_within_a_second(site):
     failures, tried = [], 0
     for method, template, operation in operations(site):
@@ -234,6 +235,7 @@ def test_every_api_field_refuses_worst_case_input_within_a_second(site):
     assert not failures, "\n".join(failures)
 
 
+@EACH_MODE
 def test_an_unknown_query_parameter_of_1_mb_is_ignored_within_a_second(site):
     client = site.app.test_client()
     for method, template, _operation in operations(site):
@@ -255,6 +257,7 @@ def test_an_unknown_query_parameter_of_1_mb_is_ignored_within_a_second(site):
 NESTINGS = {"lists": (b"[", b"]"), "objects": (b'{"a":', b"}")}
 
 
+@EACH_MODE
 @pytest.mark.parametrize("depth", [100_000, MAX_JSON_DEPTH + 1], ids=["100 000 levels", "one level too deep"])
 @pytest.mark.parametrize("nesting", sorted(NESTINGS))
 def test_deeply_nested_json_is_a_400_on_every_body(site, nesting, depth):
@@ -282,6 +285,7 @@ def test_deeply_nested_json_is_a_400_on_every_body(site, nesting, depth):
         assert response.get_json()["error"]["code"] == "invalid_json", what
 
 
+@EACH_MODE
 @pytest.mark.parametrize("inside", [False, True], ids=["the body", "a field"])
 def test_the_biggest_body_of_shallow_lists_is_refused_within_a_second(site, inside):
     """The depth count's own worst case: a million containers, every one of them looked at."""
@@ -331,6 +335,7 @@ def writing_rules(site: Site):
             yield method, rule, path
 
 
+@EACH_MODE
 def test_a_body_past_its_route_limit_is_a_413_before_it_is_read(site):
     client = site.app.test_client()
     rules = list(writing_rules(site))
@@ -390,6 +395,7 @@ def longest_movie() -> dict:
     }
 
 
+@EACH_MODE
 def test_the_longest_valid_bodies_fit_their_limits(site):
     client = site.app.test_client()
     movies = [
@@ -423,6 +429,7 @@ def test_the_longest_valid_bodies_fit_their_limits(site):
     assert added.status_code == 201, added.get_json()
 
 
+@EACH_MODE
 def test_the_biggest_body_each_api_route_allows_is_refused_within_a_second(site):
     client = site.app.test_client()
     for method, template, operation in operations(site):
@@ -512,6 +519,7 @@ def assert_form_answer(site: Site, response, what: str) -> None:
         assert not target.netloc or target.netloc == "localhost", f"{what}: off the site"
 
 
+@EACH_MODE
 def test_every_form_field_takes_worst_case_input_within_a_second(site):
     forms = page_forms(site)
     if site.locked:  # every page form is rendered somewhere: a new one is walked without being listed
@@ -550,6 +558,7 @@ def test_every_form_field_takes_worst_case_input_within_a_second(site):
     assert not failures, "\n".join(failures)
 
 
+@EACH_MODE
 def test_every_page_takes_a_1_mb_query_string_within_a_second(site):
     cookie = site.browser.get_cookie("ml_session")
     headers = {"Cookie": f"ml_session={cookie.value}"} if cookie else {}
@@ -572,6 +581,7 @@ def test_every_page_takes_a_1_mb_query_string_within_a_second(site):
             assert len(response.get_data()) < 200_000, f"{path}?{name}=…: the page repeats the query"
 
 
+@EACH_MODE
 @pytest.mark.parametrize("host", ["a" * 5000, "a" * 64 + ".example"])
 def test_a_host_header_werkzeug_cannot_encode_is_a_400_on_pages_and_the_api(site, host):
     for path, shape in (("/history", "text/plain"), ("/api/lotteries", "application/json")):
