@@ -5,11 +5,14 @@ promises: approval, results visible while voting, Telegram's option limit, a bot
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
 from movie_lottery.core.extensions import db
 from movie_lottery.core.models import Poll, utcnow
+from movie_lottery.telegram import native_polls
 from movie_lottery.telegram.models import BoundChat, ChatPace, NativePoll, OutgoingMessage
 from movie_lottery.telegram.native_polls import CANCELLED, OPTION_LIMIT
 from movie_lottery.telegram.worker import worker_for
@@ -157,3 +160,19 @@ def test_a_poll_closed_before_its_telegram_poll_could_leave_is_never_posted(bot_
     with bot_app.app_context():
         row = db.session.scalars(sa.select(OutgoingMessage).where(OutgoingMessage.method == "sendPoll")).one()
         assert (row.state, row.last_error) == ("failed", CANCELLED)
+
+
+def test_a_passed_deadline_stops_the_telegram_poll_though_nobody_opened_the_site(bot_app, telegram):
+    bind_chat(bot_app)
+    deadline = utcnow() + timedelta(hours=1)
+    poll = new_poll(bot_app.test_client(), deadline=deadline.isoformat(), **NATIVE)
+    worker_for(bot_app).run_turn()
+    assert len(telegram.sent("sendPoll")) == 1
+    with bot_app.app_context():
+        assert native_polls.stop_closed(now=deadline + timedelta(seconds=1)) == 1
+        assert native_polls.stop_closed(now=deadline + timedelta(seconds=2)) == 0  # once
+        stop = db.session.scalars(
+            sa.select(OutgoingMessage).where(OutgoingMessage.method == "stopPoll")
+        ).one()
+        assert (stop.chat_id, stop.state) == (CHAT, "pending")
+        assert db.session.get(Poll, poll["id"]).closed_by == "deadline"
