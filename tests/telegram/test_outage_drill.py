@@ -63,7 +63,10 @@ def test_a_poll_night_with_telegram_black_holed_then_429_stays_fast_and_loses_no
         outbox, "GROUP_GAP", timedelta(milliseconds=50)
     )  # the pace is not this drill's subject
     monkeypatch.setattr(outbox, "BACKOFF_SECONDS", (0.2,))
-    app = make_app(**{**bot_config, "TELEGRAM_WORKER_AUTOSTART": True, "TELEGRAM_IDLE_SECONDS": 0.2})
+    # A read bound of 1 s: a timed-out call may have been delivered and is sent again (outbox.py), so on a
+    # loaded machine a tighter bound could turn a slow «ok» into a duplicate this drill would count.
+    drill = {"TELEGRAM_WORKER_AUTOSTART": True, "TELEGRAM_IDLE_SECONDS": 0.2, "TELEGRAM_READ_TIMEOUT": 1.0}
+    app = make_app(**{**bot_config, **drill})
     with app.app_context():
         db.session.add(BoundChat(chat_id=CHAT, title="Кино по пятницам"))
         db.session.commit()
