@@ -17,7 +17,7 @@ def upgrade() -> None:
     op.create_table(
         "telegram_native_poll",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("poll_id", sa.String(16), sa.ForeignKey("poll.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("poll_id", sa.String(16), sa.ForeignKey("poll.id", ondelete="SET NULL"), nullable=True),
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
         sa.Column(
             "outbox_id", sa.Integer(), sa.ForeignKey("telegram_outbox.id", ondelete="SET NULL"), nullable=True

@@ -125,12 +125,13 @@ class NativePoll(db.Model):
     __tablename__ = "telegram_native_poll"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    poll_id: Mapped[str] = mapped_column(sa.ForeignKey("poll.id", ondelete="CASCADE"), index=True)
+    # SET NULL: a deleted poll's Telegram poll is still stopped (or, never sent, cancelled) by stop_closed.
+    poll_id: Mapped[str | None] = mapped_column(sa.ForeignKey("poll.id", ondelete="SET NULL"), index=True)
     chat_id: Mapped[int] = mapped_column(sa.BigInteger)
     outbox_id: Mapped[int | None] = mapped_column(sa.ForeignKey("telegram_outbox.id", ondelete="SET NULL"))
     telegram_poll_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     message_id: Mapped[int | None] = mapped_column(sa.BigInteger)
     stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    poll: Mapped[Poll] = relationship(Poll)
+    poll: Mapped[Poll | None] = relationship(Poll)
     outbox: Mapped[OutgoingMessage | None] = relationship(OutgoingMessage)

@@ -14,7 +14,7 @@ row (non-anonymous, several answers) and one NativePoll row per bound chat. The 
 Telegram's poll id (``remember_sent``). Each ``poll_answer`` update (``on_poll_answer``) becomes that Telegram
 account's ballot in the same count as the web and Mini App ballots (polls.service.store_ballot, one ballot
 per account): a changed answer replaces it, a retracted one (no options) withdraws it. A site poll closed by
-anyone (creator, admin, deadline) is noticed by the worker's turn (``stop_closed``), which stores a
+anyone (creator, admin, deadline) or deleted is noticed by the worker's turn (``stop_closed``), which stores a
 ``stopPoll`` for each of its Telegram polls — or, when the ``sendPoll`` never left, cancels it.
 """
 
@@ -136,18 +136,18 @@ def on_poll_answer(answer: dict, now: datetime | None = None) -> None:
 
 def stop_closed(now: datetime | None = None) -> int:
     """Store a stopPoll for every Telegram poll whose site poll has closed (a passed deadline closes it
-    here, as any reader would); how many were stopped or cancelled."""
+    here, as any reader would) or was deleted; how many were stopped or cancelled."""
     now = now or utcnow()
     due = db.session.execute(
-        sa.select(NativePoll.id, NativePoll.poll_id, Poll.closed_at)
-        .join(Poll, Poll.id == NativePoll.poll_id)
+        sa.select(NativePoll.id, Poll.id, Poll.closed_at)
+        .outerjoin(Poll, Poll.id == NativePoll.poll_id)  # no poll: deleted (SQLite keeps no foreign keys)
         .where(NativePoll.stopped_at.is_(None))
-        .where(sa.or_(Poll.closed_at.is_not(None), Poll.deadline <= now))
+        .where(sa.or_(Poll.id.is_(None), Poll.closed_at.is_not(None), Poll.deadline <= now))
         .order_by(NativePoll.id)
     ).all()
     done = 0
     for native_id, poll_id, closed_at in due:
-        if closed_at is None:
+        if poll_id is not None and closed_at is None:
             polls.get_poll(poll_id, now, ballots=False)  # the deadline passed: it closes here, once
         taken = db.session.execute(
             sa.update(NativePoll)

@@ -176,3 +176,12 @@ def test_a_passed_deadline_stops_the_telegram_poll_though_nobody_opened_the_site
         ).one()
         assert (stop.chat_id, stop.state) == (CHAT, "pending")
         assert db.session.get(Poll, poll["id"]).closed_by == "deadline"
+
+
+def test_a_deleted_poll_s_telegram_poll_is_cancelled_before_it_leaves(bot_app, telegram):
+    bind_chat(bot_app)
+    client = bot_app.test_client()
+    poll = new_poll(client, **NATIVE)
+    assert client.delete(f"/api/polls/{poll['id']}").status_code == 204
+    worker_for(bot_app).run_turn()
+    assert telegram.sent("sendPoll") == []
