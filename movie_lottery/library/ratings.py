@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from movie_lottery.core import rate_limit, reel, telegram_names
 from movie_lottery.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from movie_lottery.core.extensions import db
-from movie_lottery.core.models import RATING_MAX, RATING_MIN, PollBallot, Rating, Viewing, utcnow
+from movie_lottery.core.models import RATING_MAX, RATING_MIN, Poll, PollBallot, Rating, Viewing, utcnow
 from movie_lottery.core.rate_limit import Origin
 from movie_lottery.core.same_movie import normalise_text
 from movie_lottery.core.storing import refused_by
@@ -54,6 +54,10 @@ NEW_RATER_WINDOW_SECONDS = NEW_VOTER_WINDOW_SECONDS
 NEW_RATER_WAIT = (
     "С вашего адреса (одна сеть Wi-Fi) только что оценили несколько человек подряд — так оценки защищены"
     " от накрутки. Подождите {wait} и отправьте оценку ещё раз."
+)
+TELEGRAM_ONLY_RATINGS = (
+    "В этом голосовании голосуют и оценивают только через Telegram: откройте его кнопкой из чата группы —"
+    " имя подставится само"
 )
 OPENS_AFTER = "оценки откроются, когда его отметят «Посмотрели»"
 NOT_WATCHED = {
@@ -121,6 +125,12 @@ def summary(kind: str, night_id: str, participant: str | None) -> Summary:
     return _summary(kind, night_id, participant, _watched_movie(kind, night_id) is not None)
 
 
+def _telegram_only(poll_id: str) -> bool:
+    """A poll with ``verification="telegram"`` takes its ratings as it takes its ballots: from Telegram only
+    (a web rating under an invented name would undo what the verified ballots promise)."""
+    return db.session.scalar(sa.select(Poll.verification).where(Poll.id == poll_id)) == "telegram"
+
+
 def check_score(score: object) -> int:
     if isinstance(score, bool) or not isinstance(score, int) or not RATING_MIN <= score <= RATING_MAX:
         raise InvalidInput(f"Оценка — целое число от {RATING_MIN} до {RATING_MAX}", code="invalid_score")
@@ -146,6 +156,8 @@ def rate(
     unique in the night (a ``name`` sent is not used)."""
     now = now or utcnow()
     night_id = _night(kind, night_id)
+    if kind == "poll" and telegram_user is None and _telegram_only(night_id):
+        raise Forbidden(TELEGRAM_ONLY_RATINGS, code="telegram_required")
     score = check_score(score)
     movie_id = _watched_movie(kind, night_id)
     if movie_id is None:

@@ -27,6 +27,7 @@ Closing, and why every acknowledged ballot counts, on any number of workers and 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -113,9 +114,11 @@ def create_poll(
     auto_download: bool = False,
     verification: str = "none",
     now: datetime | None = None,
+    also: Callable[[Poll], None] | None = None,
 ) -> CreatedPoll:
     """The same 2–25 candidates as a lottery, checked the same way; the settings as the issue fixes them.
-    ``verification="telegram"``: only voters whose Mini App init data Telegram signed (store_ballot)."""
+    ``verification="telegram"``: only voters whose Mini App init data Telegram signed (store_ballot).
+    ``also``: adds rows that belong with the new poll (the bot's sendPoll) to its transaction."""
     movies = validate_candidates(raw_movies, container="одном голосовании")
     if verification not in POLL_VERIFICATIONS:
         raise InvalidInput("Кто голосует: none или telegram", code="invalid_verification")
@@ -144,7 +147,13 @@ def create_poll(
             movies=[PollMovie(position=i, **movie) for i, movie in enumerate(movies)],
         )
 
-    poll = add_with_fresh_id(build)
+    def build_with_rows(poll_id: str) -> Poll:
+        poll = build(poll_id)
+        if also is not None:
+            also(poll)
+        return poll
+
+    poll = add_with_fresh_id(build_with_rows)
     return CreatedPoll(poll=poll, manage_token=poll.manage_token)
 
 
@@ -460,6 +469,16 @@ def delete_own_ballot(poll_id: str, participant: str | None, now: datetime | Non
     if _delete_ballots(poll, PollBallot.participant == mine.participant, now) != 1:
         get_poll(poll.id, now)
         raise PollClosed(CLOSED_MESSAGE)
+
+
+def withdraw_telegram_ballot(poll_id: str, telegram_user_id: int, now: datetime | None = None) -> bool:
+    """The account's ballot withdrawn (it retracted its answer in the chat's own poll) while the poll is
+    open; True when there was one to withdraw."""
+    now = now or utcnow()
+    poll = get_poll(poll_id, now, ballots=False)
+    if poll.closed_at is not None:
+        return False
+    return _delete_ballots(poll, PollBallot.telegram_user_id == telegram_user_id, now) == 1
 
 
 def _authorise(poll: Poll, token: str | None, by_admin: bool) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from movie_lottery.telegram import outbox
+from movie_lottery.telegram import native_polls, outbox
 
 HOW_TO_CONNECT = (
     "Привет! Я бот Кинолотереи: приношу в чат лотереи, опросы и результаты.\n\n"
@@ -46,6 +46,10 @@ COMMANDS: dict[str, Callable[[int, str, dict], None]] = {"start": _start, "help"
 
 
 def dispatch(update: dict, context: dict) -> None:
+    answer = update.get("poll_answer")
+    if isinstance(answer, dict):  # a vote in the chat's own poll (native_polls.py)
+        native_polls.on_poll_answer(answer)
+        return
     message = update.get("message")
     if not isinstance(message, dict):
         return

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from movie_lottery.core.extensions import db
-from movie_lottery.core.models import UTCDateTime, utcnow
+from movie_lottery.core.models import Poll, UTCDateTime, utcnow
 
 # pending -> sending (claimed by one worker until ``claimed_until``) -> sent, or failed (Telegram refused it:
 # trying again would not help). A worker that dies mid-send leaves "sending": after the claim runs out, it is
@@ -114,3 +114,24 @@ class ConnectCode(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     chat_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+
+
+class NativePoll(db.Model):
+    """A site poll posted as Telegram's own poll in a bound chat (native_polls.py): the ``sendPoll`` row
+    that posts it, and once sent Telegram's poll id (``poll_answer`` updates name it) and message id.
+    ``stopped_at``: when its ``stopPoll`` was stored (the site poll closed). Operational, like the outbox:
+    not in the backup (the ballots it brought are)."""
+
+    __tablename__ = "telegram_native_poll"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # SET NULL: a deleted poll's Telegram poll is still stopped (or, never sent, cancelled) by stop_closed.
+    poll_id: Mapped[str | None] = mapped_column(sa.ForeignKey("poll.id", ondelete="SET NULL"), index=True)
+    chat_id: Mapped[int] = mapped_column(sa.BigInteger)
+    outbox_id: Mapped[int | None] = mapped_column(sa.ForeignKey("telegram_outbox.id", ondelete="SET NULL"))
+    telegram_poll_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    message_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    poll: Mapped[Poll | None] = relationship(Poll)
+    outbox: Mapped[OutgoingMessage | None] = relationship(OutgoingMessage)

@@ -58,6 +58,20 @@ def edit_message(of: OutgoingMessage, text: str, **extra: Any) -> OutgoingMessag
     return row
 
 
+def call(
+    chat_id: int, method: str, payload: dict, *, about: OutgoingMessage | None = None
+) -> OutgoingMessage:
+    """Store any other call (sendPoll, stopPoll…) in the caller's transaction. ``about``: the row whose sent
+    message it acts on (its ``message_id`` is filled in once that row is sent, as for an edit)."""
+    row = OutgoingMessage(chat_id=chat_id, method=method, payload=dict(payload))
+    if about is not None:
+        if about.id is None:
+            db.session.flush()
+        row.edits_id = about.id
+    _add(row)
+    return row
+
+
 def _add(row: OutgoingMessage) -> None:
     now = utcnow()
     row.state, row.attempts, row.created_at, row.next_attempt_at = "pending", 0, now, now

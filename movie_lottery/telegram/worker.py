@@ -32,7 +32,7 @@ from movie_lottery.integrations.telegram import (
     TelegramRetryAfter,
 )
 from movie_lottery.runtime.per_process import PerProcess
-from movie_lottery.telegram import outbox, registration, updates
+from movie_lottery.telegram import native_polls, outbox, registration, updates
 from movie_lottery.telegram.outbox import NOT_MODIFIED
 
 log = logging.getLogger("movie_lottery.telegram")
@@ -153,6 +153,7 @@ class TelegramWorker:
             log.info("telegram webhook registration: %s", "ok" if registered else outcome.get("error"))
         if self._db(registration.info_due, False) and registration.wanted(self.app.config) is not None:
             registration.refresh_info(self._get_client(), self.app.config)
+        self._db(native_polls.stop_closed, 0)  # a site poll closed: its Telegram polls are stopped
         sent = retried = failed = 0
         if send:
             sent, retried, failed = self._send_due()
@@ -185,6 +186,8 @@ class TelegramWorker:
         except TelegramError as exc:
             return self._after_failure(claimed, exc)
         message_id = result.get("message_id") if isinstance(result, dict) else None
+        if claimed.method == "sendPoll":  # before it counts as sent: its answers name Telegram's poll id
+            self._db(lambda: native_polls.remember_sent(claimed.id, result), None)
         self._db(lambda: outbox.mark_sent(claimed.id, message_id), None)
         return "sent"
 

@@ -8,7 +8,8 @@
 
 Answers as the Bot API does: ``{"ok": true, "result": …}``; a wrong token in the path is a 401
 ``{"ok": false, "error_code": 401, "description": "Unauthorized"}``. Methods: getMe, sendMessage (a result
-with a new ``message_id`` per chat), editMessageText, answerCallbackQuery, setWebhook (remembered, so
+with a new ``message_id`` per chat), sendPoll (also a new poll ``id``), stopPoll, editMessageText,
+answerCallbackQuery, setWebhook (remembered, so
 getWebhookInfo tells it back with ``pending_update_count`` and ``last_error_message`` as the test sets them),
 deleteWebhook, getWebhookInfo, setMyCommands; any other method answers ``true``.
 
@@ -159,6 +160,16 @@ class FakeTelegram:
                 "chat": {"id": payload.get("chat_id")},
                 "text": payload.get("text"),
             }
+        if method == "sendPoll":  # a Message whose poll has a new id, as Telegram's ids: a string
+            self._next_message_id += 1
+            return {
+                "message_id": self._next_message_id,
+                "date": int(time.time()),
+                "chat": {"id": payload.get("chat_id")},
+                "poll": {**self._poll_of(payload), "id": f"poll-{self._next_message_id}", "is_closed": False},
+            }
+        if method == "stopPoll":
+            return {**self._poll_of(payload), "id": "stopped", "is_closed": True}
         if method == "editMessageText":
             return {"message_id": payload.get("message_id"), "chat": {"id": payload.get("chat_id")}}
         if method == "setWebhook":
@@ -178,6 +189,11 @@ class FakeTelegram:
                 info["last_error_message"] = self.last_error_message
             return info
         return True
+
+    @staticmethod
+    def _poll_of(payload: dict) -> dict:
+        options = [{"text": o.get("text", ""), "voter_count": 0} for o in payload.get("options") or []]
+        return {"question": payload.get("question", ""), "options": options, "total_voter_count": 0}
 
     def _drip(self, handler: BaseHTTPRequestHandler, body: dict) -> None:
         """Headers at once, then the body a byte every ``drip_interval`` seconds: no single wait is long."""

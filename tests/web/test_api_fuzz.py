@@ -195,6 +195,7 @@ DOMAIN_RULES = {
     "ballot_required",  # a removal names the ballot: by name or by id
     "invalid_deadline",  # in the future, within a year
     "telegram_not_configured",  # a Telegram-only poll on a site without a bot (TELEGRAM_BOT_TOKEN)
+    "telegram_poll_unavailable",  # a Telegram poll that cannot keep the poll's promises; no bot or chat
     # NUL, a lone surrogate or a non-character anywhere, ignored fields included (web.guards.text_at_the_door)
     "invalid_text",
 }

@@ -10,6 +10,8 @@ from movie_lottery.core.models import Poll as PollRow
 from movie_lottery.library import viewings
 from movie_lottery.polls import service as polls
 from movie_lottery.polls.service import StoredBallot
+from movie_lottery.telegram import native_polls
+from movie_lottery.telegram.worker import worker_for
 from movie_lottery.web.api.docs.openapi import ApiBlueprint
 from movie_lottery.web.api.event_stream import EVENTS_DOC, STREAM_REFUSALS, event_stream
 from movie_lottery.web.api.schemas.base import Linked, dump_text
@@ -62,7 +64,7 @@ def poll_answer(poll: PollRow, *, admin: bool) -> Linked:
 @bp.post("/polls")
 @bp.arguments(PollCreateSchema())
 @bp.response(201, CreatedPoll)
-@bp.refuses({400: ["duplicate_movie", "telegram_not_configured"], **TOO_MANY})
+@bp.refuses({400: ["duplicate_movie", "telegram_not_configured", "telegram_poll_unavailable"], **TOO_MANY})
 @limited_create
 def create_poll(body: dict) -> Linked:
     """Создать голосование
@@ -76,6 +78,14 @@ def create_poll(body: dict) -> Linked:
             "Голосование только через Telegram возможно, когда бот настроен (TELEGRAM_BOT_TOKEN)",
             code="telegram_not_configured",
         )
+    native = body["telegram_poll"]
+    if native:  # refused before anything is stored, with the reason
+        native_polls.require_offerable(
+            method=body["method"],
+            results=body["results"],
+            movie_count=len(body["movies"]),
+            configured=bool(current_app.config.get("TELEGRAM_BOT_TOKEN")),
+        )
     created = polls.create_poll(
         body["movies"],
         method=body["method"],
@@ -84,7 +94,10 @@ def create_poll(body: dict) -> Linked:
         veto=body["veto"],
         auto_download=body["auto_download"],
         verification=body["verification"],
+        also=native_polls.announce if native else None,  # its sendPoll rows, in the poll's transaction
     )
+    if native:
+        worker_for(current_app).wake()  # stored; the bot's worker posts it in a moment
     return poll_answer(created.poll, admin=True)
 
 

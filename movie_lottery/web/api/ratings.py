@@ -42,7 +42,7 @@ def get_ratings(kind: str, night_id: str) -> ratings.Summary:
 @bp.response(200, RatingSummary)
 @bp.refuses(
     {400: ["name_required"], 409: ["not_watched", "name_taken", "ballot_name"], 429: ["too_many_requests"],
-     **TELEGRAM_REFUSALS, **NOT_FOUND}
+     403: ["telegram_required"], **TELEGRAM_REFUSALS, **NOT_FOUND}
 )  # fmt: skip
 def put_rating(body: dict, kind: str, night_id: str) -> Response:
     """Оценить просмотренного победителя
@@ -54,6 +54,8 @@ def put_rating(body: dict, kind: str, night_id: str) -> Response:
     адреса — не больше 8 в минуту на лотерею или голосование: дальше 429 `too_many_requests` с
     `details.retry_after` (секунды). Из Telegram (`Authorization: tma <initData>`) — одна оценка на аккаунт,
     под его именем в этом голосовании или в Telegram; неверные данные — 401 `telegram_unverified`.
+    Голосование с `verification: telegram` и оценки принимает только из Telegram: иначе 403
+    `telegram_required`.
     """
     summary = ratings.rate(
         kind,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 
@@ -15,21 +16,27 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 REQUEST_ID_KEY = "movie_lottery.request_id"  # in the WSGI environ, for SecurityHeaders
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        # Posters come from Kinopoisk's image hosts (or any URL a user typed in): images only.
-        "img-src 'self' https: http: data:",
-        "connect-src 'self'",
-        "font-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
+CSP_RULES = [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    # Posters come from Kinopoisk's image hosts (or any URL a user typed in): images only.
+    "img-src 'self' https: http: data:",
+    "connect-src 'self'",
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+]
+CONTENT_SECURITY_POLICY = "; ".join([*CSP_RULES, "frame-ancestors 'none'"])
+# Telegram Web (web.telegram.org, and the older webk/webz addresses of its two clients) shows a Mini App in
+# an iframe: the pages the Mini App opens (a poll, a lottery's waiting and play pages) may be framed by
+# exactly these origins. The phone apps use a webview, not a frame; every other page stays unframable.
+TELEGRAM_WEB_ORIGINS = ("https://web.telegram.org", "https://webk.telegram.org", "https://webz.telegram.org")
+MINI_APP_CONTENT_SECURITY_POLICY = "; ".join(
+    [*CSP_RULES, "frame-ancestors " + " ".join(TELEGRAM_WEB_ORIGINS)]
 )
+MINI_APP_PAGE_KEY = "movie_lottery.mini_app_page"  # in the WSGI environ: SecurityHeaders sends the above
 
 
 class RequestAwareSessionInterface(SecureCookieSessionInterface):
@@ -93,14 +100,31 @@ def _check_body_and_csrf() -> None:
         abort(415)
 
 
-SECURITY_HEADERS = (
-    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+COMMON_HEADERS = (
     ("X-Content-Type-Options", "nosniff"),
-    ("X-Frame-Options", "DENY"),
     # same-origin: play links carry a token in the path; Flask-WTF needs the same-site Referer on HTTPS.
     ("Referrer-Policy", "same-origin"),
     ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
 )
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Frame-Options", "DENY"),
+    *COMMON_HEADERS,
+)
+# No X-Frame-Options: it cannot name an origin (ALLOW-FROM is gone from browsers), and DENY would win.
+MINI_APP_HEADERS = (("Content-Security-Policy", MINI_APP_CONTENT_SECURITY_POLICY), *COMMON_HEADERS)
+
+
+def framed_by_telegram_web(view):
+    """Mark a page the Mini App opens: Telegram Web may frame it (and nobody else may). Put it right under
+    the route, above any page cache, so a kept page is marked too."""
+
+    @functools.wraps(view)
+    def marked(*args, **kwargs):
+        request.environ[MINI_APP_PAGE_KEY] = True
+        return view(*args, **kwargs)
+
+    return marked
 
 
 class SecurityHeaders:
@@ -116,7 +140,7 @@ class SecurityHeaders:
     def __call__(self, environ, start_response):
         def start_with_headers(status, headers, exc_info=None):
             present = {name.lower() for name, _ in headers}
-            wanted = list(SECURITY_HEADERS)
+            wanted = list(MINI_APP_HEADERS if environ.get(MINI_APP_PAGE_KEY) else SECURITY_HEADERS)
             if REQUEST_ID_KEY in environ:
                 wanted.append(("X-Request-ID", environ[REQUEST_ID_KEY]))
             if environ.get("PATH_INFO", "").startswith("/api/"):

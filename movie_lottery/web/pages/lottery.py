@@ -16,6 +16,7 @@ from movie_lottery.lottery import service as lotteries
 from movie_lottery.polls import service as polls
 from movie_lottery.web.api.schemas.lotteries import LOTTERY
 from movie_lottery.web.guards.auth import is_admin, public
+from movie_lottery.web.guards.security import framed_by_telegram_web
 from movie_lottery.web.library_params import picked_ids, picked_kind
 from movie_lottery.web.page_input import mark_watched_from_form, page_arg
 from movie_lottery.web.rendering.library_words import note_for
@@ -53,6 +54,7 @@ def builder():
 
 
 @bp.get("/l/<lottery_id>")
+@framed_by_telegram_web
 @public
 def lottery_page(lottery_id: str):
     lottery = _visited_lottery(lottery_id)
@@ -69,6 +71,7 @@ def lottery_page(lottery_id: str):
 
 
 @bp.get("/l/<lottery_id>/play/<token>")
+@framed_by_telegram_web
 @public
 def play_page(lottery_id: str, token: str):
     lottery = _visited_lottery(lottery_id)  # the waiting page is no secret: home even for a mistyped link

@@ -33,6 +33,7 @@ from movie_lottery.web.api.schemas.base import Linked
 from movie_lottery.web.api.schemas.polls import POLL
 from movie_lottery.web.api.shared import poll_links
 from movie_lottery.web.guards.auth import is_admin, public
+from movie_lottery.web.guards.security import framed_by_telegram_web
 from movie_lottery.web.page_input import mark_watched_from_form
 from movie_lottery.web.rendering.page import collage_fetched_at, render_page
 from movie_lottery.web.rendering.page_cache import cached, keep_until
@@ -76,6 +77,7 @@ def _page(poll_id: str, manage_token: str | None) -> str:
 
 
 @bp.get("/p/<poll_id>")
+@framed_by_telegram_web
 @public
 @cached(lambda: (collage_fetched_at(), utc_today()))
 def poll_page(poll_id: str):

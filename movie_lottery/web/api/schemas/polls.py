@@ -22,6 +22,7 @@ from movie_lottery.lottery.service import MAX_MOVIES, MIN_MOVIES
 from movie_lottery.polls import service as polls
 from movie_lottery.polls.service import StoredBallot
 from movie_lottery.polls.voting import APPROVAL, METHODS
+from movie_lottery.telegram.native_polls import OPTION_LIMIT
 from movie_lottery.web.api.schemas.base import (
     ApiSchema,
     Candidate,
@@ -108,6 +109,16 @@ class PollCreateSchema(LotteryCreateSchema):
             "(`TELEGRAM_BOT_TOKEN`), иначе 400 `telegram_not_configured`."
         },
     )
+    telegram_poll = StrictBoolean(
+        load_default=False,
+        error_messages={"invalid": "Опрос в Telegram: нужно «да» или «нет»"},
+        metadata={
+            "description": "Ещё и опрос Telegram в подключённом чате: голоса из него идут в тот же подсчёт "
+            "(один на аккаунт, изменённый ответ заменяет голос, отозванный — снимает). Только для `approval` "
+            f"с `results: live` (опрос Telegram показывает голоса сразу), до {OPTION_LIMIT} фильмов, при "
+            "настроенном боте и подключённом чате — иначе 400 `telegram_poll_unavailable`."
+        },
+    )
     message_codes: ClassVar[dict[str, str]] = {
         TOO_FEW: "too_few_movies",
         POLL_TOO_MANY: "too_many_movies",
@@ -119,6 +130,7 @@ class PollCreateSchema(LotteryCreateSchema):
         "results": "invalid_results",
         "veto": "invalid_veto",
         "verification": "invalid_verification",
+        "telegram_poll": "invalid_telegram_poll",
     }
 
 
