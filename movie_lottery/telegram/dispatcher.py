@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from movie_lottery.telegram import outbox
+from movie_lottery.telegram.callbacks import handle_callback
 
 HOW_TO_CONNECT = (
     "Привет! Я бот Кинолотереи: приношу в чат лотереи, опросы и результаты.\n\n"
@@ -46,6 +47,10 @@ COMMANDS: dict[str, Callable[[int, str, dict], None]] = {"start": _start, "help"
 
 
 def dispatch(update: dict, context: dict) -> None:
+    query = update.get("callback_query")
+    if isinstance(query, dict):  # a press on an inline button (the rating keyboard): telegram/callbacks.py
+        handle_callback(query)
+        return
     message = update.get("message")
     if not isinstance(message, dict):
         return

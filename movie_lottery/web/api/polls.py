@@ -84,6 +84,7 @@ def create_poll(body: dict) -> Linked:
         veto=body["veto"],
         auto_download=body["auto_download"],
         verification=body["verification"],
+        send_to_chat=body["send_to_chat"],
     )
     return poll_answer(created.poll, admin=True)
 
