@@ -185,6 +185,8 @@ def test_the_winners_download_is_one_message_edited_as_it_moves_then_done(bot_ap
     (edit,) = telegram.sent("editMessageText")
     assert "58\u00a0%" in edit["text"]
     assert len(telegram.sent("sendMessage")) == 1  # edited, not sent again
+    listed(bot_app, 0.52, minutes_later=2)  # the same tenth (a torrent re-checked): nothing to say
+    assert outbox_rows(bot_app) == 4  # the card, the result, the progress message, its one edit: no more
     listed(bot_app, 1.0)
     listed(bot_app, 1.0)
     deliver(bot_app)
