@@ -7,8 +7,11 @@ answered with answerCallbackQuery — an outbox row like any other message, so n
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from movie_lottery.core.errors import DomainError
 from movie_lottery.core.extensions import db
+from movie_lottery.core.models import PollBallot
 from movie_lottery.integrations.telegram_mini_app import TelegramUser
 from movie_lottery.library.ratings import rate
 from movie_lottery.telegram import outbox
@@ -29,6 +32,18 @@ def user_of(raw: object) -> TelegramUser | None:
     )
 
 
+def _voter(kind: str, night_id: str, telegram_user_id: int) -> str | None:
+    """In a poll, the participant of this account's ballot (voted in the Mini App or in Telegram): the
+    rating goes under the ballot's name, as it does from the Mini App's page."""
+    if kind != "poll":
+        return None
+    return db.session.scalar(
+        sa.select(PollBallot.participant).where(
+            PollBallot.poll_id == night_id, PollBallot.telegram_user_id == telegram_user_id
+        )
+    )
+
+
 def handle_callback(query: dict) -> None:
     """Inside the update's transaction. ``rate`` commits (or rolls back) on its own, so the update's
     «handled» mark is committed first: a press is acted on at most once, as every update is."""
@@ -42,7 +57,7 @@ def handle_callback(query: dict) -> None:
     kind, night_id, score = parsed
     db.session.commit()
     try:
-        summary = rate(kind, night_id, None, score=score, telegram_user=user)
+        summary = rate(kind, night_id, _voter(kind, night_id, user.id), score=score, telegram_user=user)
     except DomainError as error:
         db.session.rollback()
         outbox.answer_callback(user.id, query_id, error.message)

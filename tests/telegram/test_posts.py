@@ -16,7 +16,8 @@ from movie_lottery.core.models import Download, LibraryMovie, Rating, utcnow
 from movie_lottery.downloads.status import _announce_progress
 from movie_lottery.telegram.models import BoundChat, ChatPace, NightPost, OutgoingMessage
 from movie_lottery.telegram.worker import worker_for
-from tests.telegram.conftest import SITE, secret_of
+from tests.support.telegram_init_data import signed_init_data, telegram_user, tma_header
+from tests.telegram.conftest import SITE, TOKEN, secret_of
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -245,3 +246,22 @@ def test_a_press_before_watched_or_on_a_strange_button_is_answered_in_plain_word
     assert strange["text"] == "Эта кнопка больше ничего не делает."
     with bot_app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Rating)) == 0
+
+
+def test_a_voter_rating_from_the_keyboard_rates_under_their_ballots_name(bot_app, chat, telegram):
+    client = bot_app.test_client()
+    poll = client.post("/api/polls", json={"movies": MOVIES, "send_to_chat": True}).get_json()
+    anna = tma_header(signed_init_data(TOKEN, user=telegram_user(501, "Аня")))
+    boris = tma_header(signed_init_data(TOKEN, user=telegram_user(502, "Аня")))  # the same name: «Аня (2)»
+    for headers in (anna, boris):
+        cast = bot_app.test_client().put(
+            f"/api/polls/{poll['id']}/ballot", json={"approve": [0]}, headers=headers
+        )
+        assert cast.status_code == 200, cast.get_json()
+    client.post(f"/api/polls/{poll['id']}/close", json={"token": poll["manage_token"]})
+    assert client.post(f"/api/polls/{poll['id']}/watched", json={}).status_code == 200
+    press(bot_app, client, 9201, f"rate:p:{poll['id']}:8", user_id=502)
+    deliver(bot_app)
+    with bot_app.app_context():
+        ratings = db.session.execute(sa.select(Rating.telegram_user_id, Rating.name, Rating.score)).all()
+    assert ratings == [(502, "Аня (2)", 8)]
