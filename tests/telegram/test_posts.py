@@ -111,7 +111,7 @@ def test_the_draw_is_posted_once_with_the_winner_and_the_link_to_the_check(bot_a
     again = client.post(f"/api/lotteries/{lottery['id']}/draw", json={"token": lottery["play_token"]})
     assert again.status_code == 200
     deliver(bot_app)
-    card, result = telegram.sent("sendMessage")
+    _card, result = telegram.sent("sendMessage")
     winner = again.get_json()["winner"]
     assert f"Барабан выбрал «{winner['name']}» ({winner['year']})" in result["text"]
     (button,) = result["reply_markup"]["inline_keyboard"][0]

@@ -51,7 +51,10 @@ class LotteryCreateSchema(ApiSchema):
     send_to_chat = StrictBoolean(
         load_default=False,
         error_messages={"invalid": "Отправить в чат: нужно «да» или «нет»"},
-        metadata={"description": "Бот покажет карточку лотереи в подключённых чатах Telegram, а потом — её результат. Без подключённого чата ничего не отправляется."},
+        metadata={
+            "description": "Бот покажет карточку лотереи в подключённых чатах Telegram, а потом — её результат. "
+            "Без подключённого чата ничего не отправляется."
+        },
     )
     auto_download = StrictBoolean(
         load_default=False,
