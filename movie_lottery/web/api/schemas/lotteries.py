@@ -52,7 +52,8 @@ class LotteryCreateSchema(ApiSchema):
         load_default=False,
         error_messages={"invalid": "Отправить в чат: нужно «да» или «нет»"},
         metadata={
-            "description": "Бот покажет карточку лотереи в подключённых чатах Telegram, а потом — её результат. "
+            "description": "Бот покажет карточку лотереи в подключённых чатах Telegram, "
+            "а потом — её результат. "
             "Без подключённого чата ничего не отправляется."
         },
     )

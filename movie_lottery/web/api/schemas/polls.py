@@ -93,7 +93,8 @@ class PollCreateSchema(LotteryCreateSchema):
         load_default=False,
         error_messages={"invalid": "Отправить в чат: нужно «да» или «нет»"},
         metadata={
-            "description": "Бот покажет карточку голосования в подключённых чатах Telegram, а потом — его итог. "
+            "description": "Бот покажет карточку голосования в подключённых чатах Telegram, "
+            "а потом — его итог. "
             "Без подключённого чата ничего не отправляется."
         },
     )
