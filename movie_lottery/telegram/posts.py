@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -110,7 +110,7 @@ def _wake_after_commit() -> None:
     sa.event.listen(db.session(), "after_commit", lambda _session: worker_for(app).wake(), once=True)
 
 
-def _take(post_id: int, column: str, *conditions: Any, **values: Any) -> bool:
+def _take(post_id: int, *conditions: Any, **values: Any) -> bool:
     """Mark one step of a post as done, once across workers: True when this call took it."""
     taken = db.session.execute(
         sa.update(NightPost)
@@ -192,7 +192,7 @@ def _post_result(kind: str, night_id: str, text: str, button: dict) -> None:
     now = utcnow()
     posted = False
     for post in _posts(kind, night_id):
-        if _take(post.id, "result_at", NightPost.result_at.is_(None), result_at=now):
+        if _take(post.id, NightPost.result_at.is_(None), result_at=now):
             outbox.send_message(post.chat_id, text, reply_markup=button)
             posted = True
     if posted:
@@ -210,7 +210,7 @@ def on_night_watched(kind: str, night_id: str) -> None:
     text = f"🍿 Посмотрели {title}. Как вам? Оценка от {RATING_MIN} до {RATING_MAX}:"
     posted = False
     for post in posts:
-        if _take(post.id, "keyboard_at", NightPost.keyboard_at.is_(None), keyboard_at=utcnow()):
+        if _take(post.id, NightPost.keyboard_at.is_(None), keyboard_at=utcnow()):
             outbox.send_message(post.chat_id, text, reply_markup=rating_keyboard(kind, night_id))
             posted = True
     if posted:
@@ -255,9 +255,9 @@ def on_torrents_listed(progress: Mapping[str, float]) -> None:
         _wake_after_commit()
 
 
-def _announce(post: NightPost, title: str, fraction: float, now) -> bool:
+def _announce(post: NightPost, title: str, fraction: float, now: datetime) -> bool:
     if fraction >= 1.0:
-        if not _take(post.id, "done_at", NightPost.done_at.is_(None), done_at=now):
+        if not _take(post.id, NightPost.done_at.is_(None), done_at=now):
             return False
         if post.progress_id is not None:
             _edit_progress(post, f"Скачано: {title}\n{'▓' * 10} 100{NBSP}%")
@@ -266,7 +266,6 @@ def _announce(post: NightPost, title: str, fraction: float, now) -> bool:
     step = int(fraction * PROGRESS_STEPS)
     if not _take(
         post.id,
-        "progress_step",
         NightPost.progress_step < step,
         sa.or_(NightPost.progress_at.is_(None), NightPost.progress_at <= now - PROGRESS_GAP),
         progress_step=step,
@@ -277,22 +276,29 @@ def _announce(post: NightPost, title: str, fraction: float, now) -> bool:
     if post.progress_id is None:
         row = outbox.send_message(post.chat_id, text)
         db.session.flush()
-        _take(post.id, "progress_id", progress_id=row.id)
+        _take(post.id, progress_id=row.id)
     else:
         _edit_progress(post, text)
     return True
 
 
 def _edit_progress(post: NightPost, text: str) -> None:
-    """Coalesced: an edit still waiting for its turn gets the newer words instead of a second edit."""
+    """Coalesced: an edit still waiting for its turn gets the newer words instead of a second edit (a
+    conditional UPDATE: an edit the worker claimed meanwhile is left alone, and a new one follows it)."""
     waiting = db.session.scalar(
-        sa.select(OutgoingMessage).where(
+        sa.select(OutgoingMessage.id).where(
             OutgoingMessage.edits_id == post.progress_id, OutgoingMessage.state == "pending"
         )
     )
     if waiting is not None:
-        waiting.payload = {**(waiting.payload or {}), "text": text}
-        return
+        rewritten = db.session.execute(
+            sa.update(OutgoingMessage)
+            .where(OutgoingMessage.id == waiting, OutgoingMessage.state == "pending")
+            .values(payload={"text": text})
+            .execution_options(synchronize_session=False)
+        )
+        if rewritten.rowcount == 1:
+            return
     original = db.session.get(OutgoingMessage, post.progress_id)
     if original is not None:
         outbox.edit_message(original, text)
