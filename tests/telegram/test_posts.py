@@ -99,6 +99,16 @@ def test_nothing_is_stored_without_send_to_chat_or_without_a_bound_chat(bot_app,
     assert outbox_rows(bot_app) == 0
 
 
+def test_without_a_bot_token_a_bound_chat_gets_nothing_stored(make_app):
+    app = make_app()  # a chat restored from a backup, the token not set (yet)
+    with app.app_context():
+        db.session.add(BoundChat(chat_id=CHAT, title="Кино"))
+        db.session.commit()
+    lottery = new_lottery(app.test_client(), send_to_chat=True)
+    app.test_client().post(f"/api/lotteries/{lottery['id']}/draw", json={"token": lottery["play_token"]})
+    assert outbox_rows(app) == 0
+
+
 def test_send_to_chat_is_validated_like_the_other_fields(bot_app, chat):
     refused = bot_app.test_client().post("/api/lotteries", json={"movies": MOVIES, "send_to_chat": "да"})
     assert refused.status_code == 400
