@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
+from movie_lottery.core import events
 from movie_lottery.core.config import qbit_configured, qbit_verify_tls
 from movie_lottery.core.extensions import db
 from movie_lottery.core.models import Lottery, Poll
@@ -307,6 +308,7 @@ class TorrentStatusService:
         finished = self._db(
             lambda: downloads.mark_finished(t.info_hash for t in torrents if t.progress >= 1.0), 0
         )
+        self._db(lambda: _announce_progress(torrents), None)
         self._confirm_removals(work, sent_removals, listed)
         return CycleReport(attempted=True, ok=True, sent=sent, finished=finished, removed=removed)
 
@@ -417,6 +419,13 @@ class TorrentStatusService:
 # ---- one service per app and process ----------------------------------------------------------------
 
 _services = PerProcess(EXTENSION_KEY, TorrentStatusService)
+
+
+def _announce_progress(torrents: list[TorrentStatus]) -> None:
+    """Tell whoever listens (the bot's download-progress message) what the list showed, and commit what
+    they stored: the listener decides, with conditional writes, whether anything moved enough to say."""
+    events.emit(events.TORRENTS_LISTED, progress={t.info_hash: t.progress for t in torrents})
+    db.session.commit()
 
 
 def _real_app(app: Flask) -> Flask:

@@ -27,6 +27,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from movie_lottery.core import events
 from movie_lottery.core.errors import Conflict, InvalidInput, NotFound
 from movie_lottery.core.extensions import db
 from movie_lottery.core.kept_movies import find_same_movie, get_movie
@@ -196,7 +197,13 @@ def _mark_night_watched(
     day = check_viewing_day(day or today, today)
     found = find_same_movie(winner.kinopoisk_id, winner.name, winner.year)
     movie_id = found.id if found is not None else add_movie(movie_to_dict(winner)).movie.id
-    commit_looking_again(lambda: _link_viewing(link, night_id, movie_id, day))
+    kind = "lottery" if link is Viewing.lottery_id else "poll"
+
+    def stage() -> None:
+        _link_viewing(link, night_id, movie_id, day)
+        events.emit(events.NIGHT_WATCHED, kind=kind, night_id=night_id)  # the bot's rating keyboard
+
+    commit_looking_again(stage)
     return get_movie(movie_id)
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
 
-from movie_lottery.core import reel
+from movie_lottery.core import events, reel
 from movie_lottery.core.errors import Forbidden, InvalidInput, NotFound
 from movie_lottery.core.extensions import db
 from movie_lottery.core.models import (
@@ -84,12 +84,16 @@ class CreatedLottery:
     play_token: str
 
 
-def create_lottery(raw_movies: object, auto_download: bool = False) -> CreatedLottery:
+def create_lottery(
+    raw_movies: object, auto_download: bool = False, *, send_to_chat: bool = False
+) -> CreatedLottery:
+    """``send_to_chat``: the bot posts the lottery's card to the bound chats (a NIGHT_CREATED listener adds
+    the message in this transaction)."""
     movies = validate_candidates(raw_movies)
 
     def build(lottery_id: str) -> Lottery:
         seed = reel.new_seed()
-        return Lottery(
+        row = Lottery(
             id=lottery_id,
             seed=seed,
             commitment=commitment_for(seed),
@@ -97,6 +101,14 @@ def create_lottery(raw_movies: object, auto_download: bool = False) -> CreatedLo
             auto_download=bool(auto_download),
             movies=[LotteryMovie(position=i, **movie) for i, movie in enumerate(movies)],
         )
+        events.emit(
+            events.NIGHT_CREATED,
+            kind="lottery",
+            night_id=lottery_id,
+            movies=movies,
+            send_to_chat=send_to_chat,
+        )
+        return row
 
     lottery = add_with_fresh_id(build)
     return CreatedLottery(lottery=lottery, play_token=lottery.play_token)
@@ -133,6 +145,8 @@ def draw(lottery_id: str, token: str | None, by_admin: bool = False) -> DrawResu
         .values(winner_position=index, drawn_at=utcnow())
         .execution_options(synchronize_session=False)
     )
+    if result.rowcount == 1:  # once: the result's post is in the draw's own transaction
+        events.emit(events.LOTTERY_DRAWN, lottery_id=lottery.id, winner_position=index)
     db.session.commit()
     db.session.refresh(lottery)
     return DrawResult(lottery, newly_drawn=result.rowcount == 1)

@@ -36,7 +36,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from movie_lottery.core import rate_limit, reel, telegram_names
+from movie_lottery.core import events, rate_limit, reel, telegram_names
 from movie_lottery.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from movie_lottery.core.extensions import db
 from movie_lottery.core.models import (
@@ -113,12 +113,14 @@ def create_poll(
     veto: bool = False,
     auto_download: bool = False,
     verification: str = "none",
+    send_to_chat: bool = False,
     now: datetime | None = None,
     also: Callable[[Poll], None] | None = None,
 ) -> CreatedPoll:
     """The same 2–25 candidates as a lottery, checked the same way; the settings as the issue fixes them.
     ``verification="telegram"``: only voters whose Mini App init data Telegram signed (store_ballot).
-    ``also``: adds rows that belong with the new poll (the bot's sendPoll) to its transaction."""
+    ``also``: adds rows that belong with the new poll (the bot's sendPoll) to its transaction.
+    ``send_to_chat``: the bot posts its card to the bound chats (in this transaction, telegram/posts.py)."""
     movies = validate_candidates(raw_movies, container="одном голосовании")
     if verification not in POLL_VERIFICATIONS:
         raise InvalidInput("Кто голосует: none или telegram", code="invalid_verification")
@@ -132,7 +134,7 @@ def create_poll(
 
     def build(poll_id: str) -> Poll:
         seed = reel.new_seed()
-        return Poll(
+        row = Poll(
             id=poll_id,
             created_at=now,
             method=method,
@@ -146,6 +148,10 @@ def create_poll(
             manage_token=reel.new_token(),
             movies=[PollMovie(position=i, **movie) for i, movie in enumerate(movies)],
         )
+        events.emit(
+            events.NIGHT_CREATED, kind="poll", night_id=poll_id, movies=movies, send_to_chat=send_to_chat
+        )
+        return row
 
     def build_with_rows(poll_id: str) -> Poll:
         poll = build(poll_id)
@@ -650,6 +656,8 @@ def _store_result(poll_id: str, ballots: bool = True) -> Poll:
         .values(result=result, winner_position=result["winner"])
         .execution_options(synchronize_session=False)
     ).rowcount
+    if stored == 1:  # once, in the result's own transaction: the bot's post of it (telegram/posts.py)
+        events.emit(events.POLL_RESULT, poll_id=poll.id, result=result)
     db.session.commit()
     poll = _load(poll_id, ballots)
     if stored == 1 and poll.auto_download:  # once, by whoever stored the result: the closer or a reader

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from movie_lottery.telegram import native_polls, outbox
+from movie_lottery.telegram.callbacks import handle_callback
 
 HOW_TO_CONNECT = (
     "Привет! Я бот Кинолотереи: приношу в чат лотереи, опросы и результаты.\n\n"
@@ -49,6 +50,10 @@ def dispatch(update: dict, context: dict) -> None:
     answer = update.get("poll_answer")
     if isinstance(answer, dict):  # a vote in the chat's own poll (native_polls.py)
         native_polls.on_poll_answer(answer)
+        return
+    query = update.get("callback_query")
+    if isinstance(query, dict):  # a press on an inline button (the rating keyboard): telegram/callbacks.py
+        handle_callback(query)
         return
     message = update.get("message")
     if not isinstance(message, dict):

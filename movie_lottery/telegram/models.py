@@ -135,3 +135,27 @@ class NativePoll(db.Model):
 
     poll: Mapped[Poll | None] = relationship(Poll)
     outbox: Mapped[OutgoingMessage | None] = relationship(OutgoingMessage)
+
+
+class NightPost(db.Model):
+    """A night sent to a chat with «Отправить в чат»: what the bot has posted of it there, each step once.
+
+    Every later post (the result, the download's progress, the rating keyboard) is only for nights that have
+    this row, and each is taken by a conditional UPDATE of its column, so two workers never both post it.
+    ``progress_id``: the outbox row of the one progress message that later edits change. Operational, like
+    the outbox: not in the backup (a restored site posts nothing more of an old night)."""
+
+    __tablename__ = "telegram_night_post"
+    __table_args__ = (sa.UniqueConstraint("kind", "night_id", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(8))  # "lottery" or "poll"
+    night_id: Mapped[str] = mapped_column(sa.String(16), index=True)
+    chat_id: Mapped[int] = mapped_column(sa.BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    result_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    progress_id: Mapped[int | None] = mapped_column(sa.ForeignKey("telegram_outbox.id", ondelete="SET NULL"))
+    progress_step: Mapped[int] = mapped_column(sa.Integer, default=-1)  # tenths announced so far
+    progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    keyboard_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

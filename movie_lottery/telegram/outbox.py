@@ -277,3 +277,15 @@ def _aware(value: Any) -> datetime | None:
     if value is not None and value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value
+
+
+def answer_callback(user_id: int, callback_query_id: str, text: str) -> OutgoingMessage:
+    """Store an answerCallbackQuery (the button's spinner stops, ``text`` shows as a toast). Paced as the
+    pressing user's private chat (1 a second), not the group's: answers are not messages in the group."""
+    row = OutgoingMessage(
+        chat_id=user_id,
+        method="answerCallbackQuery",
+        payload={"callback_query_id": callback_query_id, "text": text},
+    )
+    _add(row)
+    return row

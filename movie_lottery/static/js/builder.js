@@ -217,6 +217,11 @@ function candidates() {
   return movies.map(({ note, library_id: libraryId, ...movie }) => movie);
 }
 
+/** «Отправить в чат»: shown only while a Telegram chat is connected. */
+function sendToChat() {
+  return Boolean(document.getElementById('send-to-chat')?.checked);
+}
+
 function pollBody() {
   const deadline = chosenDeadline();
   if (typeof deadline === 'string') throw new Error(deadline);
@@ -228,6 +233,7 @@ function pollBody() {
     veto: document.getElementById('poll-veto').checked,
     auto_download: Boolean(document.getElementById('auto-download')?.checked),
     verification: document.getElementById('poll-telegram-only')?.checked ? 'telegram' : 'none',
+    send_to_chat: sendToChat(),
   };
 }
 
@@ -242,7 +248,11 @@ createButton.addEventListener('click', async () => {
       target = data.manage_url; // the creator's page: share, close, remove a ballot
     } else {
       const autoDownload = document.getElementById('auto-download');
-      const body = { movies: candidates(), auto_download: Boolean(autoDownload && autoDownload.checked) };
+      const body = {
+        movies: candidates(),
+        auto_download: Boolean(autoDownload && autoDownload.checked),
+        send_to_chat: sendToChat(),
+      };
       const { data } = await api('/api/lotteries', { method: 'POST', body });
       try { localStorage.setItem(`ml:play:${data.id}`, data.play_url); } catch { /* shown on this page only */ }
       target = data.wait_url;

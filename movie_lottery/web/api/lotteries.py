@@ -46,7 +46,9 @@ def create_lottery(body: dict) -> Linked:
     кандидата не могут быть одним фильмом (400 `duplicate_movie`) по правилу библиотеки: тот же id Кинопоиска
     или, если у кого-то его нет, то же название (регистр, пробелы и ё/е не важны) и тот же год.
     """
-    created = lotteries.create_lottery(body["movies"], auto_download=body["auto_download"])
+    created = lotteries.create_lottery(
+        body["movies"], auto_download=body["auto_download"], send_to_chat=body["send_to_chat"]
+    )
     return Linked(created.lottery, lottery_links(created.lottery.id, created.play_token))
 
 

@@ -95,6 +95,7 @@ def create_poll(body: dict) -> Linked:
         auto_download=body["auto_download"],
         verification=body["verification"],
         also=native_polls.announce if native else None,  # its sendPoll rows, in the poll's transaction
+        send_to_chat=body["send_to_chat"],
     )
     if native:
         worker_for(current_app).wake()  # stored; the bot's worker posts it in a moment

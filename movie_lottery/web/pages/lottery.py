@@ -14,6 +14,7 @@ from movie_lottery.library import picks, viewings
 from movie_lottery.library.filters import utc_today
 from movie_lottery.lottery import service as lotteries
 from movie_lottery.polls import service as polls
+from movie_lottery.telegram.chats import bound_chat_ids
 from movie_lottery.web.api.schemas.lotteries import LOTTERY
 from movie_lottery.web.guards.auth import is_admin, public
 from movie_lottery.web.guards.security import framed_by_telegram_web
@@ -29,11 +30,13 @@ bp = Blueprint("lottery_pages", __name__)
 
 def _builder_page(picked: list[dict] | None = None, kind: str = "lottery"):
     config = current_app.config
+    telegram_enabled = bool(config.get("TELEGRAM_BOT_TOKEN"))
     return render_page(
         "builder.html",
         search_enabled=kinopoisk_configured(config),
         downloads_enabled=qbit_configured(config),
-        telegram_enabled=bool(config.get("TELEGRAM_BOT_TOKEN")),
+        telegram_enabled=telegram_enabled,
+        chat_bound=telegram_enabled and bool(bound_chat_ids()),  # «Отправить в чат» only where it can go
         picked=picked,
         kind=kind,
     )

@@ -15,7 +15,7 @@ from flask import Blueprint, abort, current_app, request
 
 from movie_lottery.core.config import telegram_configured, telegram_webhook_secret
 from movie_lottery.core.errors import InvalidInput
-from movie_lottery.telegram import updates
+from movie_lottery.telegram import posts, updates
 from movie_lottery.telegram.worker import worker_for
 from movie_lottery.web.guards.auth import public
 from movie_lottery.web.guards.request_limits import load_json
@@ -53,7 +53,9 @@ def start_worker_with_the_first_request() -> None:
 
 
 def init_app(app) -> None:
-    """Without a token the blueprint is not registered at all: every /telegram/… address is a plain 404."""
+    """Without a token the blueprint is not registered at all: every /telegram/… address is a plain 404.
+    The posts' listeners are connected either way: they post nothing while no token is set."""
+    posts.listen()
     if telegram_configured(app.config):
         app.register_blueprint(bp)
         app.before_request(start_worker_with_the_first_request)

@@ -48,6 +48,15 @@ class LotteryCreateSchema(ApiSchema):
             "description": "Кандидаты в том порядке, в каком их покажет барабан: от него зависит розыгрыш."
         },
     )
+    send_to_chat = StrictBoolean(
+        load_default=False,
+        error_messages={"invalid": "Отправить в чат: нужно «да» или «нет»"},
+        metadata={
+            "description": "Бот покажет карточку лотереи в подключённых чатах Telegram, "
+            "а потом — её результат. "
+            "Без подключённого чата ничего не отправляется."
+        },
+    )
     auto_download = StrictBoolean(
         load_default=False,
         error_messages={"invalid": "Скачать победителя автоматически: нужно «да» или «нет»"},

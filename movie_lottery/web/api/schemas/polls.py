@@ -90,6 +90,15 @@ class PollCreateSchema(LotteryCreateSchema):
             "не у всех."
         },
     )
+    send_to_chat = StrictBoolean(
+        load_default=False,
+        error_messages={"invalid": "Отправить в чат: нужно «да» или «нет»"},
+        metadata={
+            "description": "Бот покажет карточку голосования в подключённых чатах Telegram, "
+            "а потом — его итог. "
+            "Без подключённого чата ничего не отправляется."
+        },
+    )
     auto_download = StrictBoolean(
         load_default=False,
         error_messages={"invalid": "Скачать победителя автоматически: нужно «да» или «нет»"},
