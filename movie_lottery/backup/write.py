@@ -28,6 +28,9 @@ The versions of the format:
   Since migration 0015 a poll carries ``verification`` (``none`` or ``telegram``: who may vote) and every
   ballot and rating its ``telegram_user_id`` (the Telegram account a Mini App proved, or null): one per
   account per night, as the database holds it. Files without them read as ``none`` and null.
+  Since migration 0017 a file may carry ``telegram_chats``: the Telegram chats the owner connected
+  (``{"chat_id", "title", "bound_at"}``, by chat id), written only when there is one, so a site without
+  Telegram writes the same bytes as before. The one-time connect codes are not kept: they last an hour.
 """
 
 from __future__ import annotations
@@ -42,7 +45,8 @@ from movie_lottery.library.filters import effective_status, utc_today
 
 FORMAT = "movie-lottery-backup"
 VERSION = 3
-TOP_KEYS = ("format", "version", "library", "lotteries", "polls")
+TOP_KEYS = ("format", "version", "library", "lotteries", "polls", "telegram_chats")
+CHAT_KEYS = ("chat_id", "title", "bound_at")
 MOVIE_KEYS = (
     "kinopoisk_id",
     "name",
@@ -253,3 +257,8 @@ def lottery_order(entry: dict) -> tuple:
 
 
 poll_order = lottery_order
+
+
+def chat_entry(chat: Any) -> dict:
+    """A connected Telegram chat (telegram.models.BoundChat)."""
+    return {"chat_id": chat.chat_id, "title": chat.title, "bound_at": timestamp(chat.bound_at)}
