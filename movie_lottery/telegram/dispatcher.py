@@ -4,14 +4,15 @@ Telegram and never commit.
 
 ``/start <code>`` with a valid «Подключить чат» code binds the chat (telegram/binding.py); without one it
 answers how to connect. ``/random``, ``/add`` and ``/library`` (telegram/commands.py) act in bound chats only.
-``my_chat_member`` (the bot removed from a chat) unbinds it. Anything else is stored and quietly left alone.
+``my_chat_member`` (the bot removed from a chat) unbinds it; every update tells telegram/members.py whom
+the bot has seen in a connected chat. Anything else is stored and quietly left alone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from movie_lottery.telegram import binding, commands, outbox
+from movie_lottery.telegram import binding, commands, members, outbox
 
 HOW_TO_CONNECT = (
     "Привет! Я бот Кинолотереи: приношу в чат лотереи, опросы и результаты.\n\n"
@@ -52,6 +53,7 @@ COMMANDS: dict[str, Callable[[int, str, dict], None]] = {
 
 
 def dispatch(update: dict, context: dict) -> None:
+    members.notice(update)  # whom the bot sees in a connected chat (members-only polls)
     if isinstance(update.get("my_chat_member"), dict):
         commands.bot_membership_changed(update["my_chat_member"])
         return

@@ -108,6 +108,16 @@ class PollCreateSchema(LotteryCreateSchema):
             "(`TELEGRAM_BOT_TOKEN`), иначе 400 `telegram_not_configured`."
         },
     )
+    members_of_chat = StrictBoolean(
+        load_default=False,
+        error_messages={"invalid": "Только участники чата: нужно «да» или «нет»"},
+        metadata={
+            "description": "Голосуют только участники подключённого чата Telegram (вместе с "
+            "`verification: telegram`; нужен подключённый чат, иначе 400 `no_bound_chat`). Голос аккаунта, "
+            "которого нет в чате, — 403 `not_chat_member`; когда Telegram не отвечает и проверить нельзя — "
+            "503 `telegram_unavailable` (голос не записан, его отправляют ещё раз)."
+        },
+    )
     message_codes: ClassVar[dict[str, str]] = {
         TOO_FEW: "too_few_movies",
         POLL_TOO_MANY: "too_many_movies",
@@ -119,6 +129,7 @@ class PollCreateSchema(LotteryCreateSchema):
         "results": "invalid_results",
         "veto": "invalid_veto",
         "verification": "invalid_verification",
+        "members_of_chat": "invalid_members_of_chat",
     }
 
 
