@@ -195,6 +195,8 @@ DOMAIN_RULES = {
     "ballot_required",  # a removal names the ballot: by name or by id
     "invalid_deadline",  # in the future, within a year
     "telegram_not_configured",  # a Telegram-only poll on a site without a bot (TELEGRAM_BOT_TOKEN)
+    "members_need_telegram",  # members_of_chat only with verification telegram
+    "no_bound_chat",  # members_of_chat with no Telegram chat connected
     # NUL, a lone surrogate or a non-character anywhere, ignored fields included (web.guards.text_at_the_door)
     "invalid_text",
 }
