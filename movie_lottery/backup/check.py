@@ -108,6 +108,7 @@ class Document:
     lotteries: list[dict]
     polls: list[dict]
     chats: list[dict] = field(default_factory=list)  # the connected Telegram chats (none in older files)
+    members_only_polls: list[str] = field(default_factory=list)  # polls for a connected chat's members
 
 
 def check_backup(data: Any) -> Document:
@@ -144,7 +145,24 @@ def check_document(data: Any) -> Document:
     _check_nights(library)
     chats = [check_chat_entry(raw, i + 1) for i, raw in enumerate(_list(data, "telegram_chats", where))]
     _unique(chats, "chat_id", "Чаты Telegram", "чат {} встречается дважды")
-    return Document(library=library, lotteries=lotteries, polls=polls, chats=chats)
+    members_only = _members_only_polls(data, {poll["id"] for poll in polls})
+    return Document(
+        library=library, lotteries=lotteries, polls=polls, chats=chats, members_only_polls=members_only
+    )
+
+
+def _members_only_polls(data: dict, poll_ids: set[str]) -> list[str]:
+    """Ids of polls in this file, each once: a rule of a poll the file does not bring would bind nothing."""
+    where = "Голосования только для участников чата"
+    given = _list(data, "telegram_members_only_polls", where)
+    seen: set[str] = set()
+    for index, poll_id in enumerate(given, start=1):
+        if not isinstance(poll_id, str) or poll_id not in poll_ids:
+            raise refuse(f"{where}, №{index}", "нужен id голосования из этой копии")
+        if poll_id in seen:
+            raise refuse(f"{where}, №{index}", f"голосование {poll_id} встречается дважды")
+        seen.add(poll_id)
+    return sorted(seen)
 
 
 def check_chat_entry(raw: Any, index: int) -> dict:

@@ -65,7 +65,7 @@ from movie_lottery.core.models import (
 from movie_lottery.core.same_movie import normalise_text
 from movie_lottery.integrations.magnet import parse_magnet
 from movie_lottery.library.movies import apply_details, store_magnet
-from movie_lottery.telegram.models import BoundChat
+from movie_lottery.telegram.models import BoundChat, MembersOnlyPoll
 
 # ---- export ---------------------------------------------------------------------------------------------
 
@@ -82,8 +82,14 @@ def export_data() -> dict:
         (write.chat_entry(chat) for chat in db.session.scalars(sa.select(BoundChat))),
         key=lambda c: c["chat_id"],
     )
+    members_only = sorted(
+        db.session.scalars(sa.select(MembersOnlyPoll.poll_id).join(Poll, Poll.id == MembersOnlyPoll.poll_id))
+    )
     return {
-        **({"telegram_chats": chats} if chats else {}),  # a site without Telegram: the same bytes as before
+        **({"telegram_chats": chats} if chats else {}),
+        **(
+            {"telegram_members_only_polls": members_only} if members_only else {}
+        ),  # a site without Telegram: the same bytes as before
         "format": write.FORMAT,
         "version": write.VERSION,
         "library": sorted(
@@ -185,6 +191,10 @@ def import_data(data: dict, dry_run: bool = False) -> ImportReport:
             _import_poll(entry, report.polls)
         for entry in document.chats:
             _import_chat(entry, report.chats)
+        db.session.flush()
+        for poll_id in document.members_only_polls:
+            if db.session.get(MembersOnlyPoll, poll_id) is None:
+                db.session.add(MembersOnlyPoll(poll_id=poll_id))
         db.session.flush()
         for (movie, _before), entry in zip(imported, document.library, strict=True):
             _link_viewings(movie, entry)

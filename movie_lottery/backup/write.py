@@ -31,6 +31,9 @@ The versions of the format:
   Since migration 0017 a file may carry ``telegram_chats``: the Telegram chats the owner connected
   (``{"chat_id", "title", "bound_at"}``, by chat id), written only when there is one, so a site without
   Telegram writes the same bytes as before. The one-time connect codes are not kept: they last an hour.
+  Since migration 0018 it may carry ``telegram_members_only_polls``: the ids of the polls only a connected
+  chat's members may vote in (``members_of_chat``), sorted, written only when there is one. Whom the bot has
+  seen in a chat is not kept: Telegram tells it again.
 """
 
 from __future__ import annotations
@@ -45,7 +48,15 @@ from movie_lottery.library.filters import effective_status, utc_today
 
 FORMAT = "movie-lottery-backup"
 VERSION = 3
-TOP_KEYS = ("format", "version", "library", "lotteries", "polls", "telegram_chats")
+TOP_KEYS = (
+    "format",
+    "version",
+    "library",
+    "lotteries",
+    "polls",
+    "telegram_chats",
+    "telegram_members_only_polls",
+)
 CHAT_KEYS = ("chat_id", "title", "bound_at")
 MOVIE_KEYS = (
     "kinopoisk_id",

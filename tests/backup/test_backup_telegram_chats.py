@@ -70,3 +70,27 @@ def test_a_bad_chat_entry_is_refused_with_its_place_and_nothing_changes(app, cha
         run_import(app, {**EMPTY, "telegram_chats": [chat]})
     assert refused.value.message.startswith("Чаты Telegram, чат №1:") and words in refused.value.message
     assert _connected(app) == []
+
+
+def test_a_poll_for_the_chats_members_only_stays_so_after_a_restore(app):
+    from movie_lottery.polls import service as polls
+    from movie_lottery.telegram import members
+    from movie_lottery.telegram.models import MembersOnlyPoll
+
+    with app.app_context():
+        poll = polls.create_poll([{"name": "Сталкер"}, {"name": "Солярис"}], verification="telegram").poll
+        poll_id = poll.id
+        members.restrict(poll_id)
+        db.session.commit()
+    text = export_text(app)
+    assert json.loads(text)["telegram_members_only_polls"] == [poll_id]
+    with app.app_context():
+        db.session.execute(sa.delete(MembersOnlyPoll))
+        db.session.commit()
+    run_import(app, text)
+    with app.app_context():
+        assert members.members_only(poll_id)
+    assert export_text(app) == text
+    with pytest.raises(InvalidInput) as refused:
+        run_import(app, {**EMPTY, "telegram_members_only_polls": [poll_id]})  # the file lacks that poll
+    assert "нужен id голосования из этой копии" in refused.value.message
