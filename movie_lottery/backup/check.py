@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
 from typing import Any
@@ -20,6 +20,7 @@ from movie_lottery.backup.storable import refuse_unstorable_text
 from movie_lottery.backup.write import (
     BALLOT_KEYS,
     CANDIDATE_KEYS,
+    CHAT_KEYS,
     FORMAT,
     LIBRARY_KEYS,
     LOTTERY_KEYS,
@@ -64,6 +65,7 @@ from movie_lottery.polls.service import (
     check_deadline,
     count_result,
 )
+from movie_lottery.telegram.binding import TITLE_MAX as CHAT_TITLE_MAX
 
 READABLE_VERSIONS = (1, 2, 3)  # 1: before the library's marks and viewings; 2: before polls
 TOP_KEYS_BEFORE_POLLS = ("format", "version", "library", "lotteries")
@@ -105,6 +107,8 @@ class Document:
     library: list[dict]
     lotteries: list[dict]
     polls: list[dict]
+    chats: list[dict] = field(default_factory=list)  # the connected Telegram chats (none in older files)
+    members_only_polls: list[str] = field(default_factory=list)  # polls for a connected chat's members
 
 
 def check_backup(data: Any) -> Document:
@@ -139,7 +143,40 @@ def check_document(data: Any) -> Document:
     _unique(viewings, "lottery_id", "Библиотека", "лотерея {} отмечена просмотром у двух фильмов")
     _unique(viewings, "poll_id", "Библиотека", "голосование {} отмечено просмотром у двух фильмов")
     _check_nights(library)
-    return Document(library=library, lotteries=lotteries, polls=polls)
+    chats = [check_chat_entry(raw, i + 1) for i, raw in enumerate(_list(data, "telegram_chats", where))]
+    _unique(chats, "chat_id", "Чаты Telegram", "чат {} встречается дважды")
+    members_only = _members_only_polls(data, {poll["id"] for poll in polls})
+    return Document(
+        library=library, lotteries=lotteries, polls=polls, chats=chats, members_only_polls=members_only
+    )
+
+
+def _members_only_polls(data: dict, poll_ids: set[str]) -> list[str]:
+    """Ids of polls in this file, each once: a rule of a poll the file does not bring would bind nothing."""
+    where = "Голосования только для участников чата"
+    given = _list(data, "telegram_members_only_polls", where)
+    seen: set[str] = set()
+    for index, poll_id in enumerate(given, start=1):
+        if not isinstance(poll_id, str) or poll_id not in poll_ids:
+            raise refuse(f"{where}, №{index}", "нужен id голосования из этой копии")
+        if poll_id in seen:
+            raise refuse(f"{where}, №{index}", f"голосование {poll_id} встречается дважды")
+        seen.add(poll_id)
+    return sorted(seen)
+
+
+def check_chat_entry(raw: Any, index: int) -> dict:
+    """A connected chat: Telegram's chat id (a whole number, not zero, within 52 bits as Telegram promises),
+    its title as the bot saw it, and when it was connected."""
+    where = f"Чаты Telegram, чат №{index}"
+    entry = _object(raw, where, CHAT_KEYS, CHAT_KEYS)
+    chat_id = entry["chat_id"]
+    if type(chat_id) is not int or chat_id == 0 or abs(chat_id) >= 2**52:
+        raise refuse(where, "chat_id — номер чата Telegram")
+    title = entry["title"]
+    if not isinstance(title, str) or len(title) > CHAT_TITLE_MAX:
+        raise refuse(where, f"title — название чата, не длиннее {CHAT_TITLE_MAX} символов")
+    return {"chat_id": chat_id, "title": title, "bound_at": _timestamp_field(entry, "bound_at", where)}
 
 
 def check_library_entry(raw: Any, index: int) -> dict:

@@ -65,6 +65,7 @@ from movie_lottery.core.models import (
 from movie_lottery.core.same_movie import normalise_text
 from movie_lottery.integrations.magnet import parse_magnet
 from movie_lottery.library.movies import apply_details, store_magnet
+from movie_lottery.telegram.models import BoundChat, MembersOnlyPoll
 
 # ---- export ---------------------------------------------------------------------------------------------
 
@@ -77,7 +78,18 @@ def export_data() -> dict:
     ratings: dict[int, list[Rating]] = {}
     for rating in db.session.scalars(sa.select(Rating)):
         ratings.setdefault(rating.movie_id, []).append(rating)
+    chats = sorted(
+        (write.chat_entry(chat) for chat in db.session.scalars(sa.select(BoundChat))),
+        key=lambda c: c["chat_id"],
+    )
+    members_only = sorted(
+        db.session.scalars(sa.select(MembersOnlyPoll.poll_id).join(Poll, Poll.id == MembersOnlyPoll.poll_id))
+    )
     return {
+        **({"telegram_chats": chats} if chats else {}),
+        **(
+            {"telegram_members_only_polls": members_only} if members_only else {}
+        ),  # a site without Telegram: the same bytes as before
         "format": write.FORMAT,
         "version": write.VERSION,
         "library": sorted(
@@ -144,10 +156,11 @@ class ImportReport:
     library: Counts = field(default_factory=Counts)
     lotteries: Counts = field(default_factory=Counts)
     polls: Counts = field(default_factory=Counts)
+    chats: Counts = field(default_factory=Counts)
 
     @property
     def changed(self) -> bool:
-        return any(c.added or c.updated for c in (self.library, self.lotteries, self.polls))
+        return any(c.added or c.updated for c in (self.library, self.lotteries, self.polls, self.chats))
 
     def describe(self) -> str:
         """Russian sentences for the CLI and the page's flash message."""
@@ -156,6 +169,8 @@ class ImportReport:
             f"Лотереи: {self.lotteries.describe(self.dry_run)}. "
             f"Голосования: {self.polls.describe(self.dry_run)}."
         )
+        if self.chats.added or self.chats.updated or self.chats.unchanged:
+            body += f" Чаты Telegram: {self.chats.describe(self.dry_run)}."
         if self.dry_run:
             return f"Пробный прогон — ничего не записано. {body}"
         if not self.changed:
@@ -174,6 +189,12 @@ def import_data(data: dict, dry_run: bool = False) -> ImportReport:
             _import_lottery(entry, report.lotteries)
         for entry in document.polls:
             _import_poll(entry, report.polls)
+        for entry in document.chats:
+            _import_chat(entry, report.chats)
+        db.session.flush()
+        for poll_id in document.members_only_polls:
+            if db.session.get(MembersOnlyPoll, poll_id) is None:
+                db.session.add(MembersOnlyPoll(poll_id=poll_id))
         db.session.flush()
         for (movie, _before), entry in zip(imported, document.library, strict=True):
             _link_viewings(movie, entry)
@@ -196,6 +217,17 @@ def import_data(data: dict, dry_run: bool = False) -> ImportReport:
         db.session.rollback()
         raise Conflict("Данные изменились во время загрузки — повторите", code="conflict") from None
     return report
+
+
+def _import_chat(entry: dict, counts: Counts) -> None:
+    """A connected chat comes back connected; one already connected takes the file's title and date."""
+    chat = db.session.get(BoundChat, entry["chat_id"])
+    before = write.chat_entry(chat) if chat is not None else None
+    if chat is None:
+        chat = BoundChat(chat_id=entry["chat_id"])
+        db.session.add(chat)
+    chat.title, chat.bound_at = entry["title"], write.parse_timestamp(entry["bound_at"])
+    _count(counts, before, entry)
 
 
 def _count(counts: Counts, before: dict | None, after: dict) -> None:

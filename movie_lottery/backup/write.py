@@ -28,6 +28,12 @@ The versions of the format:
   Since migration 0015 a poll carries ``verification`` (``none`` or ``telegram``: who may vote) and every
   ballot and rating its ``telegram_user_id`` (the Telegram account a Mini App proved, or null): one per
   account per night, as the database holds it. Files without them read as ``none`` and null.
+  Since migration 0017 a file may carry ``telegram_chats``: the Telegram chats the owner connected
+  (``{"chat_id", "title", "bound_at"}``, by chat id), written only when there is one, so a site without
+  Telegram writes the same bytes as before. The one-time connect codes are not kept: they last an hour.
+  Since migration 0018 it may carry ``telegram_members_only_polls``: the ids of the polls only a connected
+  chat's members may vote in (``members_of_chat``), sorted, written only when there is one. Whom the bot has
+  seen in a chat is not kept: Telegram tells it again.
 """
 
 from __future__ import annotations
@@ -42,7 +48,16 @@ from movie_lottery.library.filters import effective_status, utc_today
 
 FORMAT = "movie-lottery-backup"
 VERSION = 3
-TOP_KEYS = ("format", "version", "library", "lotteries", "polls")
+TOP_KEYS = (
+    "format",
+    "version",
+    "library",
+    "lotteries",
+    "polls",
+    "telegram_chats",
+    "telegram_members_only_polls",
+)
+CHAT_KEYS = ("chat_id", "title", "bound_at")
 MOVIE_KEYS = (
     "kinopoisk_id",
     "name",
@@ -253,3 +268,8 @@ def lottery_order(entry: dict) -> tuple:
 
 
 poll_order = lottery_order
+
+
+def chat_entry(chat: Any) -> dict:
+    """A connected Telegram chat (telegram.models.BoundChat)."""
+    return {"chat_id": chat.chat_id, "title": chat.title, "bound_at": timestamp(chat.bound_at)}

@@ -2,15 +2,17 @@
 wishes like any other message), inside the transaction that marks the update handled; they never call
 Telegram and never commit.
 
-For now only ``/start`` and ``/help``: without a valid connect code ``/start`` answers how to connect (the
-codes of «Подключить чат» come with the chat binding). Anything else is stored and quietly left alone.
+``/start <code>`` with a valid «Подключить чат» code binds the chat (telegram/binding.py); without one it
+answers how to connect. ``/random``, ``/add`` and ``/library`` (telegram/commands.py) act in bound chats only.
+``my_chat_member`` (the bot removed from a chat) unbinds it; every update tells telegram/members.py whom
+the bot has seen in a connected chat. Anything else is stored and quietly left alone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from movie_lottery.telegram import native_polls, outbox
+from movie_lottery.telegram import binding, commands, members, native_polls, outbox
 from movie_lottery.telegram.callbacks import handle_callback
 
 HOW_TO_CONNECT = (
@@ -33,9 +35,10 @@ def command_of(text: str, bot_username: str | None = None) -> tuple[str, str] | 
 
 
 def _start(chat_id: int, argument: str, context: dict) -> None:
-    check = context.get("connect_code_valid")
-    if argument and check is not None and check(argument, chat_id):
-        return  # the binding's own handler answers (it comes with «Подключить чат»)
+    chat = (context.get("message") or {}).get("chat") or {}
+    title = chat.get("title") if isinstance(chat.get("title"), str) else ""
+    if argument and binding.bind_with_code(argument, chat_id, title):
+        return  # bound and greeted
     outbox.send_message(chat_id, HOW_TO_CONNECT)
 
 
@@ -43,10 +46,18 @@ def _help(chat_id: int, argument: str, context: dict) -> None:
     outbox.send_message(chat_id, HELP)
 
 
-COMMANDS: dict[str, Callable[[int, str, dict], None]] = {"start": _start, "help": _help}
+COMMANDS: dict[str, Callable[[int, str, dict], None]] = {
+    "start": _start,
+    "help": _help,
+    **commands.BOUND_CHAT_COMMANDS,
+}
 
 
 def dispatch(update: dict, context: dict) -> None:
+    members.notice(update)  # whom the bot sees in a connected chat (members-only polls)
+    if isinstance(update.get("my_chat_member"), dict):
+        commands.bot_membership_changed(update["my_chat_member"])
+        return
     answer = update.get("poll_answer")
     if isinstance(answer, dict):  # a vote in the chat's own poll (native_polls.py)
         native_polls.on_poll_answer(answer)
@@ -66,4 +77,4 @@ def dispatch(update: dict, context: dict) -> None:
         return
     handler = COMMANDS.get(command[0])
     if handler is not None:
-        handler(chat["id"], command[1], context)
+        handler(chat["id"], command[1], {**context, "message": message})

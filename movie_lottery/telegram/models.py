@@ -159,3 +159,24 @@ class NightPost(db.Model):
     progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     keyboard_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ChatMember(db.Model):
+    """Someone the bot has seen in a connected chat: they wrote, used a command, pressed a button, joined
+    (``chat_member``), or Telegram said so when asked (getChatMember). Forgotten when they leave."""
+
+    __tablename__ = "telegram_chat_member"
+    __table_args__ = (sa.Index("telegram_chat_member_user", "user_id"),)
+
+    chat_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MembersOnlyPoll(db.Model):
+    """A poll only the connected chats' members may vote in (``members_of_chat``; verification telegram)."""
+
+    __tablename__ = "telegram_members_only_poll"
+
+    poll_id: Mapped[str] = mapped_column(sa.ForeignKey("poll.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

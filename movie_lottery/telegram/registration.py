@@ -22,7 +22,8 @@ from movie_lottery.telegram.models import BotState
 from movie_lottery.telegram.outbox import insert_for
 
 WEBHOOK_PATH = "/telegram/webhook"
-ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member", "poll_answer"]
+# chat_member: who joins and leaves a connected chat (members-only polls); Telegram sends it only when asked
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member", "chat_member", "poll_answer"]
 RETRY_FAILED_AFTER = timedelta(minutes=5)
 INFO_EVERY = timedelta(minutes=10)
 
@@ -41,6 +42,7 @@ def wanted(config: Mapping[str, Any]) -> dict | None:
         "url": str(site).rstrip("/") + WEBHOOK_PATH,
         "token": _fingerprint(token),
         "secret": _fingerprint(telegram_webhook_secret(config) or ""),
+        "updates": ",".join(ALLOWED_UPDATES),  # a new kind of update asked for registers again
     }
 
 
@@ -69,7 +71,7 @@ def registration_due(config: Mapping[str, Any]) -> bool:
     if row is None:
         return True
     done = row.value or {}
-    same = all(done.get(key) == target[key] for key in ("url", "token", "secret"))
+    same = all(done.get(key) == target[key] for key in ("url", "token", "secret", "updates"))
     if same and done.get("ok"):
         return False
     return not same or utcnow() - row.at >= RETRY_FAILED_AFTER

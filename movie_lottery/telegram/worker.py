@@ -32,7 +32,7 @@ from movie_lottery.integrations.telegram import (
     TelegramRetryAfter,
 )
 from movie_lottery.runtime.per_process import PerProcess
-from movie_lottery.telegram import native_polls, outbox, registration, updates
+from movie_lottery.telegram import native_polls, outbox, profile, registration, updates
 from movie_lottery.telegram.outbox import NOT_MODIFIED
 
 log = logging.getLogger("movie_lottery.telegram")
@@ -151,6 +151,8 @@ class TelegramWorker:
             outcome = registration.register(self._get_client(), self.app.config)
             registered = bool(outcome.get("ok"))
             log.info("telegram webhook registration: %s", "ok" if registered else outcome.get("error"))
+        if self._db(lambda: profile.due(self.app.config), False):  # the username for «Подключить чат»
+            profile.learn(self._get_client(), self.app.config)
         if self._db(registration.info_due, False) and registration.wanted(self.app.config) is not None:
             registration.refresh_info(self._get_client(), self.app.config)
         self._db(native_polls.stop_closed, 0)  # a site poll closed: its Telegram polls are stopped
@@ -160,7 +162,7 @@ class TelegramWorker:
         return TurnReport(handled, sent, retried, failed, registered)
 
     def _dispatch_context(self) -> dict:
-        return {"bot_username": self.app.config.get("TELEGRAM_BOT_USERNAME")}
+        return {"bot_username": profile.bot_username(), "site_url": self.app.config.get("SITE_URL")}
 
     def _send_due(self) -> tuple[int, int, int]:
         sent = retried = failed = 0

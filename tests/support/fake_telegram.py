@@ -11,7 +11,8 @@ Answers as the Bot API does: ``{"ok": true, "result": …}``; a wrong token in t
 with a new ``message_id`` per chat), sendPoll (also a new poll ``id``), stopPoll, editMessageText,
 answerCallbackQuery, setWebhook (remembered, so
 getWebhookInfo tells it back with ``pending_update_count`` and ``last_error_message`` as the test sets them),
-deleteWebhook, getWebhookInfo, setMyCommands; any other method answers ``true``.
+deleteWebhook, getWebhookInfo, setMyCommands, getChatMember (the status the test put in ``chat_members``
+under ``(chat_id, user_id)``, else "left"); any other method answers ``true``.
 
 Modes: "ok"; "429": ``error_code`` 429 with ``parameters.retry_after`` = ``retry_after`` (default 1);
 "5xx": a 502 with Telegram's error shape; "hang": accept and answer nothing for ``hang_seconds`` (default
@@ -49,6 +50,7 @@ class FakeTelegram:
         self.webhook: dict[str, Any] = {}
         self.pending_update_count = 0
         self.last_error_message: str | None = None
+        self.chat_members: dict[tuple[int, int], str] = {}
         self._next_message_id = 100
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -172,6 +174,10 @@ class FakeTelegram:
             return {**self._poll_of(payload), "id": "stopped", "is_closed": True}
         if method == "editMessageText":
             return {"message_id": payload.get("message_id"), "chat": {"id": payload.get("chat_id")}}
+        if method == "getChatMember":
+            user_id = payload.get("user_id")
+            status = self.chat_members.get((payload.get("chat_id"), user_id), "left")
+            return {"status": status, "user": {"id": user_id, "is_bot": False, "first_name": "Гость"}}
         if method == "setWebhook":
             self.webhook = dict(payload)
             return True

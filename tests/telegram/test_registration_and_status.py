@@ -36,7 +36,7 @@ def test_the_first_turn_registers_the_webhook_with_its_secret_and_later_turns_do
         {
             "url": f"{SITE}/telegram/webhook",
             "secret_token": secret_of(bot_app),
-            "allowed_updates": ["message", "callback_query", "my_chat_member", "poll_answer"],
+            "allowed_updates": ["message", "callback_query", "my_chat_member", "chat_member", "poll_answer"],
         }
     ]
     assert re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret_of(bot_app))

@@ -196,6 +196,8 @@ DOMAIN_RULES = {
     "invalid_deadline",  # in the future, within a year
     "telegram_not_configured",  # a Telegram-only poll on a site without a bot (TELEGRAM_BOT_TOKEN)
     "telegram_poll_unavailable",  # a Telegram poll that cannot keep the poll's promises; no bot or chat
+    "members_need_telegram",  # members_of_chat only with verification telegram
+    "no_bound_chat",  # members_of_chat with no Telegram chat connected
     # NUL, a lone surrogate or a non-character anywhere, ignored fields included (web.guards.text_at_the_door)
     "invalid_text",
 }

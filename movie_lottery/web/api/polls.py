@@ -33,6 +33,12 @@ from movie_lottery.web.api.schemas.polls import (
     Removed,
 )
 from movie_lottery.web.api.shared import conditional_json, conditional_read, no_content, poll_links
+from movie_lottery.web.chat_members import (
+    MEMBERS_OF_CHAT_REFUSALS,
+    check_members_of_chat,
+    require_member,
+    restrict_to_members,
+)
 from movie_lottery.web.guards.auth import public, signed_in_admin
 from movie_lottery.web.guards.rate_limits import limited_create, request_origin
 from movie_lottery.web.participants import participant_of, participant_to_store
@@ -64,7 +70,17 @@ def poll_answer(poll: PollRow, *, admin: bool) -> Linked:
 @bp.post("/polls")
 @bp.arguments(PollCreateSchema())
 @bp.response(201, CreatedPoll)
-@bp.refuses({400: ["duplicate_movie", "telegram_not_configured", "telegram_poll_unavailable"], **TOO_MANY})
+@bp.refuses(
+    {
+        400: [
+            "duplicate_movie",
+            "telegram_not_configured",
+            "telegram_poll_unavailable",
+            *MEMBERS_OF_CHAT_REFUSALS,
+        ],
+        **TOO_MANY,
+    }
+)
 @limited_create
 def create_poll(body: dict) -> Linked:
     """Создать голосование
@@ -86,6 +102,8 @@ def create_poll(body: dict) -> Linked:
             movie_count=len(body["movies"]),
             configured=bool(current_app.config.get("TELEGRAM_BOT_TOKEN")),
         )
+    if body["members_of_chat"]:
+        check_members_of_chat(body["verification"])
     created = polls.create_poll(
         body["movies"],
         method=body["method"],
@@ -99,6 +117,8 @@ def create_poll(body: dict) -> Linked:
     )
     if native:
         worker_for(current_app).wake()  # stored; the bot's worker posts it in a moment
+    if body["members_of_chat"]:  # right after the poll: a crash between the two leaves it open to any voter
+        restrict_to_members(created.poll.id)
     return poll_answer(created.poll, admin=True)
 
 
@@ -146,7 +166,8 @@ def _poll_text(poll_id: str, *, admin: bool) -> str:
 @bp.arguments(BallotSchema())
 @bp.response(200, OwnBallot)
 @bp.refuses(
-    {400: BALLOT_REFUSALS, 409: ["poll_closed", "name_taken", "poll_full"], 403: ["telegram_required"],
+    {400: BALLOT_REFUSALS, 409: ["poll_closed", "name_taken", "poll_full"],
+     403: ["telegram_required", "not_chat_member"], 503: ["telegram_unavailable"],
      **TELEGRAM_REFUSALS, **NOT_FOUND, **TOO_MANY}
 )  # fmt: skip
 def put_ballot(body: dict, poll_id: str) -> Response:
@@ -166,8 +187,11 @@ def put_ballot(body: dict, poll_id: str) -> Response:
     Из Telegram (Mini App) запрос несёт `Authorization: tma <initData>`: участник — аккаунт Telegram (один
     бюллетень на аккаунт), имя — его имя в Telegram, в голосовании уникальное («Аня», «Аня (2)»); `name`
     не нужен. Неверные или устаревшие (старше суток) данные — 401 `telegram_unverified`. Голосование
-    `verification: telegram` без них не принимает: 403 `telegram_required`.
+    `verification: telegram` без них не принимает: 403 `telegram_required`. Голосование только для участников
+    чата (`members_of_chat`) не принимает аккаунт, которого нет в подключённом чате: 403 `not_chat_member`;
+    если Telegram не ответил за ~2 с — 503 `telegram_unavailable` (голос не записан).
     """
+    require_member(poll_id, telegram_user())
     stored = polls.store_ballot(
         poll_id,
         participant_to_store(poll_id),

@@ -12,10 +12,10 @@ import os
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, render_template, session
 
 from movie_lottery.backup import milestones
-from movie_lottery.core.config import kinopoisk_configured, qbit_configured
+from movie_lottery.core.config import kinopoisk_configured, qbit_configured, telegram_configured
 from movie_lottery.core.extensions import db
 from movie_lottery.core.models import utcnow
 from movie_lottery.downloads import queue as downloads
@@ -23,6 +23,7 @@ from movie_lottery.downloads.status import service_for
 from movie_lottery.runtime import boot_report, process_info
 from movie_lottery.search.client import gate_if_made
 from movie_lottery.search.service import kinopoisk_calls_on
+from movie_lottery.telegram.binding import CONNECT_LINK_SESSION_KEY, panel_facts
 from movie_lottery.web.guards.auth import site_open
 from movie_lottery.web.rendering.filters import duration_text
 from movie_lottery.web.rendering.page_cache import cache_stats
@@ -62,6 +63,14 @@ def _boot_facts(app) -> dict | None:
 
 def _schema_revision() -> str | None:
     return db.session.scalar(sa.text("SELECT version_num FROM alembic_version LIMIT 1"))
+
+
+def _telegram_panel(config) -> dict | None:
+    """«Подключить чат» and the bound chats; the one-time link is shown once, right after it was made."""
+    if not telegram_configured(config):
+        return None
+    facts = _from_database(panel_facts, {"bot_username": None, "chats": None})
+    return {**facts, "link": session.pop(CONNECT_LINK_SESSION_KEY, None)}
 
 
 @bp.get("/status")
@@ -110,6 +119,7 @@ def status_page():
             "revision": _from_database(_schema_revision, None),
             "milestones": _from_database(milestones.read_milestones, None),
         },
+        telegram=_telegram_panel(config),
         commit=commit,
         free_plan=doctor.FREE_PLAN,
         settings=doctor.settings_in_force(config, Path(app.instance_path), hide_addresses=open_to_everyone),

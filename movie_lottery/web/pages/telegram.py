@@ -11,11 +11,13 @@ from __future__ import annotations
 import hmac
 import logging
 
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 
 from movie_lottery.core.config import telegram_configured, telegram_webhook_secret
 from movie_lottery.core.errors import InvalidInput
-from movie_lottery.telegram import posts, updates
+from movie_lottery.core.extensions import db
+from movie_lottery.telegram import binding, posts, updates
+from movie_lottery.telegram.profile import bot_username
 from movie_lottery.telegram.worker import worker_for
 from movie_lottery.web.guards.auth import public
 from movie_lottery.web.guards.request_limits import load_json
@@ -45,6 +47,29 @@ def webhook():
     if updates.store_update(update):
         worker_for(current_app).wake()
     return "", 200
+
+
+@bp.post("/connect")
+def connect_chat():
+    """«Подключить чат» (admin): a one-time code, shown once as the startgroup link on /status."""
+    username = bot_username()
+    if username is None:
+        flash("Бот ещё не знает своего имени в Telegram — подождите минуту и нажмите снова.", "error")
+        worker_for(current_app).wake()
+        return redirect(url_for("status_pages.status_page") + "#telegram")
+    made = binding.new_code()
+    db.session.commit()
+    session[binding.CONNECT_LINK_SESSION_KEY] = binding.connect_link(username, made.code)
+    return redirect(url_for("status_pages.status_page") + "#telegram")
+
+
+@bp.post("/chats/<int(signed=True):chat_id>/unbind")
+def unbind_chat(chat_id: int):
+    """«Отключить» (admin): the bot stops posting there; it stays in the chat until someone removes it."""
+    if binding.unbind(chat_id):
+        db.session.commit()
+        flash("Чат отключён: бот больше не пишет туда.", "success")
+    return redirect(url_for("status_pages.status_page") + "#telegram")
 
 
 def start_worker_with_the_first_request() -> None:

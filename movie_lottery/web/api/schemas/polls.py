@@ -128,6 +128,16 @@ class PollCreateSchema(LotteryCreateSchema):
             "настроенном боте и подключённом чате — иначе 400 `telegram_poll_unavailable`."
         },
     )
+    members_of_chat = StrictBoolean(
+        load_default=False,
+        error_messages={"invalid": "Только участники чата: нужно «да» или «нет»"},
+        metadata={
+            "description": "Голосуют только участники подключённого чата Telegram (вместе с "
+            "`verification: telegram`; нужен подключённый чат, иначе 400 `no_bound_chat`). Голос аккаунта, "
+            "которого нет в чате, — 403 `not_chat_member`; когда Telegram не отвечает и проверить нельзя — "
+            "503 `telegram_unavailable` (голос не записан, его отправляют ещё раз)."
+        },
+    )
     message_codes: ClassVar[dict[str, str]] = {
         TOO_FEW: "too_few_movies",
         POLL_TOO_MANY: "too_many_movies",
@@ -140,6 +150,7 @@ class PollCreateSchema(LotteryCreateSchema):
         "veto": "invalid_veto",
         "verification": "invalid_verification",
         "telegram_poll": "invalid_telegram_poll",
+        "members_of_chat": "invalid_members_of_chat",
     }
 
 
