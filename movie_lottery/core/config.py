@@ -13,6 +13,7 @@ from pathlib import Path
 
 DEFAULT_KINOPOISK_URL = "https://api.kinopoisk.dev"
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
+MINI_APP_NAME_PATTERN = r"[A-Za-z0-9_]{3,30}"  # BotFather's rule for a Mini App's short name
 # What Telegram lets a webhook's secret_token hold: 1-256 of A-Z a-z 0-9 _ -.
 WEBHOOK_SECRET_PATTERN = r"^[A-Za-z0-9_-]{1,256}$"
 DEFAULT_QBIT_CATEGORY = "movie-lottery"
@@ -116,6 +117,7 @@ class Settings:
     telegram_bot_token: str | None = None
     telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
     telegram_webhook_secret: str | None = None  # None: derived from SECRET_KEY and the token
+    telegram_mini_app: str | None = None  # the Mini App's short name (BotFather /newapp): buttons open it
     site_url: str | None = None  # the public address Telegram calls: SITE_URL, else RENDER_EXTERNAL_URL
 
     def as_flask_config(self) -> dict:
@@ -142,6 +144,7 @@ class Settings:
             "TELEGRAM_BOT_TOKEN": self.telegram_bot_token,
             "TELEGRAM_API_URL": self.telegram_api_url,
             "TELEGRAM_WEBHOOK_SECRET": self.telegram_webhook_secret,
+            "TELEGRAM_MINI_APP": self.telegram_mini_app,
             "SITE_URL": self.site_url,
         }
 
@@ -193,6 +196,15 @@ def _webhook_secret(value: str | None) -> str | None:
     value = _clean(value)
     if value is not None and not re.match(WEBHOOK_SECRET_PATTERN, value):
         raise ValueError("TELEGRAM_WEBHOOK_SECRET: 1-256 characters of A-Z a-z 0-9 _ - (Telegram's rule)")
+    return value
+
+
+def _mini_app_name(value: str | None) -> str | None:
+    import re
+
+    value = _clean(value)
+    if value is not None and not re.fullmatch(MINI_APP_NAME_PATTERN, value):
+        raise ValueError("TELEGRAM_MINI_APP: the short name from BotFather's /newapp, 3-30 of A-Z a-z 0-9 _")
     return value
 
 
@@ -298,6 +310,7 @@ def load_settings(instance_path: Path, environ: Mapping[str, str] | None = None)
         telegram_bot_token=_clean(environ.get("TELEGRAM_BOT_TOKEN")),
         telegram_api_url=(_clean(environ.get("TELEGRAM_API_URL")) or DEFAULT_TELEGRAM_API_URL).rstrip("/"),
         telegram_webhook_secret=_webhook_secret(environ.get("TELEGRAM_WEBHOOK_SECRET")),
+        telegram_mini_app=_mini_app_name(environ.get("TELEGRAM_MINI_APP")),
         site_url=_site_url(environ),
     )
 

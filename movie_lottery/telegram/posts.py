@@ -10,6 +10,7 @@ conditional UPDATE of its NightPost column. No bound chat or no bot token: nothi
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,7 +32,7 @@ from movie_lottery.core.models import (
     PollMovie,
     utcnow,
 )
-from movie_lottery.telegram import outbox
+from movie_lottery.telegram import outbox, profile
 from movie_lottery.telegram.chats import bound_chat_ids
 from movie_lottery.telegram.models import NightPost, OutgoingMessage
 
@@ -48,10 +49,27 @@ NBSP = "\u00a0"
 
 
 def night_url(kind: str, night_id: str) -> str:
-    """The night's page (the waiting page of a lottery, a poll's page): a URL button, which works in groups
-    (a web_app button does not)."""
+    """The night's page (the waiting page of a lottery, a poll's page) for a URL button, which works in groups
+    (a web_app button does not). With TELEGRAM_MINI_APP and the bot's name known, the Mini App's direct link:
+    the page opens inside Telegram, its voters verified (web/pages/telegram.py's /telegram/app forwards)."""
+    app_name, bot = current_app.config.get("TELEGRAM_MINI_APP"), profile.bot_username()
+    if app_name and bot:
+        return f"https://t.me/{bot}/{app_name}?startapp={start_param(kind, night_id)}"
     site = (current_app.config.get("SITE_URL") or "").rstrip("/")
     return f"{site}/l/{night_id}" if kind == "lottery" else f"{site}/p/{night_id}"
+
+
+def start_param(kind: str, night_id: str) -> str:
+    """``l-<id>`` or ``p-<id>``: Telegram's startapp allows A-Z a-z 0-9 _ -, and so do the nights' ids."""
+    return f"{'l' if kind == 'lottery' else 'p'}-{night_id}"
+
+
+def page_for_start_param(value: str) -> tuple[str, str] | None:
+    """("lottery"|"poll", id) named by a start parameter, or None for anything else."""
+    kind, _, night_id = value.partition("-")
+    if kind not in ("l", "p") or not re.fullmatch(r"[A-Za-z0-9_-]{1,16}", night_id):
+        return None
+    return ("lottery" if kind == "l" else "poll"), night_id
 
 
 def movie_line(name: str, year: int | None) -> str:

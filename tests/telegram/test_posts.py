@@ -87,6 +87,26 @@ def test_a_lottery_sent_to_the_chat_gets_one_card_with_its_candidates_and_a_butt
     assert button["url"] == f"{SITE}/l/{lottery['id']}"
 
 
+def test_with_a_mini_app_the_card_opens_the_poll_inside_telegram(make_app, bot_config, telegram):
+    app = make_app(**bot_config, TELEGRAM_MINI_APP="kino")
+    with app.app_context():
+        db.session.add(BoundChat(chat_id=CHAT, title="Кино по пятницам"))
+        db.session.commit()
+    client = app.test_client()
+    deliver(app)  # the worker asks getMe: the bot's name makes the direct link
+    poll = client.post("/api/polls", json={"movies": MOVIES, "send_to_chat": True}).get_json()
+    deliver(app)
+    (card,) = telegram.sent("sendMessage")
+    (button,) = card["reply_markup"]["inline_keyboard"][0]
+    assert button["url"] == f"https://t.me/kino_bot/kino?startapp=p-{poll['id']}"
+    # Telegram opens the Mini App's address with the start parameter; the poll's own page follows.
+    opened = client.get(f"/telegram/app?tgWebAppStartParam=p-{poll['id']}&tgWebAppVersion=8.0")
+    assert (opened.status_code, opened.headers["Location"]) == (302, f"/p/{poll['id']}")
+    for junk in ("", "x-1", "p-", "p-../../admin", "l-" + "a" * 40):
+        opened = client.get(f"/telegram/app?tgWebAppStartParam={junk}")
+        assert (opened.status_code, opened.headers["Location"]) == (302, "/"), junk
+
+
 def test_nothing_is_stored_without_send_to_chat_or_without_a_bound_chat(bot_app, telegram):
     client = bot_app.test_client()
     new_lottery(client, send_to_chat=True)  # no chat bound yet

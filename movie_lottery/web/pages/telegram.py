@@ -49,6 +49,19 @@ def webhook():
     return "", 200
 
 
+@bp.get("/app")
+@public
+def mini_app():
+    """The Mini App's address (BotFather's /newapp: SITE_URL/telegram/app). A direct link's ``startapp``
+    arrives as ``tgWebAppStartParam``; the night's own page opens, and the browser keeps the fragment with
+    Telegram's init data across the redirect. Anything else opens the home page."""
+    night = posts.page_for_start_param(request.args.get("tgWebAppStartParam", ""))
+    if night is None:
+        return redirect("/")
+    kind, night_id = night
+    return redirect(f"/l/{night_id}" if kind == "lottery" else f"/p/{night_id}")
+
+
 @bp.post("/connect")
 def connect_chat():
     """«Подключить чат» (admin): a one-time code, shown once as the startgroup link on /status."""
