@@ -58,7 +58,9 @@ def _check(path: str, text: str, is_key: bool = False) -> None:
         what = "одиночный суррогат"
     else:
         what = "не-символ Юникода"
-    place = f"{path or 'Резервная копия'}{': имя поля' if is_key else ''}"
+    # A key may itself hold what cannot be shown (a damaged file): the place is spelled with escapes.
+    readable = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in path)
+    place = f"{readable or 'Резервная копия'}{': имя поля' if is_key else ''}"
     raise InvalidInput(
         f"{place}: недопустимый символ {character} ({what}) — такой текст нельзя сохранить",
         code="invalid_backup",

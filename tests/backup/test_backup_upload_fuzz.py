@@ -16,6 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from movie_lottery.backup.transfer import loads_backup
+from movie_lottery.core.errors import InvalidInput
 from tests.backup.test_backup_commands_and_pages import flashes, upload
 from tests.backup.test_backup_export_import import export_text
 
@@ -23,10 +25,11 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
 pytestmark = pytest.mark.fuzz
 
 REFUSED = "Копия не загружена, база не изменилась. "
-# Where a refusal may say the problem is: an entry of the file by its section, a JSON path, or the file.
+# Where a refusal may say the problem is: an entry of the file by its section, a JSON path (a damaged file's
+# top-level field too, its unprintable characters escaped), or the file.
 PLACE = re.compile(
-    r"^(Резервная копия|Библиотека|Лотерея|Лотереи|Голосование|Голосования|Файл"
-    r"|(library|lotteries|polls)(\[\d+\]|\.[^\s:]+)*)[ :,]"
+    r"^((Резервная копия|Библиотека|Лотерея|Лотереи|Голосование|Голосования|Файл)[ :,]"
+    r"|[^\s:.\[]+(\[\d+\]|\.[^\s:]+)*:)"  # a JSON path: library[2].name, or a top-level field
 )
 
 FAR_DATES = [
@@ -151,3 +154,11 @@ def test_no_upload_is_a_500_a_refusal_names_its_place_and_writes_nothing(stocked
             assert export_text(app) == before  # all or nothing
 
     check()
+
+
+def test_a_damaged_fields_name_is_spelled_readably_in_the_refusal():
+    """A flipped byte can leave a control character in a top-level field's name: the refusal shows it escaped,
+    not as a line break in the middle of the message."""
+    with pytest.raises(InvalidInput) as refused:
+        loads_backup(b'{"format..\\r": "a\\u0000"}')
+    assert str(refused.value).startswith("format..\\u000d: недопустимый символ U+0000")
