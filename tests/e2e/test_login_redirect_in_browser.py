@@ -11,7 +11,9 @@ from playwright.sync_api import expect
 from tests.support.hostile_next import OFF_SITE_NEXT
 
 pytestmark = pytest.mark.e2e
-ISSUES_CASES = 8  # the first values of OFF_SITE_NEXT, the ones the issue listed
+# The first values of OFF_SITE_NEXT, the ones the issue listed: the browser's reading of the answer is the
+# point here; every value is held to the same check without a browser (tests/web/test_login_redirect.py).
+ISSUES_CASES = 8
 
 
 @pytest.fixture
@@ -32,14 +34,12 @@ def sign_in(page) -> None:
 
 def test_signing_in_with_a_hostile_next_always_ends_on_the_site(locked_server, page, no_dialogs):
     site = origin(locked_server.url)
-    for number, hostile in enumerate(OFF_SITE_NEXT):
+    for hostile in OFF_SITE_NEXT[:ISSUES_CASES]:
         # As a link someone sent: /login?next=<payload>.
         page.goto(f"{locked_server.url}/login?next={quote(hostile, safe='')}")
         sign_in(page)
         assert origin(page.url) == site, (hostile, page.url)
         expect(page.get_by_role("button", name="Выйти")).to_be_visible()
-        if number >= ISSUES_CASES:
-            continue  # the posted field reaches the same check as the link's: the issue's cases show it
         # As a form someone tampered with: the payload itself in the posted field.
         page.goto(f"{locked_server.url}/login")
         page.locator('input[name="next"]').evaluate("(field, value) => { field.value = value; }", hostile)

@@ -196,7 +196,7 @@ def polls(draw, method: str) -> tuple[int, list[Ballot]]:
     return candidates, draw(st.lists(ballot, max_size=25))
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(polls(RANKED))
 def test_schulze_agrees_with_its_definition_on_random_ballots(poll):
     candidates, ballots = poll
@@ -206,14 +206,14 @@ def test_schulze_agrees_with_its_definition_on_random_ballots(poll):
     assert result.tied == reference_count(RANKED, candidates, ballots)
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(polls(APPROVAL))
 def test_approval_agrees_with_a_plain_count_on_random_ballots(poll):
     candidates, ballots = poll
     assert count(APPROVAL, candidates, ballots).tied == reference_count(APPROVAL, candidates, ballots)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(polls(RANKED))
 def test_a_head_to_head_winner_always_wins(poll):
     candidates, ballots = poll
