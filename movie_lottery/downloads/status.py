@@ -41,6 +41,7 @@ from movie_lottery.integrations.qbittorrent import (
     TorrentLoginRejected,
     TorrentStatus,
 )
+from movie_lottery.runtime.background_loop import BackgroundLoop
 from movie_lottery.runtime.per_process import PerProcess
 
 log = logging.getLogger("movie_lottery.torrents")
@@ -166,11 +167,8 @@ class TorrentStatusService:
         )
         self._last_asked: float | None = None
         self.login_rejected = False
-        self._lock = threading.Lock()
         self._cycle_lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._refresher = BackgroundLoop(THREAD_NAME, self._tick, failure_delay=lambda: self.interval)
         self.autostart = autostart  # False: no thread, tests and the CLI call run_cycle() themselves
 
     # -- what requests call: memory only -------------------------------------------------------------
@@ -184,7 +182,7 @@ class TorrentStatusService:
         self._last_asked = now
         self._ensure_thread()
         if was_idle:
-            self._wake.set()  # the refresher may be asleep: refresh now rather than in half a minute
+            self._refresher.wake()  # it may be asleep: refresh now rather than in half a minute
         return self._snapshot
 
     def peek(self) -> Snapshot:
@@ -202,44 +200,21 @@ class TorrentStatusService:
         if not self.configured:
             return
         self._ensure_thread()
-        self._wake.set()
+        self._refresher.wake()
 
     # -- the refresher thread ------------------------------------------------------------------------
 
     @property
     def thread_alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._refresher.alive
 
     def _ensure_thread(self) -> None:
-        if self.thread_alive or self._stop.is_set() or not self.autostart:
-            return
-        with self._lock:
-            if self.thread_alive or self._stop.is_set():
-                return
-            self._thread = threading.Thread(target=self._loop, name=THREAD_NAME, daemon=True)
-            self._thread.start()
+        if self.autostart:
+            self._refresher.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the refresher (tests; a worker simply exits). Waits for an in-flight call to end."""
-        self._stop.set()
-        self._wake.set()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
-
-    def _loop(self) -> None:
-        log.info("torrent refresher started in process %s", os.getpid())
-        while not self._stop.is_set():
-            delay = self.interval
-            try:
-                delay = self._tick()
-            except Exception:  # the refresher must outlive any bug or outage; the next tick tries again
-                log.exception("torrent refresher tick failed; carrying on")
-            if self._stop.is_set():
-                break
-            self._wake.wait(delay)
-            self._wake.clear()
-        log.info("torrent refresher stopped")
+        self._refresher.stop(timeout)
 
     def _tick(self) -> float:
         """One turn of the loop; returns how long to sleep."""

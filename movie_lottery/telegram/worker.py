@@ -31,6 +31,7 @@ from movie_lottery.integrations.telegram import (
     TelegramRefused,
     TelegramRetryAfter,
 )
+from movie_lottery.runtime.background_loop import BackgroundLoop
 from movie_lottery.runtime.per_process import PerProcess
 from movie_lottery.telegram import native_polls, outbox, profile, registration, updates
 from movie_lottery.telegram.outbox import NOT_MODIFIED
@@ -72,11 +73,10 @@ class TelegramWorker:
         self.idle_seconds = float(config.get("TELEGRAM_IDLE_SECONDS", IDLE_SECONDS))
         self._client_factory = client_factory or (lambda: client_from_config(config))
         self._client: TelegramClient | None = None
-        self._lock = threading.Lock()
         self._turn_lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = BackgroundLoop(
+            THREAD_NAME, self._turn_and_sleep, failure_delay=lambda: self.idle_seconds
+        )
 
     # -- what requests call ------------------------------------------------------------------------
 
@@ -84,44 +84,24 @@ class TelegramWorker:
         if not self.configured:
             return
         self.ensure_started()
-        self._wake.set()
+        self._loop.wake()
 
     def ensure_started(self) -> None:
-        if not self.configured or not self.autostart or self._stop.is_set() or self.thread_alive:
-            return
-        with self._lock:
-            if self.thread_alive or self._stop.is_set():
-                return
-            self._thread = threading.Thread(target=self._loop, name=THREAD_NAME, daemon=True)
-            self._thread.start()
+        if self.configured and self.autostart:
+            self._loop.start()
 
     @property
     def thread_alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._loop.alive
 
     def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
+        self._loop.stop(timeout)
 
     # -- the thread ----------------------------------------------------------------------------------
 
-    def _loop(self) -> None:
-        log.info("telegram worker started in process %s", os.getpid())
-        while not self._stop.is_set():
-            delay = self.idle_seconds
-            try:
-                self.run_turn()
-                delay = self._sleep_for()
-            except Exception:  # the worker must outlive any bug or outage; the next turn tries again
-                log.exception("telegram worker turn failed; carrying on")
-            if self._stop.is_set():
-                break
-            self._wake.wait(delay)
-            self._wake.clear()
-        log.info("telegram worker stopped")
+    def _turn_and_sleep(self) -> float:
+        self.run_turn()
+        return self._sleep_for()
 
     def _sleep_for(self) -> float:
         with self.app.app_context():

@@ -28,6 +28,8 @@ LEFT_IN_ENGLISH = re.compile(r"\b(not a valid|field may|invalid|missing data|unk
 LATIN_ALLOWED = {"JSON", "UTF-8", "http", "https", "magnet", "xt", "urn", "btih"}
 # The values an API field takes, named as the client must send them (GET /api/library?status=…).
 LATIN_ALLOWED |= {"want", "watched", "excluded", "all"}
+# Names people know in Latin letters («Опрос в Telegram»).
+LATIN_ALLOWED |= {"Telegram"}
 MOVIES = [{"name": "Тихая гавань"}, {"name": "Гавань"}]
 
 
