@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from movie_lottery.core.extensions import db
 from movie_lottery.core.models import utcnow
 from movie_lottery.telegram import outbox
+from movie_lottery.telegram.chats import bound_chats
 from movie_lottery.telegram.models import BoundChat, ConnectCode
 from movie_lottery.telegram.outbox import insert_for
 
@@ -95,14 +96,6 @@ def unbind(chat_id: int) -> bool:
         sa.delete(BoundChat).where(BoundChat.chat_id == chat_id).execution_options(synchronize_session=False)
     )
     return gone.rowcount == 1
-
-
-def is_bound(chat_id: int) -> bool:
-    return db.session.get(BoundChat, chat_id) is not None
-
-
-def bound_chats() -> list[BoundChat]:
-    return list(db.session.scalars(sa.select(BoundChat).order_by(BoundChat.bound_at, BoundChat.chat_id)))
 
 
 def panel_facts() -> dict:

@@ -36,6 +36,7 @@ from movie_lottery.library.movies import apply_details
 from movie_lottery.polls import service as polls
 from movie_lottery.search.service import _cached
 from movie_lottery.telegram import binding, outbox
+from movie_lottery.telegram.chats import is_bound
 
 NOT_BOUND = (
     "Этот чат не подключён к Кинолотерее, поэтому команды здесь не работают. Подключить его может владелец "
@@ -56,7 +57,7 @@ def _link_button(text: str, url: str) -> dict[str, Any]:
 
 def _only_in_bound_chats(handler: Callable[[int, str, dict], None]) -> Callable[[int, str, dict], None]:
     def guarded(chat_id: int, argument: str, context: dict) -> None:
-        if not binding.is_bound(chat_id):
+        if not is_bound(chat_id):
             outbox.send_message(chat_id, NOT_BOUND)
             return
         handler(chat_id, argument, context)

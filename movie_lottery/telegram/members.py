@@ -17,15 +17,12 @@ import sqlalchemy as sa
 from movie_lottery.core.extensions import db
 from movie_lottery.core.models import utcnow
 from movie_lottery.integrations.telegram import TelegramError, TelegramRefused
+from movie_lottery.telegram.chats import bound_chat_ids, is_bound
 from movie_lottery.telegram.models import BoundChat, ChatMember, MembersOnlyPoll
 from movie_lottery.telegram.outbox import insert_for
 
 PRESENT = ("creator", "administrator", "member")
 GONE = ("left", "kicked")
-
-
-def _bound(chat_id: int) -> bool:
-    return db.session.get(BoundChat, chat_id) is not None
 
 
 def remember(chat_id: int, user_id: int) -> None:
@@ -63,7 +60,7 @@ def notice(update: dict) -> None:
     if isinstance(change, dict):
         chat_id, new = _chat_id(change.get("chat")), change.get("new_chat_member")
         user_id = _person(new.get("user")) if isinstance(new, dict) else None
-        if chat_id is None or user_id is None or not _bound(chat_id):
+        if chat_id is None or user_id is None or not is_bound(chat_id):
             return
         status = new.get("status")
         if status in PRESENT or (status == "restricted" and new.get("is_member")):
@@ -77,7 +74,7 @@ def notice(update: dict) -> None:
             continue
         chat = item.get("chat") if key == "message" else (item.get("message") or {}).get("chat")
         chat_id, user_id = _chat_id(chat), _person(item.get("from"))
-        if chat_id is not None and user_id is not None and _bound(chat_id):
+        if chat_id is not None and user_id is not None and is_bound(chat_id):
             remember(chat_id, user_id)
 
 
@@ -114,9 +111,8 @@ def ask(user_id: int, get_chat_member: Callable[[int, int], dict], budget_left: 
     ``get_chat_member(chat_id, user_id)`` is the bounded call; ``budget_left()`` says whether another chat
     may still be asked within the request's bound. Raises MembershipUnknown when no chat said yes and one
     could not answer; False when every connected chat said no."""
-    chats = list(db.session.scalars(sa.select(BoundChat.chat_id).order_by(BoundChat.bound_at)))
     unknown = False
-    for chat_id in chats:
+    for chat_id in bound_chat_ids():
         if not budget_left():
             unknown = True
             break
