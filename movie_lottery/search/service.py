@@ -95,6 +95,16 @@ def _cached(key: str) -> list[dict] | None:
     return list(entry.payload)
 
 
+def _id_key(kinopoisk_id: int) -> str:
+    return f"id:{kinopoisk_id}"
+
+
+def cached_movie(kinopoisk_id: int) -> dict | None:
+    """The movie a recent search by this id brought, if the cache still has it (no call to Kinopoisk)."""
+    found = _cached(_id_key(kinopoisk_id))
+    return found[0] if found else None
+
+
 def _store(key: str, movies: list[dict]) -> None:
     now = utcnow()
     entry = db.session.get(KinopoiskCacheEntry, key)
@@ -189,7 +199,7 @@ def search_movies(query: str, client: KinopoiskClient, gate: KinopoiskGate) -> S
             movie = client.get_by_id(kinopoisk_id)
             return [movie.to_dict()] if movie else []
 
-        movies, from_cache = _lookup(f"id:{kinopoisk_id}", fetch_by_id, gate)
+        movies, from_cache = _lookup(_id_key(kinopoisk_id), fetch_by_id, gate)
         # A bare number may be a title ("1917"): with no such id, search it as a title too.
         if movies or not query.isdigit():
             return SearchResult(movies, from_cache)

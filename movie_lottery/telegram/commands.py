@@ -34,7 +34,7 @@ from movie_lottery.library.filters import (
 )
 from movie_lottery.library.movies import apply_details
 from movie_lottery.polls import service as polls
-from movie_lottery.search.service import _cached
+from movie_lottery.search.service import cached_movie
 from movie_lottery.telegram import binding, outbox
 from movie_lottery.telegram.chats import is_bound
 
@@ -97,11 +97,6 @@ def _random(chat_id: int, argument: str, context: dict) -> None:
     outbox.send_message(chat_id, text, **_link_button("Голосовать", f"{site}/p/{created.poll.id}"))
 
 
-def _movie_from_cache(kinopoisk_id: int) -> dict | None:
-    found = _cached(f"id:{kinopoisk_id}")
-    return found[0] if found else None
-
-
 def _add(chat_id: int, argument: str, context: dict) -> None:
     text = " ".join(argument.split())
     if not text:
@@ -109,7 +104,7 @@ def _add(chat_id: int, argument: str, context: dict) -> None:
         return
     kinopoisk_id = parse_kinopoisk_ref(text)
     if kinopoisk_id is not None:
-        raw = _movie_from_cache(kinopoisk_id) or {"name": f"Кинопоиск № {kinopoisk_id}"}
+        raw = cached_movie(kinopoisk_id) or {"name": f"Кинопоиск № {kinopoisk_id}"}
         raw = {**raw, "kinopoisk_id": kinopoisk_id}
     else:
         raw = {"name": text[:TITLE_MAX]}
