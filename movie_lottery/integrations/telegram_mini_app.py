@@ -51,6 +51,20 @@ class TelegramUser:
         return " ".join(part for part in (self.first_name, self.last_name) if part)
 
 
+def user_of_update(raw: object) -> TelegramUser | None:
+    """The person in an update the webhook stored (a button's ``from``, a poll answer's ``user``); None for a
+    bot or anything that is not a user. Telegram delivered it to the secret webhook: no signature to check."""
+    if not isinstance(raw, dict) or type(raw.get("id")) is not int or raw.get("is_bot"):
+        return None
+    first = raw.get("first_name")
+    return TelegramUser(
+        id=raw["id"],
+        first_name=first if isinstance(first, str) else "",
+        last_name=raw.get("last_name") if isinstance(raw.get("last_name"), str) else None,
+        username=raw.get("username") if isinstance(raw.get("username"), str) else None,
+    )
+
+
 def secret_key(bot_token: str) -> bytes:
     return hmac.new(b"WebAppData", bot_token.encode(), hashlib.sha256).digest()
 

@@ -12,24 +12,12 @@ import sqlalchemy as sa
 from movie_lottery.core.errors import DomainError
 from movie_lottery.core.extensions import db
 from movie_lottery.core.models import PollBallot
-from movie_lottery.integrations.telegram_mini_app import TelegramUser
+from movie_lottery.integrations.telegram_mini_app import user_of_update
 from movie_lottery.library.ratings import rate
 from movie_lottery.telegram import outbox
 from movie_lottery.telegram.posts import parse_rating_data
 
 UNKNOWN_BUTTON = "Эта кнопка больше ничего не делает."
-
-
-def user_of(raw: object) -> TelegramUser | None:
-    if not isinstance(raw, dict) or type(raw.get("id")) is not int or raw.get("is_bot"):
-        return None
-    first = raw.get("first_name")
-    return TelegramUser(
-        id=raw["id"],
-        first_name=first if isinstance(first, str) else "",
-        last_name=raw.get("last_name") if isinstance(raw.get("last_name"), str) else None,
-        username=raw.get("username") if isinstance(raw.get("username"), str) else None,
-    )
 
 
 def _voter(kind: str, night_id: str, telegram_user_id: int) -> str | None:
@@ -47,7 +35,7 @@ def _voter(kind: str, night_id: str, telegram_user_id: int) -> str | None:
 def handle_callback(query: dict) -> None:
     """Inside the update's transaction. ``rate`` commits (or rolls back) on its own, so the update's
     «handled» mark is committed first: a press is acted on at most once, as every update is."""
-    user, query_id = user_of(query.get("from")), query.get("id")
+    user, query_id = user_of_update(query.get("from")), query.get("id")
     if user is None or not isinstance(query_id, str):
         return
     parsed = parse_rating_data(query.get("data"))

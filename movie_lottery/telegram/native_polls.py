@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from movie_lottery.core.errors import DomainError, InvalidInput
 from movie_lottery.core.extensions import db
 from movie_lottery.core.models import Poll, utcnow
-from movie_lottery.integrations.telegram_mini_app import TelegramUser
+from movie_lottery.integrations.telegram_mini_app import user_of_update
 from movie_lottery.polls import service as polls
 from movie_lottery.polls import voting
 from movie_lottery.telegram import outbox
@@ -102,21 +102,10 @@ def remember_sent(outbox_id: int, result: object) -> None:
     db.session.commit()
 
 
-def _user_of(raw: object) -> TelegramUser | None:
-    if not isinstance(raw, dict) or not isinstance(raw.get("id"), int) or raw.get("is_bot"):
-        return None
-    return TelegramUser(
-        id=raw["id"],
-        first_name=str(raw.get("first_name") or ""),
-        last_name=raw.get("last_name") or None,
-        username=raw.get("username") or None,
-    )
-
-
 def on_poll_answer(answer: dict, now: datetime | None = None) -> None:
     """A ``poll_answer`` update: that account's ballot stored, replaced or withdrawn. An answer to a poll
     the site did not send, from a chat rather than a person, or to a closed or full poll changes nothing."""
-    user = _user_of(answer.get("user"))
+    user = user_of_update(answer.get("user"))
     options = answer.get("option_ids")
     if user is None or not isinstance(options, list):
         return
