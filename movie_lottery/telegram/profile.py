@@ -7,17 +7,14 @@ bot) or a changed list asks again; otherwise once. A failed attempt is tried aga
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from movie_lottery.core.extensions import db
 from movie_lottery.core.models import utcnow
 from movie_lottery.integrations.telegram import TelegramClient, TelegramError
-from movie_lottery.telegram.models import BotState
-from movie_lottery.telegram.registration import _keep
+from movie_lottery.telegram import bot_state
 
 STATE = "me"
 RETRY_AFTER = timedelta(minutes=5)
@@ -30,14 +27,15 @@ COMMANDS = [
 
 
 def _fingerprint(config: Mapping[str, Any]) -> str:
-    text = str(config.get("TELEGRAM_BOT_TOKEN") or "") + json.dumps(COMMANDS, ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
+    return bot_state.fingerprint(
+        str(config.get("TELEGRAM_BOT_TOKEN") or "") + json.dumps(COMMANDS, ensure_ascii=False)
+    )
 
 
 def due(config: Mapping[str, Any]) -> bool:
     if not config.get("TELEGRAM_BOT_TOKEN"):
         return False
-    row = db.session.get(BotState, STATE)
+    row = bot_state.read(STATE)
     if row is None:
         return True
     value = row.value or {}
@@ -56,11 +54,11 @@ def learn(client: TelegramClient, config: Mapping[str, Any]) -> dict:
         value["commands"] = True
     except TelegramError as exc:
         value["error"] = exc.reason
-    _keep(STATE, value)
+    bot_state.keep(STATE, value)
     return value
 
 
 def bot_username() -> str | None:
     """The bot's @username as getMe gave it; None until the worker has asked."""
-    row = db.session.get(BotState, STATE)
+    row = bot_state.read(STATE)
     return (row.value or {}).get("username") if row is not None else None

@@ -9,27 +9,20 @@ so /status and every worker read it from the database.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
 from movie_lottery.core.config import telegram_webhook_secret
-from movie_lottery.core.extensions import db
 from movie_lottery.core.models import utcnow
 from movie_lottery.integrations.telegram import TelegramClient, TelegramError
-from movie_lottery.telegram.models import BotState
-from movie_lottery.telegram.outbox import insert_for
+from movie_lottery.telegram import bot_state
 
 WEBHOOK_PATH = "/telegram/webhook"
 # chat_member: who joins and leaves a connected chat (members-only polls); Telegram sends it only when asked
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member", "chat_member", "poll_answer"]
 RETRY_FAILED_AFTER = timedelta(minutes=5)
 INFO_EVERY = timedelta(minutes=10)
-
-
-def _fingerprint(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()[:12]
 
 
 def wanted(config: Mapping[str, Any]) -> dict | None:
@@ -40,34 +33,17 @@ def wanted(config: Mapping[str, Any]) -> dict | None:
         return None
     return {
         "url": str(site).rstrip("/") + WEBHOOK_PATH,
-        "token": _fingerprint(token),
-        "secret": _fingerprint(telegram_webhook_secret(config) or ""),
+        "token": bot_state.fingerprint(token),
+        "secret": bot_state.fingerprint(telegram_webhook_secret(config) or ""),
         "updates": ",".join(ALLOWED_UPDATES),  # a new kind of update asked for registers again
     }
-
-
-def _state(name: str) -> BotState | None:
-    return db.session.get(BotState, name)
-
-
-def _keep(name: str, value: dict) -> None:
-    """Insert or replace in one statement: two workers registering at once both succeed, the last one wins."""
-    insert = insert_for(db.session.get_bind().dialect.name)
-    now = utcnow()
-    db.session.execute(
-        insert(BotState)
-        .values(name=name, value=value, at=now)
-        .on_conflict_do_update(index_elements=["name"], set_={"value": value, "at": now})
-    )
-    db.session.commit()
-    db.session.expire_all()
 
 
 def registration_due(config: Mapping[str, Any]) -> bool:
     target = wanted(config)
     if target is None:
         return False
-    row = _state("webhook")
+    row = bot_state.read("webhook")
     if row is None:
         return True
     done = row.value or {}
@@ -87,12 +63,12 @@ def register(client: TelegramClient, config: Mapping[str, Any]) -> dict:
         outcome = {**target, "ok": True, "error": None}
     except TelegramError as exc:
         outcome = {**target, "ok": False, "error": exc.reason}
-    _keep("webhook", outcome)
+    bot_state.keep("webhook", outcome)
     return outcome
 
 
 def info_due() -> bool:
-    row = _state("webhook_info")
+    row = bot_state.read("webhook_info")
     return row is None or utcnow() - row.at >= INFO_EVERY
 
 
@@ -111,17 +87,17 @@ def refresh_info(client: TelegramClient, config: Mapping[str, Any] | None = None
         }
     except TelegramError as exc:
         value = {"ok": False, "error": exc.reason}
-    _keep("webhook_info", value)
+    bot_state.keep("webhook_info", value)
     target = wanted(config) if config is not None else None
     if target is not None and value.get("ok") and value.get("url") != target["url"]:
         gone = "Telegram шлёт обновления не сюда: " + (value.get("url") or "вебхук снят")
-        _keep("webhook", {**target, "ok": False, "error": gone})
+        bot_state.keep("webhook", {**target, "ok": False, "error": gone})
     return value
 
 
 def facts() -> dict:
     """What the database knows: the last registration and Telegram's last word on the webhook."""
-    registered, info = _state("webhook"), _state("webhook_info")
+    registered, info = bot_state.read("webhook"), bot_state.read("webhook_info")
     return {
         "registered": dict(registered.value, at=registered.at) if registered else None,
         "info": dict(info.value, at=info.at) if info else None,
