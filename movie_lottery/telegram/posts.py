@@ -207,11 +207,16 @@ def on_poll_result(poll_id: str, result: Mapping[str, Any]) -> None:
 
 
 def _post_result(kind: str, night_id: str, text: str, button: dict) -> None:
-    now = utcnow()
+    _post_once(_posts(kind, night_id), "result_at", text, button)
+
+
+def _post_once(posts: Sequence[NightPost], step: str, text: str, reply_markup: dict) -> None:
+    """Post ``text`` in each chat whose ``step`` column is still empty, taking the column first (once
+    across workers)."""
     posted = False
-    for post in _posts(kind, night_id):
-        if _take(post.id, NightPost.result_at.is_(None), result_at=now):
-            outbox.send_message(post.chat_id, text, reply_markup=button)
+    for post in posts:
+        if _take(post.id, getattr(NightPost, step).is_(None), **{step: utcnow()}):
+            outbox.send_message(post.chat_id, text, reply_markup=reply_markup)
             posted = True
     if posted:
         _wake_after_commit()
@@ -226,13 +231,7 @@ def on_night_watched(kind: str, night_id: str) -> None:
     winner = _night_winner(kind, night_id)
     title = movie_line(winner.name, winner.year) if winner is not None else "фильм"
     text = f"🍿 Посмотрели {title}. Как вам? Оценка от {RATING_MIN} до {RATING_MAX}:"
-    posted = False
-    for post in posts:
-        if _take(post.id, NightPost.keyboard_at.is_(None), keyboard_at=utcnow()):
-            outbox.send_message(post.chat_id, text, reply_markup=rating_keyboard(kind, night_id))
-            posted = True
-    if posted:
-        _wake_after_commit()
+    _post_once(posts, "keyboard_at", text, rating_keyboard(kind, night_id))
 
 
 def _night_winner(kind: str, night_id: str) -> Any:
