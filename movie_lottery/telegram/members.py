@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from movie_lottery.core.extensions import db
 from movie_lottery.core.models import utcnow
 from movie_lottery.integrations.telegram import TelegramError, TelegramRefused
+from movie_lottery.integrations.telegram_mini_app import user_of_update
 from movie_lottery.telegram.chats import bound_chat_ids, is_bound
 from movie_lottery.telegram.models import BoundChat, ChatMember, MembersOnlyPoll
 from movie_lottery.telegram.outbox import insert_for
@@ -45,9 +46,14 @@ def forget(chat_id: int, user_id: int) -> None:
 
 
 def _person(value: Any) -> int | None:
-    if isinstance(value, dict) and type(value.get("id")) is int and not value.get("is_bot"):
-        return value["id"]
-    return None
+    user = user_of_update(value)
+    return user.id if user is not None else None
+
+
+def _present(member: dict) -> bool:
+    """In the chat, by getChatMember's or a chat_member update's ChatMember."""
+    status = member.get("status")
+    return status in PRESENT or (status == "restricted" and bool(member.get("is_member")))
 
 
 def _chat_id(value: Any) -> int | None:
@@ -62,10 +68,9 @@ def notice(update: dict) -> None:
         user_id = _person(new.get("user")) if isinstance(new, dict) else None
         if chat_id is None or user_id is None or not is_bound(chat_id):
             return
-        status = new.get("status")
-        if status in PRESENT or (status == "restricted" and new.get("is_member")):
+        if _present(new):
             remember(chat_id, user_id)
-        elif status in GONE or status == "restricted":
+        elif new.get("status") in GONE or new.get("status") == "restricted":
             forget(chat_id, user_id)
         return
     for key in ("message", "callback_query"):
@@ -123,8 +128,7 @@ def ask(user_id: int, get_chat_member: Callable[[int, int], dict], budget_left: 
         except TelegramError:
             unknown = True
             continue
-        status = member.get("status") if isinstance(member, dict) else None
-        if status in PRESENT or (status == "restricted" and member.get("is_member")):
+        if isinstance(member, dict) and _present(member):
             remember(chat_id, user_id)
             db.session.commit()
             return True

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
-from movie_lottery.core.config import telegram_configured
+from movie_lottery.core.config import DEFAULT_TELEGRAM_API_URL, telegram_configured
 from movie_lottery.core.extensions import db
 from movie_lottery.core.models import utcnow
 from movie_lottery.integrations.telegram import (
@@ -45,12 +45,19 @@ CONNECT_SECONDS = 3.0
 READ_SECONDS = 10.0
 
 
-def client_from_config(config) -> TelegramClient:
+def client_from_config(
+    config, *, connect_timeout: float | None = None, read_timeout: float | None = None
+) -> TelegramClient:
+    """The configured bot's client; the worker's bounds unless a caller (a request) needs tighter ones."""
+    if connect_timeout is None:
+        connect_timeout = float(config.get("TELEGRAM_CONNECT_TIMEOUT", CONNECT_SECONDS))
+    if read_timeout is None:
+        read_timeout = float(config.get("TELEGRAM_READ_TIMEOUT", READ_SECONDS))
     return TelegramClient(
         config["TELEGRAM_BOT_TOKEN"],
-        config.get("TELEGRAM_API_URL") or "https://api.telegram.org",
-        connect_timeout=float(config.get("TELEGRAM_CONNECT_TIMEOUT", CONNECT_SECONDS)),
-        read_timeout=float(config.get("TELEGRAM_READ_TIMEOUT", READ_SECONDS)),
+        config.get("TELEGRAM_API_URL") or DEFAULT_TELEGRAM_API_URL,
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
     )
 
 

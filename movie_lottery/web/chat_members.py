@@ -18,10 +18,11 @@ from flask import Flask, current_app
 from movie_lottery.core.errors import Forbidden, InvalidInput, Unavailable
 from movie_lottery.core.extensions import db
 from movie_lottery.integrations.breaker import CircuitBreaker
-from movie_lottery.integrations.telegram import TelegramClient, TelegramError, TelegramRefused
+from movie_lottery.integrations.telegram import TelegramError, TelegramRefused
 from movie_lottery.integrations.telegram_mini_app import TelegramUser
 from movie_lottery.telegram import members
 from movie_lottery.telegram.chats import bound_chat_ids
+from movie_lottery.telegram.worker import client_from_config
 
 EXTENSION_KEY = "telegram_member_check"
 CONNECT_SECONDS = 0.5
@@ -50,9 +51,8 @@ class _Checker:
     def __init__(self, app: Flask) -> None:
         config = app.config
         self.breaker = CircuitBreaker(failure_threshold=3, backoff=(30, 60, 300))
-        self.client = TelegramClient(
-            config["TELEGRAM_BOT_TOKEN"],
-            config.get("TELEGRAM_API_URL") or "https://api.telegram.org",
+        self.client = client_from_config(
+            config,
             connect_timeout=float(config.get("TELEGRAM_MEMBER_CONNECT_TIMEOUT", CONNECT_SECONDS)),
             read_timeout=float(config.get("TELEGRAM_MEMBER_READ_TIMEOUT", READ_SECONDS)),
         )
