@@ -42,7 +42,7 @@ from movie_lottery.integrations.qbittorrent import (
     TorrentStatus,
 )
 from movie_lottery.runtime.background_loop import BackgroundLoop
-from movie_lottery.runtime.per_process import PerProcess
+from movie_lottery.runtime.per_process import PerProcess, real_app
 
 log = logging.getLogger("movie_lottery.torrents")
 
@@ -143,7 +143,7 @@ class TorrentStatusService:
         autostart: bool = True,
     ) -> None:
         # The refresher thread has no app context: keep the real app, never the ``current_app`` proxy.
-        app = _real_app(app)
+        app = real_app(app)
         config = app.config
         self.app = app
         self.pid = os.getpid()
@@ -403,14 +403,9 @@ def _announce_progress(torrents: list[TorrentStatus]) -> None:
     db.session.commit()
 
 
-def _real_app(app: Flask) -> Flask:
-    unwrap = getattr(app, "_get_current_object", None)
-    return unwrap() if unwrap is not None else app
-
-
 def service_for(app: Flask) -> TorrentStatusService:
     """This process's service for ``app``; a forked child gets a fresh one (threads do not survive fork)."""
-    app = _real_app(app)
+    app = real_app(app)
     return _services.get(app.extensions, app)
 
 
@@ -438,7 +433,7 @@ def status_summary(service: TorrentStatusService) -> dict:
 def queue_auto_download(lottery: Lottery | Poll) -> None:
     """The draw's or poll's "download the winner" option: store the wish, wake the refresher. Never raises,
     so a problem here can never spoil the draw itself (which is already committed)."""
-    app = _real_app(current_app)
+    app = real_app(current_app)
     if not qbit_configured(app.config):
         log.info(
             "%s %s wants its winner downloaded, but qBittorrent is not configured",

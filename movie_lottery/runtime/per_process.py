@@ -37,3 +37,10 @@ class PerProcess:
     def stop_all(self, timeout: float) -> None:
         for item in list(self._built):
             item.stop(timeout)
+
+
+def real_app(app: Any) -> Any:
+    """The app itself, never Flask's ``current_app`` proxy: a thread started from a request outlives the
+    request's context, and the proxy means nothing there."""
+    unwrap = getattr(app, "_get_current_object", None)
+    return unwrap() if unwrap is not None else app

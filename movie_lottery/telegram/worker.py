@@ -32,7 +32,7 @@ from movie_lottery.integrations.telegram import (
     TelegramRetryAfter,
 )
 from movie_lottery.runtime.background_loop import BackgroundLoop
-from movie_lottery.runtime.per_process import PerProcess
+from movie_lottery.runtime.per_process import PerProcess, real_app
 from movie_lottery.telegram import native_polls, outbox, profile, registration, updates
 from movie_lottery.telegram.outbox import NOT_MODIFIED
 
@@ -222,8 +222,7 @@ _workers = PerProcess(EXTENSION_KEY, TelegramWorker)
 
 
 def worker_for(app: Flask) -> TelegramWorker:
-    unwrap = getattr(app, "_get_current_object", None)
-    app = unwrap() if unwrap is not None else app
+    app = real_app(app)
     return _workers.get(app.extensions, app)
 
 
