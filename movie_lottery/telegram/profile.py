@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from movie_lottery.core.config import telegram_configured
 from movie_lottery.core.models import utcnow
 from movie_lottery.integrations.telegram import TelegramClient, TelegramError
 from movie_lottery.telegram import bot_state
@@ -33,7 +34,7 @@ def _fingerprint(config: Mapping[str, Any]) -> str:
 
 
 def due(config: Mapping[str, Any]) -> bool:
-    if not config.get("TELEGRAM_BOT_TOKEN"):
+    if not telegram_configured(config):
         return False
     row = bot_state.read(STATE)
     if row is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, jsonify
 
+from movie_lottery.core.config import telegram_configured
 from movie_lottery.core.errors import InvalidInput
 from movie_lottery.core.models import LibraryMovie as LibraryMovieRow
 from movie_lottery.core.models import Poll as PollRow
@@ -89,7 +90,7 @@ def create_poll(body: dict) -> Linked:
     управления с токеном для создателя: её сохраните. Как и лотерея, голосование сразу фиксирует `seed`
     (`commitment`): он раскрывается при закрытии и разбивает ничью.
     """
-    if body["verification"] == "telegram" and not current_app.config.get("TELEGRAM_BOT_TOKEN"):
+    if body["verification"] == "telegram" and not telegram_configured(current_app.config):
         raise InvalidInput(
             "Голосование только через Telegram возможно, когда бот настроен (TELEGRAM_BOT_TOKEN)",
             code="telegram_not_configured",
@@ -100,7 +101,7 @@ def create_poll(body: dict) -> Linked:
             method=body["method"],
             results=body["results"],
             movie_count=len(body["movies"]),
-            configured=bool(current_app.config.get("TELEGRAM_BOT_TOKEN")),
+            configured=telegram_configured(current_app.config),
         )
     if body["members_of_chat"]:
         check_members_of_chat(body["verification"])

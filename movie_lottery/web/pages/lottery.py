@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 
 from movie_lottery.core import reel
-from movie_lottery.core.config import kinopoisk_configured, qbit_configured
+from movie_lottery.core.config import kinopoisk_configured, qbit_configured, telegram_configured
 from movie_lottery.core.errors import NotFound, WrongLink
 from movie_lottery.core.kept_movies import kept_positions
 from movie_lottery.core.models import utcnow
@@ -30,7 +30,7 @@ bp = Blueprint("lottery_pages", __name__)
 
 def _builder_page(picked: list[dict] | None = None, kind: str = "lottery"):
     config = current_app.config
-    telegram_enabled = bool(config.get("TELEGRAM_BOT_TOKEN"))
+    telegram_enabled = telegram_configured(config)
     return render_page(
         "builder.html",
         search_enabled=kinopoisk_configured(config),
